@@ -1,0 +1,100 @@
+# Namespace lab helpers for tests, the demo and benchmarks.  Source this file
+# (bash).  Every namespace and background process made through these helpers
+# is recorded, and lab_cleanup (installed by lab_init as the EXIT trap)
+# stops the processes by PID and deletes the namespaces, even after a failure.
+# Addresses: only 198.18.0.0/15 and 2001:db8::/32 (see DEVELOPERS.md).
+
+IKELB_TOP=${IKELB_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+LAB_PREFIX=${LAB_PREFIX:-ikt$$}
+LAB_DIR=${LAB_DIR:-}
+_lab_ns=()
+_lab_pids=()
+_lab_cleanups=()
+
+lab_init() {
+	[ -n "$LAB_DIR" ] || LAB_DIR=$(mktemp -d /tmp/ikelb-lab.XXXXXX)
+	mkdir -p "$LAB_DIR"
+	trap lab_cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+}
+
+# lab_on_cleanup CMD...: run CMD during cleanup, before processes are stopped
+lab_on_cleanup() { _lab_cleanups+=("$*"); }
+
+lab_cleanup() {
+	local rc=$? p i ns
+	trap - EXIT
+	for ((i = ${#_lab_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_lab_cleanups[$i]}" >/dev/null 2>&1 || true
+	done
+	for p in "${_lab_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${_lab_pids[@]}"; do
+		for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	for ns in "${_lab_ns[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	if [ -n "$LAB_DIR" ] && [ -z "${LAB_KEEP:-}" ]; then rm -rf "$LAB_DIR"; fi
+	return $rc
+}
+
+# lab_ns NAME: make namespace $LAB_PREFIX-NAME with lo up; prints its name
+lab_ns() {
+	local ns=$LAB_PREFIX-$1
+	ip netns add "$ns" || return 1
+	_lab_ns+=("$ns")
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+	echo "$ns"
+}
+
+# lab_veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both up
+lab_veth() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || return 1
+	ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
+# lab_bridge NS BR: a bridge (the switch) in NS
+lab_bridge() {
+	ip -n "$1" link add "$2" type bridge && ip -n "$1" link set "$2" up &&
+		ip netns exec "$1" sysctl -qw net.ipv6.conf."$2".accept_dad=0
+}
+
+# lab_port NS BR IF: IF in NS joins bridge BR, with XDP_PASS attached so that
+# XDP_TX frames from its veth peer are delivered (DESIGN.md).
+lab_port() {
+	ip -n "$1" link set "$3" master "$2" && lab_xdp_pass "$1" "$3"
+}
+
+lab_xdp_pass() {
+	ip -n "$1" link set dev "$2" xdpdrv obj "$IKELB_TOP/bpf/xdp_pass.bpf.o" sec xdp
+}
+
+# lab_spawn LOG CMD...: CMD in the background, output to LOG; sets LAB_PID
+lab_spawn() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 </dev/null &
+	LAB_PID=$!
+	_lab_pids+=("$LAB_PID")
+}
+
+# lab_stop PID [SIGNAL]: signal a recorded process and wait for it
+lab_stop() {
+	local p=$1 sig=${2:-TERM} i
+	kill -"$sig" "$p" 2>/dev/null
+	for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+	wait "$p" 2>/dev/null
+	return 0
+}
+
+# lab_wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds
+lab_wait_for() {
+	local t=$1 i
+	shift
+	for ((i = 0; i < t * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}

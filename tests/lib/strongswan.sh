@@ -1,0 +1,72 @@
+# strongSwan helpers (source after netns.sh): one charon per namespace, each
+# with its own strongswan.conf, vici socket and private /run (DESIGN.md).
+
+SW_PLUGINS="random nonce openssl kdf hmac sha1 sha2 aes pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-netlink socket-default vici"
+
+# sw_conf DIR [EXTRA]: write DIR/strongswan.conf; EXTRA goes inside charon { }
+sw_conf() {
+	local dir=$1 extra=${2:-}
+	mkdir -p "$dir"
+	cat >"$dir/strongswan.conf" <<EOC
+charon {
+	load_modular = no
+	load = $SW_PLUGINS
+	install_routes = no
+	install_virtual_ip = no
+	retransmit_tries = 5
+	retransmit_timeout = 1.0
+	retransmit_base = 1.4
+$extra
+	filelog {
+		log {
+			path = $dir/charon.log
+			default = 1
+			ike = 2
+			net = 2
+			time_format = %T
+		}
+	}
+	syslog {
+		daemon {
+			default = -1
+		}
+	}
+	plugins {
+		vici {
+			socket = unix://$dir/charon.vici
+		}
+	}
+}
+swanctl {
+	load = pem pkcs1 pkcs8 x509 revocation constraints pubkey openssl random
+}
+EOC
+}
+
+# sw_start NS DIR: start charon in NS with DIR/strongswan.conf; sets SW_PID
+sw_start() {
+	local ns=$1 dir=$2
+	rm -f "$dir/charon.vici"
+	lab_spawn "$dir/charon.out" ip netns exec "$ns" env STRONGSWAN_CONF="$dir/strongswan.conf" \
+		unshare -m sh -c 'mount -t tmpfs none /run && exec /usr/lib/ipsec/charon'
+	SW_PID=$LAB_PID
+	lab_wait_for 10 test -S "$dir/charon.vici" || { echo "charon in $ns did not start" >&2; return 1; }
+}
+
+# sw_ctl NS DIR ARGS...: swanctl against the charon of DIR
+sw_ctl() {
+	local ns=$1 dir=$2
+	shift 2
+	ip netns exec "$ns" env STRONGSWAN_CONF="$dir/strongswan.conf" \
+		swanctl "$@" --uri "unix://$dir/charon.vici"
+}
+
+# sw_load NS DIR: load DIR/swanctl.conf
+sw_load() {
+	sw_ctl "$1" "$2" --load-all --noprompt --file "$2/swanctl.conf" >/dev/null
+}
+
+# sw_ike_count NS DIR: number of established IKE SAs
+sw_ike_count() {
+	sw_ctl "$1" "$2" --list-sas --raw 2>/dev/null | grep -o 'state=ESTABLISHED' | wc -l
+}
