@@ -42,7 +42,7 @@ struct {
 /* Mmapable, so the daemon refills it without a syscall per slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, IKELB_SLOTS);
+	__uint(max_entries, IKELB_FAMILIES * IKELB_SLOTS);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, __u32);
@@ -383,13 +383,13 @@ static __always_inline struct ikelb_target *pick_target(void *data, void *data_e
 	if ((void *)(ike + 1) > data_end)
 		return NULL;
 	__builtin_memcpy(&spi, ike->spi_i, sizeof(spi));
-	slot = ikelb_slot_of_spi(spi);
+	slot = ikelb_slot_of_spi(spi) + (r->ipv6 ? IKELB_SLOTS : 0);
 	ip = bpf_map_lookup_elem(&ikelb_slots, &slot);
 	if (!ip)
 		return NULL;
 	*idx = *ip;
 	t = bpf_map_lookup_elem(&ikelb_targets, idx);
-	if (!t || !t->active)
+	if (!t || !t->active || !t->id[r->ipv6 ? 1 : 0].type)
 		return NULL;
 	return t;
 }
@@ -406,6 +406,7 @@ __noinline int ikelb_copy_id(struct xdp_md *ctx)
 {
 	struct ikelb_scratch *s = get_scratch();
 	struct ikelb_target *t;
+	struct ikelb_gw_id *gw;
 	__u8 *id;
 	__u32 i, id_len;
 
@@ -414,14 +415,15 @@ __noinline int ikelb_copy_id(struct xdp_md *ctx)
 	t = bpf_map_lookup_elem(&ikelb_targets, &s->target);
 	if (!t)
 		return -1;
+	gw = &t->id[s->req.ipv6 ? 1 : 0];
 	id = s->buf + IKE_HDR_LEN + IKE_NOTIFY_HDR_LEN;
-	id_len = t->id_len;
-	id[0] = t->id_type;
+	id_len = gw->len;
+	id[0] = gw->type;
 	id[1] = id_len;
 	for (i = 0; i < (IKE_GW_ID_MAX_LEN + 1) / 8; i++) {
 		if (i * 8 >= id_len)
 			break;
-		*(__u64 *)(id + 2 + i * 8) = *(const __u64 *)(t->id + i * 8);
+		*(__u64 *)(id + 2 + i * 8) = *(const __u64 *)(gw->data + i * 8);
 	}
 	return id_len;
 }

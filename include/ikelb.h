@@ -14,12 +14,19 @@
 
 #define IKELB_PIN_ROOT "/sys/fs/bpf/ikelb"
 
-/* Target table: XDP hashes SPIi onto one of IKELB_SLOTS slots; each slot
- * names a target index.  User space fills the slots in proportion to the
- * share of new clients each target should get next. */
+/*
+ * Target table: XDP hashes SPIi onto one of IKELB_SLOTS slots of the table
+ * for the request's address family; each slot names a target index.  User
+ * space fills the slots in proportion to the share of new clients each
+ * target should get next.  Map "slots" holds IKELB_FAMILIES tables back to
+ * back: entry family * IKELB_SLOTS + slot.
+ */
 #define IKELB_SLOT_BITS 10
 #define IKELB_SLOTS (1u << IKELB_SLOT_BITS)
 #define IKELB_MAX_TARGETS 128
+#define IKELB_FAMILIES 2 /* IKELB_FAM_V4: requests to the IPv4 VIP; _V6 */
+#define IKELB_FAM_V4 0
+#define IKELB_FAM_V6 1
 #define IKELB_SLOT_NONE 0xffffffffu
 
 /*
@@ -54,13 +61,22 @@ struct ikelb_config {
 	__u8 port_natt[IKELB_MAX_PORTS]; /* 1: IKE behind the non-ESP marker */
 };
 
-/* Map "targets", IKELB_MAX_TARGETS entries indexed by target index. */
+/* The GW identity a REDIRECT names (RFC 5685). */
+struct ikelb_gw_id {
+	__u8 type; /* IKE_GW_ID_IPV4 / _IPV6 / _FQDN; 0: none */
+	__u8 len; /* 4, 16, or 1..255 */
+	__u8 data[IKE_GW_ID_MAX_LEN + 1];
+};
+
+/*
+ * Map "targets", IKELB_MAX_TARGETS entries indexed by target index.  A
+ * request to the IPv4 VIP is sent to id[IKELB_FAM_V4], one to the IPv6 VIP
+ * to id[IKELB_FAM_V6] (the same FQDN in both, or each family's address).
+ */
 struct ikelb_target {
 	__u8 active; /* 0: never chosen, even if a slot still names it */
-	__u8 id_type; /* IKE_GW_ID_IPV4 / _IPV6 / _FQDN */
-	__u8 id_len; /* 4, 16, or 1..255 */
-	__u8 pad;
-	__u8 id[IKE_GW_ID_MAX_LEN + 1];
+	__u8 pad[3];
+	struct ikelb_gw_id id[IKELB_FAMILIES];
 };
 
 /* Map "target_stats", per-CPU, indexed by target index. */
