@@ -25,7 +25,8 @@ CMOCKA   := -lcmocka
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(BPF_SRCS:.bpf.c=.bpf.o)
 SKELS    := $(patsubst bpf/%.bpf.c,$(B)/%.skel.h,$(BPF_SRCS))
-HDRS     := $(wildcard include/*.h user/*.h)
+BPF_HDRS := $(wildcard include/*.h)
+HDRS     := $(BPF_HDRS) $(wildcard user/*.h tests/lib/*.h)
 
 LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
@@ -54,7 +55,7 @@ deps:
 	scripts/deps.sh
 
 # ---- BPF ---------------------------------------------------------------
-bpf/%.bpf.o: bpf/%.bpf.c $(HDRS) vmlinux/vmlinux.h
+bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h
 	$(CLANG) -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 $(WARN) \
 		-Iinclude -Ivmlinux -c $< -o $@
 

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "daemon.h"
+#include "log.h"
+
+static struct pool_entry pool[IKELB_MAX_TARGETS];
+static unsigned n_pool;
+
+const char *pool_state_name(enum pool_state s)
+{
+	static const char *const n[] = { "active", "draining", "unhealthy", "full", "dead" };
+
+	return s <= POOL_DEAD ? n[s] : "?";
+}
+
+unsigned cluster_pool(struct daemon *d, const struct pool_entry **out)
+{
+	(void)d;
+	*out = pool;
+	return n_pool;
+}
+
+/* The identity used for clients of the VIP of each family: an FQDN serves
+ * both, an address only its own family; address6 overrides for IPv6. */
+static void gw_ids(const struct cfg_gw_addr *a, const struct cfg_gw_addr *a6,
+		   struct ikelb_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (a->type == IKE_GW_ID_IPV4 || a->type == IKE_GW_ID_FQDN) {
+		t->id[IKELB_FAM_V4].type = a->type;
+		t->id[IKELB_FAM_V4].len = a->len;
+		memcpy(t->id[IKELB_FAM_V4].data, a->data, a->len);
+	}
+	if (a6->type) 
+		a = a6;
+	if (a->type == IKE_GW_ID_IPV6 || a->type == IKE_GW_ID_FQDN) {
+		t->id[IKELB_FAM_V6].type = a->type;
+		t->id[IKELB_FAM_V6].len = a->len;
+		memcpy(t->id[IKELB_FAM_V6].data, a->data, a->len);
+	}
+}
+
+static void describe(struct pool_entry *e, const struct cfg_gw_addr *a,
+		     const struct cfg_gw_addr *a6)
+{
+	char s1[300], s2[300];
+
+	cfg_gw_addr_str(a, s1, sizeof(s1));
+	if (a6->type)
+		snprintf(e->address, sizeof(e->address), "%s %s", s1,
+			 cfg_gw_addr_str(a6, s2, sizeof(s2)));
+	else
+		snprintf(e->address, sizeof(e->address), "%s", s1);
+}
+
+static struct pool_entry *add_entry(struct daemon *d, enum pool_kind kind, const char *key,
+				    const char *name, const struct cfg_gw_addr *a,
+				    const struct cfg_gw_addr *a6, uint64_t now)
+{
+	struct ikelb_target t;
+	struct pool_entry *e;
+
+	if (n_pool >= IKELB_MAX_TARGETS)
+		return NULL;
+	e = &pool[n_pool++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	describe(e, a, a6);
+	gw_ids(a, a6, &t);
+	e->idx = targets_want(&d->tg, key, &t, now);
+	if (e->idx < 0)
+		log_warn("no free target index for %s", name);
+	e->age_ms = -1;
+	return e;
+}
+
+static void collect(struct daemon *d, uint64_t now)
+{
+	const struct config *c = &d->cfg;
+	char key[TARGETS_KEY_MAX];
+
+	n_pool = 0;
+	targets_begin(&d->tg);
+	if (c->has_gateway) {
+		struct pool_entry *e = add_entry(d, POOL_SELF, "self", "self", &c->gw_address,
+						 &c->gw_address6, now);
+
+		if (e) {
+			e->max_tunnels = c->gw_max_tunnels;
+			e->state = d->draining ? POOL_DRAINING : POOL_ACTIVE;
+		}
+	}
+	for (unsigned i = 0; i < c->n_targets; i++) {
+		const struct cfg_target *t = &c->targets[i];
+		struct pool_entry *e;
+
+		snprintf(key, sizeof(key), "static:%s", t->name);
+		e = add_entry(d, POOL_STATIC, key, t->name, &t->address, &t->address6, now);
+		if (e)
+			e->max_tunnels = t->max_tunnels;
+	}
+	targets_end(&d->tg, now);
+}
+
+/* Writes changed target entries: active ones before the slots may name
+ * them, deactivated ones after the slots stopped naming them. */
+static void write_targets(struct daemon *d, bool active)
+{
+	for (uint32_t i = 0; i < IKELB_MAX_TARGETS; i++) {
+		struct target_slot *s = &d->tg.s[i];
+
+		if (!s->dirty || !!s->t.active != active)
+			continue;
+		if (xdp_set_target(&d->xdp, i, &s->t))
+			log_err("cannot write target %u: %s", i, strerror(errno));
+		else
+			s->dirty = false;
+	}
+}
+
+/* Placeholder fill until the balancer lands: capacity-weighted. */
+static void fill(struct daemon *d, uint64_t redirects[IKELB_MAX_TARGETS])
+{
+	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
+		uint32_t *slots = d->xdp.slots + fam * IKELB_SLOTS;
+		uint64_t total = 0, acc = 0;
+		unsigned k = 0;
+
+		for (unsigned i = 0; i < n_pool; i++) {
+			struct pool_entry *e = &pool[i];
+
+			if (e->idx >= 0 && e->state == POOL_ACTIVE &&
+			    d->tg.s[e->idx].t.id[fam].type)
+				total += e->max_tunnels;
+		}
+		for (unsigned i = 0; i < n_pool && total; i++) {
+			struct pool_entry *e = &pool[i];
+			unsigned upto;
+
+			if (e->idx < 0 || e->state != POOL_ACTIVE || !d->tg.s[e->idx].t.id[fam].type)
+				continue;
+			acc += e->max_tunnels;
+			upto = (unsigned)(acc * IKELB_SLOTS / total);
+			e->slots[fam] = upto - k;
+			for (; k < upto; k++)
+				slots[k] = e->idx;
+		}
+		for (; k < IKELB_SLOTS; k++)
+			slots[k] = IKELB_SLOT_NONE;
+	}
+	for (unsigned i = 0; i < n_pool; i++)
+		if (pool[i].idx >= 0)
+			pool[i].redirects = redirects[pool[i].idx];
+}
+
+void cluster_refill(struct daemon *d, uint64_t now)
+{
+	uint64_t redirects[IKELB_MAX_TARGETS];
+
+	collect(d, now);
+	write_targets(d, true);
+	if (xdp_read_redirects(&d->xdp, redirects))
+		memset(redirects, 0, sizeof(redirects));
+	fill(d, redirects);
+	write_targets(d, false);
+}
+
+int cluster_start(struct daemon *d)
+{
+	(void)d;
+	return 0;
+}
+
+void cluster_stop(struct daemon *d)
+{
+	(void)d;
+}
+
+void cluster_config_changed(struct daemon *d)
+{
+	cluster_refill(d, now_ms());
+}
+
+uint64_t cluster_next_deadline(struct daemon *d, uint64_t t)
+{
+	(void)d;
+	return t;
+}
+
+void cluster_timers(struct daemon *d, uint64_t now)
+{
+	(void)d;
+	(void)now;
+}
+
+void cluster_fd_ready(struct daemon *d, int fd)
+{
+	(void)d;
+	(void)fd;
+}
