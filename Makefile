@@ -110,7 +110,9 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS) $(SKELS)
 
 fuzz: $(FUZZERS)
 
-check: all fuzz
+check:
+	scripts/deps.sh
+	$(MAKE) all fuzz
 	tests/run.sh $(T)
 
 # ---- demo, bench, install ----------------------------------------------
