@@ -3,12 +3,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "balancer.h"
 #include "cluster.h"
 #include "daemon.h"
 #include "log.h"
 
 static struct pool_entry pool[IKELB_MAX_TARGETS];
 static unsigned n_pool;
+static struct balancer *bal;
+
+_Static_assert((int)CFG_POLICY_LEAST_TUNNELS == (int)BALANCER_LEAST_TUNNELS &&
+		       (int)CFG_POLICY_LEAST_UTILIZATION == (int)BALANCER_LEAST_UTILIZATION,
+	       "config and balancer policies disagree");
 
 const char *pool_state_name(enum pool_state s)
 {
@@ -123,39 +129,50 @@ static void write_targets(struct daemon *d, bool active)
 	}
 }
 
-/* Placeholder fill until the balancer lands: capacity-weighted. */
-static void fill(struct daemon *d, uint64_t redirects[IKELB_MAX_TARGETS])
+static void balancer_in(struct daemon *d, const struct pool_entry *e, uint64_t now,
+			const uint64_t *redirects, struct balancer_input *in)
 {
-	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
-		uint32_t *slots = d->xdp.slots + fam * IKELB_SLOTS;
-		uint64_t total = 0, acc = 0;
-		unsigned k = 0;
+	const struct ikelb_target *t = &d->tg.s[e->idx].t;
 
-		for (unsigned i = 0; i < n_pool; i++) {
-			struct pool_entry *e = &pool[i];
+	in->kind = e->has_load ? BALANCER_REPORTED : BALANCER_STATIC;
+	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
+		in->family[fam] = t->id[fam].type != 0;
+	in->eligible = e->state == POOL_ACTIVE;
+	in->max_tunnels = e->max_tunnels;
+	in->tunnels = e->tunnels;
+	in->report_ms = e->age_ms >= 0 ? now - e->age_ms : now;
+	in->redirects = redirects[e->idx];
+}
 
-			if (e->idx >= 0 && e->state == POOL_ACTIVE &&
-			    d->tg.s[e->idx].t.id[fam].type)
-				total += e->max_tunnels;
+/* Balancer inputs from the pool, then its figures back into the pool. */
+static void fill(struct daemon *d, uint64_t now, const uint64_t *redirects)
+{
+	struct balancer_input in[IKELB_MAX_TARGETS] = {};
+
+	for (unsigned i = 0; i < IKELB_MAX_TARGETS; i++)
+		if (d->tg.s[i].fresh) {
+			balancer_forget(bal, i);
+			d->tg.s[i].fresh = false;
 		}
-		for (unsigned i = 0; i < n_pool && total; i++) {
-			struct pool_entry *e = &pool[i];
-			unsigned upto;
-
-			if (e->idx < 0 || e->state != POOL_ACTIVE || !d->tg.s[e->idx].t.id[fam].type)
-				continue;
-			acc += e->max_tunnels;
-			upto = (unsigned)(acc * IKELB_SLOTS / total);
-			e->slots[fam] = upto - k;
-			for (; k < upto; k++)
-				slots[k] = e->idx;
-		}
-		for (; k < IKELB_SLOTS; k++)
-			slots[k] = IKELB_SLOT_NONE;
-	}
 	for (unsigned i = 0; i < n_pool; i++)
 		if (pool[i].idx >= 0)
-			pool[i].redirects = redirects[pool[i].idx];
+			balancer_in(d, &pool[i], now, redirects, &in[pool[i].idx]);
+	if (balancer_refill(bal, now, in, IKELB_MAX_TARGETS,
+			    (uint32_t (*)[IKELB_SLOTS])d->xdp.slots) < 0)
+		log_err("balancer refill failed: %s", strerror(errno));
+	for (unsigned i = 0; i < n_pool; i++) {
+		struct pool_entry *e = &pool[i];
+		const struct balancer_figures *f;
+
+		if (e->idx < 0)
+			continue;
+		f = balancer_figures(bal, e->idx);
+		e->redirects = redirects[e->idx];
+		e->redirects_since_report = f->since_report;
+		e->est_util = f->utilization;
+		e->slots[0] = f->slots[0];
+		e->slots[1] = f->slots[1];
+	}
 }
 
 void cluster_refill(struct daemon *d, uint64_t now)
@@ -166,23 +183,31 @@ void cluster_refill(struct daemon *d, uint64_t now)
 	write_targets(d, true);
 	if (xdp_read_redirects(&d->xdp, redirects))
 		memset(redirects, 0, sizeof(redirects));
-	fill(d, redirects);
+	fill(d, now, redirects);
 	write_targets(d, false);
 }
 
 int cluster_start(struct daemon *d)
 {
-	(void)d;
+	bal = balancer_new(NULL);
+	if (!bal) {
+		log_err("cannot create the balancer: %s", strerror(errno));
+		return -1;
+	}
+	balancer_set_policy(bal, (enum balancer_policy)d->cfg.policy);
 	return 0;
 }
 
 void cluster_stop(struct daemon *d)
 {
 	(void)d;
+	balancer_free(bal);
+	bal = NULL;
 }
 
 void cluster_config_changed(struct daemon *d)
 {
+	balancer_set_policy(bal, (enum balancer_policy)d->cfg.policy);
 	cluster_refill(d, now_ms());
 }
 

@@ -62,7 +62,8 @@ int targets_want(struct targets *tg, const char *key, const struct ikelb_target 
 	i = free_index(tg, now_ms);
 	if (i < 0)
 		return -1;
-	tg->s[i] = (struct target_slot){ .used = true, .seen = true, .dirty = true };
+	tg->s[i] = (struct target_slot){ .used = true, .seen = true, .dirty = true,
+					 .fresh = true };
 	snprintf(tg->s[i].key, sizeof(tg->s[i].key), "%s", key);
 	memcpy(tg->s[i].t.id, t->id, sizeof(t->id));
 	tg->s[i].t.active = 1;

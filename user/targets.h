@@ -20,6 +20,7 @@ struct target_slot {
 	bool used; /* a key owns this index */
 	bool seen; /* marked during a sync */
 	bool dirty; /* map entry must be written */
+	bool fresh; /* newly given to a key: forget what was learnt about it */
 	char key[TARGETS_KEY_MAX]; /* "self", "static:NAME", "node:ID" */
 	struct ikelb_target t; /* what the map holds (active flag included) */
 	uint64_t freed_ms; /* when the key went away; 0 = never used */
