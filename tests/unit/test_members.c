@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The member table: replay window, ageing on a fake clock, and which
+ * members may be targets.  Reports go through the real encoder and the
+ * datagram path, as they would from the network.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "log.h"
+#include "members.h"
+
+#define DEAD 3000
+#define FORGET 30000
+
+static struct cluster_key key(uint8_t fill)
+{
+	struct cluster_key k = { .len = 32 };
+
+	memset(k.bytes, fill, 32);
+	return k;
+}
+
+static struct in_addr vip4;
+static struct in6_addr vip6;
+
+static struct members *table(unsigned capacity)
+{
+	struct cluster_key k = key(0x5a);
+	struct members_params p = {
+		.cluster = "lab", .key = &k, .self_id = "me", .dead_after_ms = DEAD,
+		.forget_after_ms = FORGET, .vip4 = &vip4, .vip6 = &vip6, .capacity = capacity,
+	};
+
+	inet_pton(AF_INET, "198.18.0.100", &vip4);
+	inet_pton(AF_INET6, "2001:db8::100", &vip6);
+	return members_new(&p);
+}
+
+static struct status_report report(const char *node, uint64_t epoch, uint64_t seq,
+				   uint32_t tunnels)
+{
+	struct status_report r = { .epoch = epoch, .seq = seq, .tunnels = tunnels,
+				   .max_tunnels = 100, .state = STATUS_ACTIVE };
+
+	strcpy(r.cluster, "lab");
+	strcpy(r.node_id, node);
+	r.address.type = IKE_GW_ID_IPV4;
+	r.address.len = 4;
+	inet_pton(AF_INET, "198.18.0.11", r.address.data);
+	return r;
+}
+
+static enum members_verdict deliver_with(struct members *m, const struct status_report *r,
+					 uint8_t key_fill, uint64_t now)
+{
+	struct cluster_key k = key(key_fill);
+	uint8_t msg[STATUS_MSG_MAX];
+	int len = status_msg_encode(r, &k, msg, sizeof(msg));
+
+	assert_true(len > 0);
+	return members_handle_datagram(m, msg, (size_t)len, now);
+}
+
+static enum members_verdict deliver(struct members *m, const struct status_report *r,
+				    uint64_t now)
+{
+	return deliver_with(m, r, 0x5a, now);
+}
+
+static struct member_info get(struct members *m, const char *node, uint64_t now)
+{
+	struct member_info i;
+
+	assert_true(members_find(m, node, now, &i));
+	return i;
+}
+
+static uint64_t cnt(struct members *m, enum members_verdict v)
+{
+	return members_counters(m)->verdict[v];
+}
+
+static void assert_counters_add_up(struct members *m)
+{
+	const struct members_counters *c = members_counters(m);
+	uint64_t sum = 0;
+
+	for (int v = 0; v < MEMBERS_VERDICT_MAX; v++)
+		sum += c->verdict[v];
+	assert_true(c->received == sum);
+}
+
+static int quiet(void **state)
+{
+	(void)state;
+	log_set_level(LOG_LVL_ERR);
+	return 0;
+}
+
+/* ---- replay window ------------------------------------------------------- */
+
+static void test_first_report(void **state)
+{
+	struct members *m = table(0);
+	struct status_report r = report("gw-a", 1000, 1, 7);
+	struct member_info i;
+
+	(void)state;
+	assert_int_equal(members_listed(m), 0);
+	assert_int_equal(deliver(m, &r, 500), MEMBERS_ACCEPTED);
+	i = get(m, "gw-a", 700);
+	assert_string_equal(i.node_id, "gw-a");
+	assert_int_equal(i.tunnels, 7);
+	assert_int_equal(i.max_tunnels, 100);
+	assert_int_equal(i.address->type, IKE_GW_ID_IPV4);
+	assert_true(i.epoch == 1000 && i.seq == 1);
+	assert_true(i.age_ms == 200);
+	assert_true(i.alive && i.usable && !i.self);
+	assert_int_equal(i.why, MEMBER_USABLE);
+	assert_int_equal(members_listed(m), 1);
+	assert_true(members_counters(m)->received == 1);
+	assert_true(cnt(m, MEMBERS_ACCEPTED) == 1);
+	members_free(m);
+}
+
+static void test_same_seq_is_replay(void **state)
+{
+	struct members *m = table(0);
+	struct status_report r = report("gw-a", 1000, 5, 7);
+	uint64_t gen;
+
+	(void)state;
+	assert_int_equal(deliver(m, &r, 100), MEMBERS_ACCEPTED);
+	gen = members_generation(m);
+	/* the identical datagram again */
+	assert_int_equal(deliver(m, &r, 200), MEMBERS_DROP_REPLAYED);
+	/* a genuine message (right key) with the same seq and other values */
+	r.tunnels = 99;
+	assert_int_equal(deliver(m, &r, 300), MEMBERS_DROP_REPLAYED);
+	assert_int_equal(get(m, "gw-a", 300).tunnels, 7);
+	assert_true(get(m, "gw-a", 300).report_ms == 100);
+	assert_true(members_generation(m) == gen);
+	assert_true(cnt(m, MEMBERS_DROP_REPLAYED) == 2);
+	assert_counters_add_up(m);
+	members_free(m);
+}
+
+static void test_older_seq_is_replay(void **state)
+{
+	struct members *m = table(0);
+	struct status_report r = report("gw-a", 1000, 5, 7);
+
+	(void)state;
+	assert_int_equal(deliver(m, &r, 100), MEMBERS_ACCEPTED);
+	r.seq = 4;
+	r.tunnels = 1;
+	assert_int_equal(deliver(m, &r, 200), MEMBERS_DROP_REPLAYED);
+	r.seq = 1;
+	assert_int_equal(deliver(m, &r, 200), MEMBERS_DROP_REPLAYED);
+	assert_int_equal(get(m, "gw-a", 200).tunnels, 7);
+	/* a gap is fine: losses happen */
+	r.seq = 9;
+	r.tunnels = 8;
+	assert_int_equal(deliver(m, &r, 300), MEMBERS_ACCEPTED);
+	assert_int_equal(get(m, "gw-a", 300).tunnels, 8);
+	/* and now 6..8 are old too */
+	r.seq = 6;
+	assert_int_equal(deliver(m, &r, 400), MEMBERS_DROP_REPLAYED);
+	members_free(m);
+}
+
+static void test_new_epoch_accepted_older_refused(void **state)
+{
+	struct members *m = table(0);
+	uint64_t old = status_epoch_make(1700000000000ull, 0xfffff);
+	uint64_t new = status_epoch_make(1700000000001ull, 0);
+	struct status_report r = report("gw-a", old, 40, 7);
+	struct member_info i;
+
+	(void)state;
+	assert_int_equal(deliver(m, &r, 100), MEMBERS_ACCEPTED);
+	/* the node restarted: a new epoch, its sequence starts at 1 again */
+	r = report("gw-a", new, 1, 3);
+	assert_int_equal(deliver(m, &r, 200), MEMBERS_ACCEPTED);
+	i = get(m, "gw-a", 200);
+	assert_true(i.epoch == new && i.seq == 1);
+	assert_int_equal(i.tunnels, 3);
+	assert_true(i.reports == 1);
+	/* a recording of the previous boot, even with a higher sequence */
+	r = report("gw-a", old, 41, 50);
+	assert_int_equal(deliver(m, &r, 300), MEMBERS_DROP_OLD_EPOCH);
+	r = report("gw-a", old, UINT64_MAX, 50);
+	assert_int_equal(deliver(m, &r, 300), MEMBERS_DROP_OLD_EPOCH);
+	assert_int_equal(get(m, "gw-a", 300).tunnels, 3);
+	assert_true(cnt(m, MEMBERS_DROP_OLD_EPOCH) == 2);
+	/* the same epoch continues */
+	r = report("gw-a", new, 2, 4);
+	assert_int_equal(deliver(m, &r, 400), MEMBERS_ACCEPTED);
+	assert_int_equal(get(m, "gw-a", 400).reports, 2);
+	assert_counters_add_up(m);
+	members_free(m);
+}
+
+static void test_replay_refused_after_forget(void **state)
+{
+	struct members *m = table(0);
+	struct status_report r = report("gw-a", 2000, 10, 7);
+	struct member_info i;
+
+	(void)state;
+	assert_int_equal(deliver(m, &r, 0), MEMBERS_ACCEPTED);
+	members_tick(m, FORGET);
+	assert_false(members_find(m, "gw-a", FORGET, &i));
+	assert_int_equal(members_listed(m), 0);
+	/* a recording replayed once the member is forgotten */
+	assert_int_equal(deliver(m, &r, FORGET + 1), MEMBERS_DROP_REPLAYED);
+	r = report("gw-a", 1999, 500, 7);
+	assert_int_equal(deliver(m, &r, FORGET + 1), MEMBERS_DROP_OLD_EPOCH);
+	assert_false(members_find(m, "gw-a", FORGET + 1, &i));
+	/* the real node coming back is accepted */
+	r = report("gw-a", 2000, 11, 9);
+	assert_int_equal(deliver(m, &r, FORGET + 2), MEMBERS_ACCEPTED);
+	assert_int_equal(get(m, "gw-a", FORGET + 2).tunnels, 9);
+	members_free(m);
+}
+
+static void test_nodes_are_independent(void **state)
+{
+	struct members *m = table(0);
+	struct status_report a = report("gw-a", 5000, 10, 1), b = report("gw-b", 10, 1, 2);
+
+	(void)state;
+	assert_int_equal(deliver(m, &a, 0), MEMBERS_ACCEPTED);
+	/* a lower epoch and seq than gw-a's is fine for another node */
+	assert_int_equal(deliver(m, &b, 0), MEMBERS_ACCEPTED);
+	assert_int_equal(members_listed(m), 2);
+	members_free(m);
+}
+
+/* ---- drops change nothing and are counted ----------------------------------- */
+
+static void test_drops_counted(void **state)
+{
+	struct members *m = table(0);
+	struct status_report r = report("gw-a", 1000, 1, 7), x;
+	uint8_t msg[STATUS_MSG_MAX];
+	struct cluster_key k = key(0x5a);
+	uint64_t gen;
+	int len;
+
+	(void)state;
+	assert_int_equal(deliver(m, &r, 0), MEMBERS_ACCEPTED);
+	gen = members_generation(m);
+	/* forged: right everything, wrong key, tempting numbers */
+	x = report("gw-a", 1000, 2, 0);
+	assert_int_equal(deliver_with(m, &x, 0x5b, 10), MEMBERS_DROP_BAD_MAC);
+	x = report("gw-new", 1000, 1, 0);
+	assert_int_equal(deliver_with(m, &x, 0x5b, 10), MEMBERS_DROP_BAD_MAC);
+	/* another cluster, even with our key */
+	x = report("gw-a", 1000, 2, 0);
+	strcpy(x.cluster, "lab2");
+	assert_int_equal(deliver(m, &x, 10), MEMBERS_DROP_OTHER_CLUSTER);
+	/* our own node id coming back from the network */
+	x = report("me", 1000, 1, 0);
+	assert_int_equal(deliver(m, &x, 10), MEMBERS_DROP_SELF);
+	/* garbage, truncated, oversized, other version */
+	len = status_msg_encode(&r, &k, msg, sizeof(msg));
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len - 1, 10),
+			 MEMBERS_DROP_MALFORMED);
+	assert_int_equal(members_handle_datagram(m, msg, 0, 10), MEMBERS_DROP_MALFORMED);
+	assert_int_equal(members_handle_datagram(m, msg, 2000, 10), MEMBERS_DROP_OVERSIZED);
+	members_note_oversized(m);
+	msg[4] = 9;
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, 10),
+			 MEMBERS_DROP_BAD_VERSION);
+	msg[0] = 'X';
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, 10),
+			 MEMBERS_DROP_BAD_MAGIC);
+
+	assert_true(members_generation(m) == gen);
+	assert_int_equal(members_listed(m), 1);
+	assert_int_equal(get(m, "gw-a", 10).tunnels, 7);
+	assert_true(get(m, "gw-a", 10).seq == 1);
+	assert_true(cnt(m, MEMBERS_DROP_BAD_MAC) == 2);
+	assert_true(cnt(m, MEMBERS_DROP_OTHER_CLUSTER) == 1);
+	assert_true(cnt(m, MEMBERS_DROP_SELF) == 1);
+	assert_true(cnt(m, MEMBERS_DROP_MALFORMED) == 2);
+	assert_true(cnt(m, MEMBERS_DROP_OVERSIZED) == 2);
+	assert_true(cnt(m, MEMBERS_DROP_BAD_VERSION) == 1);
+	assert_true(cnt(m, MEMBERS_DROP_BAD_MAGIC) == 1);
+	assert_true(cnt(m, MEMBERS_ACCEPTED) == 1);
+	assert_true(members_counters(m)->received == 11);
+	assert_counters_add_up(m);
+	members_free(m);
+}
+
+static void test_counters_str(void **state)
+{
+	struct members *m = table(0);
+	struct status_report x = report("gw-a", 1000, 2, 0);
+	char buf[512];
+
+	(void)state;
+	assert_int_equal(deliver_with(m, &x, 0x5b, 10), MEMBERS_DROP_BAD_MAC);
+	members_counters_str(m, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "received=1 accepted=0 "));
+	assert_non_null(strstr(buf, " bad_mac=1 "));
+	assert_non_null(strstr(buf, " other_cluster=0 "));
+	assert_non_null(strstr(buf, " vip_identity=0"));
+	members_free(m);
+}
+
+static void test_table_full(void **state)
+{
+	struct members *m = table(2);
+	struct status_report a = report("gw-a", 1, 1, 0), b = report("gw-b", 1, 1, 0),
+			     c = report("gw-c", 1, 1, 0);
+
+	(void)state;
+	assert_int_equal(deliver(m, &a, 0), MEMBERS_ACCEPTED);
+	assert_int_equal(deliver(m, &b, 10), MEMBERS_ACCEPTED);
+	assert_int_equal(deliver(m, &c, 20), MEMBERS_DROP_TABLE_FULL);
+	assert_true(cnt(m, MEMBERS_DROP_TABLE_FULL) == 1);
+	/* gw-a forgotten (gw-b still listed): its slot is reused */
+	members_tick(m, FORGET);
+	assert_int_equal(members_listed(m), 1);
+	assert_int_equal(deliver(m, &c, FORGET + 1), MEMBERS_ACCEPTED);
+	assert_int_equal(members_listed(m), 2);
+	assert_counters_add_up(m);
+	members_free(m);
+}
+
+/* ---- own report ---------------------------------------------------------------- */
+
+static void test_self(void **state)
+{
+	struct members *m = table(0);
+	struct status_report r = report("me", 77, 1, 4);
+	struct member_info i;
+
+	(void)state;
+	assert_int_equal(members_update_self(m, &r, 100), MEMBERS_ACCEPTED);
+	i = get(m, "me", 100);
+	assert_true(i.self && i.usable);
+	/* not a network datagram: the receiver counters stay zero */
+	assert_true(members_counters(m)->received == 0);
+	r.seq = 2;
+	r.tunnels = 5;
+	assert_int_equal(members_update_self(m, &r, 200), MEMBERS_ACCEPTED);
+	/* someone else claiming our id over the network changes nothing */
+	r.seq = 3;
+	r.tunnels = 60;
+	assert_int_equal(deliver(m, &r, 300), MEMBERS_DROP_SELF);
+	assert_int_equal(get(m, "me", 300).tunnels, 5);
+	/* the own report must carry the own node id and cluster */
+	r = report("gw-a", 77, 1, 4);
+	assert_int_equal(members_update_self(m, &r, 300), MEMBERS_DROP_ERROR);
+	r = report("me", 77, 9, 4);
+	strcpy(r.cluster, "other");
+	assert_int_equal(members_update_self(m, &r, 300), MEMBERS_DROP_OTHER_CLUSTER);
+	r = report("me", 77, 9, 4);
+	r.max_tunnels = 0;
+	assert_int_equal(members_update_self(m, &r, 300), MEMBERS_DROP_MALFORMED);
+	members_free(m);
+}
+
+/* ---- ageing -------------------------------------------------------------------- */
+
+static void test_ageing(void **state)
+{
+	struct members *m = table(0);
+	struct status_report r = report("gw-a", 1, 1, 0);
+	struct member_info i;
+	uint64_t gen;
+
+	(void)state;
+	assert_int_equal(deliver(m, &r, 1000), MEMBERS_ACCEPTED);
+	i = get(m, "gw-a", 1000 + DEAD - 1);
+	assert_true(i.alive && i.usable);
+	/* exactly dead_after_ms without a report: dead, still listed */
+	i = get(m, "gw-a", 1000 + DEAD);
+	assert_false(i.alive);
+	assert_false(i.usable);
+	assert_int_equal(i.why, MEMBER_DEAD);
+	assert_true(i.age_ms == DEAD);
+	gen = members_generation(m);
+	members_tick(m, 1000 + DEAD);
+	assert_true(members_generation(m) == gen + 1);
+	members_tick(m, 1000 + DEAD + 500); /* logged once */
+	assert_true(members_generation(m) == gen + 1);
+	assert_int_equal(members_listed(m), 1);
+	/* a fresh report brings it back */
+	r.seq = 2;
+	assert_int_equal(deliver(m, &r, 1000 + DEAD + 600), MEMBERS_ACCEPTED);
+	assert_true(get(m, "gw-a", 1000 + DEAD + 600).alive);
+	/* then silence until forgotten: listed as dead until forget_after_ms */
+	members_tick(m, 1000 + DEAD + 600 + FORGET - 1);
+	assert_true(members_find(m, "gw-a", 1000 + DEAD + 600 + FORGET - 1, &i));
+	assert_false(i.alive);
+	members_tick(m, 1000 + DEAD + 600 + FORGET);
+	assert_false(members_find(m, "gw-a", 1000 + DEAD + 600 + FORGET, &i));
+	assert_int_equal(members_listed(m), 0);
+	members_free(m);
+}
+
+static void test_clock_before_report(void **state)
+{
+	struct members *m = table(0);
+	struct status_report r = report("gw-a", 1, 1, 0);
+
+	(void)state;
+	/* a caller's "now" before the report time is age 0, not a huge age */
+	assert_int_equal(deliver(m, &r, 5000), MEMBERS_ACCEPTED);
+	assert_true(get(m, "gw-a", 4000).age_ms == 0);
+	assert_true(get(m, "gw-a", 4000).alive);
+	members_free(m);
+}
+
+/* ---- usable ------------------------------------------------------------------- */
+
+static enum member_why why_after(struct status_report r)
+{
+	struct members *m = table(0);
+	enum member_why w;
+	struct member_info i;
+
+	assert_int_equal(deliver(m, &r, 0), MEMBERS_ACCEPTED);
+	i = get(m, r.node_id, 10);
+	w = i.why;
+	assert_int_equal(i.usable, w == MEMBER_USABLE);
+	assert_true(i.alive);
+	members_free(m);
+	return w;
+}
+
+static void test_usable_decisions(void **state)
+{
+	struct status_report r;
+
+	(void)state;
+	r = report("gw-a", 1, 1, 99);
+	assert_int_equal(why_after(r), MEMBER_USABLE);
+	r = report("gw-a", 1, 1, 100); /* tunnels == max */
+	assert_int_equal(why_after(r), MEMBER_FULL);
+	r = report("gw-a", 1, 1, 250); /* over max */
+	assert_int_equal(why_after(r), MEMBER_FULL);
+	r = report("gw-a", 1, 1, 0);
+	r.state = STATUS_DRAINING;
+	assert_int_equal(why_after(r), MEMBER_DRAINING);
+	r = report("gw-a", 1, 1, 0);
+	r.state = STATUS_UNHEALTHY;
+	strcpy(r.reason, "vici: connect failed");
+	assert_int_equal(why_after(r), MEMBER_UNHEALTHY);
+	r.max_tunnels = 1;
+	r.tunnels = 1;
+	assert_int_equal(why_after(r), MEMBER_UNHEALTHY);
+}
+
+static void test_vip_is_never_usable(void **state)
+{
+	struct members *m = table(0);
+	struct status_report r = report("gw-a", 1, 1, 0);
+	struct member_info i;
+
+	(void)state;
+	/* IPv4 address equal to the IPv4 VIP */
+	inet_pton(AF_INET, "198.18.0.100", r.address.data);
+	assert_int_equal(deliver(m, &r, 0), MEMBERS_ACCEPTED);
+	i = get(m, "gw-a", 0);
+	assert_false(i.usable);
+	assert_int_equal(i.why, MEMBER_IS_VIP);
+	assert_true(members_counters(m)->vip_identity == 1);
+	/* fixed in the next report: usable again */
+	r.seq = 2;
+	inet_pton(AF_INET, "198.18.0.11", r.address.data);
+	assert_int_equal(deliver(m, &r, 10), MEMBERS_ACCEPTED);
+	assert_true(get(m, "gw-a", 10).usable);
+	/* address6 equal to the IPv6 VIP */
+	r.seq = 3;
+	r.address6.type = IKE_GW_ID_IPV6;
+	r.address6.len = 16;
+	inet_pton(AF_INET6, "2001:db8::100", r.address6.data);
+	assert_int_equal(deliver(m, &r, 20), MEMBERS_ACCEPTED);
+	assert_int_equal(get(m, "gw-a", 20).why, MEMBER_IS_VIP);
+	/* the IPv4 VIP written as an IPv4-mapped IPv6 address */
+	r.seq = 4;
+	inet_pton(AF_INET6, "::ffff:198.18.0.100", r.address6.data);
+	assert_int_equal(deliver(m, &r, 30), MEMBERS_ACCEPTED);
+	assert_int_equal(get(m, "gw-a", 30).why, MEMBER_IS_VIP);
+	/* an IPv6 address as the first identity */
+	r.seq = 5;
+	r.address = r.address6;
+	r.address6.type = 0;
+	r.address6.len = 0;
+	inet_pton(AF_INET6, "2001:db8::100", r.address.data);
+	assert_int_equal(deliver(m, &r, 40), MEMBERS_ACCEPTED);
+	assert_int_equal(get(m, "gw-a", 40).why, MEMBER_IS_VIP);
+	/* a neighbour of the VIP is fine */
+	r.seq = 6;
+	inet_pton(AF_INET6, "2001:db8::101", r.address.data);
+	assert_int_equal(deliver(m, &r, 50), MEMBERS_ACCEPTED);
+	assert_true(get(m, "gw-a", 50).usable);
+	/* reports 1, 3, 4 and 5 named a VIP */
+	assert_true(members_counters(m)->vip_identity == 4);
+	/* dead outranks everything */
+	assert_int_equal(get(m, "gw-a", 50 + DEAD).why, MEMBER_DEAD);
+	members_free(m);
+}
+
+static void test_no_vips_configured(void **state)
+{
+	struct cluster_key k = key(0x5a);
+	struct members_params p = { .cluster = "lab", .key = &k, .dead_after_ms = DEAD };
+	struct members *m = members_new(&p);
+	struct status_report r = report("gw-a", 1, 1, 0);
+
+	(void)state;
+	assert_non_null(m);
+	inet_pton(AF_INET, "198.18.0.100", r.address.data);
+	assert_int_equal(deliver(m, &r, 0), MEMBERS_ACCEPTED);
+	assert_true(get(m, "gw-a", 0).usable);
+	/* no self id: any node id is taken from the network */
+	r = report("me", 1, 1, 0);
+	assert_int_equal(deliver(m, &r, 0), MEMBERS_ACCEPTED);
+	members_free(m);
+}
+
+static void test_iterate(void **state)
+{
+	struct members *m = table(0);
+	struct status_report a = report("gw-a", 1, 1, 0), b = report("gw-b", 1, 1, 0);
+	struct member_info i;
+	unsigned seen = 0;
+
+	(void)state;
+	deliver(m, &a, 0);
+	deliver(m, &b, 0);
+	for (unsigned s = 0; s < members_capacity(m); s++) {
+		if (!members_get(m, s, 0, &i))
+			continue;
+		assert_int_equal(i.index, s);
+		seen |= strcmp(i.node_id, "gw-a") == 0 ? 1 : strcmp(i.node_id, "gw-b") == 0 ? 2 : 4;
+	}
+	assert_int_equal(seen, 3);
+	assert_false(members_get(m, members_capacity(m), 0, &i));
+	members_free(m);
+}
+
+static void test_new_refuses_bad_params(void **state)
+{
+	struct cluster_key k = key(1), short_key = key(1);
+	struct members_params p = { .cluster = "lab", .key = &k, .dead_after_ms = DEAD };
+
+	(void)state;
+	short_key.len = 31;
+	p.key = &short_key;
+	assert_null(members_new(&p));
+	p.key = NULL;
+	assert_null(members_new(&p));
+	p.key = &k;
+	p.cluster = "";
+	assert_null(members_new(&p));
+	p.cluster = "lab";
+	p.dead_after_ms = 0;
+	assert_null(members_new(&p));
+	p.dead_after_ms = DEAD;
+	members_free(members_new(&p));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_first_report),
+		cmocka_unit_test(test_same_seq_is_replay),
+		cmocka_unit_test(test_older_seq_is_replay),
+		cmocka_unit_test(test_new_epoch_accepted_older_refused),
+		cmocka_unit_test(test_replay_refused_after_forget),
+		cmocka_unit_test(test_nodes_are_independent),
+		cmocka_unit_test(test_drops_counted),
+		cmocka_unit_test(test_counters_str),
+		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_self),
+		cmocka_unit_test(test_ageing),
+		cmocka_unit_test(test_clock_before_report),
+		cmocka_unit_test(test_usable_decisions),
+		cmocka_unit_test(test_vip_is_never_usable),
+		cmocka_unit_test(test_no_vips_configured),
+		cmocka_unit_test(test_iterate),
+		cmocka_unit_test(test_new_refuses_bad_params),
+	};
+
+	return cmocka_run_group_tests(tests, quiet, NULL);
+}
