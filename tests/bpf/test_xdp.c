@@ -613,6 +613,39 @@ static void test_nonce_position(void **state)
 	check_redirect("nonce in the middle v6", &f6, &m, nonce, 33, "2001:db8:1::1", 1);
 }
 
+/* Every alignment of identity and nonce against 8-byte copies, with the
+ * nonce ending the frame: nonce 16..24 and 249..256 bytes, identities of
+ * 1..9, 16 and 255 bytes. */
+static void test_copy_alignments(void **state)
+{
+	static const char *const ids[] = { "a", "ab", "abc", "abcd", "abcde", "abcdef",
+					   "abcdefg", "abcdefgh", "abcdefghi", "2001:db8::7" };
+	char fqdn[256], what[64];
+	uint8_t nonce[256];
+	struct pkt_ike m;
+
+	(void)state;
+	NEED_BPF();
+	memset(fqdn, 'q', 255);
+	fqdn[255] = 0;
+	for (size_t n = 16; n <= 256; n = n == 24 ? 249 : n + 1) {
+		for (size_t i = 0; i <= sizeof(ids) / sizeof(ids[0]); i++) {
+			const char *id = i < sizeof(ids) / sizeof(ids[0]) ? ids[i] : fqdn;
+			int v6 = (int)(n + i) & 1;
+			struct pkt_flow f = flow_to_vip(v6, v6 ? 4500 : 500);
+
+			set_target(3, 1, id, id);
+			fill_slots(v6, 3);
+			nonce_fill(nonce, n, (uint8_t)(n + i));
+			pkt_ike_init_request(&m, spi_a);
+			assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
+			assert_true(pkt_ike_add_nonce(&m, nonce, n));
+			snprintf(what, sizeof(what), "nonce %zu, identity of %zu", n, strlen(id));
+			check_redirect(what, &f, &m, nonce, n, id, 3);
+		}
+	}
+}
+
 /* A real strongSwan 5.9.8 request (tests/fixtures/capture.sh). */
 static void check_fixture(const char *what, const uint8_t *frame, size_t len, bool natt,
 			  const char *to)
@@ -681,7 +714,10 @@ static void test_strongswan_builder_matches_fixture(void **state)
 	}
 }
 
-/* Response longer than the request: minimal request, 255-byte FQDN. */
+/* Response longer than the request: minimal request, 255-byte FQDN.
+ * BPF_PROG_TEST_RUN puts the frame in a page with XDP_PACKET_HEADROOM in
+ * front and room for skb_shared_info behind, so bpf_xdp_adjust_tail can
+ * grow it by far more than the 253 bytes a REDIRECT ever adds. */
 static void test_frame_grows(void **state)
 {
 	char fqdn[256];
@@ -1412,6 +1448,7 @@ int main(void)
 		cmocka_unit_test_setup(test_target_identities, reset),
 		cmocka_unit_test_setup(test_nonce_sizes, reset),
 		cmocka_unit_test_setup(test_nonce_position, reset),
+		cmocka_unit_test_setup(test_copy_alignments, reset),
 		cmocka_unit_test_setup(test_strongswan_fixture, reset),
 		cmocka_unit_test_setup(test_frame_grows, reset),
 		cmocka_unit_test_setup(test_frame_shrinks, reset),
