@@ -672,10 +672,10 @@ static void test_strongswan_fixture(void **state)
 		      "198.18.1.1");
 	check_fixture("strongSwan IPv6 4500", strongswan_v6_4500, sizeof(strongswan_v6_4500), true,
 		      "2001:db8:1::1");
-	/* the same request with redirects turned off by config */
+	/* dropping requests without support leaves supported ones alone */
 	cfg.unsupported_action = IKELB_ACT_DROP;
 	put_config();
-	check_fixture("strongSwan, actions unrelated", strongswan_v4_500,
+	check_fixture("strongSwan, unsupported_action DROP", strongswan_v4_500,
 		      sizeof(strongswan_v4_500), false, "198.18.1.1");
 }
 
