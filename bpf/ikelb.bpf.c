@@ -19,6 +19,7 @@
 #define ETH_P_8021AD 0x88A8
 #define IPPROTO_UDP_ 17
 #define IP_MF_OFFSET 0x3fff
+#define IP_LEN_INVALID 0xffffffffu
 
 /* Largest offset the payload walk follows; keeps packet offsets bounded
  * for the verifier.  Larger IKE_SA_INIT requests are dropped as malformed. */
@@ -166,7 +167,9 @@ static __always_inline int ipv6_eq(const __u8 *a, const __u8 *b)
 
 /* IPv4/IPv6 up to the UDP header: is this UDP to an active VIP?  On success
  * fills l4_off and ipv6, and *ip_payload with the length the IP header
- * claims for its payload. */
+ * claims for its payload (IP_LEN_INVALID when shorter than the header).
+ * The claim is checked only once the UDP port is known to be ours, so that
+ * other traffic to the VIP always passes to the stack. */
 static __always_inline enum verdict parse_l3(void *data, void *data_end,
 					     const struct ikelb_config *cfg,
 					     __be16 proto, struct ike_req *r,
@@ -187,10 +190,7 @@ static __always_inline enum verdict parse_l3(void *data, void *data_end,
 		if (ip->protocol != IPPROTO_UDP_)
 			return pass_because(r, IKELB_CNT_PASS_OTHER);
 		tot = bpf_ntohs(ip->tot_len);
-		if (tot < sizeof(*ip) || (void *)ip + tot > data_end)
-			return drop_malformed(r);
-		*ip_payload = tot - sizeof(*ip);
-		r->ip_end = r->l3_off + tot;
+		*ip_payload = tot >= sizeof(*ip) ? tot - sizeof(*ip) : IP_LEN_INVALID;
 		r->l4_off = r->l3_off + sizeof(*ip);
 		r->ipv6 = 0;
 		return V_REDIRECT;
@@ -212,10 +212,7 @@ static __always_inline enum verdict parse_l3(void *data, void *data_end,
 			return pass_because(r, IKELB_CNT_PASS_OTHER);
 		}
 		plen = bpf_ntohs(ip6->payload_len);
-		if ((void *)(ip6 + 1) + plen > data_end)
-			return drop_malformed(r);
 		*ip_payload = plen;
-		r->ip_end = r->l3_off + sizeof(*ip6) + plen;
 		r->l4_off = r->l3_off + sizeof(*ip6);
 		r->ipv6 = 1;
 		return V_REDIRECT;
@@ -237,6 +234,9 @@ static __always_inline enum verdict parse_udp(void *data, void *data_end,
 	pi = port_index(cfg, udp->dest);
 	if (pi < 0)
 		return pass_because(r, IKELB_CNT_PASS_OTHER);
+	if (ip_payload > 0xffff || (void *)udp + ip_payload > data_end)
+		return drop_malformed(r);
+	r->ip_end = r->l4_off + ip_payload;
 	ulen = bpf_ntohs(udp->len);
 	if (ulen != ip_payload || ulen < sizeof(*udp))
 		return drop_malformed(r);
@@ -377,6 +377,7 @@ static __always_inline struct ikelb_target *pick_target(void *data, void *data_e
 {
 	struct ike_hdr *ike = data + (r->ike_off & 0xff);
 	struct ikelb_target *t;
+	struct ikelb_gw_id *gw;
 	__u32 slot, *ip;
 	__u64 spi;
 
@@ -389,7 +390,10 @@ static __always_inline struct ikelb_target *pick_target(void *data, void *data_e
 		return NULL;
 	*idx = *ip;
 	t = bpf_map_lookup_elem(&ikelb_targets, idx);
-	if (!t || !t->active || !t->id[r->ipv6 ? 1 : 0].type)
+	if (!t || !t->active)
+		return NULL;
+	gw = &t->id[r->ipv6 ? IKELB_FAM_V6 : IKELB_FAM_V4];
+	if (!gw->type || !gw->len)
 		return NULL;
 	return t;
 }

@@ -33,9 +33,12 @@ lab_cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	# namespaces made in a subshell, e.g. NS=$(lab_ns a), are only in the file
-	[ -n "$LAB_DIR" ] && [ -f "$LAB_DIR/.lab_ns" ] && mapfile -t -O "${#_lab_ns[@]}" _lab_ns <"$LAB_DIR/.lab_ns"
-	for ns in "${_lab_ns[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	# lab_ns usually runs in $(...), a subshell whose _lab_ns is lost:
+	# the prefix (unique per lab) finds its namespaces.
+	for ns in "${_lab_ns[@]}" $(ip netns list 2>/dev/null | awk -v p="$LAB_PREFIX-" \
+		'index($1, p) == 1 { print $1 }'); do
+		ip netns del "$ns" 2>/dev/null
+	done
 	if [ -n "$LAB_DIR" ] && [ -z "${LAB_KEEP:-}" ]; then rm -rf "$LAB_DIR"; fi
 	return $rc
 }
@@ -45,7 +48,6 @@ lab_ns() {
 	local ns=$LAB_PREFIX-$1
 	ip netns add "$ns" || return 1
 	_lab_ns+=("$ns")
-	[ -n "$LAB_DIR" ] && echo "$ns" >>"$LAB_DIR/.lab_ns"
 	ip -n "$ns" link set lo up
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 	echo "$ns"

@@ -20,6 +20,7 @@ $extra
 	filelog {
 		log {
 			path = $dir/charon.log
+			flush_line = yes
 			default = 1
 			ike = 2
 			net = 2
