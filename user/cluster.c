@@ -7,6 +7,8 @@
 #include "cluster.h"
 #include "daemon.h"
 #include "log.h"
+#include "members.h"
+#include "reports.h"
 
 static struct pool_entry pool[IKELB_MAX_TARGETS];
 static unsigned n_pool;
@@ -85,22 +87,93 @@ static struct pool_entry *add_entry(struct daemon *d, enum pool_kind kind, const
 	return e;
 }
 
+static enum pool_state member_state(const struct member_info *m, char *reason, size_t len)
+{
+	switch (m->why) {
+	case MEMBER_USABLE:
+		return POOL_ACTIVE;
+	case MEMBER_DEAD:
+		return POOL_DEAD;
+	case MEMBER_DRAINING:
+		return POOL_DRAINING;
+	case MEMBER_FULL:
+		return POOL_FULL;
+	case MEMBER_IS_VIP:
+		snprintf(reason, len, "its gateway address is a VIP");
+		return POOL_UNHEALTHY;
+	case MEMBER_UNHEALTHY:
+	default:
+		snprintf(reason, len, "%s", m->reason ? m->reason : "");
+		return POOL_UNHEALTHY;
+	}
+}
+
+/* Gateways heard through status messages, this node included. */
+static void collect_members(struct daemon *d, struct members *m, uint64_t now)
+{
+	char key[TARGETS_KEY_MAX];
+
+	for (unsigned i = 0; i < members_capacity(m); i++) {
+		struct member_info mi;
+		struct pool_entry *e;
+
+		if (!members_get(m, i, now, &mi))
+			continue;
+		snprintf(key, sizeof(key), "node:%s", mi.node_id);
+		e = add_entry(d, mi.self ? POOL_SELF : POOL_MEMBER, key, mi.node_id, mi.address,
+			      mi.address6, now);
+		if (!e)
+			continue;
+		e->has_load = true;
+		e->tunnels = mi.tunnels;
+		e->max_tunnels = mi.max_tunnels;
+		e->age_ms = (int64_t)mi.age_ms;
+		e->state = member_state(&mi, e->reason, sizeof(e->reason));
+	}
+}
+
+/* This node's [gateway] without the status protocol: its own reading, or
+ * balanced like a static target when it has no tunnels source. */
+static void collect_self(struct daemon *d, uint64_t now)
+{
+	const struct config *c = &d->cfg;
+	struct pool_entry *e;
+	bool known;
+	uint64_t n = 0;
+	bool ok;
+
+	e = add_entry(d, POOL_SELF, "self", reports_node_id(d), &c->gw_address,
+		      &c->gw_address6, now);
+	if (!e)
+		return;
+	e->max_tunnels = c->gw_max_tunnels;
+	ok = reports_self_load(d, &known, &n, e->reason, sizeof(e->reason));
+	e->has_load = known;
+	e->tunnels = n;
+	if (known)
+		e->age_ms = 0;
+	if (known && !ok)
+		e->state = POOL_UNHEALTHY;
+	else if (d->draining)
+		e->state = POOL_DRAINING;
+	else if (known && n >= c->gw_max_tunnels)
+		e->state = POOL_FULL;
+	else
+		e->state = POOL_ACTIVE;
+}
+
 static void collect(struct daemon *d, uint64_t now)
 {
 	const struct config *c = &d->cfg;
+	struct members *m = reports_members(d);
 	char key[TARGETS_KEY_MAX];
 
 	n_pool = 0;
 	targets_begin(&d->tg);
-	if (c->has_gateway) {
-		struct pool_entry *e = add_entry(d, POOL_SELF, "self", "self", &c->gw_address,
-						 &c->gw_address6, now);
-
-		if (e) {
-			e->max_tunnels = c->gw_max_tunnels;
-			e->state = d->draining ? POOL_DRAINING : POOL_ACTIVE;
-		}
-	}
+	if (m)
+		collect_members(d, m, now);
+	else if (c->has_gateway)
+		collect_self(d, now);
 	for (unsigned i = 0; i < c->n_targets; i++) {
 		const struct cfg_target *t = &c->targets[i];
 		struct pool_entry *e;
@@ -189,6 +262,8 @@ void cluster_refill(struct daemon *d, uint64_t now)
 
 int cluster_start(struct daemon *d)
 {
+	if (reports_start(d))
+		return -1;
 	bal = balancer_new(NULL);
 	if (!bal) {
 		log_err("cannot create the balancer: %s", strerror(errno));
@@ -200,31 +275,30 @@ int cluster_start(struct daemon *d)
 
 void cluster_stop(struct daemon *d)
 {
-	(void)d;
+	reports_stop(d);
 	balancer_free(bal);
 	bal = NULL;
 }
 
 void cluster_config_changed(struct daemon *d)
 {
+	if (reports_config_changed(d))
+		log_err("the new tunnels source failed to start; this gateway reports unhealthy");
 	balancer_set_policy(bal, (enum balancer_policy)d->cfg.policy);
 	cluster_refill(d, now_ms());
 }
 
 uint64_t cluster_next_deadline(struct daemon *d, uint64_t t)
 {
-	(void)d;
-	return t;
+	return reports_next_deadline(d, t);
 }
 
 void cluster_timers(struct daemon *d, uint64_t now)
 {
-	(void)d;
-	(void)now;
+	reports_timers(d, now);
 }
 
 void cluster_fd_ready(struct daemon *d, int fd)
 {
-	(void)d;
-	(void)fd;
+	reports_fd_ready(d, fd);
 }

@@ -67,6 +67,15 @@ static int epoll_add(struct daemon *d, int fd)
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+int daemon_watch(struct daemon *d, int fd)
+{
+	if (epoll_add(d, fd)) {
+		log_err("epoll: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int setup_signals(struct daemon *d)
 {
 	sigset_t set;
@@ -121,6 +130,11 @@ static const char *needs_restart(const struct config *a, const struct config *b)
 		return "virtual_ip / virtual_ip6";
 	if (a->vrid != b->vrid)
 		return "vrid";
+	if (strcmp(a->key_file, b->key_file) || a->status_port != b->status_port ||
+	    memcmp(&a->status_group, &b->status_group, sizeof(a->status_group)) ||
+	    a->n_status_peers != b->n_status_peers ||
+	    memcmp(a->status_peers, b->status_peers, sizeof(a->status_peers)))
+		return "the [status] key file, group, port or peers";
 	return NULL;
 }
 

@@ -45,6 +45,8 @@ struct daemon {
 };
 
 uint64_t now_ms(void);
+/* Adds fd to the event loop (readable events go to the module that owns it). */
+int daemon_watch(struct daemon *d, int fd);
 
 /* role.c: the one transition that moves a VIP and XDP together. */
 int role_set(struct daemon *d, int fam, enum role r, const char *reason);

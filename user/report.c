@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "cluster.h"
 #include "daemon.h"
+#include "reports.h"
 
 #define STATUS_SCHEMA 1
 
@@ -129,6 +130,7 @@ void report_text(struct daemon *d, FILE *out)
 		fprintf(out, "XDP not attached\n");
 	text_roles(d, out);
 	text_targets(d, out);
+	reports_text(d, out);
 	text_counters(d, out);
 }
 
@@ -236,6 +238,7 @@ void report_json(struct daemon *d, FILE *out)
 	jadd(o, "vips", json_vips(d));
 	jadd(o, "targets", json_targets(d));
 	jadd(o, "counters", json_counters(d));
+	jadd(o, "status_protocol", reports_json(d));
 	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);

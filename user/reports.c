@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "daemon.h"
+#include "keyfile.h"
+#include "log.h"
+#include "members.h"
+#include "reports.h"
+#include "status_net.h"
+#include "tunnels.h"
+
+/* What the reader thread last saw; guarded by mu. */
+struct tunnel_reading {
+	bool ok;
+	uint64_t count;
+	char why[160];
+	uint64_t at_ms;
+};
+
+struct reports {
+	bool enabled; /* status protocol */
+	char node_id[CFG_NODE_ID_MAX + 1];
+	struct cluster_key key;
+	struct members *members;
+	struct status_net net;
+	struct status_report self;
+	uint64_t next_send_ms;
+
+	/* tunnel reader thread */
+	bool have_source;
+	pthread_t thread;
+	bool thread_running;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool quit;
+	uint32_t period_ms;
+	struct tunnels_src src;
+	struct tunnel_reading last;
+	bool last_ok_logged; /* to log a source's failures and recoveries once */
+};
+
+static struct reports R;
+
+static void *reader_main(void *arg)
+{
+	struct reports *r = arg;
+
+	pthread_mutex_lock(&r->mu);
+	while (!r->quit) {
+		struct tunnel_reading t = {};
+		struct timespec ts;
+		uint32_t period = r->period_ms;
+
+		pthread_mutex_unlock(&r->mu);
+		t.ok = tunnels_read(&r->src, &t.count, t.why, sizeof(t.why)) == 0;
+		t.at_ms = now_ms();
+		pthread_mutex_lock(&r->mu);
+		r->last = t;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += period / 1000;
+		ts.tv_nsec += (long)(period % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (!r->quit)
+			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+static int start_reader(struct daemon *d)
+{
+	pthread_condattr_t ca;
+
+	R.have_source = d->cfg.has_gateway && d->cfg.tunnels != CFG_TUNNELS_NONE;
+	if (!R.have_source)
+		return 0;
+	if (tunnels_init_config(&R.src, &d->cfg)) {
+		log_err("cannot set up the tunnels source of [gateway]");
+		return -1;
+	}
+	if (d->cfg.mode == CFG_MODE_AUTH) {
+		struct cfg_ip vips[2];
+		unsigned n = 0;
+
+		for (int fam = 0; fam < IKELB_FAMILIES; fam++)
+			if (d->vip[fam].configured)
+				vips[n++] = d->vip[fam].ip;
+		if (d->cfg.tunnels == CFG_TUNNELS_VICI)
+			tunnels_exclude(&R.src, vips, n);
+	}
+	R.period_ms = d->cfg.status_interval_ms ? d->cfg.status_interval_ms : 1000;
+	R.last = (struct tunnel_reading){ .ok = false, .why = "not read yet" };
+	R.quit = false;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&R.cv, &ca);
+	pthread_mutex_init(&R.mu, NULL);
+	if (pthread_create(&R.thread, NULL, reader_main, &R)) {
+		log_err("cannot start the tunnel reader thread");
+		tunnels_close(&R.src);
+		return -1;
+	}
+	R.thread_running = true;
+	return 0;
+}
+
+static void stop_reader(void)
+{
+	if (!R.thread_running)
+		return;
+	pthread_mutex_lock(&R.mu);
+	R.quit = true;
+	pthread_cond_signal(&R.cv);
+	pthread_mutex_unlock(&R.mu);
+	pthread_join(R.thread, NULL);
+	R.thread_running = false;
+	tunnels_close(&R.src);
+}
+
+static struct tunnel_reading reading(void)
+{
+	struct tunnel_reading t;
+
+	pthread_mutex_lock(&R.mu);
+	t = R.last;
+	pthread_mutex_unlock(&R.mu);
+	return t;
+}
+
+/* A failing source is logged when it starts and stops failing. */
+static void log_source_change(const struct tunnel_reading *t)
+{
+	if (t->ok && !R.last_ok_logged)
+		log_info("tunnels source ok: %llu tunnels", (unsigned long long)t->count);
+	else if (!t->ok && R.last_ok_logged)
+		log_warn("tunnels source failing, reporting unhealthy: %s", t->why);
+	R.last_ok_logged = t->ok;
+}
+
+bool reports_self_load(struct daemon *d, bool *known, uint64_t *tunnels, char *why,
+		       size_t whylen)
+{
+	struct tunnel_reading t;
+
+	(void)d;
+	*known = R.have_source;
+	if (!R.have_source)
+		return false;
+	t = reading();
+	if (t.at_ms)
+		log_source_change(&t);
+	*tunnels = t.count;
+	snprintf(why, whylen, "%s", t.ok ? "" : t.why);
+	return t.ok;
+}
+
+const char *reports_node_id(struct daemon *d)
+{
+	(void)d;
+	return R.node_id;
+}
+
+struct members *reports_members(struct daemon *d)
+{
+	(void)d;
+	return R.enabled ? R.members : NULL;
+}
+
+static void fill_self(struct daemon *d)
+{
+	struct status_report *s = &R.self;
+	bool known;
+	uint64_t n = 0;
+	char why[160];
+	bool ok = reports_self_load(d, &known, &n, why, sizeof(why));
+
+	snprintf(s->cluster, sizeof(s->cluster), "%s", d->cfg.name);
+	snprintf(s->node_id, sizeof(s->node_id), "%s", R.node_id);
+	s->address = d->cfg.gw_address;
+	s->address6 = d->cfg.gw_address6;
+	s->max_tunnels = d->cfg.gw_max_tunnels;
+	s->tunnels = (uint32_t)(n > STATUS_MAX_TUNNELS ? STATUS_MAX_TUNNELS : n);
+	s->reason[0] = 0;
+	if (known && !ok) {
+		s->state = STATUS_UNHEALTHY;
+		snprintf(s->reason, sizeof(s->reason), "%.*s", STATUS_REASON_MAX, why);
+	} else {
+		s->state = d->draining ? STATUS_DRAINING : STATUS_ACTIVE;
+	}
+}
+
+static void send_report(struct daemon *d, uint64_t now)
+{
+	if (!d->cfg.has_gateway)
+		return;
+	fill_self(d);
+	R.self.seq++;
+	if (status_net_send_report(&R.net, &R.self, &R.key))
+		log_warn("cannot encode this node's status report");
+	members_update_self(R.members, &R.self, now);
+}
+
+static int open_members(struct daemon *d)
+{
+	struct members_params p = {
+		.cluster = d->cfg.name,
+		.key = &R.key,
+		.self_id = R.node_id,
+		.dead_after_ms = d->cfg.dead_after_ms,
+		.vip4 = d->cfg.has_vip4 ? &d->cfg.vip4 : NULL,
+		.vip6 = d->cfg.has_vip6 ? &d->cfg.vip6 : NULL,
+	};
+
+	R.members = members_new(&p);
+	return R.members ? 0 : -1;
+}
+
+static int open_net(struct daemon *d)
+{
+	struct status_net_params p = {
+		.ifname = d->cfg.interface,
+		.group = d->cfg.status_group,
+		.peers = d->cfg.status_peers,
+		.n_peers = d->cfg.n_status_peers,
+		.port = d->cfg.status_port,
+	};
+
+	if (status_net_open(&R.net, &p))
+		return -1;
+	return daemon_watch(d, status_net_fd(&R.net));
+}
+
+static int start_status(struct daemon *d)
+{
+	char err[256];
+
+	if (keyfile_load(d->cfg.key_file, &R.key, err, sizeof(err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	R.self.epoch = status_epoch_new();
+	if (!R.self.epoch) {
+		log_err("cannot make a boot epoch (no randomness)");
+		return -1;
+	}
+	R.self.seq = 0;
+	if (open_members(d) || open_net(d))
+		return -1;
+	R.enabled = true;
+	R.next_send_ms = now_ms();
+	return 0;
+}
+
+int reports_start(struct daemon *d)
+{
+	memset(&R, 0, sizeof(R));
+	R.net.fd = -1;
+	snprintf(R.node_id, sizeof(R.node_id), "%s", d->cfg.node_id);
+	if (!R.node_id[0] && gethostname(R.node_id, sizeof(R.node_id) - 1))
+		snprintf(R.node_id, sizeof(R.node_id), "node");
+	if (start_reader(d))
+		return -1;
+	return config_status_enabled(&d->cfg) ? start_status(d) : 0;
+}
+
+void reports_stop(struct daemon *d)
+{
+	(void)d;
+	stop_reader();
+	if (R.net.fd >= 0)
+		status_net_close(&R.net);
+	members_free(R.members);
+	R.members = NULL;
+	cluster_key_clear(&R.key);
+	R.enabled = false;
+}
+
+int reports_config_changed(struct daemon *d)
+{
+	/* The source may have changed: restart the reader with the new one. */
+	stop_reader();
+	return start_reader(d);
+}
+
+uint64_t reports_next_deadline(struct daemon *d, uint64_t t)
+{
+	(void)d;
+	return R.enabled && R.next_send_ms < t ? R.next_send_ms : t;
+}
+
+void reports_timers(struct daemon *d, uint64_t now)
+{
+	if (!R.enabled || now < R.next_send_ms)
+		return;
+	send_report(d, now);
+	members_tick(R.members, now);
+	R.next_send_ms = now + d->cfg.status_interval_ms;
+}
+
+bool reports_fd_ready(struct daemon *d, int fd)
+{
+	(void)d;
+	if (!R.enabled || fd != status_net_fd(&R.net))
+		return false;
+	status_net_handle_readable(&R.net, R.members, now_ms());
+	return true;
+}
+
+void reports_text(struct daemon *d, FILE *out)
+{
+	char buf[512];
+
+	(void)d;
+	if (!R.enabled) {
+		fprintf(out, "\nstatus protocol off (no key_file)\n");
+		return;
+	}
+	fprintf(out, "\nstatus protocol: node %s, %llu sent, %llu send errors\n", R.node_id,
+		(unsigned long long)R.net.stats.sent, (unsigned long long)R.net.stats.send_errors);
+	fprintf(out, "status receiver: %s\n", members_counters_str(R.members, buf, sizeof(buf)));
+}
+
+struct json_object *reports_json(struct daemon *d)
+{
+	json_object *o = json_object_new_object(), *rx;
+	const struct members_counters *c;
+
+	(void)d;
+	json_object_object_add(o, "enabled", json_object_new_boolean(R.enabled));
+	json_object_object_add(o, "node_id", json_object_new_string(R.node_id));
+	if (!R.enabled)
+		return o;
+	json_object_object_add(o, "sent", json_object_new_uint64(R.net.stats.sent));
+	json_object_object_add(o, "send_errors", json_object_new_uint64(R.net.stats.send_errors));
+	rx = json_object_new_object();
+	c = members_counters(R.members);
+	json_object_object_add(rx, "received", json_object_new_uint64(c->received));
+	for (int v = 0; v < MEMBERS_VERDICT_MAX; v++)
+		json_object_object_add(rx, members_verdict_str(v),
+				       json_object_new_uint64(c->verdict[v]));
+	json_object_object_add(rx, "vip_identity", json_object_new_uint64(c->vip_identity));
+	json_object_object_add(o, "receiver", rx);
+	return o;
+}
