@@ -1354,6 +1354,37 @@ static void test_load_file(void **state)
 	free(big);
 }
 
+/* The shipped example must stay a valid config (tests run from the top
+ * of the source tree). */
+static void test_example_config(void **state)
+{
+	const char *path = "scripts/ikelb.conf.example";
+	struct config c;
+	struct cfg_errors e;
+
+	(void)state;
+	if (access(path, R_OK) != 0) {
+		print_message("# %s not found: not run from the source tree\n",
+			      path);
+		skip();
+	}
+	if (config_load(path, &c, &e) != 0)
+		print_errors(&e);
+	assert_int_equal(e.n, 0);
+	assert_string_equal(c.name, "lab");
+	assert_int_equal(c.vrrp, CFG_VRRP_ON);
+	assert_int_equal(c.vrid, 51);
+	assert_int_equal(c.priority, 150);
+	assert_true(config_status_enabled(&c));
+	assert_int_equal(c.tunnels, CFG_TUNNELS_VICI);
+	assert_string_equal(c.tunnels_path, "/run/charon.vici");
+	assert_gw(&c.gw_address6, IKE_GW_ID_IPV6, "2001:db8::10");
+	assert_int_equal(c.n_targets, 1);
+	assert_string_equal(c.targets[0].name, "gw9");
+	config_free(&c);
+	cfg_errors_free(&e);
+}
+
 static void test_string_name(void **state)
 {
 	struct config c;
@@ -1387,6 +1418,7 @@ int main(void)
 		cmocka_unit_test(test_too_many_targets),
 		cmocka_unit_test(test_error_cap),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_example_config),
 		cmocka_unit_test(test_string_name),
 	};
 
