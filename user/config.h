@@ -189,7 +189,8 @@ void cfg_errors_free(struct cfg_errors *errs);
  */
 int cfg_parse_gw_addr(const char *s, struct cfg_gw_addr *out);
 /* Formats a GW identity ("198.18.0.10", "2001:db8::a", "gw.example"); ""
- * when unset; cut to fit len. */
+ * when unset.  A host name is cut to fit len; an address needs
+ * INET6_ADDRSTRLEN bytes, else the result is "". */
 const char *cfg_gw_addr_str(const struct cfg_gw_addr *a, char *buf, size_t len);
 /* True when the status protocol runs (key_file set). */
 bool config_status_enabled(const struct config *c);

@@ -571,6 +571,20 @@ static void test_long_values(void **state)
 	assert_string_equal(c.tunnels_path, path);
 	config_free(&c);
 
+	/* across inih's 200-byte line buffer the value stays whole */
+	for (i = 180; i <= 220; i++) {
+		path[0] = '/';
+		memset(path + 1, 'a' + (int)(i % 26), i - 1);
+		path[i] = '\0';
+		snprintf(text, sizeof(text), BASE "[vrrp]\nnotify = %s\n", path);
+		parse_ok(text, &c);
+		assert_int_equal(strlen(c.notify), i);
+		assert_string_equal(c.notify, path);
+		config_free(&c);
+	}
+	memset(path + 1, 'p', 299);
+	path[300] = '\0';
+
 	/* one more character is too many */
 	snprintf(text, sizeof(text),
 		 BASE "[gateway]\naddress = x%s\nmax_tunnels = 1\n", fqdn);
