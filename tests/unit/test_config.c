@@ -1303,40 +1303,44 @@ static void test_load_file(void **state)
 	struct cfg_errors e;
 	char *path, want[256];
 	char *big;
+	int r;
 
 	(void)state;
 	path = write_temp(full_config, strlen(full_config));
-	assert_int_equal(config_load(path, &c, &e), 0);
+	r = config_load(path, &c, &e);
+	unlink(path); /* first, so a failing check leaves nothing behind */
+	assert_int_equal(r, 0);
 	assert_int_equal(e.n, 0);
 	assert_string_equal(c.path, path);
 	assert_string_equal(c.name, "lab-1_x");
 	assert_int_equal(c.n_targets, 2);
 	config_free(&c);
 	cfg_errors_free(&e);
-	unlink(path);
 	free(path);
 
 	/* messages carry the path as given */
 	path = write_temp(BASE "[vrrp]\nvrid = 0\n",
 			  strlen(BASE "[vrrp]\nvrid = 0\n"));
-	assert_int_equal(config_load(path, &c, &e), -1);
+	r = config_load(path, &c, &e);
+	unlink(path);
+	assert_int_equal(r, -1);
 	assert_int_equal(e.n, 1);
 	snprintf(want, sizeof(want),
 		 "%s:9: [vrrp] vrid: \"0\" is out of range (1..255)", path);
 	assert_string_equal(e.msg[0], want);
 	cfg_errors_free(&e);
-	unlink(path);
 
 	/* a NUL byte cannot be in a string; in a file it is an error */
 	free(path);
 	path = write_temp(nul, sizeof(nul) - 1);
-	assert_int_equal(config_load(path, &c, &e), -1);
+	r = config_load(path, &c, &e);
+	unlink(path);
+	assert_int_equal(r, -1);
 	assert_int_equal(e.n, 1);
 	snprintf(want, sizeof(want), "%s:9: the line contains a NUL byte",
 		 path);
 	assert_string_equal(e.msg[0], want);
 	cfg_errors_free(&e);
-	unlink(path);
 
 	/* gone: one message, no line */
 	assert_int_equal(config_load(path, &c, &e), -1);
@@ -1358,12 +1362,13 @@ static void test_load_file(void **state)
 	assert_non_null(big);
 	memset(big, '\n', 1024 * 1024 + 1);
 	path = write_temp(big, 1024 * 1024 + 1);
-	assert_int_equal(config_load(path, &c, &e), -1);
+	r = config_load(path, &c, &e);
+	unlink(path);
+	assert_int_equal(r, -1);
 	assert_int_equal(e.n, 1);
 	snprintf(want, sizeof(want), "%s: larger than 1048576 bytes", path);
 	assert_string_equal(e.msg[0], want);
 	cfg_errors_free(&e);
-	unlink(path);
 	free(path);
 	free(big);
 }
