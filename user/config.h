@@ -13,6 +13,12 @@
  *             status_interval_ms, dead_after_ms
  * [gateway]   address, address6, max_tunnels, tunnels
  * [target NAME] (repeatable) address, address6, max_tunnels
+ *
+ * Syntax: "key = value" lines; "#" or ";" at the start of a line or after a
+ * blank starts a comment; no continuation lines; keys and enum values are
+ * lower case; booleans are yes/no, true/false, on/off; numbers are plain
+ * decimal; lists are separated by blanks and/or commas.  Unknown or
+ * duplicate sections and keys are errors.
  */
 #ifndef IKELB_CONFIG_H
 #define IKELB_CONFIG_H
@@ -31,6 +37,8 @@
 #define CFG_MAX_PEERS 32
 #define CFG_MAX_TARGETS (IKELB_MAX_TARGETS - 1) /* one index for [gateway] */
 #define CFG_MAX_TUNNELS 10000000u
+#define CFG_DEAD_AFTER_MAX 3600000u /* ms */
+#define CFG_MAX_ERRORS 100 /* then one "too many errors" line */
 
 enum cfg_vrrp { CFG_VRRP_OFF, CFG_VRRP_ON, CFG_VRRP_EXTERNAL };
 enum cfg_xdp_mode { CFG_XDP_AUTO, CFG_XDP_NATIVE, CFG_XDP_GENERIC };
@@ -64,7 +72,8 @@ struct cfg_gw_addr {
 struct cfg_target {
 	char name[CFG_NAME_MAX + 1];
 	struct cfg_gw_addr address; /* required: IPv4, IPv6 or FQDN */
-	struct cfg_gw_addr address6; /* optional IPv6 for the IPv6 VIP's clients */
+	struct cfg_gw_addr address6; /* optional IPv6 for the IPv6 VIP's clients;
+				      * not when address is IPv6 */
 	uint32_t max_tunnels; /* required, 1..CFG_MAX_TUNNELS */
 	int line; /* of the section header, for messages */
 };
@@ -80,14 +89,18 @@ struct config {
 	struct in6_addr vip6; /* virtual_ip6: global unicast IPv6 */
 	enum cfg_vrrp vrrp; /* off | on | external; default off */
 	enum cfg_xdp_mode xdp_mode; /* auto | native | generic; default auto */
-	char node_id[CFG_NODE_ID_MAX + 1]; /* default "" = the host name */
+	char node_id[CFG_NODE_ID_MAX + 1]; /* [A-Za-z0-9._-]; "" = the host
+					    * name (the daemon fills it in) */
 
 	/* [vrrp]: used with vrrp = on */
 	uint32_t vrid; /* 1..255, required with vrrp = on */
-	uint32_t priority; /* 1..255, default 100 */
+	uint32_t priority; /* 1..255, default 100; 255 only for the owner of
+			    * the VIP address (checked by the daemon) */
 	uint32_t advert_interval_ms; /* 10..40950, multiple of 10; default 1000 */
 	bool preempt; /* yes | no; default yes */
-	struct cfg_ip vrrp_peers[CFG_MAX_PEERS]; /* unicast adverts instead */
+	/* unicast adverts instead; each family needs its VIP; IPv6 link-local
+	 * is allowed (on the cluster interface) */
+	struct cfg_ip vrrp_peers[CFG_MAX_PEERS];
 	unsigned n_vrrp_peers;
 	char notify[PATH_MAX]; /* absolute path of a script, "" = none */
 	uint32_t announce_count; /* gratuitous ARP / NA per takeover, 1..10, default 3 */
@@ -96,7 +109,8 @@ struct config {
 	/* [redirect] */
 	uint16_t ports[IKELB_MAX_PORTS]; /* default 500 4500 */
 	unsigned n_ports;
-	uint16_t natt_ports[IKELB_MAX_PORTS]; /* subset of ports; default 4500 if listed */
+	/* subset of ports; default: 4500 if it is one of ports; "" = none */
+	uint16_t natt_ports[IKELB_MAX_PORTS];
 	unsigned n_natt_ports;
 	enum ikelb_action unsupported; /* pass | drop; default pass */
 	enum ikelb_action no_target; /* pass | drop; default pass */
@@ -104,33 +118,46 @@ struct config {
 	enum cfg_redirect_mode mode; /* init | auth; default init */
 	char vici[PATH_MAX]; /* auth mode: strongSwan's vici socket path */
 	enum cfg_auth_fallback auth_fallback; /* pass | init; default pass */
-	char auth_connection[CFG_NAME_MAX * 2 + 1]; /* "" = any SA at a VIP */
+	/* [A-Za-z0-9._-]{1,64}; "" = any SA at a VIP */
+	char auth_connection[CFG_NAME_MAX * 2 + 1];
 
 	/* [status]: the status protocol runs when key_file is set; required
-	 * with vrrp = on, and with a [gateway] that has a tunnels source. */
+	 * with vrrp = on, and with a [gateway] that has a tunnels source.
+	 * The key file itself is read and checked by the status module. */
 	char key_file[PATH_MAX];
-	struct cfg_ip status_group; /* multicast; default 239.255.75.1 */
-	uint16_t status_port; /* default 4510 */
-	struct cfg_ip status_peers[CFG_MAX_PEERS]; /* unicast instead of the group */
+	/* IPv4 multicast outside 224.0.0.0/24, or IPv6 multicast of at least
+	 * link-local scope; default 239.255.75.1 */
+	struct cfg_ip status_group;
+	uint16_t status_port; /* default 4510; not one of the IKE ports */
+	/* unicast instead of the group (setting both is an error) */
+	struct cfg_ip status_peers[CFG_MAX_PEERS];
 	unsigned n_status_peers;
 	uint32_t status_interval_ms; /* 50..60000, default 1000 */
-	uint32_t dead_after_ms; /* > interval; default 3 * status_interval_ms */
+	/* > status_interval_ms, <= CFG_DEAD_AFTER_MAX;
+	 * default 3 * status_interval_ms */
+	uint32_t dead_after_ms;
 
 	/* [gateway]: this node is a VPN gateway too */
 	bool has_gateway;
 	struct cfg_gw_addr gw_address; /* required in the section; never a VIP */
-	struct cfg_gw_addr gw_address6; /* optional */
-	uint32_t gw_max_tunnels; /* required in the section */
-	enum cfg_tunnels tunnels;
+	/* optional IPv6 literal for the IPv6 VIP's clients, when address is
+	 * IPv4 or a host name */
+	struct cfg_gw_addr gw_address6;
+	uint32_t gw_max_tunnels; /* required in the section, 1..CFG_MAX_TUNNELS */
+	enum cfg_tunnels tunnels; /* required when key_file is set */
 	char tunnels_path[PATH_MAX]; /* vici: socket, file: path */
-	uint32_t tunnels_static; /* static:N */
+	uint32_t tunnels_static; /* static:N, 0..CFG_MAX_TUNNELS */
 
 	/* [target NAME]: gateways that do not run ikelb */
 	struct cfg_target *targets;
 	unsigned n_targets;
 };
 
-/* Problems found in a config file: "FILE:LINE: message" each. */
+/*
+ * Problems found in a config file: "FILE:LINE: message" each, in line
+ * order; "FILE: message" when the file cannot be read at all.  At most
+ * CFG_MAX_ERRORS, then one "too many errors" line.
+ */
 struct cfg_errors {
 	char **msg;
 	unsigned n;
@@ -140,8 +167,11 @@ struct cfg_errors {
 void config_defaults(struct config *c);
 /*
  * Parses and validates; returns 0, or -1 with every problem in *errs (the
- * caller frees them with cfg_errors_free).  *c is only valid on success and
- * must be released with config_free.
+ * caller frees them with cfg_errors_free; *errs is overwritten, not appended
+ * to).  *c is only valid on success and must be released with config_free;
+ * on failure nothing in it needs freeing.  No side effects: host names are
+ * only checked for syntax, the key file is not opened.  Files larger than
+ * 1 MiB are refused.
  */
 int config_load(const char *path, struct config *c, struct cfg_errors *errs);
 /* The same for text in memory; name is used in messages. */
@@ -150,9 +180,17 @@ int config_parse_string(const char *text, const char *name, struct config *c,
 void config_free(struct config *c);
 void cfg_errors_free(struct cfg_errors *errs);
 
-/* Parses an IPv4/IPv6 literal or an FQDN into a GW identity; 0 or -1. */
+/*
+ * Parses an IPv4/IPv6 literal or an FQDN into a GW identity; 0 or -1 (and
+ * *out zeroed).  Addresses must be usable unicast (not unspecified,
+ * loopback, multicast, broadcast, IPv6 link-local or v4-mapped); names are
+ * RFC 1123 (labels 1..63 of A-Z a-z 0-9 -, not starting or ending in "-",
+ * last label not all digits), 255 characters at most.
+ */
 int cfg_parse_gw_addr(const char *s, struct cfg_gw_addr *out);
-/* Formats a GW identity ("198.18.0.10", "2001:db8::a", "gw.example"). */
+/* Formats a GW identity ("198.18.0.10", "2001:db8::a", "gw.example"); ""
+ * when unset.  A host name is cut to fit len; an address needs
+ * INET6_ADDRSTRLEN bytes, else the result is "". */
 const char *cfg_gw_addr_str(const struct cfg_gw_addr *a, char *buf, size_t len);
 /* True when the status protocol runs (key_file set). */
 bool config_status_enabled(const struct config *c);

@@ -1,0 +1,1445 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The config parser: every key parsed to its value, the documented
+ * defaults, and every kind of bad input with its exact "FILE:LINE: message".
+ * Expected values are written out by hand from config.h and ikelb-load(8),
+ * never computed with the code under test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+#define MAX_EXPECT 6
+
+struct bad_case {
+	const char *text;
+	const char *errs[MAX_EXPECT]; /* in order; NULL-terminated */
+};
+
+/* A valid config whose [cluster] comes last, so that appended lines
+ * (from line 8 on) land in [cluster] unless they open a section. */
+#define HEAD                           \
+	"[target gw2]\n"               \
+	"address = 198.18.0.12\n"      \
+	"max_tunnels = 500\n"          \
+	"[cluster]\n"                  \
+	"name = lab\n"                 \
+	"interface = e0\n"
+#define BASE HEAD "virtual_ip = 198.18.0.1\n"
+
+static struct in_addr ip4(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a;
+}
+
+static struct in6_addr ip6(const char *s)
+{
+	struct in6_addr a;
+
+	assert_int_equal(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static void assert_ip4(struct in_addr got, const char *want)
+{
+	struct in_addr w = ip4(want);
+
+	assert_memory_equal(&got, &w, sizeof(w));
+}
+
+static void assert_ip6(const struct in6_addr *got, const char *want)
+{
+	struct in6_addr w = ip6(want);
+
+	assert_memory_equal(got, &w, sizeof(w));
+}
+
+static void assert_cfg_ip(const struct cfg_ip *got, const char *want)
+{
+	if (strchr(want, ':')) {
+		assert_int_equal(got->family, AF_INET6);
+		assert_ip6(&got->v6, want);
+	} else {
+		assert_int_equal(got->family, AF_INET);
+		assert_ip4(got->v4, want);
+	}
+}
+
+static void assert_gw(const struct cfg_gw_addr *a, int type, const char *want)
+{
+	char buf[300];
+
+	assert_int_equal(a->type, type);
+	assert_string_equal(cfg_gw_addr_str(a, buf, sizeof(buf)), want);
+	if (type == IKE_GW_ID_IPV4) {
+		struct in_addr w = ip4(want);
+
+		assert_int_equal(a->len, 4);
+		assert_memory_equal(a->data, &w, 4);
+	} else if (type == IKE_GW_ID_IPV6) {
+		struct in6_addr w = ip6(want);
+
+		assert_int_equal(a->len, 16);
+		assert_memory_equal(a->data, &w, 16);
+	} else if (type == IKE_GW_ID_FQDN) {
+		assert_int_equal(a->len, strlen(want));
+		assert_memory_equal(a->data, want, strlen(want) + 1);
+	}
+}
+
+static void print_errors(const struct cfg_errors *e)
+{
+	unsigned i;
+
+	for (i = 0; i < e->n; i++)
+		print_message("#   got: %s\n", e->msg[i]);
+}
+
+static void parse_ok(const char *text, struct config *c)
+{
+	struct cfg_errors e;
+	int r = config_parse_string(text, "t.conf", c, &e);
+
+	if (r != 0 || e.n != 0) {
+		print_message("# unexpected errors for:\n%s\n", text);
+		print_errors(&e);
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(e.n, 0);
+	cfg_errors_free(&e);
+}
+
+static void expect_errors(const char *text, const char *const *want)
+{
+	struct config c;
+	struct cfg_errors e;
+	unsigned n = 0, i;
+	bool same;
+	int r;
+
+	while (n < MAX_EXPECT && want[n])
+		n++;
+	r = config_parse_string(text, "t.conf", &c, &e);
+	same = r == -1 && e.n == n;
+	for (i = 0; same && i < n; i++)
+		same = strcmp(e.msg[i], want[i]) == 0;
+	if (!same) {
+		print_message("# config:\n%s# expected:\n", text);
+		for (i = 0; i < n; i++)
+			print_message("#  want: %s\n", want[i]);
+		print_errors(&e);
+	}
+	assert_int_equal(r, -1);
+	assert_true(same);
+	assert_null(c.targets); /* released on failure */
+	cfg_errors_free(&e);
+	assert_null(e.msg);
+	assert_int_equal(e.n, 0);
+}
+
+static void run_cases(const struct bad_case *cases, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		expect_errors(cases[i].text, cases[i].errs);
+}
+
+#define RUN(cases) run_cases(cases, sizeof(cases) / sizeof(cases[0]))
+
+/* ---- valid input ---------------------------------------------------------- */
+
+static const char full_config[] =
+	"# every key, none at its default\n"
+	"[cluster]\n"
+	"name = lab-1_x\n"
+	"interface = veth.e0\n"
+	"virtual_ip = 198.18.0.1\n"
+	"virtual_ip6 = 2001:db8::1\n"
+	"vrrp = on\n"
+	"xdp_mode = native\n"
+	"node_id = node-a.lab_1\n"
+	"\n"
+	"[vrrp]\n"
+	"vrid = 51\n"
+	"priority = 254\n"
+	"advert_interval_ms = 40950\n"
+	"preempt = no\n"
+	"vrrp_peers = 198.18.0.2, 2001:db8::2 fe80::3\n"
+	"notify = /usr/local/bin/ikelb-notify\n"
+	"announce_count = 10\n"
+	"announce_interval_ms = 20\n"
+	"\n"
+	"[redirect]\n"
+	"ports = 500,4500 1500 , 5500\n"
+	"natt_ports = 4500 5500\n"
+	"unsupported = drop\n"
+	"no_target = drop\n"
+	"policy = least-tunnels\n"
+	"mode = auth\n"
+	"vici = /run/charon.vici\n"
+	"auth_fallback = init\n"
+	"auth_connection = vip-cluster.1\n"
+	"\n"
+	"[status]\n"
+	"key_file = /etc/ikelb/cluster.key\n"
+	"status_port = 4600\n"
+	"status_peers = 198.18.0.10 198.18.0.11 2001:db8::10\n"
+	"status_interval_ms = 250\n"
+	"dead_after_ms = 1000\n"
+	"\n"
+	"[gateway]\n"
+	"address = 198.18.0.10\n"
+	"address6 = 2001:db8::10\n"
+	"max_tunnels = 1000\n"
+	"tunnels = vici:/run/strongswan/charon.vici\n"
+	"\n"
+	"[target gw2]\n"
+	"address = 198.18.0.12\n"
+	"address6 = 2001:db8::12\n"
+	"max_tunnels = 500\n"
+	"\n"
+	"[target GW-3]\n"
+	"address = gw3.example.org\n"
+	"max_tunnels = 10000000\n";
+
+static void test_every_key(void **state)
+{
+	struct config c;
+
+	(void)state;
+	parse_ok(full_config, &c);
+	assert_string_equal(c.path, "t.conf");
+
+	assert_string_equal(c.name, "lab-1_x");
+	assert_string_equal(c.interface, "veth.e0");
+	assert_true(c.has_vip4);
+	assert_true(c.has_vip6);
+	assert_ip4(c.vip4, "198.18.0.1");
+	assert_ip6(&c.vip6, "2001:db8::1");
+	assert_int_equal(c.vrrp, CFG_VRRP_ON);
+	assert_int_equal(c.xdp_mode, CFG_XDP_NATIVE);
+	assert_string_equal(c.node_id, "node-a.lab_1");
+
+	assert_int_equal(c.vrid, 51);
+	assert_int_equal(c.priority, 254);
+	assert_int_equal(c.advert_interval_ms, 40950);
+	assert_false(c.preempt);
+	assert_int_equal(c.n_vrrp_peers, 3);
+	assert_cfg_ip(&c.vrrp_peers[0], "198.18.0.2");
+	assert_cfg_ip(&c.vrrp_peers[1], "2001:db8::2");
+	assert_cfg_ip(&c.vrrp_peers[2], "fe80::3");
+	assert_string_equal(c.notify, "/usr/local/bin/ikelb-notify");
+	assert_int_equal(c.announce_count, 10);
+	assert_int_equal(c.announce_interval_ms, 20);
+
+	assert_int_equal(c.n_ports, 4);
+	assert_int_equal(c.ports[0], 500);
+	assert_int_equal(c.ports[1], 4500);
+	assert_int_equal(c.ports[2], 1500);
+	assert_int_equal(c.ports[3], 5500);
+	assert_int_equal(c.n_natt_ports, 2);
+	assert_int_equal(c.natt_ports[0], 4500);
+	assert_int_equal(c.natt_ports[1], 5500);
+	assert_int_equal(c.unsupported, IKELB_ACT_DROP);
+	assert_int_equal(c.no_target, IKELB_ACT_DROP);
+	assert_int_equal(c.policy, CFG_POLICY_LEAST_TUNNELS);
+	assert_int_equal(c.mode, CFG_MODE_AUTH);
+	assert_string_equal(c.vici, "/run/charon.vici");
+	assert_int_equal(c.auth_fallback, CFG_FALLBACK_INIT);
+	assert_string_equal(c.auth_connection, "vip-cluster.1");
+
+	assert_string_equal(c.key_file, "/etc/ikelb/cluster.key");
+	assert_true(config_status_enabled(&c));
+	assert_cfg_ip(&c.status_group, "239.255.75.1"); /* not set: default */
+	assert_int_equal(c.status_port, 4600);
+	assert_int_equal(c.n_status_peers, 3);
+	assert_cfg_ip(&c.status_peers[0], "198.18.0.10");
+	assert_cfg_ip(&c.status_peers[1], "198.18.0.11");
+	assert_cfg_ip(&c.status_peers[2], "2001:db8::10");
+	assert_int_equal(c.status_interval_ms, 250);
+	assert_int_equal(c.dead_after_ms, 1000);
+
+	assert_true(c.has_gateway);
+	assert_gw(&c.gw_address, IKE_GW_ID_IPV4, "198.18.0.10");
+	assert_gw(&c.gw_address6, IKE_GW_ID_IPV6, "2001:db8::10");
+	assert_int_equal(c.gw_max_tunnels, 1000);
+	assert_int_equal(c.tunnels, CFG_TUNNELS_VICI);
+	assert_string_equal(c.tunnels_path, "/run/strongswan/charon.vici");
+
+	assert_int_equal(c.n_targets, 2);
+	assert_string_equal(c.targets[0].name, "gw2");
+	assert_int_equal(c.targets[0].line, 45);
+	assert_gw(&c.targets[0].address, IKE_GW_ID_IPV4, "198.18.0.12");
+	assert_gw(&c.targets[0].address6, IKE_GW_ID_IPV6, "2001:db8::12");
+	assert_int_equal(c.targets[0].max_tunnels, 500);
+	assert_string_equal(c.targets[1].name, "GW-3");
+	assert_int_equal(c.targets[1].line, 50);
+	assert_gw(&c.targets[1].address, IKE_GW_ID_FQDN, "gw3.example.org");
+	assert_int_equal(c.targets[1].address6.type, 0);
+	assert_int_equal(c.targets[1].max_tunnels, 10000000);
+	config_free(&c);
+	assert_null(c.targets);
+	assert_int_equal(c.n_targets, 0);
+}
+
+/* The other values of the enums, booleans and tunnel sources. */
+static void test_other_values(void **state)
+{
+	static const struct {
+		const char *key, *value;
+		size_t off;
+		int want;
+	} e[] = {
+		{ "[cluster]\nvrrp", "external", offsetof(struct config, vrrp),
+		  CFG_VRRP_EXTERNAL },
+		{ "[cluster]\nvrrp", "off", offsetof(struct config, vrrp),
+		  CFG_VRRP_OFF },
+		{ "[cluster]\nxdp_mode", "generic",
+		  offsetof(struct config, xdp_mode), CFG_XDP_GENERIC },
+		{ "[cluster]\nxdp_mode", "auto",
+		  offsetof(struct config, xdp_mode), CFG_XDP_AUTO },
+		{ "[redirect]\nunsupported", "pass",
+		  offsetof(struct config, unsupported), IKELB_ACT_PASS },
+		{ "[redirect]\nno_target", "pass",
+		  offsetof(struct config, no_target), IKELB_ACT_PASS },
+		{ "[redirect]\npolicy", "least-utilization",
+		  offsetof(struct config, policy), CFG_POLICY_LEAST_UTILIZATION },
+		{ "[redirect]\nmode", "init", offsetof(struct config, mode),
+		  CFG_MODE_INIT },
+		{ "[redirect]\nauth_fallback", "pass",
+		  offsetof(struct config, auth_fallback), CFG_FALLBACK_PASS },
+	};
+	static const struct {
+		const char *value;
+		bool want;
+	} b[] = { { "yes", true },  { "true", true },   { "on", true },
+		  { "no", false },  { "false", false }, { "off", false } };
+	char text[512];
+	struct config c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+		/* the key goes first so that [cluster] keys stay in [cluster] */
+		snprintf(text, sizeof(text),
+			 "%s = %s\n"
+			 "%s",
+			 e[i].key, e[i].value,
+			 strncmp(e[i].key, "[cluster]", 9) ?
+				 "[cluster]\nname = lab\ninterface = e0\n"
+				 "virtual_ip = 198.18.0.1\n[target a]\n"
+				 "address = 198.18.0.12\nmax_tunnels = 1\n" :
+				 "name = lab\ninterface = e0\n"
+				 "virtual_ip = 198.18.0.1\n[target a]\n"
+				 "address = 198.18.0.12\nmax_tunnels = 1\n");
+		parse_ok(text, &c);
+		assert_int_equal(*(int *)((char *)&c + e[i].off), e[i].want);
+		config_free(&c);
+	}
+	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+		snprintf(text, sizeof(text), BASE "[vrrp]\npreempt = %s\n",
+			 b[i].value);
+		parse_ok(text, &c);
+		assert_int_equal(c.preempt, b[i].want);
+		config_free(&c);
+	}
+
+	parse_ok(BASE "[status]\nkey_file = /k\n[gateway]\n"
+		      "address = gw.example\nmax_tunnels = 5\ntunnels = xfrm\n",
+		 &c);
+	assert_int_equal(c.tunnels, CFG_TUNNELS_XFRM);
+	config_free(&c);
+	parse_ok(BASE "[status]\nkey_file = /k\n[gateway]\n"
+		      "address = gw.example\nmax_tunnels = 5\n"
+		      "tunnels = file:/run/ikelb/load\n",
+		 &c);
+	assert_int_equal(c.tunnels, CFG_TUNNELS_FILE);
+	assert_string_equal(c.tunnels_path, "/run/ikelb/load");
+	config_free(&c);
+	parse_ok(BASE "[status]\nkey_file = /k\n[gateway]\n"
+		      "address = gw.example\nmax_tunnels = 5\n"
+		      "tunnels = static:10000000\n",
+		 &c);
+	assert_int_equal(c.tunnels, CFG_TUNNELS_STATIC);
+	assert_int_equal(c.tunnels_static, 10000000);
+	config_free(&c);
+	parse_ok(BASE "[status]\nkey_file = /k\n[gateway]\n"
+		      "address = gw.example\nmax_tunnels = 5\n"
+		      "tunnels = static:0\n",
+		 &c);
+	assert_int_equal(c.tunnels, CFG_TUNNELS_STATIC);
+	assert_int_equal(c.tunnels_static, 0);
+	config_free(&c);
+
+	/* the edges of the ranges */
+	parse_ok(BASE "[vrrp]\nvrid = 255\npriority = 1\nadvert_interval_ms = 10\n"
+		      "announce_count = 1\nannounce_interval_ms = 10000\n"
+		      "[status]\nstatus_interval_ms = 60000\n"
+		      "dead_after_ms = 3600000\nstatus_port = 65534\n"
+		      "[redirect]\nports = 1 65535\n",
+		 &c);
+	assert_int_equal(c.vrid, 255);
+	assert_int_equal(c.priority, 1);
+	assert_int_equal(c.advert_interval_ms, 10);
+	assert_int_equal(c.announce_count, 1);
+	assert_int_equal(c.announce_interval_ms, 10000);
+	assert_int_equal(c.status_interval_ms, 60000);
+	assert_int_equal(c.dead_after_ms, 3600000);
+	assert_int_equal(c.status_port, 65534);
+	assert_int_equal(c.n_ports, 2);
+	assert_int_equal(c.ports[0], 1);
+	assert_int_equal(c.ports[1], 65535);
+	assert_int_equal(c.n_natt_ports, 0); /* 4500 not listed */
+	config_free(&c);
+
+	/* IPv6-only cluster, IPv6 status group, leading zeros in numbers */
+	parse_ok("[cluster]\nname = a\ninterface = e0\n"
+		 "virtual_ip6 = 2001:db8::1\n[target t]\n"
+		 "address = 2001:db8::12\nmax_tunnels = 007\n"
+		 "[status]\nstatus_group = ff02::4510\n",
+		 &c);
+	assert_false(c.has_vip4);
+	assert_true(c.has_vip6);
+	assert_cfg_ip(&c.status_group, "ff02::4510");
+	assert_int_equal(c.targets[0].max_tunnels, 7);
+	config_free(&c);
+}
+
+static void assert_defaults(const struct config *c)
+{
+	assert_int_equal(c->vrrp, CFG_VRRP_OFF);
+	assert_int_equal(c->xdp_mode, CFG_XDP_AUTO);
+	assert_string_equal(c->node_id, "");
+	assert_int_equal(c->vrid, 0);
+	assert_int_equal(c->priority, 100);
+	assert_int_equal(c->advert_interval_ms, 1000);
+	assert_true(c->preempt);
+	assert_int_equal(c->n_vrrp_peers, 0);
+	assert_string_equal(c->notify, "");
+	assert_int_equal(c->announce_count, 3);
+	assert_int_equal(c->announce_interval_ms, 500);
+	assert_int_equal(c->n_ports, 2);
+	assert_int_equal(c->ports[0], 500);
+	assert_int_equal(c->ports[1], 4500);
+	assert_int_equal(c->n_natt_ports, 1);
+	assert_int_equal(c->natt_ports[0], 4500);
+	assert_int_equal(c->unsupported, IKELB_ACT_PASS);
+	assert_int_equal(c->no_target, IKELB_ACT_PASS);
+	assert_int_equal(c->policy, CFG_POLICY_LEAST_UTILIZATION);
+	assert_int_equal(c->mode, CFG_MODE_INIT);
+	assert_string_equal(c->vici, "");
+	assert_int_equal(c->auth_fallback, CFG_FALLBACK_PASS);
+	assert_string_equal(c->auth_connection, "");
+	assert_string_equal(c->key_file, "");
+	assert_false(config_status_enabled(c));
+	assert_cfg_ip(&c->status_group, "239.255.75.1");
+	assert_int_equal(c->status_port, 4510);
+	assert_int_equal(c->n_status_peers, 0);
+	assert_int_equal(c->status_interval_ms, 1000);
+	assert_int_equal(c->dead_after_ms, 3000);
+	assert_int_equal(c->tunnels, CFG_TUNNELS_NONE);
+}
+
+static void test_defaults(void **state)
+{
+	struct config c;
+
+	(void)state;
+	config_defaults(&c);
+	assert_defaults(&c);
+	assert_false(c.has_gateway);
+	assert_int_equal(c.n_targets, 0);
+	assert_null(c.targets);
+
+	parse_ok(BASE, &c);
+	assert_defaults(&c);
+	assert_string_equal(c.name, "lab");
+	assert_string_equal(c.interface, "e0");
+	assert_true(c.has_vip4);
+	assert_false(c.has_vip6);
+	assert_false(c.has_gateway);
+	assert_int_equal(c.n_targets, 1);
+	assert_int_equal(c.targets[0].address6.type, 0);
+	config_free(&c);
+}
+
+static void test_derived_defaults(void **state)
+{
+	struct config c;
+
+	(void)state;
+	/* dead_after_ms follows status_interval_ms: 3 intervals */
+	parse_ok(BASE "[status]\nstatus_interval_ms = 500\n", &c);
+	assert_int_equal(c.dead_after_ms, 1500);
+	config_free(&c);
+	/* natt_ports: 4500 when it is one of the ports, else none */
+	parse_ok(BASE "[redirect]\nports = 4500 500\n", &c);
+	assert_int_equal(c.n_natt_ports, 1);
+	assert_int_equal(c.natt_ports[0], 4500);
+	config_free(&c);
+	parse_ok(BASE "[redirect]\nports = 500\n", &c);
+	assert_int_equal(c.n_natt_ports, 0);
+	config_free(&c);
+	/* an empty natt_ports says: no port carries the non-ESP marker */
+	parse_ok(BASE "[redirect]\nnatt_ports =\n", &c);
+	assert_int_equal(c.n_natt_ports, 0);
+	config_free(&c);
+	/* no [gateway]/[target]: members come from status messages */
+	parse_ok("[cluster]\nname = a\ninterface = e0\nvirtual_ip = 198.18.0.1\n"
+		 "[status]\nkey_file = /etc/ikelb/key\n",
+		 &c);
+	assert_int_equal(c.n_targets, 0);
+	assert_false(c.has_gateway);
+	config_free(&c);
+}
+
+/* Comments, blanks, BOM, CRLF, indentation, spacing around "=". */
+static void test_syntax(void **state)
+{
+	struct config c;
+
+	(void)state;
+	parse_ok("\xef\xbb\xbf# comment\r\n"
+		 "; another\r\n"
+		 "  [cluster]   # trailing comment\r\n"
+		 "name=lab\r\n"
+		 "\tinterface   =   e0\t; comment\r\n"
+		 "virtual_ip = 198.18.0.1 # comment\r\n"
+		 "   \r\n"
+		 "[ target   gw2 ] ; x\r\n"
+		 "address = 198.18.0.12 ;x\n"
+		 "max_tunnels = 5\n"
+		 "[vrrp]\n"
+		 "notify = /usr/bin/x;y # ; and # without a blank stay\n"
+		 "[status]\n"
+		 "key_file = /etc/ikelb/key#1\n"
+		 "[gateway]\n"
+		 "address = 198.18.0.10\n"
+		 "max_tunnels = 9\n"
+		 "tunnels = static:3",
+		 &c);
+	assert_string_equal(c.name, "lab");
+	assert_string_equal(c.notify, "/usr/bin/x;y");
+	assert_string_equal(c.interface, "e0");
+	assert_string_equal(c.targets[0].name, "gw2");
+	assert_string_equal(c.key_file, "/etc/ikelb/key#1");
+	assert_int_equal(c.tunnels_static, 3); /* last line without newline */
+	config_free(&c);
+}
+
+/* Values longer than inih's 200-byte line buffer arrive whole. */
+static void test_long_values(void **state)
+{
+	char fqdn[300], path[400], text[2048], want[300];
+	struct config c;
+	size_t i;
+
+	(void)state;
+	/* 255 characters: 3 labels of 63 with a dot each, then 63 more */
+	for (i = 0; i < 3; i++) {
+		memset(fqdn + i * 64, 'a' + (int)i, 63);
+		fqdn[i * 64 + 63] = '.';
+	}
+	memset(fqdn + 192, 'd', 63);
+	fqdn[255] = '\0';
+	assert_int_equal(strlen(fqdn), 255);
+	path[0] = '/';
+	memset(path + 1, 'p', 299);
+	path[300] = '\0';
+	snprintf(text, sizeof(text),
+		 BASE "[status]\nkey_file = %s   # comment\n[gateway]\n"
+		      "address = %s\nmax_tunnels = 1\ntunnels = file:%s\n",
+		 path, fqdn, path);
+	assert_true(strlen(text) < sizeof(text) - 1);
+	parse_ok(text, &c);
+	assert_string_equal(c.key_file, path);
+	assert_gw(&c.gw_address, IKE_GW_ID_FQDN, fqdn);
+	assert_string_equal(c.tunnels_path, path);
+	config_free(&c);
+
+	/* across inih's 200-byte line buffer the value stays whole */
+	for (i = 180; i <= 220; i++) {
+		path[0] = '/';
+		memset(path + 1, 'a' + (int)(i % 26), i - 1);
+		path[i] = '\0';
+		snprintf(text, sizeof(text), BASE "[vrrp]\nnotify = %s\n", path);
+		parse_ok(text, &c);
+		assert_int_equal(strlen(c.notify), i);
+		assert_string_equal(c.notify, path);
+		config_free(&c);
+	}
+	memset(path + 1, 'p', 299);
+	path[300] = '\0';
+
+	/* one more character is too many */
+	snprintf(text, sizeof(text),
+		 BASE "[gateway]\naddress = x%s\nmax_tunnels = 1\n", fqdn);
+	snprintf(want, sizeof(want),
+		 "t.conf:9: [gateway] address: \"x%.63s...\" is too long for a "
+		 "host name (at most 255 characters)",
+		 fqdn);
+	expect_errors(text, (const char *const[]){ want, NULL });
+}
+
+static void test_gw_addr(void **state)
+{
+	static const char *const bad[] = {
+		"", "198.18.0.300", "1.2.3", "2001:db8::1::2", "fe80::5",
+		"224.0.0.5", "0.0.0.0", "255.255.255.255", "127.0.0.1", "::1",
+		"::", "::ffff:198.18.0.1", "-gw.example", "gw-.example",
+		"gw_1.example", "a..b", ".a", "a.", "gw.123", "g w",
+		"gw.example/x",
+	};
+	struct cfg_gw_addr a;
+	char buf[300], longname[300];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(cfg_parse_gw_addr("198.18.0.10", &a), 0);
+	assert_gw(&a, IKE_GW_ID_IPV4, "198.18.0.10");
+	assert_int_equal(cfg_parse_gw_addr("2001:db8::a", &a), 0);
+	assert_gw(&a, IKE_GW_ID_IPV6, "2001:db8::a");
+	assert_int_equal(cfg_parse_gw_addr("2001:DB8:0:0::A", &a), 0);
+	assert_gw(&a, IKE_GW_ID_IPV6, "2001:db8::a");
+	assert_int_equal(cfg_parse_gw_addr("gw.example", &a), 0);
+	assert_gw(&a, IKE_GW_ID_FQDN, "gw.example");
+	assert_int_equal(cfg_parse_gw_addr("GW-2", &a), 0);
+	assert_gw(&a, IKE_GW_ID_FQDN, "GW-2");
+	assert_int_equal(cfg_parse_gw_addr("1gw.example.123a", &a), 0);
+	assert_gw(&a, IKE_GW_ID_FQDN, "1gw.example.123a");
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&a, 0xaa, sizeof(a));
+		if (cfg_parse_gw_addr(bad[i], &a) != -1)
+			print_message("# accepted: \"%s\"\n", bad[i]);
+		assert_int_equal(cfg_parse_gw_addr(bad[i], &a), -1);
+		assert_int_equal(a.type, 0);
+	}
+	/* a label of 64 characters, and 256 characters in all */
+	memset(longname, 'a', 64);
+	strcpy(longname + 64, ".example");
+	assert_int_equal(cfg_parse_gw_addr(longname, &a), -1);
+	for (i = 0; i < 5; i++) {
+		memset(longname + i * 51, 'a', 50);
+		longname[i * 51 + 50] = '.';
+	}
+	strcpy(longname + 255, "b");
+	assert_int_equal(strlen(longname), 256);
+	assert_int_equal(cfg_parse_gw_addr(longname, &a), -1);
+
+	/* formatting: unset is empty, a short buffer is cut, not overrun */
+	memset(&a, 0, sizeof(a));
+	assert_string_equal(cfg_gw_addr_str(&a, buf, sizeof(buf)), "");
+	assert_int_equal(cfg_parse_gw_addr("gw.example", &a), 0);
+	assert_string_equal(cfg_gw_addr_str(&a, buf, 5), "gw.e");
+}
+
+/* ---- bad input -------------------------------------------------------------- */
+
+static void test_bad_cluster(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ HEAD "virtual_ip = 198.18.0.300\n",
+		  { "t.conf:7: [cluster] virtual_ip: \"198.18.0.300\" is not an "
+		    "IPv4 address" } },
+		{ HEAD "virtual_ip = 198.18.0.1 extra\n",
+		  { "t.conf:7: [cluster] virtual_ip: \"198.18.0.1 extra\" is not "
+		    "an IPv4 address" } },
+		{ HEAD "virtual_ip = 2001:db8::1\n",
+		  { "t.conf:7: [cluster] virtual_ip: \"2001:db8::1\" is not an "
+		    "IPv4 address (an IPv6 VIP goes in virtual_ip6)" } },
+		{ HEAD "virtual_ip = 224.0.0.5\n",
+		  { "t.conf:7: [cluster] virtual_ip: \"224.0.0.5\" is not a "
+		    "unicast IPv4 address" } },
+		{ HEAD "virtual_ip = 0.0.0.0\n",
+		  { "t.conf:7: [cluster] virtual_ip: \"0.0.0.0\" is not a unicast "
+		    "IPv4 address" } },
+		{ HEAD "virtual_ip = 127.0.0.1\n",
+		  { "t.conf:7: [cluster] virtual_ip: \"127.0.0.1\" is not a "
+		    "unicast IPv4 address" } },
+		{ HEAD "virtual_ip =\n",
+		  { "t.conf:7: [cluster] virtual_ip: \"\" is not an IPv4 "
+		    "address" } },
+		{ HEAD "virtual_ip6 = 2001:db8::zz\n",
+		  { "t.conf:7: [cluster] virtual_ip6: \"2001:db8::zz\" is not an "
+		    "IPv6 address" } },
+		{ HEAD "virtual_ip6 = 198.18.0.1\n",
+		  { "t.conf:7: [cluster] virtual_ip6: \"198.18.0.1\" is not an "
+		    "IPv6 address (an IPv4 VIP goes in virtual_ip)" } },
+		{ HEAD "virtual_ip6 = fe80::1\n",
+		  { "t.conf:7: [cluster] virtual_ip6: \"fe80::1\" is not a global "
+		    "unicast IPv6 address" } },
+		{ HEAD "virtual_ip6 = ff02::1\n",
+		  { "t.conf:7: [cluster] virtual_ip6: \"ff02::1\" is not a global "
+		    "unicast IPv6 address" } },
+		{ HEAD,
+		  { "t.conf:4: [cluster] virtual_ip or virtual_ip6 is "
+		    "required" } },
+		{ "[target gw2]\naddress = 198.18.0.12\nmax_tunnels = 500\n"
+		  "[cluster]\ninterface = e0\nvirtual_ip = 198.18.0.1\n",
+		  { "t.conf:4: [cluster] name is required" } },
+		{ "[target gw2]\naddress = 198.18.0.12\nmax_tunnels = 500\n"
+		  "[cluster]\nname = lab\nvirtual_ip = 198.18.0.1\n",
+		  { "t.conf:4: [cluster] interface is required" } },
+		{ "[cluster]\nname = bad/name\ninterface = e0\n"
+		  "virtual_ip = 198.18.0.1\n[target a]\n"
+		  "address = 198.18.0.12\nmax_tunnels = 1\n",
+		  { "t.conf:2: [cluster] name: \"bad/name\" is not a valid name "
+		    "(1 to 32 characters from A-Z a-z 0-9 _ -)" } },
+		{ "[cluster]\nname = abcdefghijklmnopqrstuvwxyz0123456\n"
+		  "interface = e0\nvirtual_ip = 198.18.0.1\n[target a]\n"
+		  "address = 198.18.0.12\nmax_tunnels = 1\n",
+		  { "t.conf:2: [cluster] name: "
+		    "\"abcdefghijklmnopqrstuvwxyz0123456\" is not a valid name "
+		    "(1 to 32 characters from A-Z a-z 0-9 _ -)" } },
+		{ "[cluster]\nname = l\xc3\xa4\x62\ninterface = e0\n"
+		  "virtual_ip = 198.18.0.1\n[target a]\n"
+		  "address = 198.18.0.12\nmax_tunnels = 1\n",
+		  { "t.conf:2: [cluster] name: \"l\\xc3\\xa4b\" is not a valid "
+		    "name (1 to 32 characters from A-Z a-z 0-9 _ -)" } },
+		{ BASE "interface = abcdefghijklmnop\n",
+		  { "t.conf:8: [cluster] duplicate key \"interface\" (first at "
+		    "line 6)" } },
+		{ "[cluster]\nname = lab\ninterface = abcdefghijklmnop\n"
+		  "virtual_ip = 198.18.0.1\n[target a]\n"
+		  "address = 198.18.0.12\nmax_tunnels = 1\n",
+		  { "t.conf:3: [cluster] interface: \"abcdefghijklmnop\" is not "
+		    "an interface name (1 to 15 characters, no spaces, \"/\" or "
+		    "\":\")" } },
+		{ "[cluster]\nname = lab\ninterface = eth0/1\n"
+		  "virtual_ip = 198.18.0.1\n[target a]\n"
+		  "address = 198.18.0.12\nmax_tunnels = 1\n",
+		  { "t.conf:3: [cluster] interface: \"eth0/1\" is not an "
+		    "interface name (1 to 15 characters, no spaces, \"/\" or "
+		    "\":\")" } },
+		{ BASE "vrrp = maybe\n",
+		  { "t.conf:8: [cluster] vrrp: \"maybe\" is not one of off, on, "
+		    "external" } },
+		{ BASE "vrrp = ON\n",
+		  { "t.conf:8: [cluster] vrrp: \"ON\" is not one of off, on, "
+		    "external" } },
+		{ BASE "xdp_mode = fast\n",
+		  { "t.conf:8: [cluster] xdp_mode: \"fast\" is not one of auto, "
+		    "native, generic" } },
+		{ BASE "node_id = a b\n",
+		  { "t.conf:8: [cluster] node_id: \"a b\" is not a valid node id "
+		    "(1 to 63 characters from A-Z a-z 0-9 . _ -)" } },
+		{ BASE "node_id = "
+		       "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+		       "abcdefghijkl\n",
+		  { "t.conf:8: [cluster] node_id: "
+		    "\"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+		    "abcdefghijkl\" is not a valid node id (1 to 63 characters "
+		    "from A-Z a-z 0-9 . _ -)" } },
+		{ BASE "colour = red\n",
+		  { "t.conf:8: [cluster] unknown key \"colour\"" } },
+		{ BASE "Name = lab\n",
+		  { "t.conf:8: [cluster] unknown key \"Name\"" } },
+		{ BASE "a:b = c\n",
+		  { "t.conf:8: [cluster] unknown key \"a:b\"" } },
+		{ BASE "name = lab2\n",
+		  { "t.conf:8: [cluster] duplicate key \"name\" (first at line "
+		    "5)" } },
+		{ BASE "vrrp = on\n",
+		  { "t.conf:8: [cluster] vrrp: \"on\" needs [vrrp] vrid",
+		    "t.conf:8: [cluster] vrrp: \"on\" needs [status] "
+		    "key_file" } },
+	};
+
+	(void)state;
+	RUN(cases);
+}
+
+static void test_bad_vrrp(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ BASE "[vrrp]\nvrid = 0\n",
+		  { "t.conf:9: [vrrp] vrid: \"0\" is out of range (1..255)" } },
+		{ BASE "[vrrp]\nvrid = 256\n",
+		  { "t.conf:9: [vrrp] vrid: \"256\" is out of range (1..255)" } },
+		{ BASE "[vrrp]\nvrid = 99999999999999999999\n",
+		  { "t.conf:9: [vrrp] vrid: \"99999999999999999999\" is out of "
+		    "range (1..255)" } },
+		{ BASE "[vrrp]\nvrid = -1\n",
+		  { "t.conf:9: [vrrp] vrid: \"-1\" is not a number (expected "
+		    "1..255)" } },
+		{ BASE "[vrrp]\nvrid = +5\n",
+		  { "t.conf:9: [vrrp] vrid: \"+5\" is not a number (expected "
+		    "1..255)" } },
+		{ BASE "[vrrp]\nvrid = 12x\n",
+		  { "t.conf:9: [vrrp] vrid: \"12x\" is not a number (expected "
+		    "1..255)" } },
+		{ BASE "[vrrp]\nvrid = 0x10\n",
+		  { "t.conf:9: [vrrp] vrid: \"0x10\" is not a number (expected "
+		    "1..255)" } },
+		{ BASE "[vrrp]\nvrid = 1 2\n",
+		  { "t.conf:9: [vrrp] vrid: \"1 2\" is not a number (expected "
+		    "1..255)" } },
+		{ BASE "[vrrp]\nvrid =\n",
+		  { "t.conf:9: [vrrp] vrid: \"\" is not a number (expected "
+		    "1..255)" } },
+		{ BASE "[vrrp]\npriority = 0\n",
+		  { "t.conf:9: [vrrp] priority: \"0\" is out of range "
+		    "(1..255)" } },
+		{ BASE "[vrrp]\npriority = 256\n",
+		  { "t.conf:9: [vrrp] priority: \"256\" is out of range "
+		    "(1..255)" } },
+		{ BASE "[vrrp]\nadvert_interval_ms = 1005\n",
+		  { "t.conf:9: [vrrp] advert_interval_ms: \"1005\" is not a "
+		    "multiple of 10" } },
+		{ BASE "[vrrp]\nadvert_interval_ms = 0\n",
+		  { "t.conf:9: [vrrp] advert_interval_ms: \"0\" is out of range "
+		    "(10..40950)" } },
+		{ BASE "[vrrp]\nadvert_interval_ms = 40960\n",
+		  { "t.conf:9: [vrrp] advert_interval_ms: \"40960\" is out of "
+		    "range (10..40950)" } },
+		{ BASE "[vrrp]\npreempt = maybe\n",
+		  { "t.conf:9: [vrrp] preempt: \"maybe\" is not a boolean "
+		    "(yes/no, true/false, on/off)" } },
+		{ BASE "[vrrp]\npreempt = YES\n",
+		  { "t.conf:9: [vrrp] preempt: \"YES\" is not a boolean "
+		    "(yes/no, true/false, on/off)" } },
+		{ BASE "[vrrp]\nvrrp_peers = 198.18.0.2 nothere\n",
+		  { "t.conf:9: [vrrp] vrrp_peers: \"nothere\" is not an IP "
+		    "address" } },
+		{ BASE "[vrrp]\nvrrp_peers = 198.18.0.2, 198.18.0.2\n",
+		  { "t.conf:9: [vrrp] vrrp_peers: \"198.18.0.2\" is listed "
+		    "twice" } },
+		{ BASE "[vrrp]\nvrrp_peers = 224.0.0.18\n",
+		  { "t.conf:9: [vrrp] vrrp_peers: \"224.0.0.18\" is not a usable "
+		    "unicast address" } },
+		{ BASE "[vrrp]\nvrrp_peers = 198.18.0.2,\n",
+		  { "t.conf:9: [vrrp] vrrp_peers: \"198.18.0.2,\" has an empty "
+		    "list item" } },
+		{ BASE "[vrrp]\nvrrp_peers = 2001:db8::2\n",
+		  { "t.conf:9: [vrrp] vrrp_peers: an IPv6 peer needs "
+		    "virtual_ip6" } },
+		{ "[cluster]\nname = a\ninterface = e0\n"
+		  "virtual_ip6 = 2001:db8::1\n[target t]\n"
+		  "address = 2001:db8::12\nmax_tunnels = 1\n"
+		  "[vrrp]\nvrrp_peers = 2001:db8::2 198.18.0.2\n",
+		  { "t.conf:9: [vrrp] vrrp_peers: an IPv4 peer needs "
+		    "virtual_ip" } },
+		{ BASE "[vrrp]\nvrrp_peers = 198.18.1.1 198.18.1.2 198.18.1.3 "
+		       "198.18.1.4 198.18.1.5 198.18.1.6 198.18.1.7 198.18.1.8 "
+		       "198.18.1.9 198.18.1.10 198.18.1.11 198.18.1.12 "
+		       "198.18.1.13 198.18.1.14 198.18.1.15 198.18.1.16 "
+		       "198.18.1.17 198.18.1.18 198.18.1.19 198.18.1.20 "
+		       "198.18.1.21 198.18.1.22 198.18.1.23 198.18.1.24 "
+		       "198.18.1.25 198.18.1.26 198.18.1.27 198.18.1.28 "
+		       "198.18.1.29 198.18.1.30 198.18.1.31 198.18.1.32 "
+		       "198.18.1.33\n",
+		  { "t.conf:9: [vrrp] vrrp_peers: more than 32 addresses" } },
+		{ BASE "[vrrp]\nnotify = notify.sh\n",
+		  { "t.conf:9: [vrrp] notify: \"notify.sh\" is not an absolute "
+		    "path" } },
+		{ BASE "[vrrp]\nannounce_count = 11\n",
+		  { "t.conf:9: [vrrp] announce_count: \"11\" is out of range "
+		    "(1..10)" } },
+		{ BASE "[vrrp]\nannounce_interval_ms = 5\n",
+		  { "t.conf:9: [vrrp] announce_interval_ms: \"5\" is out of "
+		    "range (10..10000)" } },
+		{ BASE "[vrrp]\nvrid = 1\nvrid = 2\n",
+		  { "t.conf:10: [vrrp] duplicate key \"vrid\" (first at line "
+		    "9)" } },
+		{ BASE "[vrrp]\nweight = 3\n",
+		  { "t.conf:9: [vrrp] unknown key \"weight\"" } },
+	};
+
+	(void)state;
+	RUN(cases);
+}
+
+static void test_bad_redirect(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ BASE "[redirect]\nports = 70000\n",
+		  { "t.conf:9: [redirect] ports: \"70000\" is out of range "
+		    "(1..65535)" } },
+		{ BASE "[redirect]\nports = 0\n",
+		  { "t.conf:9: [redirect] ports: \"0\" is out of range "
+		    "(1..65535)" } },
+		{ BASE "[redirect]\nports = abc\n",
+		  { "t.conf:9: [redirect] ports: \"abc\" is not a number "
+		    "(expected 1..65535)" } },
+		{ BASE "[redirect]\nports = 500 500\n",
+		  { "t.conf:9: [redirect] ports: port 500 is listed twice" } },
+		{ BASE "[redirect]\nports = 1 2 3 4 5\n",
+		  { "t.conf:9: [redirect] ports: more than 4 ports" } },
+		{ BASE "[redirect]\nports =\n",
+		  { "t.conf:9: [redirect] ports: empty list, expected 1 to 4 "
+		    "ports" } },
+		{ BASE "[redirect]\nports = 500,,4500\n",
+		  { "t.conf:9: [redirect] ports: \"500,,4500\" has an empty list "
+		    "item" } },
+		{ BASE "[redirect]\nports = , 500\n",
+		  { "t.conf:9: [redirect] ports: \", 500\" has an empty list "
+		    "item" } },
+		{ BASE "[redirect]\nnatt_ports = 4501\n",
+		  { "t.conf:9: [redirect] natt_ports: 4501 is not in ports" } },
+		{ BASE "[redirect]\nnatt_ports = 4500\nports = 500\n",
+		  { "t.conf:9: [redirect] natt_ports: 4500 is not in ports" } },
+		{ BASE "[redirect]\nunsupported = reject\n",
+		  { "t.conf:9: [redirect] unsupported: \"reject\" is not one of "
+		    "pass, drop" } },
+		{ BASE "[redirect]\nno_target = reject\n",
+		  { "t.conf:9: [redirect] no_target: \"reject\" is not one of "
+		    "pass, drop" } },
+		{ BASE "[redirect]\npolicy = random\n",
+		  { "t.conf:9: [redirect] policy: \"random\" is not one of "
+		    "least-utilization, least-tunnels" } },
+		{ BASE "[redirect]\nmode = post\n",
+		  { "t.conf:9: [redirect] mode: \"post\" is not one of init, "
+		    "auth" } },
+		{ BASE "[redirect]\nmode = auth\n",
+		  { "t.conf:9: [redirect] mode: \"auth\" needs vici (the "
+		    "strongSwan vici socket path)" } },
+		{ BASE "[redirect]\nvici = run/charon.vici\nmode = auth\n",
+		  { "t.conf:9: [redirect] vici: \"run/charon.vici\" is not an "
+		    "absolute path" } },
+		{ BASE "[redirect]\nauth_fallback = drop\n",
+		  { "t.conf:9: [redirect] auth_fallback: \"drop\" is not one of "
+		    "pass, init" } },
+		{ BASE "[redirect]\nauth_connection = a b\n",
+		  { "t.conf:9: [redirect] auth_connection: \"a b\" is not a "
+		    "valid connection name (1 to 64 characters from A-Z a-z "
+		    "0-9 . _ -)" } },
+		{ BASE "[redirect]\nauth_connection = "
+		       "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+		       "abcdefghijklm\n",
+		  { "t.conf:9: [redirect] auth_connection: "
+		    "\"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+		    "abcdefghijkl...\" is not a valid connection name (1 to 64 "
+		    "characters from A-Z a-z 0-9 . _ -)" } },
+	};
+
+	(void)state;
+	RUN(cases);
+}
+
+static void test_bad_status(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ BASE "[status]\nkey_file = cluster.key\n",
+		  { "t.conf:9: [status] key_file: \"cluster.key\" is not an "
+		    "absolute path" } },
+		{ BASE "[status]\nstatus_group = 198.18.0.5\n",
+		  { "t.conf:9: [status] status_group: \"198.18.0.5\" is not a "
+		    "multicast group (e.g. 239.255.75.1 or ff02::4510)" } },
+		{ BASE "[status]\nstatus_group = 224.0.0.18\n",
+		  { "t.conf:9: [status] status_group: \"224.0.0.18\" is not a "
+		    "multicast group (e.g. 239.255.75.1 or ff02::4510)" } },
+		{ BASE "[status]\nstatus_group = ff01::1\n",
+		  { "t.conf:9: [status] status_group: \"ff01::1\" is not a "
+		    "multicast group (e.g. 239.255.75.1 or ff02::4510)" } },
+		{ BASE "[status]\nstatus_group = 2001:db8::5\n",
+		  { "t.conf:9: [status] status_group: \"2001:db8::5\" is not a "
+		    "multicast group (e.g. 239.255.75.1 or ff02::4510)" } },
+		{ BASE "[status]\nstatus_port = 0\n",
+		  { "t.conf:9: [status] status_port: \"0\" is out of range "
+		    "(1..65535)" } },
+		{ BASE "[status]\nstatus_port = 65536\n",
+		  { "t.conf:9: [status] status_port: \"65536\" is out of range "
+		    "(1..65535)" } },
+		{ BASE "[status]\nkey_file = /k\nstatus_port = 500\n",
+		  { "t.conf:10: [status] status_port: 500 is also in [redirect] "
+		    "ports" } },
+		{ BASE "[status]\nkey_file = /k\n[redirect]\nports = 500 4510\n",
+		  { "t.conf:11: [redirect] ports: 4510 is also the [status] "
+		    "status_port" } },
+		{ BASE "[status]\nstatus_group = 239.1.1.1\n"
+		       "status_peers = 198.18.0.2\n",
+		  { "t.conf:10: [status] status_peers: use either status_peers "
+		    "or status_group, not both" } },
+		{ BASE "[status]\nstatus_peers = 198.18.0.2 ::1\n",
+		  { "t.conf:9: [status] status_peers: \"::1\" is not a usable "
+		    "unicast address" } },
+		{ BASE "[status]\nstatus_interval_ms = 49\n",
+		  { "t.conf:9: [status] status_interval_ms: \"49\" is out of "
+		    "range (50..60000)" } },
+		{ BASE "[status]\nstatus_interval_ms = 60001\n",
+		  { "t.conf:9: [status] status_interval_ms: \"60001\" is out of "
+		    "range (50..60000)" } },
+		{ BASE "[status]\ndead_after_ms = 1000\n",
+		  { "t.conf:9: [status] dead_after_ms: 1000 must be more than "
+		    "status_interval_ms (1000)" } },
+		{ BASE "[status]\ndead_after_ms = 400\nstatus_interval_ms = 500\n",
+		  { "t.conf:9: [status] dead_after_ms: 400 must be more than "
+		    "status_interval_ms (500)" } },
+		{ BASE "[status]\ndead_after_ms = 3600001\n",
+		  { "t.conf:9: [status] dead_after_ms: \"3600001\" is out of "
+		    "range (1..3600000)" } },
+	};
+
+	(void)state;
+	RUN(cases);
+}
+
+static void test_bad_gateway(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ BASE "[gateway]\n",
+		  { "t.conf:8: [gateway] address is required",
+		    "t.conf:8: [gateway] max_tunnels is required" } },
+		{ BASE "[gateway]\naddress = 198.18.0.1\nmax_tunnels = 1\n",
+		  { "t.conf:9: [gateway] address: 198.18.0.1 is the cluster's "
+		    "virtual_ip (a VIP is never a target)" } },
+		{ BASE "[gateway]\naddress = 198.18.0.12\nmax_tunnels = 1\n",
+		  { "t.conf:9: [gateway] address: 198.18.0.12 is already the "
+		    "address of [target gw2] (line 2)" } },
+		{ BASE "[gateway]\naddress = 198.18.0.300\nmax_tunnels = 1\n",
+		  { "t.conf:9: [gateway] address: \"198.18.0.300\" is not an "
+		    "IPv4 address" } },
+		{ BASE "[gateway]\naddress = 1.2.3\nmax_tunnels = 1\n",
+		  { "t.conf:9: [gateway] address: \"1.2.3\" is not an IPv4 "
+		    "address" } },
+		{ BASE "[gateway]\naddress = 2001:db8::1::2\nmax_tunnels = 1\n",
+		  { "t.conf:9: [gateway] address: \"2001:db8::1::2\" is not an "
+		    "IPv6 address" } },
+		{ BASE "[gateway]\naddress = fe80::5\nmax_tunnels = 1\n",
+		  { "t.conf:9: [gateway] address: \"fe80::5\" is not a usable "
+		    "unicast address" } },
+		{ BASE "[gateway]\naddress = gw..example\nmax_tunnels = 1\n",
+		  { "t.conf:9: [gateway] address: \"gw..example\" is not an IP "
+		    "address or a valid host name (RFC 1123)" } },
+		{ BASE "[gateway]\naddress = -gw.example\nmax_tunnels = 1\n",
+		  { "t.conf:9: [gateway] address: \"-gw.example\" is not an IP "
+		    "address or a valid host name (RFC 1123)" } },
+		{ BASE "[gateway]\naddress = gw_1.example\nmax_tunnels = 1\n",
+		  { "t.conf:9: [gateway] address: \"gw_1.example\" is not an IP "
+		    "address or a valid host name (RFC 1123)" } },
+		{ BASE "[gateway]\naddress = gw.example\naddress6 = 198.18.0.5\n"
+		       "max_tunnels = 1\n",
+		  { "t.conf:10: [gateway] address6: \"198.18.0.5\" is not an "
+		    "IPv6 address" } },
+		{ BASE "[gateway]\naddress = gw.example\naddress6 = gw.example\n"
+		       "max_tunnels = 1\n",
+		  { "t.conf:10: [gateway] address6: \"gw.example\" is not an "
+		    "IPv6 address" } },
+		{ BASE "[gateway]\naddress = gw.example\naddress6 = ::\n"
+		       "max_tunnels = 1\n",
+		  { "t.conf:10: [gateway] address6: \"::\" is not a usable "
+		    "unicast address" } },
+		{ BASE "[gateway]\naddress = 2001:db8::10\n"
+		       "address6 = 2001:db8::11\nmax_tunnels = 1\n",
+		  { "t.conf:10: [gateway] address6: not allowed when address is "
+		    "an IPv6 address" } },
+		{ BASE "[gateway]\naddress = gw.example\nmax_tunnels = 0\n",
+		  { "t.conf:10: [gateway] max_tunnels: \"0\" is out of range "
+		    "(1..10000000)" } },
+		{ BASE "[gateway]\naddress = gw.example\nmax_tunnels = 10000001\n",
+		  { "t.conf:10: [gateway] max_tunnels: \"10000001\" is out of "
+		    "range (1..10000000)" } },
+		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		       "max_tunnels = 1\n",
+		  { "t.conf:10: [gateway] tunnels is required when [status] "
+		    "key_file is set (vici:PATH, xfrm, file:PATH or "
+		    "static:N)" } },
+		{ BASE "[gateway]\naddress = gw.example\nmax_tunnels = 1\n"
+		       "tunnels = xfrm\n",
+		  { "t.conf:11: [gateway] tunnels: needs [status] key_file (the "
+		    "status protocol carries the count)" } },
+		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		       "max_tunnels = 1\ntunnels = bogus\n",
+		  { "t.conf:13: [gateway] tunnels: \"bogus\" is not a tunnel "
+		    "source (vici:PATH, xfrm, file:PATH or static:N)" } },
+		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		       "max_tunnels = 1\ntunnels = vici:run/charon.vici\n",
+		  { "t.conf:13: [gateway] tunnels: \"vici:run/charon.vici\" is "
+		    "not a tunnel source: PATH must be an absolute path" } },
+		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		       "max_tunnels = 1\ntunnels = file:\n",
+		  { "t.conf:13: [gateway] tunnels: \"file:\" is not a tunnel "
+		    "source: PATH must be an absolute path" } },
+		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		       "max_tunnels = 1\ntunnels = static:x\n",
+		  { "t.conf:13: [gateway] tunnels: \"static:x\" is not a tunnel "
+		    "source: N in static:N must be a number 0..10000000" } },
+		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		       "max_tunnels = 1\ntunnels = static:10000001\n",
+		  { "t.conf:13: [gateway] tunnels: \"static:10000001\" is not a "
+		    "tunnel source: N in static:N must be a number "
+		    "0..10000000" } },
+		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		       "max_tunnels = 1\ntunnels = XFRM\n",
+		  { "t.conf:13: [gateway] tunnels: \"XFRM\" is not a tunnel "
+		    "source (vici:PATH, xfrm, file:PATH or static:N)" } },
+		{ BASE "[gateway]\naddress = gw.example\nmax_tunnels = 1\n"
+		       "[gateway]\n",
+		  { "t.conf:11: duplicate section [gateway] (first at line 8)" } },
+	};
+
+	(void)state;
+	RUN(cases);
+}
+
+static void test_bad_targets(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ BASE "[target]\n",
+		  { "t.conf:8: section [target] needs a name: [target NAME]" } },
+		{ BASE "[target bad!]\naddress = 198.18.0.13\n",
+		  { "t.conf:8: [target NAME]: \"bad!\" is not a valid name (1 to "
+		    "32 characters from A-Z a-z 0-9 _ -)" } },
+		{ BASE "[target a b]\n",
+		  { "t.conf:8: [target NAME]: \"a b\" is not a valid name (1 to "
+		    "32 characters from A-Z a-z 0-9 _ -)" } },
+		{ BASE "[target gw2]\naddress = 198.18.0.13\n",
+		  { "t.conf:8: duplicate section [target gw2] (first at line "
+		    "1)" } },
+		{ BASE "[target gw3]\n",
+		  { "t.conf:8: [target gw3] address is required",
+		    "t.conf:8: [target gw3] max_tunnels is required" } },
+		{ BASE "[target gw3]\naddress = 198.18.0.1\nmax_tunnels = 5\n",
+		  { "t.conf:9: [target gw3] address: 198.18.0.1 is the cluster's "
+		    "virtual_ip (a VIP is never a target)" } },
+		{ BASE "virtual_ip6 = 2001:db8::1\n[target gw3]\n"
+		       "address = 198.18.0.13\naddress6 = 2001:db8::1\n"
+		       "max_tunnels = 5\n",
+		  { "t.conf:11: [target gw3] address6: 2001:db8::1 is the "
+		    "cluster's virtual_ip6 (a VIP is never a target)" } },
+		{ BASE "virtual_ip6 = 2001:db8::1\n[target gw3]\n"
+		       "address = 2001:db8::1\nmax_tunnels = 5\n",
+		  { "t.conf:10: [target gw3] address: 2001:db8::1 is the "
+		    "cluster's virtual_ip6 (a VIP is never a target)" } },
+		{ BASE "[target gw3]\naddress = 198.18.0.12\nmax_tunnels = 5\n",
+		  { "t.conf:9: [target gw3] address: 198.18.0.12 is already the "
+		    "address of [target gw2] (line 2)" } },
+		{ BASE "[target gw3]\naddress = GW.Example\nmax_tunnels = 5\n"
+		       "[target gw4]\naddress = gw.example\nmax_tunnels = 5\n",
+		  { "t.conf:12: [target gw4] address: gw.example is already the "
+		    "address of [target gw3] (line 9)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\n"
+		       "address6 = 2001:db8::3\nmax_tunnels = 5\n"
+		       "[target gw4]\naddress = 2001:db8::3\nmax_tunnels = 5\n",
+		  { "t.conf:13: [target gw4] address: 2001:db8::3 is already the "
+		    "address6 of [target gw3] (line 10)" } },
+		{ BASE "[target gw3]\naddress = 2001:db8::3\n"
+		       "address6 = 2001:db8::4\nmax_tunnels = 5\n",
+		  { "t.conf:10: [target gw3] address6: not allowed when address "
+		    "is an IPv6 address" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = -5\n",
+		  { "t.conf:10: [target gw3] max_tunnels: \"-5\" is not a number "
+		    "(expected 1..10000000)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\n"
+		       "tunnels = xfrm\n",
+		  { "t.conf:11: [target gw3] unknown key \"tunnels\"" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\n"
+		       "address = gw4.example\n",
+		  { "t.conf:11: [target gw3] duplicate key \"address\" (first at "
+		    "line 9)" } },
+	};
+
+	(void)state;
+	RUN(cases);
+}
+
+static void test_bad_structure(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "", { "t.conf:1: the file is empty (only comments and blank "
+			"lines)" } },
+		{ "# only\n; comments\n\n   \n",
+		  { "t.conf:1: the file is empty (only comments and blank "
+		    "lines)" } },
+		{ "[target gw2]\naddress = 198.18.0.12\nmax_tunnels = 500\n",
+		  { "t.conf:1: [cluster] section is missing (name, interface and "
+		    "virtual_ip or virtual_ip6 are required)" } },
+		{ "[cluster]\nname = lab\ninterface = e0\n"
+		  "virtual_ip = 198.18.0.1\n",
+		  { "t.conf:1: no targets: add a [gateway] or [target NAME] "
+		    "section, or set [status] key_file so that gateways report "
+		    "themselves" } },
+		{ "name = lab\n" BASE,
+		  { "t.conf:1: key \"name\" is outside of any section" } },
+		{ BASE "[cluster]\nname = other\n",
+		  { "t.conf:8: duplicate section [cluster] (first at line 4)" } },
+		{ BASE "[cluster x]\n",
+		  { "t.conf:8: section [cluster] takes no name, got \"x\"" } },
+		{ BASE "[Cluster]\n",
+		  { "t.conf:8: unknown section [Cluster] (expected cluster, vrrp, "
+		    "redirect, status, gateway or target NAME)" } },
+		{ BASE "[foo]\nbar = 1\n",
+		  { "t.conf:8: unknown section [foo] (expected cluster, vrrp, "
+		    "redirect, status, gateway or target NAME)" } },
+		{ BASE "[]\n",
+		  { "t.conf:8: unknown section [] (expected cluster, vrrp, "
+		    "redirect, status, gateway or target NAME)" } },
+		{ BASE "[redirect\n",
+		  { "t.conf:8: \"[redirect\" is not a section header (no \"]\" at "
+		    "the end)" } },
+		{ BASE "= 5\n", { "t.conf:8: missing key before \"=\"" } },
+		{ BASE "what\n",
+		  { "t.conf:8: expected \"key = value\", a [section] or a "
+		    "comment, got \"what\"" } },
+		{ BASE "name: lab\n",
+		  { "t.conf:8: expected \"key = value\", a [section] or a "
+		    "comment, got \"name: lab\"" } },
+		{ BASE "[redirect]\nports = 500\n  4500\n",
+		  { "t.conf:10: continuation lines are not supported; put the "
+		    "value on one line" } },
+		{ BASE "\x01\x7f\n",
+		  { "t.conf:8: expected \"key = value\", a [section] or a "
+		    "comment, got \"\\x01\\x7f\"" } },
+		/* quoting: escapes and a cut after 64 bytes */
+		{ BASE "xdp_mode = \"a\\b"
+		       "cccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+		       "cccccccccccccccc\n",
+		  { "t.conf:8: [cluster] xdp_mode: \"\\\"a\\\\b"
+		    "cccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+		    "cccccc...\" is not one of auto, native, generic" } },
+		/* every problem is reported, in file order */
+		{ "[cluster]\n"
+		  "name = lab\n"
+		  "virtual_ip = 198.18.0.300\n"
+		  "[target gw2]\n"
+		  "address = 198.18.0.12\n"
+		  "[redirect]\n"
+		  "mode = auth\n"
+		  "natt_ports = 4501\n",
+		  { "t.conf:1: [cluster] interface is required",
+		    "t.conf:3: [cluster] virtual_ip: \"198.18.0.300\" is not an "
+		    "IPv4 address",
+		    "t.conf:4: [target gw2] max_tunnels is required",
+		    "t.conf:7: [redirect] mode: \"auth\" needs vici (the "
+		    "strongSwan vici socket path)",
+		    "t.conf:8: [redirect] natt_ports: 4501 is not in ports" } },
+	};
+
+	(void)state;
+	RUN(cases);
+}
+
+/* ---- limits and files --------------------------------------------------------- */
+
+static void test_too_many_targets(void **state)
+{
+	size_t size = 200 * 80, o;
+	char *text = malloc(size);
+	struct config c;
+	struct cfg_errors e;
+	unsigned i;
+
+	(void)state;
+	assert_non_null(text);
+	o = (size_t)snprintf(text, size, "%s", BASE);
+	/* gw2 is the first target; 126 more make 127, the 128th is refused */
+	for (i = 1; i <= 127; i++)
+		o += (size_t)snprintf(text + o, size - o,
+				      "[target t%u]\naddress = 198.18.%u.%u\n"
+				      "max_tunnels = 1\n",
+				      i, 2 + i / 200, 1 + i % 200);
+	assert_int_equal(config_parse_string(text, "t.conf", &c, &e), -1);
+	assert_int_equal(e.n, 1);
+	/* line 8 + 3 * 126 = 386 */
+	assert_string_equal(e.msg[0],
+			    "t.conf:386: [target t127]: more than 127 targets");
+	cfg_errors_free(&e);
+
+	/* exactly 127 are fine */
+	*strstr(text, "[target t127]") = '\0';
+	parse_ok(text, &c);
+	assert_int_equal(c.n_targets, 127);
+	assert_string_equal(c.targets[126].name, "t126");
+	assert_int_equal(c.targets[126].max_tunnels, 1);
+	config_free(&c);
+	free(text);
+}
+
+static void test_error_cap(void **state)
+{
+	char text[4096], *p = text;
+	struct config c;
+	struct cfg_errors e;
+	unsigned i;
+
+	(void)state;
+	p += sprintf(p, "%s", BASE);
+	for (i = 0; i < 150; i++)
+		p += sprintf(p, "junk%u\n", i);
+	assert_int_equal(config_parse_string(text, "t.conf", &c, &e), -1);
+	assert_int_equal(e.n, CFG_MAX_ERRORS + 1);
+	assert_string_equal(e.msg[0], "t.conf:8: expected \"key = value\", a "
+				      "[section] or a comment, got \"junk0\"");
+	assert_string_equal(e.msg[99], "t.conf:107: expected \"key = value\", "
+				       "a [section] or a comment, got "
+				       "\"junk99\"");
+	assert_string_equal(e.msg[100],
+			    "t.conf:108: too many errors, not reporting more");
+	cfg_errors_free(&e);
+}
+
+static char *write_temp(const void *data, size_t len)
+{
+	char *path = strdup("/tmp/test_config_XXXXXX");
+	int fd;
+
+	assert_non_null(path);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static void test_load_file(void **state)
+{
+	static const char nul[] = BASE "[vrrp]\nvrid = 5\0junk\n";
+	struct config c;
+	struct cfg_errors e;
+	char *path, want[256];
+	char *big;
+	int r;
+
+	(void)state;
+	path = write_temp(full_config, strlen(full_config));
+	r = config_load(path, &c, &e);
+	unlink(path); /* first, so a failing check leaves nothing behind */
+	assert_int_equal(r, 0);
+	assert_int_equal(e.n, 0);
+	assert_string_equal(c.path, path);
+	assert_string_equal(c.name, "lab-1_x");
+	assert_int_equal(c.n_targets, 2);
+	config_free(&c);
+	cfg_errors_free(&e);
+	free(path);
+
+	/* messages carry the path as given */
+	path = write_temp(BASE "[vrrp]\nvrid = 0\n",
+			  strlen(BASE "[vrrp]\nvrid = 0\n"));
+	r = config_load(path, &c, &e);
+	unlink(path);
+	assert_int_equal(r, -1);
+	assert_int_equal(e.n, 1);
+	snprintf(want, sizeof(want),
+		 "%s:9: [vrrp] vrid: \"0\" is out of range (1..255)", path);
+	assert_string_equal(e.msg[0], want);
+	cfg_errors_free(&e);
+
+	/* a NUL byte cannot be in a string; in a file it is an error */
+	free(path);
+	path = write_temp(nul, sizeof(nul) - 1);
+	r = config_load(path, &c, &e);
+	unlink(path);
+	assert_int_equal(r, -1);
+	assert_int_equal(e.n, 1);
+	snprintf(want, sizeof(want), "%s:9: the line contains a NUL byte",
+		 path);
+	assert_string_equal(e.msg[0], want);
+	cfg_errors_free(&e);
+
+	/* gone: one message, no line */
+	assert_int_equal(config_load(path, &c, &e), -1);
+	assert_int_equal(e.n, 1);
+	snprintf(want, sizeof(want), "%s: cannot open: No such file or directory",
+		 path);
+	assert_string_equal(e.msg[0], want);
+	cfg_errors_free(&e);
+	free(path);
+
+	/* a directory */
+	assert_int_equal(config_load("/", &c, &e), -1);
+	assert_int_equal(e.n, 1);
+	assert_string_equal(e.msg[0], "/: cannot read: Is a directory");
+	cfg_errors_free(&e);
+
+	/* 1 MiB is the limit */
+	big = malloc(1024 * 1024 + 1);
+	assert_non_null(big);
+	memset(big, '\n', 1024 * 1024 + 1);
+	path = write_temp(big, 1024 * 1024 + 1);
+	r = config_load(path, &c, &e);
+	unlink(path);
+	assert_int_equal(r, -1);
+	assert_int_equal(e.n, 1);
+	snprintf(want, sizeof(want), "%s: larger than 1048576 bytes", path);
+	assert_string_equal(e.msg[0], want);
+	cfg_errors_free(&e);
+	free(path);
+	free(big);
+}
+
+/* The shipped example must stay a valid config (tests run from the top
+ * of the source tree). */
+static void test_example_config(void **state)
+{
+	const char *path = "scripts/ikelb.conf.example";
+	struct config c;
+	struct cfg_errors e;
+
+	(void)state;
+	if (access(path, R_OK) != 0) {
+		print_message("# %s not found: not run from the source tree\n",
+			      path);
+		skip();
+	}
+	if (config_load(path, &c, &e) != 0)
+		print_errors(&e);
+	assert_int_equal(e.n, 0);
+	assert_string_equal(c.name, "lab");
+	assert_int_equal(c.vrrp, CFG_VRRP_ON);
+	assert_int_equal(c.vrid, 51);
+	assert_int_equal(c.priority, 150);
+	assert_true(config_status_enabled(&c));
+	assert_int_equal(c.tunnels, CFG_TUNNELS_VICI);
+	assert_string_equal(c.tunnels_path, "/run/charon.vici");
+	assert_gw(&c.gw_address6, IKE_GW_ID_IPV6, "2001:db8::10");
+	assert_int_equal(c.n_targets, 1);
+	assert_string_equal(c.targets[0].name, "gw9");
+	config_free(&c);
+	cfg_errors_free(&e);
+}
+
+static void test_string_name(void **state)
+{
+	struct config c;
+	struct cfg_errors e;
+
+	(void)state;
+	assert_int_equal(config_parse_string("", NULL, &c, &e), -1);
+	assert_int_equal(e.n, 1);
+	assert_string_equal(e.msg[0], "<string>:1: the file is empty (only "
+				      "comments and blank lines)");
+	cfg_errors_free(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_other_values),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_derived_defaults),
+		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_long_values),
+		cmocka_unit_test(test_gw_addr),
+		cmocka_unit_test(test_bad_cluster),
+		cmocka_unit_test(test_bad_vrrp),
+		cmocka_unit_test(test_bad_redirect),
+		cmocka_unit_test(test_bad_status),
+		cmocka_unit_test(test_bad_gateway),
+		cmocka_unit_test(test_bad_targets),
+		cmocka_unit_test(test_bad_structure),
+		cmocka_unit_test(test_too_many_targets),
+		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_example_config),
+		cmocka_unit_test(test_string_name),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
