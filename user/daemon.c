@@ -330,7 +330,7 @@ int daemon_run(const char *cfg_path)
 	d.ctl_fd = d.lock_fd = d.addr_fd = d.sigfd = d.epfd = -1;
 	snprintf(d.cfg_path, sizeof(d.cfg_path), "%s", cfg_path);
 	if (load_config(cfg_path, &d.cfg))
-		return 2;
+		return 1;
 	d.started = time(NULL);
 	targets_init(&d.tg);
 	if (setup(&d) == 0) {

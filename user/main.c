@@ -103,7 +103,7 @@ static int cmd_ctl(const char *path, const char *req)
 		for (unsigned i = 0; i < e.n; i++)
 			fprintf(stderr, "%s\n", e.msg[i]);
 		cfg_errors_free(&e);
-		return 2;
+		return 1;
 	}
 	rc = ctl_request(c.name, req, stdout);
 	if (rc == 2)
@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 	log_set_level(verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	log_route_libbpf();
 	if (!strcmp(cmd, "run") && !arg)
-		return check_caps() ? 4 : daemon_run(path);
+		return check_caps() ? 1 : daemon_run(path);
 	if (!strcmp(cmd, "check") && !arg)
 		return cmd_check(path);
 	if (!strcmp(cmd, "status") && !arg)

@@ -70,6 +70,10 @@ static void save_added(struct daemon *d)
 	FILE *f;
 
 	ctl_path(path, sizeof(path), d->cfg.name, "vips");
+	if (!d->vip[IKELB_FAM_V4].added && !d->vip[IKELB_FAM_V6].added) {
+		unlink(path);
+		return;
+	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (!f)
