@@ -1,0 +1,36 @@
+# ikelb-load in the lab (source after netns.sh).  Each daemon runs in its own
+# network namespace AND its own mount namespace, with a private /run (control
+# socket, lock) and, through `ip netns exec`, a private /sys whose bpffs the
+# daemon mounts: several nodes of one cluster can run on one machine.
+# Inspect a node with ikelb_in PID CMD... (nsenter into its namespaces).
+
+IKELB_LOAD=${IKELB_LOAD:-$IKELB_TOP/build/ikelb-load}
+
+# ikelb_start NS CONF LOG [ARGS...]: start `ikelb-load run`; sets IKELB_PID
+ikelb_start() {
+	local ns=$1 conf=$2 log=$3
+	shift 3
+	lab_spawn "$log" ip netns exec "$ns" unshare -m sh -c \
+		'mount -t tmpfs none /run && c=$1 && shift && exec "$0" run -c "$c" "$@"' \
+		"$IKELB_LOAD" "$conf" "$@"
+	IKELB_PID=$LAB_PID
+}
+
+# The daemon process itself (lab_spawn's PID is ip/unshare, which exec into it).
+ikelb_in() {
+	local pid=$1
+	shift
+	nsenter -t "$pid" -m -n "$@"
+}
+
+# ikelb_ctl PID CONF ARGS...: an ikelb-load command next to a running daemon
+ikelb_ctl() {
+	local pid=$1 conf=$2
+	shift 2
+	nsenter -t "$pid" -m -n "$IKELB_LOAD" "$@" -c "$conf"
+}
+
+# ikelb_wait_ready PID CONF [SECONDS]: until `status` answers
+ikelb_wait_ready() {
+	lab_wait_for "${3:-10}" ikelb_ctl "$1" "$2" status
+}
