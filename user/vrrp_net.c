@@ -67,6 +67,29 @@ int vrrp_primary_address(int family, const char *ifname, const struct cfg_ip *ex
 	return 0;
 }
 
+/* True when a is assigned to any interface here. */
+static bool is_local(const struct cfg_ip *a)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		struct cfg_ip b = { .family = a->family };
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != a->family)
+			continue;
+		if (a->family == AF_INET)
+			b.v4 = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		else
+			b.v6 = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		found = ip_eq(a, &b);
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
 static int setopt(int fd, int level, int name, const void *val, socklen_t len, const char *what)
 {
 	if (setsockopt(fd, level, name, val, len) == 0)
@@ -148,8 +171,9 @@ int vrrp_net_open(struct vrrp_net *n, const struct vrrp_net_config *c)
 		n->group.v4.s_addr = htonl(VRRP_GROUP4);
 	else
 		inet_pton(AF_INET6, VRRP_GROUP6_STR, &n->group.v6);
+	/* every node may share one peer list: leave ourselves out */
 	for (unsigned i = 0; i < c->n_peers && n->n_peers < CFG_MAX_PEERS; i++)
-		if (c->peers[i].family == c->family && !ip_eq(&c->peers[i], &n->primary))
+		if (c->peers[i].family == c->family && !is_local(&c->peers[i]))
 			n->peers[n->n_peers++] = c->peers[i];
 
 	n->fd = socket(c->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_IPPROTO);

@@ -22,7 +22,7 @@ struct vrrp_net_config {
 	const char *ifname;
 	/* Unicast peers; when any is of this family, adverts go to them and
 	 * the multicast group is not joined.  Peers of the other family and
-	 * our own primary address are skipped. */
+	 * this host's own addresses are skipped. */
 	const struct cfg_ip *peers;
 	unsigned n_peers;
 	/* Addresses never chosen as the primary address (the VIPs). */
