@@ -17,7 +17,7 @@
 
 #include "config.h"
 
-#define VRRP_REASON_MAX 112
+#define VRRP_REASON_MAX 160
 #define VRRP_NO_DEADLINE UINT64_MAX
 
 enum vrrp_state { VRRP_STATE_INIT, VRRP_STATE_BACKUP, VRRP_STATE_MASTER };

@@ -278,8 +278,15 @@ int vrrp_net_send(struct vrrp_net *n, const struct vrrp_advert *a, struct vrrp_c
 		}
 		cnt->send_errors++;
 		rc = -1;
-		/* once per failure burst would be nicer; the counter has the rate */
-		log_debug("vrrp: send on %s: %s", n->ifname, strerror(errno));
+		/* once per failure streak; send_errors has the rate */
+		if (!n->send_failing)
+			log_warn("vrrp: sending adverts on %s fails: %s", n->ifname,
+				 strerror(errno));
+		n->send_failing = true;
+	}
+	if (rc == 0 && n->send_failing) {
+		log_info("vrrp: sending adverts on %s works again", n->ifname);
+		n->send_failing = false;
 	}
 	return rc;
 }

@@ -41,6 +41,7 @@ struct vrrp_net {
 	unsigned n_peers;
 	struct cfg_ip exclude[VRRP_NET_MAX_VIPS];
 	unsigned n_exclude;
+	bool send_failing; /* logged once until a send works again */
 	uint8_t buf[VRRP_PKT_MAX + 64]; /* room for a full IPv4 header */
 };
 

@@ -39,8 +39,9 @@ int vrrp_speaker_open(struct vrrp_speaker *s, const struct vrrp_speaker_config *
 		.ifname = c->ifname,
 		.peers = c->peers,
 		.n_peers = c->n_peers,
+		/* the owner's VIP is its own address, and may be the primary */
 		.exclude = c->vips,
-		.n_exclude = c->n_vips,
+		.n_exclude = c->priority == VRRP_PRIO_OWNER ? 0 : c->n_vips,
 	};
 	struct vrrp_fsm_config fc = {
 		.priority = c->priority,
@@ -122,7 +123,10 @@ void vrrp_speaker_readable(struct vrrp_speaker *s, uint64_t now_ms)
 	struct vrrp_advert adv;
 	struct vrrp_action act;
 
-	while (vrrp_net_recv(&s->net, &pkt, &s->cnt) == 1) {
+	/* bounded, so that a flood cannot starve the rest of the loop; the
+	 * fd stays readable for the next round (level-triggered) */
+	for (int budget = 256; budget > 0 && vrrp_net_recv(&s->net, &pkt, &s->cnt) == 1;
+	     budget--) {
 		enum vrrp_rx r = vrrp_decode(pkt.data, pkt.len, pkt.ttl, &pkt.src, &pkt.dst,
 					     s->vrid, &adv);
 		struct vrrp_fsm_advert fa = { .from = pkt.src };

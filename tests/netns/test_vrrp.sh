@@ -38,6 +38,9 @@ now_ms() { date +%s%3N; }
 node_up() {
 	local h=$1 prio=$2
 	shift 2
+	# a node killed earlier in another scenario left its VIPs behind
+	ip -n "${NS[$h]}" addr del "$VIP/32" dev eth0 2>/dev/null
+	ip -n "${NS[$h]}" addr del "$VIP6/128" dev eth0 2>/dev/null
 	LOG[$h]=$LAB_DIR/$h.$(now_ms).log
 	lab_spawn "${LOG[$h]}" ip netns exec "${NS[$h]}" "$NODE" -i eth0 -r 51 -p "$prio" "$@"
 	PID[$h]=$LAB_PID
@@ -157,7 +160,7 @@ U=(-a 100 -4 $VIP -6 $VIP6 -u ${ADDR[h1]} -u ${ADDR[h2]} -u 2001:db8::1 -u 2001:
 node_up h1 100 "${U[@]}"
 node_up h2 200 "${U[@]}"
 node_up h3 50 -a 100 -4 $VIP
-if lab_wait_for 10 expect h1=BACKUP h2=MASTER && lab_wait_for 10 expect -6 h1=BACKUP h2=MASTER &&
+if lab_wait_for 10 expect h1=BACKUP h2=MASTER h3=MASTER && lab_wait_for 10 expect -6 h1=BACKUP h2=MASTER &&
 	settled 1 h1=BACKUP h2=MASTER h3=MASTER; then
 	ok "unicast peers elect the higher priority; a multicast node stays apart"
 else
@@ -173,6 +176,33 @@ else
 	not_ok "unicast peers: SIGKILL of the master, h1 takes over"; show h1
 fi
 for h in h1 h3; do node_kill $h TERM; done
+
+# The address owner (priority 255, the VIP is its own address 198.18.0.1)
+# is master at once, and takes the VIP back at once after a restart.
+# Holding the owner's address, h2 must accept packets from a local source
+# address to hear the owner come back (Linux drops them as martians).
+ip netns exec "${NS[h2]}" sysctl -qw net.ipv4.conf.eth0.accept_local=1
+node_up h1 255 -a 100 -4 ${ADDR[h1]}
+node_up h2 100 -a 100 -4 ${ADDR[h1]}
+if lab_wait_for 10 bash -c "grep -q '^MASTER startup as address owner' ${LOG[h1]}" &&
+	lab_wait_for 10 expect h2=BACKUP && settled 1 h2=BACKUP && [ "$(role h1)" = MASTER ]; then
+	ok "the address owner (255) is master at once; the other node is backup"
+else
+	not_ok "the address owner (255) is master at once; the other node is backup"; show h1 h2
+	diag "roles $(role h1) $(role h2); h2: $(ip -n ${NS[h2]} -br addr show dev eth0)"
+fi
+node_kill h1
+if lab_wait_for 10 bash -c "grep -q '^MASTER master down' ${LOG[h2]}"; then
+	node_up h1 255 -a 100 -4 ${ADDR[h1]}
+	if lab_wait_for 10 bash -c "grep -q '^BACKUP higher priority advert from ${ADDR[h1]} (priority 255)' ${LOG[h2]}"; then
+		ok "owner killed: backup takes over; owner restarted: takes back at once"
+	else
+		not_ok "owner restarted: takes back at once"; show h1 h2
+	fi
+else
+	not_ok "owner killed: backup takes over"; show h1 h2
+fi
+for h in h1 h2; do node_kill $h TERM; done
 
 # Skew time with 1 s adverts: master down for priority 100 is
 # 3 * 100 + (156 * 100) / 256 = 360 cs, the skew time 60 cs.

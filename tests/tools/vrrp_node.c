@@ -26,6 +26,7 @@
 
 struct node {
 	const char *ifname;
+	bool owner; /* priority 255: the VIP is our own address, never touched */
 	struct vrrp_speaker sp[2];
 	struct cfg_ip vip[2];
 	bool used[2];
@@ -56,7 +57,9 @@ static void on_role(void *ctx, struct vrrp_speaker *s, const struct vrrp_action 
 	struct node *n = ctx;
 	int i = s == &n->sp[0] ? 0 : 1;
 
-	if (act->to == VRRP_STATE_MASTER)
+	if (n->owner)
+		;
+	else if (act->to == VRRP_STATE_MASTER)
 		vip_cmd("add", &n->vip[i], n->ifname);
 	else if (act->from == VRRP_STATE_MASTER)
 		vip_cmd("del", &n->vip[i], n->ifname);
@@ -159,6 +162,7 @@ int main(int argc, char **argv)
 		usage();
 	c.ifname = n.ifname;
 	c.peers = peers;
+	n.owner = c.priority == 255;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
@@ -173,7 +177,8 @@ int main(int argc, char **argv)
 		c.vips = &n.vip[i];
 		c.n_vips = 1;
 		/* a killed predecessor may have left the VIP behind */
-		vip_cmd("del", &n.vip[i], n.ifname);
+		if (!n.owner)
+			vip_cmd("del", &n.vip[i], n.ifname);
 		if (open_speaker(&n, i, &c) < 0) {
 			fprintf(stderr, "vrrp_node: cannot open the %s speaker on %s\n",
 				i ? "IPv6" : "IPv4", n.ifname);
