@@ -31,33 +31,38 @@ static bool is_excluded(const struct cfg_ip *a, const struct cfg_ip *ex, unsigne
 	return false;
 }
 
+/* The address of an ifaddrs entry of the given family; false otherwise. */
+static bool ifa_ip(const struct ifaddrs *i, int family, struct cfg_ip *a)
+{
+	if (!i->ifa_addr || i->ifa_addr->sa_family != family)
+		return false;
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	if (family == AF_INET)
+		a->v4 = ((const struct sockaddr_in *)i->ifa_addr)->sin_addr;
+	else
+		a->v6 = ((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+	return true;
+}
+
 int vrrp_primary_address(int family, const char *ifname, const struct cfg_ip *exclude,
 			 unsigned n_exclude, struct cfg_ip *out)
 {
 	struct ifaddrs *ifa, *i;
-	int found = 0;
+	bool found = false;
+	struct cfg_ip a;
 
 	if (getifaddrs(&ifa) < 0)
 		return -1;
 	/* getifaddrs lists an interface's addresses in the kernel's order,
 	 * primary first */
 	for (i = ifa; i && !found; i = i->ifa_next) {
-		struct cfg_ip a = { .family = family };
-
-		if (!i->ifa_addr || i->ifa_addr->sa_family != family ||
-		    strcmp(i->ifa_name, ifname) != 0)
-			continue;
-		if (family == AF_INET) {
-			a.v4 = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-		} else {
-			a.v6 = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-			if (!IN6_IS_ADDR_LINKLOCAL(&a.v6))
-				continue;
-		}
-		if (is_excluded(&a, exclude, n_exclude))
+		if (strcmp(i->ifa_name, ifname) != 0 || !ifa_ip(i, family, &a) ||
+		    (family == AF_INET6 && !IN6_IS_ADDR_LINKLOCAL(&a.v6)) ||
+		    is_excluded(&a, exclude, n_exclude))
 			continue;
 		*out = a;
-		found = 1;
+		found = true;
 	}
 	freeifaddrs(ifa);
 	if (!found) {
@@ -72,20 +77,12 @@ static bool is_local(const struct cfg_ip *a)
 {
 	struct ifaddrs *ifa, *i;
 	bool found = false;
+	struct cfg_ip b;
 
 	if (getifaddrs(&ifa) < 0)
 		return false;
-	for (i = ifa; i && !found; i = i->ifa_next) {
-		struct cfg_ip b = { .family = a->family };
-
-		if (!i->ifa_addr || i->ifa_addr->sa_family != a->family)
-			continue;
-		if (a->family == AF_INET)
-			b.v4 = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-		else
-			b.v6 = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-		found = ip_eq(a, &b);
-	}
+	for (i = ifa; i && !found; i = i->ifa_next)
+		found = ifa_ip(i, a->family, &b) && ip_eq(a, &b);
 	freeifaddrs(ifa);
 	return found;
 }
