@@ -33,7 +33,11 @@ lab_cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	for ns in "${_lab_ns[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	# lab_ns is usually called as NS=$(lab_ns x), a subshell whose record
+	# is lost: delete every namespace with our prefix as well
+	for ns in "${_lab_ns[@]}" $(ip netns list | awk -v p="$LAB_PREFIX-" 'index($1, p) == 1 { print $1 }'); do
+		ip netns del "$ns" 2>/dev/null
+	done
 	if [ -n "$LAB_DIR" ] && [ -z "${LAB_KEEP:-}" ]; then rm -rf "$LAB_DIR"; fi
 	return $rc
 }
