@@ -4,7 +4,7 @@
 # fixed seed and prints TAP.  New inputs go to a scratch directory (the
 # committed seeds stay as they are); a crash is kept under build/fuzz/.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 fuzzer=${1:?usage: $0 build/fuzz/fuzz_X}
 name=$(basename "$fuzzer")
 seeds=tests/fuzz/corpus/$name

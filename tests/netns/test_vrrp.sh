@@ -65,7 +65,7 @@ has_vip6() { ip -n "${NS[$1]}" addr show dev eth0 | grep -q "inet6 $VIP6/"; }
 # expect [-6] NAME=ROLE...: every node has the role, and the VIP is held
 # by exactly the listed MASTER and by no listed BACKUP
 expect() {
-	local fam= kv h r vip=has_vip
+	local fam='' kv h r vip=has_vip
 	if [ "$1" = -6 ]; then fam=6 vip=has_vip6; shift; fi
 	for kv in "$@"; do
 		h=${kv%=*} r=${kv#*=}
@@ -83,7 +83,7 @@ settled() {
 show() { for h in "$@"; do diag "$h: $(tr '\n' '|' <"${LOG[$h]}")"; done; }
 
 # ---- vrrp_node against itself -----------------------------------------
-A=(-a 100 -4 $VIP -6 $VIP6)
+A=(-a 100 -4 "$VIP" -6 "$VIP6")
 node_up h1 100 "${A[@]}"
 node_up h2 200 "${A[@]}"
 if lab_wait_for 10 expect h1=BACKUP h2=MASTER && lab_wait_for 10 expect -6 h1=BACKUP h2=MASTER &&
@@ -157,7 +157,7 @@ node_kill h2 TERM
 # Unicast peers (vrrp_peers): the same peer list on every node; a node
 # using multicast on the same VRID neither hears them nor is heard.
 for h in h1 h2; do ip -n "${NS[$h]}" addr add "2001:db8::${ADDR[$h]##*.}/64" dev eth0 nodad; done
-U=(-a 100 -4 $VIP -6 $VIP6 -u ${ADDR[h1]} -u ${ADDR[h2]} -u 2001:db8::1 -u 2001:db8::2)
+U=(-a 100 -4 "$VIP" -6 "$VIP6" -u "${ADDR[h1]}" -u "${ADDR[h2]}" -u 2001:db8::1 -u 2001:db8::2)
 node_up h1 100 "${U[@]}"
 node_up h2 200 "${U[@]}"
 node_up h3 50 -a 100 -4 $VIP
@@ -183,18 +183,18 @@ for h in h1 h3; do node_kill $h TERM; done
 # Holding the owner's address, h2 must accept packets from a local source
 # address to hear the owner come back (Linux drops them as martians).
 ip netns exec "${NS[h2]}" sysctl -qw net.ipv4.conf.eth0.accept_local=1
-node_up h1 255 -a 100 -4 ${ADDR[h1]}
-node_up h2 100 -a 100 -4 ${ADDR[h1]}
+node_up h1 255 -a 100 -4 "${ADDR[h1]}"
+node_up h2 100 -a 100 -4 "${ADDR[h1]}"
 if lab_wait_for 10 bash -c "grep -q '^MASTER startup as address owner' ${LOG[h1]}" &&
 	lab_wait_for 10 expect h2=BACKUP && settled 1 h2=BACKUP && [ "$(role h1)" = MASTER ]; then
 	ok "the address owner (255) is master at once; the other node is backup"
 else
 	not_ok "the address owner (255) is master at once; the other node is backup"; show h1 h2
-	diag "roles $(role h1) $(role h2); h2: $(ip -n ${NS[h2]} -br addr show dev eth0)"
+	diag "roles $(role h1) $(role h2); h2: $(ip -n "${NS[h2]}" -br addr show dev eth0)"
 fi
 node_kill h1
 if lab_wait_for 10 bash -c "grep -q '^MASTER master down' ${LOG[h2]}"; then
-	node_up h1 255 -a 100 -4 ${ADDR[h1]}
+	node_up h1 255 -a 100 -4 "${ADDR[h1]}"
 	if lab_wait_for 10 bash -c "grep -q '^BACKUP higher priority advert from ${ADDR[h1]} (priority 255)' ${LOG[h2]}"; then
 		ok "owner killed: backup takes over; owner restarted: takes back at once"
 	else
