@@ -21,6 +21,7 @@
 #include "cluster.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "election.h"
 #include "log.h"
 
 #define REFILL_MS 100
@@ -128,8 +129,11 @@ static const char *needs_restart(const struct config *a, const struct config *b)
 	if (a->has_vip4 != b->has_vip4 || a->vip4.s_addr != b->vip4.s_addr ||
 	    a->has_vip6 != b->has_vip6 || memcmp(&a->vip6, &b->vip6, sizeof(a->vip6)))
 		return "virtual_ip / virtual_ip6";
-	if (a->vrid != b->vrid)
-		return "vrid";
+	if (a->vrid != b->vrid || a->priority != b->priority ||
+	    a->advert_interval_ms != b->advert_interval_ms || a->preempt != b->preempt ||
+	    a->n_vrrp_peers != b->n_vrrp_peers ||
+	    memcmp(a->vrrp_peers, b->vrrp_peers, sizeof(a->vrrp_peers)))
+		return "[vrrp] settings";
 	if (strcmp(a->key_file, b->key_file) || a->status_port != b->status_port ||
 	    memcmp(&a->status_group, &b->status_group, sizeof(a->status_group)) ||
 	    a->n_status_peers != b->n_status_peers ||
@@ -227,19 +231,30 @@ static uint64_t next_deadline(struct daemon *d)
 		if (d->vip[fam].announce_left && d->vip[fam].next_announce_ms < t)
 			t = d->vip[fam].next_announce_ms;
 	t = cluster_next_deadline(d, t);
-	return t;
+	return election_deadline(d, t);
 }
 
 static void on_timers(struct daemon *d)
 {
 	uint64_t now = now_ms();
 
+	election_timers(d, now);
 	announce_due(d, now);
 	cluster_timers(d, now);
 	if (now >= d->next_refill_ms) {
 		cluster_refill(d, now);
 		d->next_refill_ms = now + REFILL_MS;
 	}
+}
+
+static void on_addr_change(struct daemon *d)
+{
+	if (!addr_watch_drain(d->addr_fd))
+		return;
+	if (d->cfg.vrrp == CFG_VRRP_EXTERNAL)
+		follow_static_roles(d, "VIP address changed on the interface");
+	else
+		election_addr_changed(d);
 }
 
 static void loop(struct daemon *d)
@@ -261,9 +276,9 @@ static void loop(struct daemon *d)
 				on_signal(d);
 			else if (fd == d->ctl_fd)
 				ctl_serve_one(d->ctl_fd, handle_ctl, d);
-			else if (fd == d->addr_fd && addr_watch_drain(fd))
-				follow_static_roles(d, "VIP address changed on the interface");
-			else
+			else if (fd == d->addr_fd)
+				on_addr_change(d);
+			else if (!election_fd_ready(d, fd))
 				cluster_fd_ready(d, fd);
 		}
 		on_timers(d);
@@ -290,18 +305,21 @@ static int setup(struct daemon *d)
 	d->ctl_fd = ctl_listen(d->cfg.name);
 	if (d->ctl_fd < 0 || epoll_add(d, d->ctl_fd))
 		return -1;
-	if (d->cfg.vrrp == CFG_VRRP_EXTERNAL) {
+	if (d->cfg.vrrp != CFG_VRRP_OFF) {
 		d->addr_fd = addr_watch_open();
 		if (d->addr_fd < 0 || epoll_add(d, d->addr_fd)) {
 			log_err("cannot watch interface addresses: %s", strerror(errno));
 			return -1;
 		}
 	}
-	return cluster_start(d);
+	if (cluster_start(d))
+		return -1;
+	return election_start(d);
 }
 
 static void teardown(struct daemon *d)
 {
+	election_stop(d);
 	cluster_stop(d);
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
 		if (d->vip[fam].role == ROLE_MASTER)

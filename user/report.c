@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "cluster.h"
 #include "daemon.h"
+#include "election.h"
 #include "reports.h"
 
 #define STATUS_SCHEMA 1
@@ -129,6 +130,7 @@ void report_text(struct daemon *d, FILE *out)
 	else
 		fprintf(out, "XDP not attached\n");
 	text_roles(d, out);
+	election_text(d, out);
 	text_targets(d, out);
 	reports_text(d, out);
 	text_counters(d, out);
@@ -236,6 +238,7 @@ void report_json(struct daemon *d, FILE *out)
 	jadd(x, "pin_dir", jstr(d->xdp.pin_dir));
 	jadd(o, "xdp", x);
 	jadd(o, "vips", json_vips(d));
+	jadd(o, "vrrp_speakers", election_json(d));
 	jadd(o, "targets", json_targets(d));
 	jadd(o, "counters", json_counters(d));
 	jadd(o, "status_protocol", reports_json(d));

@@ -204,7 +204,7 @@ static void send_report(struct daemon *d, uint64_t now)
 		return;
 	fill_self(d);
 	R.self.seq++;
-	if (status_net_send_report(&R.net, &R.self, &R.key))
+	if (status_net_send_report(&R.net, &R.self, &R.key) < 0)
 		log_warn("cannot encode this node's status report");
 	members_update_self(R.members, &R.self, now);
 }
