@@ -5,8 +5,12 @@ SW_PLUGINS="random nonce openssl kdf hmac sha1 sha2 aes pem pkcs1 pkcs8 x509 pub
 
 # sw_conf DIR [EXTRA]: write DIR/strongswan.conf; EXTRA goes inside charon { }
 sw_conf() {
-	local dir=$1 extra=${2:-}
+	local dir=$1 extra=${2:-} d
 	mkdir -p "$dir"
+	# swanctl --load-all reads these next to swanctl.conf; empty is fine
+	for d in x509 x509ca x509aa x509ocsp x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12; do
+		mkdir -p "$dir/$d"
+	done
 	cat >"$dir/strongswan.conf" <<EOC
 charon {
 	load_modular = no

@@ -1,0 +1,256 @@
+# The ikelb namespace lab, for the demo, the end-to-end tests and the
+# benchmarks.  Source it (bash) after tests/lib/netns.sh, strongswan.sh and
+# ikelb.sh, call lab_init, then lab_up.  lab_cleanup (the EXIT trap) stops
+# every process by PID and deletes every namespace, whatever happened.
+#
+#   switch ns "sw": bridge br0; every port has XDP_PASS so that XDP_TX
+#                   frames from the nodes are delivered (DESIGN.md)
+#   node ns gw1..gwN: e0 198.18.0.1N/24, 2001:db8::1N/64; ikelb-load (VRRP,
+#                   signed status, tunnels = vici:...) next to a strongSwan
+#                   gateway (charon) with the shared identity gw.ikelb.test
+#   client ns "cl": 198.18.0.100/24, 2001:db8::100/64; one charon that holds
+#                   many connections to the VIP, each its own IKE SA
+#   VIPs: 198.18.0.1 and 2001:db8::1
+#
+# Settings (environment, before lab_up):
+LAB_N=${LAB_N:-3}                          # gateway nodes
+LAB_PRIO=${LAB_PRIO:-"200 150 100 90"}     # VRRP priority per node
+LAB_MAX=${LAB_MAX:-"40 40 80 80"}          # max_tunnels per node
+LAB_ADVERT_MS=${LAB_ADVERT_MS:-200}
+LAB_STATUS_MS=${LAB_STATUS_MS:-500}
+LAB_UNSUPPORTED=${LAB_UNSUPPORTED:-pass}
+LAB_NO_TARGET=${LAB_NO_TARGET:-pass}
+LAB_PORTS=${LAB_PORTS:-"500 4500"}
+LAB_EXTRA=${LAB_EXTRA:-}                   # extra lines for every node's [redirect]
+LAB_VIP4=198.18.0.1
+LAB_VIP6=2001:db8::1
+LAB_PSK=ikelb-lab-secret
+
+declare -A LAB_IKELB_PID LAB_CHARON_PID
+
+lab_node_ns() { echo "$LAB_PREFIX-gw$1"; }
+lab_node_ip() { echo "198.18.0.1$1"; }
+lab_node_ip6() { echo "2001:db8::1$1"; }
+lab_node_conf() { echo "$LAB_DIR/gw$1/ikelb.conf"; }
+lab_node_sw() { echo "$LAB_DIR/gw$1/sw"; }
+LAB_CL_DIR() { echo "$LAB_DIR/cl"; }
+
+_lab_word() { # _lab_word N "a b c": the Nth word (1-based), or the last
+	local n=$1 w
+	read -r -a w <<<"$2"
+	[ "$n" -le "${#w[@]}" ] && echo "${w[$((n - 1))]}" || echo "${w[-1]}"
+}
+
+_lab_node_conf() {
+	local i=$1
+	cat <<EOF
+[cluster]
+name = lab
+interface = e0
+virtual_ip = $LAB_VIP4
+virtual_ip6 = $LAB_VIP6
+vrrp = on
+node_id = gw$i
+
+[vrrp]
+vrid = 51
+priority = $(_lab_word "$i" "$LAB_PRIO")
+advert_interval_ms = $LAB_ADVERT_MS
+announce_interval_ms = 100
+
+[redirect]
+ports = $LAB_PORTS
+unsupported = $LAB_UNSUPPORTED
+no_target = $LAB_NO_TARGET
+$LAB_EXTRA
+
+[status]
+key_file = $LAB_DIR/cluster.key
+status_interval_ms = $LAB_STATUS_MS
+
+[gateway]
+address = $(lab_node_ip "$i")
+address6 = $(lab_node_ip6 "$i")
+max_tunnels = $(_lab_word "$i" "$LAB_MAX")
+tunnels = vici:$(lab_node_sw "$i")/charon.vici
+EOF
+}
+
+# A strongSwan gateway: any client with the lab PSK, identity gw.ikelb.test.
+_lab_gateway_swanctl() {
+	cat <<EOF
+connections {
+	gw {
+		version = 2
+		local {
+			auth = psk
+			id = gw.ikelb.test
+		}
+		remote {
+			auth = psk
+		}
+	}
+}
+secrets {
+	ike-lab {
+		secret = $LAB_PSK
+	}
+}
+EOF
+}
+
+_lab_node_up() {
+	local i=$1 ns dir
+	ns=$(lab_ns "gw$i")
+	dir=$(lab_node_sw "$i")
+	lab_veth "$ns" e0 "$LAB_PREFIX-sw" "p$i"
+	lab_port "$LAB_PREFIX-sw" br0 "p$i"
+	ip -n "$ns" addr add "$(lab_node_ip "$i")/24" dev e0
+	ip -n "$ns" addr add "$(lab_node_ip6 "$i")/64" dev e0 nodad
+	sw_conf "$dir"
+	_lab_gateway_swanctl >"$dir/swanctl.conf"
+	sw_start "$ns" "$dir" || return 1
+	LAB_CHARON_PID[$i]=$SW_PID
+	sw_load "$ns" "$dir" || return 1
+	_lab_node_conf "$i" >"$(lab_node_conf "$i")"
+	lab_start_ikelb "$i"
+}
+
+# lab_start_ikelb N: (re)start node N's ikelb-load
+lab_start_ikelb() {
+	local i=$1
+	ikelb_start "$(lab_node_ns "$i")" "$(lab_node_conf "$i")" "$LAB_DIR/gw$i/ikelb.log"
+	LAB_IKELB_PID[$i]=$IKELB_PID
+}
+
+_lab_client_up() {
+	local ns dir
+	ns=$(lab_ns cl)
+	dir=$(LAB_CL_DIR)
+	lab_veth "$ns" e0 "$LAB_PREFIX-sw" pcl
+	lab_port "$LAB_PREFIX-sw" br0 pcl
+	ip -n "$ns" addr add 198.18.0.100/24 dev e0
+	ip -n "$ns" addr add 2001:db8::100/64 dev e0 nodad
+	sw_conf "$dir" "	follow_redirects = ${LAB_CLIENT_FOLLOW:-yes}"
+	printf 'connections {\n}\nsecrets {\n\tike-lab {\n\t\tsecret = %s\n\t}\n}\n' \
+		"$LAB_PSK" >"$dir/swanctl.conf"
+	sw_start "$ns" "$dir" || return 1
+	LAB_CHARON_PID[cl]=$SW_PID
+}
+
+# lab_up: the whole lab, with a master elected
+lab_up() {
+	local sw i
+	sw=$(lab_ns sw)
+	lab_bridge "$sw" br0
+	(umask 077 && openssl rand -hex 32 >"$LAB_DIR/cluster.key")
+	for ((i = 1; i <= LAB_N; i++)); do
+		mkdir -p "$LAB_DIR/gw$i/sw"
+		_lab_node_up "$i" || return 1
+	done
+	mkdir -p "$(LAB_CL_DIR)"
+	_lab_client_up || return 1
+	lab_wait_for 15 lab_master_is_ready
+}
+
+# The node holding the IPv4 VIP (its number), or nothing.
+lab_master() {
+	local i
+	for ((i = 1; i <= LAB_N; i++)); do
+		kill -0 "${LAB_IKELB_PID[$i]:-0}" 2>/dev/null || continue
+		if ip -n "$(lab_node_ns "$i")" -4 addr show dev e0 2>/dev/null |
+			grep -q "inet $LAB_VIP4/"; then
+			echo "$i"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# A master whose table names every live gateway.
+lab_master_is_ready() {
+	local m n
+	m=$(lab_master) || return 1
+	n=$(ikelb_ctl "${LAB_IKELB_PID[$m]}" "$(lab_node_conf "$m")" status --json 2>/dev/null |
+		grep -c '"state":"active"')
+	[ "$n" -ge "${LAB_READY_TARGETS:-$LAB_N}" ]
+}
+
+# lab_status N [--json]: `ikelb-load status` of node N
+lab_status() {
+	local i=$1
+	shift
+	ikelb_ctl "${LAB_IKELB_PID[$i]}" "$(lab_node_conf "$i")" status "$@"
+}
+
+# lab_add_clients FIRST LAST [VIP] [EXTRA]: connections cFIRST..cLAST to the VIP
+lab_add_clients() {
+	local first=$1 last=$2 vip=${3:-$LAB_VIP4} extra=${4:-} k dir
+	dir=$(LAB_CL_DIR)
+	{
+		echo "connections {"
+		for ((k = first; k <= last; k++)); do
+			cat <<EOF
+	c$k {
+		version = 2
+		remote_addrs = $vip
+		$extra
+		local {
+			auth = psk
+			id = c$k.clients.ikelb.test
+		}
+		remote {
+			auth = psk
+			id = gw.ikelb.test
+		}
+	}
+EOF
+		done
+		echo "}"
+	} >"$dir/conn-$first-$last.conf"
+	# swanctl.conf includes every connection file written so far
+	{
+		cat "$dir"/conn-*.conf
+		printf 'secrets {\n\tike-lab {\n\t\tsecret = %s\n\t}\n}\n' "$LAB_PSK"
+	} >"$dir/swanctl.conf"
+	sw_load "$LAB_PREFIX-cl" "$dir"
+}
+
+# lab_connect FIRST LAST [PARALLEL]: initiate cFIRST..cLAST; returns the
+# number that failed
+lab_connect() {
+	local first=$1 last=$2 par=${3:-8} k failed=0 pids=()
+	for ((k = first; k <= last; k++)); do
+		sw_ctl "$LAB_PREFIX-cl" "$(LAB_CL_DIR)" --initiate --ike "c$k" --timeout 20 \
+			>"$LAB_DIR/cl/init-c$k.log" 2>&1 &
+		pids+=($!)
+		if [ ${#pids[@]} -ge "$par" ]; then
+			wait "${pids[0]}" || failed=$((failed + 1))
+			pids=("${pids[@]:1}")
+		fi
+	done
+	for k in "${pids[@]}"; do wait "$k" || failed=$((failed + 1)); done
+	return $failed
+}
+
+# lab_where: "ADDRESS COUNT" per gateway of the client's established IKE SAs
+lab_where() {
+	sw_ctl "$LAB_PREFIX-cl" "$(LAB_CL_DIR)" --list-sas --raw 2>/dev/null |
+		grep -o 'state=ESTABLISHED [^}]*remote-host=[^ ]*' |
+		sed 's/.*remote-host=//' | sort | uniq -c | awk '{ print $2, $1 }'
+}
+
+# lab_gateway_count N: established IKE SAs at node N's strongSwan
+lab_gateway_count() {
+	sw_ike_count "$(lab_node_ns "$1")" "$(lab_node_sw "$1")"
+}
+
+# lab_kill_node N: the node dies: ikelb-load and charon killed, link down
+lab_kill_node() {
+	local i=$1
+	kill -KILL "${LAB_IKELB_PID[$i]}" "${LAB_CHARON_PID[$i]}" 2>/dev/null
+	ip -n "$(lab_node_ns "$i")" link set e0 down
+	ip -n "$LAB_PREFIX-sw" link set "p$i" down
+	wait "${LAB_IKELB_PID[$i]}" "${LAB_CHARON_PID[$i]}" 2>/dev/null
+	return 0
+}
