@@ -90,15 +90,19 @@ $(B)/ikelb-load: $(B)/obj/user/main.o $(B)/libikelb.a
 test-build: $(TESTS) $(SAN_TESTS) $(TOOLS) $(BPF_OBJS)
 
 $(B)/tests/%: $(B)/obj/tests/%.o $(TLIB_OBJS) $(B)/libikelb.a
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(CMOCKA) $(LDLIBS)
 
 $(B)/san/tests/%: $(B)/san/tests/%.o $(TLIB_SAN) $(B)/libikelb-san.a
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CMOCKA) $(LDLIBS)
 
 $(B)/tests/tools/%: $(B)/obj/tests/tools/%.o $(TLIB_OBJS) $(B)/libikelb.a
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/bench/%: $(B)/obj/bench/%.o $(TLIB_OBJS) $(B)/libikelb.a
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
 # libFuzzer targets: clang, with the library sources rebuilt for coverage.
