@@ -165,15 +165,22 @@ int vici_begin_list(struct vici_builder *b, const char *name)
 	return 0;
 }
 
-int vici_add_item(struct vici_builder *b, const char *value)
+int vici_add_item_bytes(struct vici_builder *b, const void *value, size_t len)
 {
 	if (b_check(b, true))
 		return -1;
-	if (!value || strlen(value) > VICI_VALUE_MAX)
+	if (len > VICI_VALUE_MAX)
 		return b_fail(b, EINVAL);
-	if (b_type(b, VICI_LIST_ITEM) || b_value(b, value, strlen(value)))
+	if (b_type(b, VICI_LIST_ITEM) || b_value(b, value, len))
 		return -1;
 	return 0;
+}
+
+int vici_add_item(struct vici_builder *b, const char *value)
+{
+	if (!value)
+		return b_fail(b, EINVAL);
+	return vici_add_item_bytes(b, value, strlen(value));
 }
 
 int vici_end_list(struct vici_builder *b)

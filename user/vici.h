@@ -83,6 +83,7 @@ int vici_begin_section(struct vici_builder *b, const char *name);
 int vici_end_section(struct vici_builder *b);
 int vici_begin_list(struct vici_builder *b, const char *name);
 int vici_add_item(struct vici_builder *b, const char *value);
+int vici_add_item_bytes(struct vici_builder *b, const void *value, size_t len);
 int vici_end_list(struct vici_builder *b);
 /* 0 when the message is complete and balanced; else -1 with errno. */
 int vici_builder_done(const struct vici_builder *b);
