@@ -33,7 +33,12 @@ lab_cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	for ns in "${_lab_ns[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	# lab_ns usually runs in $(...), a subshell whose _lab_ns is lost:
+	# the prefix (unique per lab) finds its namespaces.
+	for ns in "${_lab_ns[@]}" $(ip netns list 2>/dev/null | awk -v p="$LAB_PREFIX-" \
+		'index($1, p) == 1 { print $1 }'); do
+		ip netns del "$ns" 2>/dev/null
+	done
 	if [ -n "$LAB_DIR" ] && [ -z "${LAB_KEEP:-}" ]; then rm -rf "$LAB_DIR"; fi
 	return $rc
 }
