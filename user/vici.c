@@ -996,22 +996,38 @@ static int left_ms(int64_t deadline)
 	return d <= 0 ? 0 : d > INT32_MAX ? INT32_MAX : (int)d;
 }
 
+/* During a streaming command: its events to its handler, others as before. */
+struct stream_route {
+	const char *event;
+	vici_event_fn fn, old_fn;
+	void *ctx, *old_ctx;
+};
+
+static void route_event(void *ctx, const char *event, const struct vici_node *msg)
+{
+	struct stream_route *r = ctx;
+
+	if (!strcmp(event, r->event))
+		r->fn(r->ctx, event, msg);
+	else if (r->old_fn)
+		r->old_fn(r->old_ctx, event, msg);
+}
+
 int vici_call_stream(struct vici_conn *c, const char *cmd, const struct vici_builder *args,
 		     const char *event, vici_event_fn fn, void *ctx, int timeout_ms,
 		     struct vici_node **resp)
 {
-	vici_event_fn old_fn = c->on_event;
-	void *old_ctx = c->ctx;
+	struct stream_route route = { event, fn, c->on_event, ctx, c->ctx };
 	int64_t deadline = deadline_of(timeout_ms);
 	char err[sizeof(c->err)];
 	int rc, e;
 
 	if (vici_register(c, event, left_ms(deadline)))
 		return -1;
-	vici_set_event_handler(c, fn, ctx);
+	vici_set_event_handler(c, route_event, &route);
 	rc = vici_call(c, cmd, args, left_ms(deadline), resp);
 	e = errno;
-	vici_set_event_handler(c, old_fn, old_ctx);
+	vici_set_event_handler(c, route.old_fn, route.old_ctx);
 	if (rc) {
 		/* still registered when charon refused the command */
 		memcpy(err, c->err, sizeof(err));
@@ -1046,8 +1062,11 @@ int vici_process(struct vici_conn *c)
 						 c->path, p.type);
 			if (dispatch_event(c, &p))
 				return -1;
-			if (c->fd < 0) /* the handler closed it */
+			if (c->fd < 0) {
+				set_err(c, "connection closed by an event handler");
+				errno = ECANCELED;
 				return -1;
+			}
 		}
 		if (rc < 0)
 			return conn_fail(c, errno, "%s: %s from charon", c->path,

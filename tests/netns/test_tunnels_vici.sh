@@ -224,12 +224,17 @@ else
 	else
 		ok "client5 does not announce REDIRECT_SUPPORTED"
 	fi
-	# charon only queues the redirect, so the command reports the match
+	# charon only queues the redirect, so the command reports the match;
+	# the refusal shows in charon's "log" event, with the SA's unique id
+	lab_spawn "$D/log-events.out" $T/vici_tool "$D/gw/charon.vici" events 10 log
+	LOG_PID=$LAB_PID
+	lab_wait_for 5 grep -q '^ready' "$D/log-events.out" || not_ok "log events registered"
 	eq "redirect of client5 is accepted by the command" "matches=1" \
 		"$($T/vici_tool "$D/gw/charon.vici" redirect "$uid5" $GW2 2>&1)"
-	sleep 1
-	check "charon logs that client5 cannot be redirected" \
-		grep -q "does not support IKE redirection" "$D/gw/charon.log"
+	check "a log event says client5's SA cannot be redirected" lab_wait_for 5 grep -q \
+		"^log .*ikesa-uniqueid=$uid5 msg=client does not support IKE redirection" \
+		"$D/log-events.out"
+	lab_stop "$LOG_PID"
 	still() { sw_ctl "$gw" "$D/gw" --list-sas --raw 2>/dev/null | grep -q "uniqueid=$uid5 .*state=ESTABLISHED"; }
 	check "client5 stays at the VIP" still
 	eq "gw2 still has 1" 1 "$(count vici:$D/gw2/charon.vici)"

@@ -676,8 +676,16 @@ static void test_stream(void **state)
 		'i', 's', 't', '-', 's', 'a',
 	};
 
+	/* EVENT "ike-updown" { up = yes }, from an earlier registration */
+	static const uint8_t ev_updown[] = { 0,	  0,   0,   21,	 7,   10,  'i', 'k', 'e',
+					     '-', 'u', 'p', 'd', 'o', 'w', 'n', 3,   2,
+					     'u', 'p', 0,   3,	 'y', 'e', 's' };
+	struct events other = { 0 };
+
+	vici_set_event_handler(&p->c, on_event, &other);
 	srv_send(p, pkt_confirm, sizeof(pkt_confirm));
 	srv_send(p, ev_list_sa, sizeof(ev_list_sa));
+	srv_send(p, ev_updown, sizeof(ev_updown));
 	srv_send(p, ev_list_sa, sizeof(ev_list_sa));
 	srv_send(p, ev_list_sa, sizeof(ev_list_sa));
 	srv_send(p, pkt_empty_resp, sizeof(pkt_empty_resp));
@@ -685,7 +693,10 @@ static void test_stream(void **state)
 	assert_int_equal(
 		vici_call_stream(&p->c, "list-sas", NULL, "list-sa", on_event, &ev, 1000, NULL), 0);
 	assert_int_equal(ev.n, 3);
-	assert_null(p->c.on_event);
+	assert_string_equal(ev.names[2], "list-sa");
+	assert_int_equal(other.n, 1);
+	assert_string_equal(other.names[0], "ike-updown");
+	assert_ptr_equal(p->c.ctx, &other); /* handler restored */
 	assert_int_equal(srv_recv(p, sent, sizeof(sent)), sizeof(want));
 	assert_memory_equal(sent, want, sizeof(want));
 }
