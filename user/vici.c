@@ -339,11 +339,12 @@ int vici_reader_push(struct vici_reader *r, const void *data, size_t n)
 int vici_reader_next(struct vici_reader *r, struct vici_packet *p)
 {
 	size_t avail = r->len - r->off;
-	const uint8_t *h = r->buf + r->off;
+	const uint8_t *h;
 	uint32_t seg;
 
-	if (avail < 4)
+	if (avail < 4) /* also while buf is still NULL */
 		return 0;
+	h = r->buf + r->off;
 	seg = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 	if (seg > VICI_MAX_PACKET) {
 		errno = EMSGSIZE;
