@@ -276,7 +276,7 @@ static int vici_by_stats(struct tunnels_src *s, uint64_t *count, char *why, size
 	}
 	vici_free(r);
 	/* the two are read one after the other in charon, so they may cross */
-	*count = total;
+	*count = half < total ? total - half : 0;
 	return 0;
 }
 

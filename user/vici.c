@@ -165,15 +165,22 @@ int vici_begin_list(struct vici_builder *b, const char *name)
 	return 0;
 }
 
-int vici_add_item(struct vici_builder *b, const char *value)
+int vici_add_item_bytes(struct vici_builder *b, const void *value, size_t len)
 {
 	if (b_check(b, true))
 		return -1;
-	if (!value || strlen(value) > VICI_VALUE_MAX)
+	if (len > VICI_VALUE_MAX)
 		return b_fail(b, EINVAL);
-	if (b_type(b, VICI_LIST_ITEM) || b_value(b, value, strlen(value)))
+	if (b_type(b, VICI_LIST_ITEM) || b_value(b, value, len))
 		return -1;
 	return 0;
+}
+
+int vici_add_item(struct vici_builder *b, const char *value)
+{
+	if (!value)
+		return b_fail(b, EINVAL);
+	return vici_add_item_bytes(b, value, strlen(value));
 }
 
 int vici_end_list(struct vici_builder *b)
@@ -332,11 +339,12 @@ int vici_reader_push(struct vici_reader *r, const void *data, size_t n)
 int vici_reader_next(struct vici_reader *r, struct vici_packet *p)
 {
 	size_t avail = r->len - r->off;
-	const uint8_t *h = r->buf + r->off;
+	const uint8_t *h;
 	uint32_t seg;
 
-	if (avail < 4)
+	if (avail < 4) /* also while buf is still NULL */
 		return 0;
+	h = r->buf + r->off;
 	seg = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 	if (seg > VICI_MAX_PACKET) {
 		errno = EMSGSIZE;
@@ -989,22 +997,38 @@ static int left_ms(int64_t deadline)
 	return d <= 0 ? 0 : d > INT32_MAX ? INT32_MAX : (int)d;
 }
 
+/* During a streaming command: its events to its handler, others as before. */
+struct stream_route {
+	const char *event;
+	vici_event_fn fn, old_fn;
+	void *ctx, *old_ctx;
+};
+
+static void route_event(void *ctx, const char *event, const struct vici_node *msg)
+{
+	struct stream_route *r = ctx;
+
+	if (!strcmp(event, r->event))
+		r->fn(r->ctx, event, msg);
+	else if (r->old_fn)
+		r->old_fn(r->old_ctx, event, msg);
+}
+
 int vici_call_stream(struct vici_conn *c, const char *cmd, const struct vici_builder *args,
 		     const char *event, vici_event_fn fn, void *ctx, int timeout_ms,
 		     struct vici_node **resp)
 {
-	vici_event_fn old_fn = c->on_event;
-	void *old_ctx = c->ctx;
+	struct stream_route route = { event, fn, c->on_event, ctx, c->ctx };
 	int64_t deadline = deadline_of(timeout_ms);
 	char err[sizeof(c->err)];
 	int rc, e;
 
 	if (vici_register(c, event, left_ms(deadline)))
 		return -1;
-	vici_set_event_handler(c, fn, ctx);
+	vici_set_event_handler(c, route_event, &route);
 	rc = vici_call(c, cmd, args, left_ms(deadline), resp);
 	e = errno;
-	vici_set_event_handler(c, old_fn, old_ctx);
+	vici_set_event_handler(c, route.old_fn, route.old_ctx);
 	if (rc) {
 		/* still registered when charon refused the command */
 		memcpy(err, c->err, sizeof(err));
@@ -1039,8 +1063,11 @@ int vici_process(struct vici_conn *c)
 						 c->path, p.type);
 			if (dispatch_event(c, &p))
 				return -1;
-			if (c->fd < 0) /* the handler closed it */
+			if (c->fd < 0) {
+				set_err(c, "connection closed by an event handler");
+				errno = ECANCELED;
 				return -1;
+			}
 		}
 		if (rc < 0)
 			return conn_fail(c, errno, "%s: %s from charon", c->path,

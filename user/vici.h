@@ -83,6 +83,7 @@ int vici_begin_section(struct vici_builder *b, const char *name);
 int vici_end_section(struct vici_builder *b);
 int vici_begin_list(struct vici_builder *b, const char *name);
 int vici_add_item(struct vici_builder *b, const char *value);
+int vici_add_item_bytes(struct vici_builder *b, const void *value, size_t len);
 int vici_end_list(struct vici_builder *b);
 /* 0 when the message is complete and balanced; else -1 with errno. */
 int vici_builder_done(const struct vici_builder *b);
@@ -244,8 +245,8 @@ int vici_register(struct vici_conn *c, const char *event, int timeout_ms);
 int vici_unregister(struct vici_conn *c, const char *event, int timeout_ms);
 /*
  * A streaming command (list-sas with its list-sa events, ...): registers
- * for event, calls cmd with fn as the handler for the duration, unregisters.
- * The connection's own handler is restored afterwards.
+ * for event, calls cmd, unregisters.  Meanwhile events of that name go to
+ * fn, and others (from earlier registrations) to the connection's handler.
  */
 int vici_call_stream(struct vici_conn *c, const char *cmd, const struct vici_builder *args,
 		     const char *event, vici_event_fn fn, void *ctx, int timeout_ms,
@@ -264,9 +265,19 @@ int vici_process(struct vici_conn *c);
 /*
  * The "redirect" command: asks charon to redirect the IKE_SA with unique id
  * ike_id (list-sas' "uniqueid", ike-updown's as well) to gateway (an IPv4 or
- * IPv6 address or an FQDN).  charon only queues the redirect; success means
- * the SA was found.  0 and *matches (may be NULL), or -1 with errno and
- * vici_error() (charon's errmsg, e.g. "no matching SAs to redirect found").
+ * IPv6 address or an FQDN).  0 and *matches (may be NULL), or -1 with errno
+ * and vici_error() (charon's errmsg, e.g. "no matching SAs to redirect
+ * found").  Seen with strongSwan 5.9.8 (tests/netns/test_tunnels_vici.sh):
+ *   - charon only queues the redirect: success means the SA was found;
+ *   - it sends INFORMATIONAL { N(REDIRECT) }; the client opens a new IKE_SA
+ *     to gateway (IKE_SA_INIT with REDIRECTED_FROM) and deletes the old one
+ *     once the new one is up (milliseconds in a lab);
+ *   - if the client never gets there, the old SA stays until charon deletes
+ *     it itself, 30 s after the redirect;
+ *   - a client that did not send REDIRECT_SUPPORTED is not redirected, yet
+ *     the command still succeeds: charon reports it only as a "log" event
+ *     (group IKE, ikesa-uniqueid = ike_id, msg "client does not support IKE
+ *     redirection").
  */
 int vici_redirect(struct vici_conn *c, uint32_t ike_id, const char *gateway,
 		  int timeout_ms, unsigned *matches);
