@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "authmode.h"
 #include "balancer.h"
 #include "cluster.h"
 #include "daemon.h"
@@ -256,6 +257,7 @@ void cluster_refill(struct daemon *d, uint64_t now)
 	write_targets(d, true);
 	if (xdp_read_redirects(&d->xdp, redirects))
 		memset(redirects, 0, sizeof(redirects));
+	authmode_add_redirects(d, redirects);
 	fill(d, now, redirects);
 	write_targets(d, false);
 }
@@ -301,4 +303,23 @@ void cluster_timers(struct daemon *d, uint64_t now)
 void cluster_fd_ready(struct daemon *d, int fd)
 {
 	reports_fd_ready(d, fd);
+}
+
+int cluster_pick(struct daemon *d, int fam, uint64_t spi_raw, uint32_t *idx,
+		 struct ikelb_gw_id *id)
+{
+	uint32_t i;
+	const struct target_slot *t;
+
+	if (fam < 0 || fam >= IKELB_FAMILIES || !d->xdp.slots)
+		return -1;
+	i = d->xdp.slots[fam * IKELB_SLOTS + ikelb_slot_of_spi(spi_raw)];
+	if (i >= IKELB_MAX_TARGETS)
+		return -1;
+	t = &d->tg.s[i];
+	if (!t->used || !t->t.active || !t->t.id[fam].type || !t->t.id[fam].len)
+		return -1;
+	*idx = i;
+	*id = t->t.id[fam];
+	return 0;
 }

@@ -43,5 +43,13 @@ void cluster_refill(struct daemon *d, uint64_t now);
 /* The entries of the last refill. */
 unsigned cluster_pool(struct daemon *d, const struct pool_entry **out);
 const char *pool_state_name(enum pool_state s);
+/*
+ * The target the XDP path would choose for a request with this SPIi (as
+ * the host loads the 8 wire bytes) at the VIP of family fam: the same slot
+ * table.  0 with *idx and the GW identity, or -1 when none is usable.
+ */
+struct ikelb_gw_id;
+int cluster_pick(struct daemon *d, int fam, uint64_t spi_raw, uint32_t *idx,
+		 struct ikelb_gw_id *id);
 
 #endif

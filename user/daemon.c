@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "announce.h"
+#include "authmode.h"
 #include "cluster.h"
 #include "ctl.h"
 #include "daemon.h"
@@ -124,6 +125,8 @@ static const char *needs_restart(const struct config *a, const struct config *b)
 		return "interface";
 	if (a->vrrp != b->vrrp)
 		return "vrrp";
+	if (a->mode != b->mode || strcmp(a->vici, b->vici))
+		return "mode / vici";
 	if (a->xdp_mode != b->xdp_mode)
 		return "xdp_mode";
 	if (a->has_vip4 != b->has_vip4 || a->vip4.s_addr != b->vip4.s_addr ||
@@ -231,6 +234,7 @@ static uint64_t next_deadline(struct daemon *d)
 		if (d->vip[fam].announce_left && d->vip[fam].next_announce_ms < t)
 			t = d->vip[fam].next_announce_ms;
 	t = cluster_next_deadline(d, t);
+	t = authmode_deadline(d, t);
 	return election_deadline(d, t);
 }
 
@@ -239,6 +243,7 @@ static void on_timers(struct daemon *d)
 	uint64_t now = now_ms();
 
 	election_timers(d, now);
+	authmode_timers(d, now);
 	announce_due(d, now);
 	cluster_timers(d, now);
 	if (now >= d->next_refill_ms) {
@@ -278,7 +283,7 @@ static void loop(struct daemon *d)
 				ctl_serve_one(d->ctl_fd, handle_ctl, d);
 			else if (fd == d->addr_fd)
 				on_addr_change(d);
-			else if (!election_fd_ready(d, fd))
+			else if (!election_fd_ready(d, fd) && !authmode_fd_ready(d, fd))
 				cluster_fd_ready(d, fd);
 		}
 		on_timers(d);
@@ -312,7 +317,7 @@ static int setup(struct daemon *d)
 			return -1;
 		}
 	}
-	if (cluster_start(d))
+	if (cluster_start(d) || authmode_start(d))
 		return -1;
 	return election_start(d);
 }
@@ -320,10 +325,11 @@ static int setup(struct daemon *d)
 static void teardown(struct daemon *d)
 {
 	election_stop(d);
-	cluster_stop(d);
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
 		if (d->vip[fam].role == ROLE_MASTER)
 			role_set(d, fam, ROLE_BACKUP, "stopping");
+	authmode_stop(d);
+	cluster_stop(d);
 	if (d->xdp.skel)
 		xdp_close(&d->xdp);
 	if (d->ctl_fd > 0) {

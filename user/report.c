@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "cluster.h"
+#include "authmode.h"
 #include "daemon.h"
 #include "election.h"
 #include "reports.h"
@@ -133,6 +134,7 @@ void report_text(struct daemon *d, FILE *out)
 	election_text(d, out);
 	text_targets(d, out);
 	reports_text(d, out);
+	authmode_text(d, out);
 	text_counters(d, out);
 }
 
@@ -242,6 +244,7 @@ void report_json(struct daemon *d, FILE *out)
 	jadd(o, "targets", json_targets(d));
 	jadd(o, "counters", json_counters(d));
 	jadd(o, "status_protocol", reports_json(d));
+	jadd(o, "auth_mode", authmode_json(d));
 	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);

@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "announce.h"
+#include "authmode.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
@@ -34,7 +35,7 @@ static bool answers(const struct daemon *d, int fam)
 {
 	const struct vip_state *v = &d->vip[fam];
 
-	return v->configured && v->role == ROLE_MASTER && d->cfg.mode == CFG_MODE_INIT;
+	return v->configured && v->role == ROLE_MASTER && authmode_xdp_answers(d);
 }
 
 int role_push_config(struct daemon *d)
@@ -192,6 +193,7 @@ int role_set(struct daemon *d, int fam, enum role r, const char *reason)
 	v->transitions++;
 	log_info("%s VIP %s: %s (%s)", fam_name(fam), cfg_ip_str(&v->ip, s, sizeof(s)),
 		 role_name(r), reason);
+	authmode_role_changed(d, fam, r == ROLE_MASTER);
 	run_notify(d, fam, r);
 	return 0;
 }
