@@ -120,7 +120,7 @@ declare -A GWNS=([gw1]=$G1 [gw2]=$G2) GWADDR=([gw1]="$GW1 $GW1_6" [gw2]="$GW2 $G
 connect() {
 	local c=c$1 out host g
 	LANDED=
-	out=$(sw_ctl "$CLI" "$LAB_DIR/cli" --initiate --ike "$c" --timeout 10 2>&1)
+	out=$(sw_ctl "$CLI" "$LAB_DIR/cli" --initiate --ike "$c" --timeout 5 2>&1)
 	host=$(sw_ctl "$CLI" "$LAB_DIR/cli" --list-sas --ike "$c" --raw 2>/dev/null |
 		grep 'state=ESTABLISHED' | grep -o 'remote-host=[^ ]*' | cut -d= -f2)
 	for g in gw1 gw2; do
