@@ -16,6 +16,19 @@ ikelb_start() {
 	IKELB_PID=$LAB_PID
 }
 
+# ikelb_start_rundir NS DIR CONF LOG [ARGS...]: like ikelb_start, but with
+# DIR bind-mounted on /run: the control socket, lock and VIP record outlive
+# the daemon (a restart after a crash sees them) and the test sees them.
+ikelb_start_rundir() {
+	local ns=$1 dir=$2 conf=$3 log=$4
+	shift 4
+	mkdir -p "$dir"
+	lab_spawn "$log" ip netns exec "$ns" unshare -m sh -c \
+		'mount --bind "$1" /run && c=$2 && shift 2 && exec "$0" run -c "$c" "$@"' \
+		"$IKELB_LOAD" "$dir" "$conf" "$@"
+	IKELB_PID=$LAB_PID
+}
+
 # The daemon process itself (lab_spawn's PID is ip/unshare, which exec into it).
 ikelb_in() {
 	local pid=$1

@@ -1,0 +1,219 @@
+#!/bin/bash
+# The ikelb-load command line without a running daemon: `check` on the
+# example config and on broken configs (exit 1, each error as FILE:LINE:
+# message, at the line that is wrong), --version, --help, unknown commands
+# and options (exit 2), `status` with no daemon (exit 3), and `run` that
+# cannot start: missing capabilities, a missing interface, a bad config.
+# Expected lines are those of the files written here; the version comes
+# from the Makefile; the capabilities from ikelb-load(8) / issue 3.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tests/lib/tap.sh"
+B=$TOP/build/ikelb-load
+if [ ! -x "$B" ]; then
+	not_ok "build/ikelb-load built (run make)"
+	tap_done
+	exit 1
+fi
+tmp=$(mktemp -d /tmp/ikelb-cli.XXXXXX) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+NAME=cli$$ # a cluster name no daemon on this machine uses
+
+# run_b ARGS...: ikelb-load; sets RC and OUT (stdout and stderr)
+run_b() {
+	OUT=$(timeout 10 "$B" "$@" 2>&1)
+	RC=$?
+}
+
+# ---- check ---------------------------------------------------------------
+cp "$TOP/scripts/ikelb.conf.example" "$tmp/example.conf"
+run_b check -c "$tmp/example.conf"
+check "check: the example config is valid (exit 0)" test $RC -eq 0
+check "check: the example config reports OK" grep -q "example.conf: OK" <<<"$OUT"
+[ $RC -eq 0 ] || sed 's/^/# /' <<<"$OUT"
+
+base() {
+	cat <<EOF
+[cluster]
+name = $NAME
+interface = e0
+virtual_ip = 198.18.0.1
+virtual_ip6 = 2001:db8::1
+vrrp = off
+
+[target gw1]
+address = 198.18.0.11
+max_tunnels = 100
+EOF
+}
+base >"$tmp/base.conf"
+run_b check -c "$tmp/base.conf"
+check "check: the base of the broken configs is valid" test $RC -eq 0
+
+n_case=0
+# broken LINE WORD DESCRIPTION CONFIG: check exits 1 and prints exactly
+# one error, at FILE:LINE, that contains WORD
+broken() {
+	local line=$1 word=$2 what=$3 f errs
+	n_case=$((n_case + 1))
+	f=$tmp/broken$n_case.conf
+	printf '%s\n' "$4" >"$f"
+	run_b check -c "$f"
+	errs=$(grep -c "^$f:[0-9]*: " <<<"$OUT")
+	if [ $RC -eq 1 ] && [ "$errs" -eq 1 ] && grep -qF -- "$f:$line: " <<<"$OUT" &&
+		grep "^$f:$line: " <<<"$OUT" | grep -qiF -- "$word"; then
+		ok "check: $what -> exit 1, $(basename "$f"):$line: ...$word..."
+	else
+		not_ok "check: $what -> exit 1, $(basename "$f"):$line: ...$word... (exit $RC)"
+		sed 's/^/# /' <<<"$OUT"
+	fi
+}
+
+# The base has 10 lines; appended sections start at line 11.
+broken 4 colour "unknown key" "$(base | sed '3a colour = blue')"
+broken 11 nonsense "unknown section" "$(base; echo "[nonsense]")"
+broken 12 198.18.0.1 "a target at the IPv4 VIP" \
+	"$(base; printf '[target gw2]\naddress = 198.18.0.1\nmax_tunnels = 5\n')"
+broken 12 2001:db8::1 "a target at the IPv6 VIP" \
+	"$(base; printf '[target gw2]\naddress = 2001:db8::1\nmax_tunnels = 5\n')"
+broken 10 max_tunnels "max_tunnels = 0" "$(base | sed 's/^max_tunnels = 100/max_tunnels = 0/')"
+broken 10 max_tunnels "max_tunnels above 10000000" \
+	"$(base | sed 's/^max_tunnels = 100/max_tunnels = 10000001/')"
+broken 10 max_tunnels "max_tunnels not a number" \
+	"$(base | sed 's/^max_tunnels = 100/max_tunnels = 12x/')"
+broken 5 virtual_ip "a duplicate key" "$(base | sed '4a virtual_ip = 198.18.0.2')"
+broken 11 gw1 "a duplicate target" \
+	"$(base; printf '[target gw1]\naddress = 198.18.0.12\nmax_tunnels = 5\n')"
+broken 12 198.18.0.11 "two targets at one address" \
+	"$(base; printf '[target gw2]\naddress = 198.18.0.11\nmax_tunnels = 5\n')"
+broken 4 virtual_ip "a bad IPv4 address" \
+	"$(base | sed 's/^virtual_ip = .*/virtual_ip = 198.18.0.300/')"
+broken 5 virtual_ip6 "a bad IPv6 address" \
+	"$(base | sed 's/^virtual_ip6 = .*/virtual_ip6 = 2001:db8::zz/')"
+# a missing key: at the header of its section
+broken 1 virtual_ip "no VIP" "$(base | sed '/^virtual_ip/d')"
+broken 3 interface "an interface name over 15 characters" \
+	"$(base | sed 's/^interface = .*/interface = this-name-is-too-long-for-linux/')"
+broken 2 name "a cluster name with a blank" "$(base | sed 's/^name = .*/name = bad name/')"
+broken 6 vrrp "vrrp not off|on|external" "$(base | sed 's/^vrrp = off/vrrp = sometimes/')"
+broken 7 xdp_mode "xdp_mode not native|generic|auto" "$(base | sed '6a xdp_mode = fast')"
+broken 12 ports "a port above 65535" "$(base; printf '[redirect]\nports = 500 70000\n')"
+broken 12 unsupported "unsupported not pass|drop" \
+	"$(base; printf '[redirect]\nunsupported = maybe\n')"
+broken 12 no_target "no_target not pass|drop" "$(base; printf '[redirect]\nno_target = maybe\n')"
+broken 5 what "a line that is not key = value" "$(base | sed '4a what')"
+
+# Every error of a file is printed, each with its own line, and counted.
+f=$tmp/many.conf
+cat >"$f" <<EOF
+[cluster]
+name = $NAME
+colour = blue
+interface = e0
+virtual_ip = 198.18.0.1
+
+[target gw2]
+address = 198.18.0.1
+max_tunnels = 0
+
+[target gw2]
+address = 198.18.0.13
+max_tunnels = 5
+
+[redirect]
+ports = 500 70000
+unsupported = maybe
+[nonsense]
+EOF
+run_b check -c "$f"
+check "check: a file with 7 errors exits 1" test $RC -eq 1
+for l in 3 8 9 11 16 17 18; do
+	check "check: a file with 7 errors: line $l reported" grep -q "^$f:$l: " <<<"$OUT"
+done
+check "check: a file with 7 errors: 7 error lines" \
+	test "$(grep -c "^$f:[0-9]*: " <<<"$OUT")" -eq 7
+[ $RC -eq 1 ] || sed 's/^/# /' <<<"$OUT"
+
+run_b check -c "$tmp/does-not-exist.conf"
+check "check: a missing file -> exit 1 and names the file" \
+	eval '[ $RC -eq 1 ] && grep -q "does-not-exist.conf" <<<"$OUT"'
+
+# ---- version, help, usage errors ------------------------------------------
+version=$(sed -n 's/^VERSION *:= *//p' "$TOP/Makefile")
+run_b --version
+check "--version exits 0" test $RC -eq 0
+check "--version prints ikelb-load $version" test "$OUT" = "ikelb-load $version"
+run_b --help
+check "--help exits 0 and shows the usage" eval '[ $RC -eq 0 ] && grep -q "Usage: ikelb-load" <<<"$OUT"'
+for c in run status check; do
+	check "--help names the command $c" grep -q "^ *$c " <<<"$OUT"
+done
+run_b frobnicate
+check "unknown command -> exit 2" test $RC -eq 2
+check "unknown command -> names it" grep -q frobnicate <<<"$OUT"
+run_b --frobnicate
+check "unknown option -> exit 2" test $RC -eq 2
+run_b
+check "no command -> exit 2 and the usage" eval '[ $RC -eq 2 ] && grep -q "Usage:" <<<"$OUT"'
+run_b check extra -c "$tmp/base.conf"
+check "extra argument -> exit 2" test $RC -eq 2
+
+# ---- status without a daemon ------------------------------------------------
+run_b status -c "$tmp/base.conf"
+check "status, no daemon -> exit 3" test $RC -eq 3
+check "status, no daemon -> says it is not running" grep -q "not running" <<<"$OUT"
+run_b status --json -c "$tmp/base.conf"
+check "status --json, no daemon -> exit 3" test $RC -eq 3
+run_b status -c "$tmp/many.conf"
+check "status with a broken config -> exit 1 with the errors" \
+	eval '[ $RC -eq 1 ] && grep -q "many.conf:3: " <<<"$OUT"'
+
+# ---- run that cannot start --------------------------------------------------
+if ! command -v setpriv >/dev/null; then
+	skip "setpriv not installed: run without privileges"
+else
+	start=$SECONDS
+	OUT=$(timeout 10 setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all \
+		--bounding-set=-all "$B" run -c "$tmp/base.conf" 2>&1)
+	RC=$?
+	check "run as nobody, no capabilities -> exits non-zero at once" \
+		eval '[ $RC -ne 0 ] && [ $RC -ne 124 ] && [ $((SECONDS - start)) -le 2 ]'
+	for cap in CAP_BPF CAP_PERFMON CAP_NET_ADMIN CAP_NET_RAW; do
+		check "run as nobody -> the message names $cap" grep -qw $cap <<<"$OUT"
+	done
+	[ $RC -ne 0 ] || sed 's/^/# /' <<<"$OUT"
+	if [ "$(id -u)" = 0 ]; then
+		# root without two of them: exactly those two are named
+		OUT=$(timeout 10 setpriv --inh-caps=-bpf,-perfmon --bounding-set=-bpf,-perfmon \
+			unshare -m -n sh -c 'mount -t tmpfs none /run && exec "$0" run -c "$1"' \
+			"$B" "$tmp/base.conf" 2>&1)
+		RC=$?
+		check "run as root without CAP_BPF, CAP_PERFMON -> exit non-zero" \
+			eval '[ $RC -ne 0 ] && [ $RC -ne 124 ]'
+		check "run as root without CAP_BPF, CAP_PERFMON -> names those two only" eval \
+			'grep -qw CAP_BPF <<<"$OUT" && grep -qw CAP_PERFMON <<<"$OUT" &&
+			! grep -qw CAP_NET_ADMIN <<<"$OUT" && ! grep -qw CAP_NET_RAW <<<"$OUT"'
+	else
+		skip "not root: run with some capabilities dropped"
+	fi
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	skip "not root: run with a missing interface"
+	skip "not root: run with a broken config"
+else
+	# a private network namespace (no e0 in it) and a private /run
+	sed 's/^interface = .*/interface = nosuch0/' "$tmp/base.conf" >"$tmp/noif.conf"
+	OUT=$(timeout 10 unshare -m -n sh -c \
+		'mount -t tmpfs none /run && exec "$0" run -c "$1"' "$B" "$tmp/noif.conf" 2>&1)
+	RC=$?
+	check "run, interface missing -> exit non-zero, message names it" \
+		eval '[ $RC -ne 0 ] && [ $RC -ne 124 ] && grep -q "nosuch0" <<<"$OUT"'
+	[ $RC -ne 0 ] || sed 's/^/# /' <<<"$OUT"
+	OUT=$(timeout 10 unshare -m -n sh -c \
+		'mount -t tmpfs none /run && exec "$0" run -c "$1"' "$B" "$tmp/many.conf" 2>&1)
+	RC=$?
+	check "run, broken config -> exit 1 with FILE:LINE errors" \
+		eval '[ $RC -eq 1 ] && grep -q "many.conf:16: " <<<"$OUT"'
+fi
+tap_done
