@@ -1687,3 +1687,46 @@ out:
 		fclose(f);
 	return r;
 }
+
+/*
+ * Only [cluster] name, read leniently: `status` and `drain` must reach the
+ * daemon even while the file on disk has errors (e.g. a rejected reload).
+ */
+int config_cluster_name(const char *path, char *out, size_t len)
+{
+	char line[512], section[64] = "";
+	FILE *f = fopen(path, "r");
+	int found = -1;
+
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), f)) {
+		char *p = line, *k, *v;
+
+		p += strspn(p, " \t\r\n");
+		if (*p == '[') {
+			snprintf(section, sizeof(section), "%.*s", (int)strcspn(p + 1, "]"), p + 1);
+			continue;
+		}
+		if (strcmp(section, "cluster") || !(v = strchr(p, '=')))
+			continue;
+		k = p;
+		*v++ = 0;
+		k[strcspn(k, " \t")] = 0;
+		if (strcmp(k, "name"))
+			continue;
+		v += strspn(v, " \t");
+		for (char *c = v; *c; c++) /* a comment starts after a blank */
+			if ((*c == '#' || *c == ';') && (c == v || c[-1] == ' ' || c[-1] == '\t'))
+				*c = 0;
+		for (size_t n = strlen(v); n && strchr(" \t\r\n", v[n - 1]); n--)
+			v[n - 1] = 0;
+		if (!*v || strlen(v) > CFG_NAME_MAX || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(v))
+			break;
+		snprintf(out, len, "%s", v);
+		found = 0;
+	}
+	fclose(f);
+	return found;
+}

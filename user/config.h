@@ -192,6 +192,8 @@ int cfg_parse_gw_addr(const char *s, struct cfg_gw_addr *out);
  * when unset.  A host name is cut to fit len; an address needs
  * INET6_ADDRSTRLEN bytes, else the result is "". */
 const char *cfg_gw_addr_str(const struct cfg_gw_addr *a, char *buf, size_t len);
+/* Just [cluster] name, without validating the rest; 0 or -1. */
+int config_cluster_name(const char *path, char *out, size_t len);
 /* True when the status protocol runs (key_file set). */
 bool config_status_enabled(const struct config *c);
 

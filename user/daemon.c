@@ -302,7 +302,9 @@ static int setup(struct daemon *d)
 		return -1;
 	init_vips(d);
 	role_clean_stale(d);
-	if (xdp_open(&d->xdp, d->cfg.name) || role_push_config(d))
+	/* Refuse before touching anything: never take over another XDP user. */
+	if (xdp_check_free(d->ifindex) || xdp_open(&d->xdp, d->cfg.name) ||
+	    role_push_config(d))
 		return -1;
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epfd < 0 || setup_signals(d))
@@ -320,6 +322,15 @@ static int setup(struct daemon *d)
 	if (cluster_start(d) || authmode_start(d))
 		return -1;
 	return election_start(d);
+}
+
+/* vrrp = off: attach now, so that a failure stops the start before any VIP
+ * is added (with VRRP a node attaches when it becomes master). */
+static int attach_if_always_master(struct daemon *d)
+{
+	if (d->cfg.vrrp != CFG_VRRP_OFF)
+		return 0;
+	return xdp_attach(&d->xdp, d->ifindex, d->cfg.xdp_mode);
 }
 
 static void teardown(struct daemon *d)
@@ -357,7 +368,7 @@ int daemon_run(const char *cfg_path)
 		return 1;
 	d.started = time(NULL);
 	targets_init(&d.tg);
-	if (setup(&d) == 0) {
+	if (setup(&d) == 0 && attach_if_always_master(&d) == 0) {
 		follow_static_roles(&d, "VIP found on the interface");
 		cluster_refill(&d, now_ms());
 		d.next_refill_ms = now_ms() + REFILL_MS;

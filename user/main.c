@@ -92,26 +92,35 @@ static int cmd_check(const char *path)
 	return 0;
 }
 
-/* Sends a control request to the daemon of the config's cluster. */
+/* Sends a control request to the daemon of the config's cluster.  A config
+ * with errors is still good enough when its cluster name can be read. */
 static int cmd_ctl(const char *path, const char *req)
 {
 	struct cfg_errors e = {};
+	char name[CFG_NAME_MAX + 1];
 	struct config c;
 	int rc;
 
-	if (config_load(path, &c, &e)) {
+	if (config_load(path, &c, &e) == 0) {
+		snprintf(name, sizeof(name), "%s", c.name);
+		config_free(&c);
+	} else {
 		for (unsigned i = 0; i < e.n; i++)
-			fprintf(stderr, "%s\n", e.msg[i]);
+			fprintf(stderr, "warning: %s\n", e.msg[i]);
 		cfg_errors_free(&e);
-		return 1;
+		if (config_cluster_name(path, name, sizeof(name))) {
+			fprintf(stderr, "ikelb-load: no usable [cluster] name in %s\n", path);
+			return 1;
+		}
+		fprintf(stderr, "warning: %s has errors; asking the daemon of cluster \"%s\" "
+				"anyway\n", path, name);
 	}
-	rc = ctl_request(c.name, req, stdout);
+	rc = ctl_request(name, req, stdout);
 	if (rc == 2)
 		fprintf(stderr, "ikelb-load: the daemon for cluster \"%s\" is not running "
-				"(no control socket %s/%s.sock)\n", c.name, CTL_RUN_DIR, c.name);
+				"(no control socket %s/%s.sock)\n", name, CTL_RUN_DIR, name);
 	else if (rc < 0)
 		perror("ikelb-load: control socket");
-	config_free(&c);
 	return rc == 0 ? 0 : rc == 2 ? 3 : 1;
 }
 

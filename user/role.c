@@ -147,6 +147,9 @@ static void to_master(struct daemon *d, int fam)
 {
 	struct vip_state *v = &d->vip[fam];
 
+	/* Attaching can only fail here if another program appeared since the
+	 * start; the VIP is still taken, so that clients reach this node's own
+	 * gateway, and the error is in the log and in `status`. */
 	if (!xdp_attached(&d->xdp) && xdp_attach(&d->xdp, d->ifindex, d->cfg.xdp_mode))
 		log_err("holding the %s VIP without the XDP program: clients get no redirect",
 			fam_name(fam));

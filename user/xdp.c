@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -156,21 +157,30 @@ static int link_in_mode(struct xdp_state *x, int ifindex, uint32_t flags)
 			       BPF_XDP, &o);
 }
 
+int xdp_check_free(int ifindex)
+{
+	char name[BPF_OBJ_NAME_LEN], ifname[IF_NAMESIZE] = "?";
+	uint32_t id;
+
+	if (!other_program(ifindex, &id, name, sizeof(name)))
+		return 0;
+	if_indextoname(ifindex, ifname);
+	log_err("another XDP program (id %u, name %s) is attached to %s; refusing to "
+		"replace it (remove it first, e.g. `ip link set dev %s xdp off`)",
+		id, name, ifname, ifname);
+	return -1;
+}
+
 int xdp_attach(struct xdp_state *x, int ifindex, enum cfg_xdp_mode mode)
 {
 	struct bpf_prog_info info = {};
-	uint32_t ilen = sizeof(info), id;
-	char name[BPF_OBJ_NAME_LEN];
+	uint32_t ilen = sizeof(info);
 	int fd = -1;
 
 	if (x->link_fd >= 0)
 		return 0;
-	if (other_program(ifindex, &id, name, sizeof(name))) {
-		log_err("another XDP program (id %u, name %s) is attached to ifindex %d; "
-			"refusing to replace it (detach it with `ip link set dev IF xdp off`)",
-			id, name, ifindex);
+	if (xdp_check_free(ifindex))
 		return -1;
-	}
 	if (mode != CFG_XDP_GENERIC) {
 		fd = link_in_mode(x, ifindex, XDP_FLAGS_DRV_MODE);
 		if (fd >= 0)

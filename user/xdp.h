@@ -36,6 +36,8 @@ struct xdp_state {
 /* Loads the program and pins its maps (stale pins of this cluster are
  * replaced).  Returns 0 or -1 with the reason logged. */
 int xdp_open(struct xdp_state *x, const char *cluster);
+/* -1 (logged, naming it) when another XDP program is on the interface. */
+int xdp_check_free(int ifindex);
 /* Attaches to ifindex in the requested mode; refuses when another XDP
  * program is on the interface. */
 int xdp_attach(struct xdp_state *x, int ifindex, enum cfg_xdp_mode mode);
