@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Benchmark sink on the client's veth: counts the responses that come back
+ * and drops them (so the page returns to the sender's pool), checking each
+ * by sink_mode (bench/bench_xdp.h).  Frames that are not UDP from an IKE
+ * port (ARP, ND) pass to the stack untouched.
+ *
+ * With sink_restore set it also writes the request template back into the
+ * first BENCH_GEN_RESTORE bytes before dropping: the page then goes back
+ * to the sender's BPF_PROG_RUN page pool holding the request again, since
+ * recycled pages are not rewritten by the kernel (bench/xdp_cost.c).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "ikelb.h"
+#include "../bench/bench_xdp.h"
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define IPPROTO_UDP_ 17
+
+__u32 sink_mode; /* enum bench_sink_mode */
+__u32 sink_nonce_off; /* BENCH_SINK_REFLECT: nonce offset from the IKE header */
+__u32 sink_nonce_len; /* BENCH_SINK_REDIRECT: the requests' nonce length */
+__u32 sink_restore; /* 1: write sink_tmpl back before the drop */
+__u8 sink_tmpl[BENCH_GEN_RESTORE];
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BENCH_SINK_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} sink_counts SEC(".maps");
+
+static __always_inline int count(__u32 what, int verdict)
+{
+	__u64 *c = bpf_map_lookup_elem(&sink_counts, &what);
+
+	if (c)
+		(*c)++;
+	return verdict;
+}
+
+/* The UDP payload after the marker, or NULL when not UDP from 500/4500. */
+static __always_inline void *ike_of(void *data, void *data_end)
+{
+	struct ethhdr *eth = data;
+	struct udphdr *udp;
+
+	if ((void *)(eth + 1) > data_end)
+		return NULL;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		udp = (void *)(ip + 1);
+		if ((void *)(udp + 1) > data_end || ip->ihl != 5 || ip->protocol != IPPROTO_UDP_)
+			return NULL;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		udp = (void *)(ip6 + 1);
+		if ((void *)(udp + 1) > data_end || ip6->nexthdr != IPPROTO_UDP_)
+			return NULL;
+	} else {
+		return NULL;
+	}
+	if (udp->source == bpf_htons(IKE_PORT))
+		return udp + 1;
+	if (udp->source == bpf_htons(IKE_NATT_PORT))
+		return (void *)(udp + 1) + IKE_NON_ESP_MARKER_LEN;
+	return NULL;
+}
+
+static __always_inline int nonce_matches(void *data_end, const struct ike_hdr *ike, void *nonce)
+{
+	__u64 spi;
+
+	if (nonce + 8 > data_end)
+		return 0;
+	__builtin_memcpy(&spi, ike->spi_i, 8);
+	return *(__u64 *)nonce == bench_nonce_of(spi);
+}
+
+static __always_inline int valid_redirect(void *data_end, struct ike_hdr *ike)
+{
+	struct ike_notify_hdr *n = (void *)(ike + 1);
+	__u8 *id = (void *)(n + 1);
+	__u32 id_len, len;
+
+	if ((void *)(id + 2) > data_end)
+		return 0;
+	id_len = id[1];
+	len = IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + id_len + sink_nonce_len;
+	if (ike->version != IKE_VERSION_2 || ike->exchange != IKE_EXCH_SA_INIT ||
+	    ike->flags != IKE_FLAG_R || ike->msg_id != 0 || ike->next_payload != IKE_PL_NOTIFY ||
+	    bpf_ntohl(ike->length) != len || n->type != bpf_htons(IKE_N_REDIRECT) ||
+	    n->pl.next_payload != IKE_PL_NONE)
+		return 0;
+	return nonce_matches(data_end, ike, (void *)(id + 2) + id_len);
+}
+
+/* The frame grown back to BENCH_GEN_RESTORE bytes if it shrank (growing
+ * zeroes the new bytes; they are overwritten here), then the template. */
+static __always_inline void restore(struct xdp_md *ctx)
+{
+	__u32 len = (__u32)bpf_xdp_get_buff_len(ctx);
+	void *data, *data_end;
+
+	if (len < BENCH_GEN_RESTORE && bpf_xdp_adjust_tail(ctx, BENCH_GEN_RESTORE - (int)len))
+		return;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (data + BENCH_GEN_RESTORE > data_end)
+		return;
+#pragma unroll
+	for (int i = 0; i < BENCH_GEN_RESTORE / 8; i++)
+		((__u64 *)data)[i] = ((const __u64 *)sink_tmpl)[i];
+}
+
+SEC("xdp")
+int bench_sink(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ike_hdr *ike = ike_of(data, data_end);
+	int ok;
+
+	if (!ike)
+		return count(BENCH_SINK_PASSED, XDP_PASS);
+	if ((void *)(ike + 1) > data_end)
+		return count(BENCH_SINK_INVALID, XDP_DROP);
+	if (sink_mode == BENCH_SINK_REDIRECT)
+		ok = valid_redirect(data_end, ike);
+	else if (sink_mode == BENCH_SINK_REFLECT)
+		ok = ike->flags == IKE_FLAG_I &&
+		     nonce_matches(data_end, ike, (void *)ike + (sink_nonce_off & 0x7ff));
+	else
+		ok = 1;
+	if (sink_restore)
+		restore(ctx);
+	return count(ok ? BENCH_SINK_VALID : BENCH_SINK_INVALID, XDP_DROP);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
