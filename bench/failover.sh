@@ -189,6 +189,10 @@ ip netns exec "${NS[cl]}" "$BENCH_BIN/xdp_gen" -i e0 -s 198.18.0.100 -d "$VIP" -
 	-t "$FLAP_SECONDS" -T 1 >"$LAB_DIR/flapgen.out" 2>&1 ||
 	bench_fail "the generator failed: $(cat "$LAB_DIR/flapgen.out")"
 changes=$(($(roles) - masters0))
+for n in 1 2; do
+	grep -E "VIP [^ ]+: (MASTER|BACKUP)" "$LAB_DIR/n$n-20.log" | grep -v "(startup)" |
+		sed "s/^/  n$n: /"
+done >"$LAB_DIR/flaps.log"
 holder=$(has_vip 1 && echo n1)$(has_vip 2 && echo n2)
 flapload=$(awk '{ printf "%.2f Mpps of REDIRECTs, %s invalid", $10 / 1e6, $6 }' "$LAB_DIR/flapgen.out")
 stop_pair
@@ -221,6 +225,11 @@ bench_say "No-flapping run: $FLAP_SECONDS s at a 20 ms advert interval$([ "$FLAP
 bench_say ""
 bench_say "Trials:"
 bench_cat <"$LAB_DIR/trials.log"
+if [ "$changes" != 0 ]; then
+	bench_say ""
+	bench_say "Role changes in the no-flapping run (the first of each node is its start):"
+	bench_cat <"$LAB_DIR/flaps.log"
+fi
 bench_say ""
 [ "$changes" = 0 ] && [ "$holder" = n1 ] || all_met=0
 if [ "$all_met" = 1 ]; then
