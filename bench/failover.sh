@@ -227,7 +227,7 @@ bench_say "Trials:"
 bench_cat <"$LAB_DIR/trials.log"
 if [ "$changes" != 0 ]; then
 	bench_say ""
-	bench_say "Role changes in the no-flapping run (the first of each node is its start):"
+	bench_say "Role changes in the no-flapping run (n1's first MASTER line is the initial election):"
 	bench_cat <"$LAB_DIR/flaps.log"
 fi
 bench_say ""
