@@ -21,6 +21,7 @@
 #   BENCH_FULL=1 bench/failover.sh 3 trials per interval, 10-minute run
 #   FLAP_SECONDS=N                 the no-flapping run's length
 set -u
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 . "$BENCH_TOP/tests/lib/ikelb.sh"
 bench_need_root
@@ -41,8 +42,9 @@ ip -n "$sw" link set br0 type bridge mcast_snooping 0
 declare -A NS
 for n in 1 2 cl; do
 	NS[$n]=$(lab_ns "n$n") || bench_fail "cannot make namespaces"
-	lab_veth "${NS[$n]}" e0 "$sw" "p$n" && lab_port "$sw" br0 "p$n" ||
+	if ! lab_veth "${NS[$n]}" e0 "$sw" "p$n" || ! lab_port "$sw" br0 "p$n"; then
 		bench_fail "cannot wire n$n"
+	fi
 done
 for n in 1 2; do
 	ip -n "${NS[$n]}" addr add "198.18.0.1$n/24" dev e0
@@ -142,6 +144,8 @@ stop_pair() {
 	drop_vip 1; drop_vip 2; reset_client
 }
 
+kv() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; } # kv KEY "K=V K=V..."
+
 # trial ikelb|keepalived INTERVAL: sets TAKE, LOST, WARM
 trial() {
 	local impl=$1 iv=$2 mode=ike out after
@@ -153,9 +157,9 @@ trial() {
 		-d "$after") || bench_fail "the probe failed"
 	echo "  $impl ${iv} ms: $out" >>"$LAB_DIR/trials.log"
 	stop_pair
-	TAKE=$(echo "$out" | sed 's/.*takeover_ms=\([-0-9.]*\).*/\1/')
-	LOST=$(echo "$out" | sed 's/.*lost_after=\([0-9]*\).*/\1/')
-	WARM=$(echo "$out" | sed 's/.*warm_lost=\([0-9]*\).*/\1/')
+	TAKE=$(kv takeover_ms "$out")
+	LOST=$(kv lost_after "$out")
+	WARM=$(kv warm_lost "$out")
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

@@ -13,6 +13,7 @@
 #
 #   bench/footprint.sh   (window 10 s; BENCH_FULL=1: 60 s)
 set -u
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 . "$BENCH_TOP/tests/lib/strongswan.sh"
 . "$BENCH_TOP/tests/lib/ikelb.sh"
@@ -29,7 +30,7 @@ m=$(lab_master) || bench_fail "no master"
 b=$((m % LAB_N + 1))
 
 # keepalived, VRRP only, master of 198.18.1.1 on a link of its own
-kns=$(lab_ns ka) && kpeer=$(lab_ns kapeer) || bench_fail "cannot make namespaces"
+if ! kns=$(lab_ns ka) || ! kpeer=$(lab_ns kapeer); then bench_fail "cannot make namespaces"; fi
 lab_veth "$kns" eth0 "$kpeer" eth0
 ip -n "$kns" addr add 198.18.1.10/24 dev eth0
 cat >"$LAB_DIR/keepalived.conf" <<EOC

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the benchmark scripts (source it, bash).  Each script prints its
 # table and writes it to bench/results/<name>.txt; bench/run.sh combines them
 # into bench/results/latest.md.  Namespaces and processes go through
@@ -6,11 +7,13 @@
 # never assert on them.
 
 BENCH_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck disable=SC2034 # used by the scripts and tests/lib/*.sh
 IKELB_TOP=$BENCH_TOP
+# shellcheck disable=SC2034
 BENCH_BIN=$BENCH_TOP/build/bench
 BENCH_RESULTS=${BENCH_RESULTS:-$BENCH_TOP/bench/results}
 BENCH_FULL=${BENCH_FULL:-0}   # 1: the long versions (bench/run.sh --full)
-# shellcheck source=../tests/lib/netns.sh
+# shellcheck source=tests/lib/netns.sh
 . "$BENCH_TOP/tests/lib/netns.sh"
 LAB_PREFIX=${LAB_PREFIX:-ikb$$}
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # libreswan's pluto for benchmark 2a (source it after bench/lib.sh).
 # libreswan conflicts with strongSwan as a package, so its Debian package is
 # downloaded (`apt-get download`, with the three libraries it needs that
@@ -40,6 +41,7 @@ libreswan_start() {
 		return 1
 	printf 'config setup\n\tnssdir=%s\n' "$dir/nss" >"$dir/ipsec.conf"
 	# --config first: its defaults would override options given before it
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	lab_spawn "$dir/pluto.out" ip netns exec "$ns" unshare -m sh -c '
 		mount -t tmpfs none /run && mkdir /run/pluto &&
 		mount -t tmpfs none /usr/libexec && mkdir /usr/libexec/ipsec &&
@@ -49,6 +51,7 @@ libreswan_start() {
 			--secretsfile /dev/null --ipsecdir "$3" \
 			--global-redirect yes --global-redirect-to "$4"' \
 		sh "$LS_ROOT" "$LS_LIB" "$dir" "$target"
+	# shellcheck disable=SC2034 # for the caller
 	LS_PID=$LAB_PID
 	# pluto listens once it has found the interfaces
 	lab_wait_for 10 sh -c "ip netns exec $ns ss -Hlun 'sport = :500' | grep -q ." || return 1

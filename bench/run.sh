@@ -9,7 +9,7 @@
 # A benchmark that fails is reported as failed in latest.md with its last
 # lines of output; the others still run.  Exit status: 0 when all ran.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ALL="xdp_cost xdp_gen redirect_rate balance failover footprint"
 full=0 names=()
 for a in "$@"; do

@@ -8,6 +8,7 @@
 #
 #   bench/xdp_cost.sh [xdp_cost options]   (BENCH_FULL=1: 5x the runs)
 set -u
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 BENCH_ARGS="$*"
 bench_need_root

@@ -16,6 +16,7 @@
 #
 #   bench/xdp_gen.sh   (BENCH_FULL=1: 9 rounds of 10 s instead of 5 of 2 s)
 set -u
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 bench_need_root
 bench_need "$BENCH_BIN/xdp_gen" "$BENCH_TOP/build/tests/tools/xdp_loader" \
@@ -27,7 +28,7 @@ ROUNDS=5 SECS=2
 NCPU=$(nproc)
 VIP=198.18.0.1 CLIENT=198.18.0.100 TARGET=198.18.0.11
 CIF=c$$ SIF=s$$ # short: the NAPI thread's name (15 bytes) must hold it
-cns=$(lab_ns gcl) && sns=$(lab_ns gsrv) || bench_fail "cannot make namespaces"
+if ! cns=$(lab_ns gcl) || ! sns=$(lab_ns gsrv); then bench_fail "cannot make namespaces"; fi
 ip link add "$CIF" netns "$cns" numtxqueues "$NCPU" numrxqueues "$NCPU" type veth \
 	peer name "$SIF" netns "$sns" numtxqueues "$NCPU" numrxqueues "$NCPU" ||
 	bench_fail "cannot make the veth pair"
