@@ -620,10 +620,78 @@ static __always_inline int rewrite_headers(void *data, void *data_end,
 	return 0;
 }
 
+/*
+ * The common case, without scratch: an IP identity (4 or 16 bytes) and a
+ * nonce that lies at least a word beyond where the response puts it (as in
+ * every real client's request: SA and KE come first), so the nonce moves
+ * down within the frame in ascending words and the frame only shrinks.
+ * Returns the sum of the identity and the moved nonce, or -1 when the
+ * request does not qualify (the frame is then untouched).
+ */
+static __always_inline int move_body(void *data, void *data_end, const struct ike_req *r,
+				     const struct ikelb_gw_id *gw)
+{
+	__u32 n = r->nonce_len, id_len = gw->len;
+	__u32 src_off = r->nonce_off & MAX_PKT_OFF;
+	__u32 dst_off = (r->ike_off & 0xff) + IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + id_len;
+	__u8 *id = data + (r->ike_off & 0xff) + IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN;
+	__u64 sum = 0, w;
+	__u8 *src, *dst;
+
+	if ((id_len != 4 && id_len != 16) || dst_off + 8 > src_off || n < 8 ||
+	    n > IKE_NONCE_MAX || (void *)(id + 16) > data_end)
+		return -1;
+	for (__u32 i = 0; i < IKE_NONCE_MAX / 8; i++) {
+		if (i * 8 >= n)
+			break;
+		src = data + src_off + i * 8;
+		dst = data + (dst_off & 0x1ff) + i * 8;
+		if ((void *)(src + 8) <= data_end && (void *)(dst + 8) <= data_end) {
+			/* bytes past the nonce go too: resize() cuts them off */
+			w = *(__u64 *)src;
+			*(__u64 *)dst = w;
+			sum += csum_word(first_bytes(w, n - i * 8));
+			continue;
+		}
+		/* the nonce's last 8 bytes, overlapping what is already moved;
+		 * only its last n - i * 8 bytes are new to the sum */
+		src = data + src_off + (n - 8);
+		dst = data + (dst_off & 0x1ff) + (n - 8);
+		if ((void *)(src + 8) > data_end || (void *)(dst + 8) > data_end)
+			return -1;
+		w = *(__u64 *)src;
+		*(__u64 *)dst = w;
+		sum += csum_word(w >> ((8 - (n - i * 8)) * 8));
+		break;
+	}
+	if (id_len == 4) {
+		*(__u32 *)id = *(const __u32 *)gw->data;
+		sum += *(const __u32 *)gw->data;
+	} else {
+		((__u64 *)id)[0] = ((const __u64 *)gw->data)[0];
+		((__u64 *)id)[1] = ((const __u64 *)gw->data)[1];
+		sum += csum_word(((const __u64 *)gw->data)[0]) +
+		       csum_word(((const __u64 *)gw->data)[1]);
+	}
+	return csum_fold(sum);
+}
+
+/*
+ * Resizes the frame to the response: relative to the IP packet's end rather
+ * than data_end, which would need pointer subtraction (CAP_PERFMON);
+ * link-layer padding, if any, stays.
+ */
+static __always_inline int resize(struct xdp_md *ctx, const struct ike_req *r, __u32 len)
+{
+	return bpf_xdp_adjust_tail(ctx, (int)((r->ike_off & 0xff) + len) -
+						(int)(r->ip_end & MAX_PKT_OFF));
+}
+
 /* Turns the request into the REDIRECT response; 0 when ready for XDP_TX. */
 static __always_inline int build_redirect(struct xdp_md *ctx)
 {
-	void *data, *data_end;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
 	struct ikelb_scratch *s = get_scratch();
 	struct ikelb_target *t;
 	struct ikelb_gw_id *gw;
@@ -639,25 +707,33 @@ static __always_inline int build_redirect(struct xdp_md *ctx)
 	if (!t)
 		return -1;
 	gw = &t->id[r->ipv6 ? 1 : 0];
-	body = ikelb_gather(ctx);
-	if (body < 8 || body > BODY_MAX)
-		return -1;
-	len = IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + body;
-	/* Resized relative to the IP packet's end rather than data_end, which
-	 * would need pointer subtraction (CAP_PERFMON); padding, if any, stays. */
-	if (bpf_xdp_adjust_tail(ctx, (int)((r->ike_off & 0xff) + len) -
-					     (int)(r->ip_end & MAX_PKT_OFF)))
-		return -1;
+	len = IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + gw->len + r->nonce_len;
+	body_sum = move_body(data, data_end, r, gw);
+	if (body_sum >= 0) {
+		sum = put_headers(data, data_end, r, gw, len);
+		if (!sum || resize(ctx, r, len))
+			return -1;
+	} else {
+		/* anything else goes through scratch */
+		body = ikelb_gather(ctx);
+		if (body < 8 || body > BODY_MAX)
+			return -1;
+		len = IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + body;
+		if (resize(ctx, r, len))
+			return -1;
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		sum = put_headers(data, data_end, r, gw, len);
+		if (!sum)
+			return -1;
+		/* the body starts at an even offset of the UDP datagram */
+		body_sum = put_body(data, data_end, (r->ike_off & 0xff) + IKE_HDR_LEN +
+				    IKE_REDIRECT_FIXED_LEN, s->body, body);
+		if (body_sum < 0)
+			return -1;
+	}
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
-	sum = put_headers(data, data_end, r, gw, len);
-	if (!sum)
-		return -1;
-	/* the body starts at an even offset of the UDP datagram */
-	body_sum = put_body(data, data_end, (r->ike_off & 0xff) + IKE_HDR_LEN +
-			    IKE_REDIRECT_FIXED_LEN, s->body, body);
-	if (body_sum < 0)
-		return -1;
 	return rewrite_headers(data, data_end, r, len, sum + (__u64)body_sum);
 }
 
