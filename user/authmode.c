@@ -12,7 +12,8 @@
  * after 0.5 s, doubling up to 10 s; meanwhile the XDP program answers at
  * held VIPs only with auth_fallback = init (authmode_xdp_answers).  Each
  * (re)connect and role change lists the SAs at the VIPs (list-sas), so that
- * SAs that came up while nobody listened are handled too.
+ * SAs that came up while nobody listened are handled too; when taking
+ * over, from the next timer run, after the slot table has been filled.
  *
  * Choices where the issue leaves room:
  *  - A redirected SA is left to charon: the client deletes it as soon as it
@@ -59,6 +60,7 @@ static struct {
 	bool on; /* mode = auth */
 	struct vici_conn ev, cmd;
 	bool connected;
+	bool sweep_due; /* list the SAs at the VIPs at the next timer run */
 	char reason[256]; /* why not connected */
 	time_t since; /* wall clock of the last connect or loss */
 	uint64_t next_try_ms;
@@ -498,7 +500,7 @@ static void try_connect(struct daemon *d, uint64_t now)
 	log_info("auth mode: %sconnected to charon (vici %s)", A.connects > 1 ? "re" : "",
 		 d->cfg.vici);
 	role_push_config(d);
-	sweep(d);
+	A.sweep_due = true;
 	/* events read along with the registrations wait in the buffer */
 	if (A.connected && vici_process(&A.ev) < 0)
 		go_down(d, vici_error(&A.ev));
@@ -535,13 +537,21 @@ void authmode_stop(struct daemon *d)
 uint64_t authmode_deadline(struct daemon *d, uint64_t t)
 {
 	(void)d;
-	return A.on && !A.connected && A.next_try_ms < t ? A.next_try_ms : t;
+	if (!A.on)
+		return t;
+	if (A.connected)
+		return A.sweep_due ? 0 : t;
+	return A.next_try_ms < t ? A.next_try_ms : t;
 }
 
 void authmode_timers(struct daemon *d, uint64_t now)
 {
 	if (A.on && !A.connected && now >= A.next_try_ms)
 		try_connect(d, now);
+	if (A.on && A.connected && A.sweep_due) {
+		A.sweep_due = false;
+		sweep(d);
+	}
 }
 
 bool authmode_fd_ready(struct daemon *d, int fd)
@@ -553,12 +563,17 @@ bool authmode_fd_ready(struct daemon *d, int fd)
 	return true;
 }
 
+/* Losing a VIP is handled now (the daemon may be stopping); taking one
+ * over from the next timer run, when the slot table has targets. */
 void authmode_role_changed(struct daemon *d, int fam, bool master)
 {
 	if (!A.on || !A.connected)
 		return;
-	if (!master)
-		close_known(d, fam);
+	if (master) {
+		A.sweep_due = true;
+		return;
+	}
+	close_known(d, fam);
 	sweep(d);
 }
 

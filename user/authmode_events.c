@@ -112,15 +112,14 @@ int authev_rekey(const struct vici_node *msg, struct auth_sa *old_sa, struct aut
 	return 0;
 }
 
-/* Whether the payload list "[ SA KE No N(...) ... ]" has one of the notifies
- * by which a client says it can follow a redirect (RFC 5685). */
+/* Whether the payload list "[ SA KE No N(...) ... ]" (present and closed:
+ * the caller checked) has one of the notifies by which a client says it can
+ * follow a redirect (RFC 5685). */
 static bool lists_redirect_support(const char *s)
 {
-	const char *open = strchr(s, '['), *close = open ? strchr(open, ']') : NULL;
+	const char *open = strchr(s, '['), *close = strchr(open, ']');
 	static const char *const want[] = { "N(REDIR_SUP)", "N(REDIR_FROM)" };
 
-	if (!close)
-		return false;
 	for (const char *p = open + 1; p < close;) {
 		size_t n;
 
@@ -137,13 +136,16 @@ static bool lists_redirect_support(const char *s)
 
 enum authev_log authev_log(const struct vici_node *msg, uint32_t *id)
 {
-	const char *text = vici_find_str(msg, "msg");
+	const char *text = vici_find_str(msg, "msg"), *open;
 	uint64_t n;
 
 	*id = 0;
 	if (!text || vici_find_u64(msg, "ikesa-uniqueid", &n) || n == 0 || n > UINT32_MAX)
 		return AUTHEV_LOG_OTHER;
-	if (!strncmp(text, LOG_INIT_PREFIX, strlen(LOG_INIT_PREFIX)) && strchr(text, '[')) {
+	/* a list cut short says nothing either way */
+	open = strchr(text, '[');
+	if (!strncmp(text, LOG_INIT_PREFIX, strlen(LOG_INIT_PREFIX)) && open &&
+	    strchr(open, ']')) {
 		*id = (uint32_t)n;
 		return lists_redirect_support(text) ? AUTHEV_LOG_INIT_SUPPORTED
 						    : AUTHEV_LOG_INIT_UNSUPPORTED;

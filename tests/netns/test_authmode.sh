@@ -179,12 +179,31 @@ done
 if [ $started = 0 ]; then not_ok "five charons started and configured"; tap_done; exit; fi
 ok "five charons started and configured"
 
+# sas NODE: its charon's IKE SAs, one line each
+sas() { sw_ctl "${NS[$1]}" "$D/$1" --list-sas --raw 2>/dev/null; }
+# at_vip ID: the master's charon has an SA with client ID at a VIP
+at_vip() { sas bal | grep "remote-id=$1 " | grep -Eq "local-host=($VIP4|$VIP6) "; }
+initiate() { # CLIENTNS CONN
+	sw_ctl "${NS[$1]}" "$D/$1" --initiate --ike "$2" --timeout 8 >"$D/initiate.$2" 2>&1
+}
+
+# ---- SAs at the VIP before ikelb-load runs ------------------------------------------
+# The VIP is already there (ikelb-load leaves it alone then), and two
+# clients are up at it: ikelb-load learns of them from list-sas when it
+# connects, without having seen their IKE_SA_INIT in charon's log.
+PRE=c$((NC4 + 5))
+ip -n "$NB" addr add $VIP4/32 dev e0
+initiate cli $PRE
+initiate cln n4
+check "before ikelb-load: $PRE and n4 (no redirect support) are up at the VIP" \
+	eval 'at_vip $PRE.ikelb.test && at_vip n4.ikelb.test'
+
 # ---- ikelb-load -------------------------------------------------------------------
 (umask 077; openssl rand -hex 32 >"$D/cluster.key")
 CONF=$D/ikelb.conf
 # conf [KEY=VALUE...]: the config with [redirect] settings overridden
 conf() {
-	local unsupported=pass fallback=pass kv
+	local unsupported=pass fallback=pass notargets= kv
 	for kv in "$@"; do eval "$kv"; done
 	cat <<EOF
 [cluster]
@@ -205,6 +224,9 @@ unsupported = $unsupported
 [status]
 key_file = $D/cluster.key
 status_interval_ms = 200
+EOF
+	[ -n "$notargets" ] && return
+	cat <<EOF
 
 [gateway]
 address = $BAL
@@ -255,6 +277,13 @@ eq "status: XDP does not answer at the VIPs (auth_fallback = pass, connected)" f
 	"$(am xdp_answers)"
 check "status text: the auth mode section says connected" eval \
 	'st | grep -Eq "^  connected since .*\(1 connects, 0 losses\)"'
+# every key of the auth_mode object is in docs/status-json.md
+undocumented=$(st --json | awk '/^  "auth_mode": \{/ { f = 1; next } f && /^  \}/ { f = 0 }
+	f && /^    "/ { gsub(/[" :]/, "", $1); print $1 }' | while read -r k; do
+	grep -q "\`$k\`" "$TOP/docs/status-json.md" || echo "$k"; done)
+check "status --json: auth_mode has keys, each documented in docs/status-json.md" \
+	eval '[ "$(am connects)" = 1 ] && [ -z "$undocumented" ]'
+[ -z "$undocumented" ] || diag "undocumented: $undocumented"
 check "VIP $VIP4 and XDP on the master's e0" eval \
 	'ip -n "$NB" addr show dev e0 | grep -q "inet $VIP4/32" && ip -n "$NB" link show dev e0 | grep -q xdp'
 
@@ -268,18 +297,11 @@ node_of() {
 		[[ " ${ADDR_OF[$n]} " == *" $1 "* ]] && { echo "$n"; return; }
 	done
 }
-# sas NODE: its charon's IKE SAs, one line each
-sas() { sw_ctl "${NS[$1]}" "$D/$1" --list-sas --raw 2>/dev/null; }
-# at_vip ID: the master's charon has an SA with client ID at a VIP
-at_vip() { sas bal | grep "remote-id=$1 " | grep -Eq "local-host=($VIP4|$VIP6) "; }
 # where CLIENTNS CONN: the remote host of the client's established SA that
 # is not at a VIP ("" if none)
 where() {
 	sas "$1" | grep "^list-sa event {$2 " | grep 'state=ESTABLISHED' |
 		grep -o 'remote-host=[^ ]*' | cut -d= -f2 | grep -vx -e $VIP4 -e $VIP6 | head -1
-}
-initiate() { # CLIENTNS CONN
-	sw_ctl "${NS[$1]}" "$D/$1" --initiate --ike "$2" --timeout 8 >"$D/initiate.$2" 2>&1
 }
 # connect N: client cN initiates, is redirected and lands; sets LANDED
 # (bal, gw1, gw2) from the address of its SA and the target's own charon
@@ -297,6 +319,25 @@ connect() {
 	fi
 }
 
+# ---- the SAs that were there before -------------------------------------------------------
+gone() { ! at_vip "$1"; }
+check "$PRE, up before ikelb-load, is redirected and lands at a gateway" \
+	lab_wait_for 5 eval '[ -n "$(where cli $PRE)" ]'
+check "$PRE's SA at the VIP goes away" lab_wait_for 5 gone $PRE.ikelb.test
+refused() { grep -q "IKE_SA #[0-9]*: charon did not redirect it" "$D/ikelb.log"; }
+check "n4's support was unknown: charon refused the redirect, and ikelb-load saw that" \
+	lab_wait_for 3 refused
+check "charon logged the refusal" grep -q "client does not support IKE redirection" \
+	"$D/bal/charon.log"
+check "n4 stays at the VIP (unsupported = pass)" at_vip n4.ikelb.test
+eq "status: unsupported 1, kept 1" "1 1" "$(am unsupported) $(am kept)"
+# both redirects were accepted by charon, so both count
+eq "status: redirected 2" 2 "$(am redirected)"
+R0=$(am redirected)
+SELF=$(sj targets/kind=self/name)
+declare -A R0T
+for t in "$SELF" gw1 gw2; do R0T[$t]=$(sj "targets/name=$t/redirects"); done
+
 # ---- one client -------------------------------------------------------------------------
 connect 1
 check "c1 is established at a gateway after the redirect ($LANDED)" test -n "$LANDED"
@@ -307,18 +348,17 @@ check "the client was told to go there by an INFORMATIONAL with N(REDIR)" grep -
 	"parsed INFORMATIONAL request [0-9]+ \[ N\(REDIR\) \]" "$D/cli/charon.log"
 check "c1 verified $ID again at the gateway (the gateway's own certificate)" eval \
 	'sas cli | grep "^list-sa event {c1 " | grep "state=ESTABLISHED" | grep -q "remote-id=$ID "'
-gone() { ! at_vip "$1"; }
 check "c1's SA at the VIP goes away" lab_wait_for 5 gone c1.ikelb.test
 settled() { # redirects in status are those of the last refill (100 ms)
 	[ "$(sj targets/name=gw1/redirects targets/name=gw2/redirects targets/kind=self/redirects |
 		awk '{ s += $1 } END { print s }')" = "$(am redirected)" ]
 }
 lab_wait_for 2 settled
-eq "status: auth_mode redirected 1" 1 "$(am redirected)"
+eq "status: auth_mode redirected one more" $((R0 + 1)) "$(am redirected)"
 if [ -n "$LANDED" ]; then
 	TN=$LANDED
-	[ "$LANDED" = bal ] && TN=$(sj targets/kind=self/name)
-	eq "status: the target c1 landed on ($TN) has its redirect counted" 1 \
+	[ "$LANDED" = bal ] && TN=$SELF
+	eq "status: the target c1 landed on ($TN) has its redirect counted" $((R0T[$TN] + 1)) \
 		"$(sj "targets/name=$TN/redirects")"
 fi
 eq "status: the XDP program redirected nobody" 0 "$(sj counters/redirected)"
@@ -335,22 +375,27 @@ N=$((NC4 + 2))
 check "each of $N clients (2 via $VIP6) established at a gateway after its redirect" test $all = 1
 check "c13 and c14 landed on IPv6 addresses of gateways" eval \
 	'[[ "$(where cli c13) $(where cli c14)" =~ ^2001:db8::[0-9]+\ 2001:db8::[0-9]+$ ]]'
-no_client_at_vip() { ! sas bal | grep -Eq "local-host=($VIP4|$VIP6) "; }
-check "no client SA left at the VIPs" lab_wait_for 6 no_client_at_vip
+only_n4_at_vip() {
+	[ "$(sas bal | grep -E "local-host=($VIP4|$VIP6) " | grep -o 'remote-id=[^ ]*')" = \
+		remote-id=n4.ikelb.test ]
+}
+check "no client SA left at the VIPs but n4" lab_wait_for 6 only_n4_at_vip
 lab_wait_for 2 settled
-eq "status: auth_mode redirected $N" $N "$(am redirected)"
-SELF=$(sj targets/kind=self/name)
-r_bal=$(sj "targets/name=$SELF/redirects") r_gw1=$(sj targets/name=gw1/redirects)
-r_gw2=$(sj targets/name=gw2/redirects)
-eq "status: per-target redirects = where clients landed (self gw1 gw2)" \
+eq "status: auth_mode redirected $N more" $((R0 + N)) "$(am redirected)"
+r_bal=$(($(sj "targets/name=$SELF/redirects") - R0T[$SELF]))
+r_gw1=$(($(sj targets/name=gw1/redirects) - R0T[gw1]))
+r_gw2=$(($(sj targets/name=gw2/redirects) - R0T[gw2]))
+eq "status: per-target redirects since = where clients landed (self gw1 gw2)" \
 	"${got[bal]} ${got[gw1]} ${got[gw2]}" "$r_bal $r_gw1 $r_gw2"
 # Equal capacities: a third each; the balancer's redirect feedback keeps a
 # burst from herding, so each of three gets at least 3 of 14 (a fair die
-# per client would miss that 13 % of the time).
+# per client would miss that 13 % of the time).  ($PRE and n4 were sent to
+# targets before: the balancer counts them too.)
 check "clients spread over the three gateways (self ${got[bal]}, gw1 ${got[gw1]}, gw2 ${got[gw2]})" \
 	eval '[ ${got[bal]} -ge 3 ] && [ ${got[gw1]} -ge 3 ] && [ ${got[gw2]} -ge 3 ]'
-own() { [ "$(sj targets/kind=self/tunnels)" = "${got[bal]}" ]; }
-check "status: this gateway's tunnels are the ${got[bal]} SAs at its own address" \
+own_sas() { sas bal | grep 'state=ESTABLISHED' | grep -c "local-host=\($BAL\|$BAL6\) "; }
+own() { [ "$(sj targets/kind=self/tunnels)" = "$(own_sas)" ]; }
+check "status: this gateway's tunnels are the $(own_sas) SAs at its own address, not n4 at the VIP" \
 	lab_wait_for 3 own
 eq "status: the XDP program still redirected nobody" 0 "$(sj counters/redirected)"
 eq "status: auth_mode errors 0" 0 "$(am errors)"
@@ -360,16 +405,18 @@ initiate cln n1
 check "n1 (no REDIRECT_SUPPORTED) is established at the VIP (unsupported = pass)" at_vip n1.ikelb.test
 sleep 0.5
 check "n1 is still at the VIP" at_vip n1.ikelb.test
-eq "status: unsupported 1" 1 "$(am unsupported)"
-eq "status: kept 1" 1 "$(am kept)"
-eq "status: redirected still $N" $N "$(am redirected)"
-check "support was known before the SA was up: charon was never asked to redirect n1" \
-	eval '! grep -q "client does not support IKE redirection" "$D/bal/charon.log"'
-n_own=$(sas bal | grep 'state=ESTABLISHED' | grep -c "local-host=\($BAL\|$BAL6\) ")
+eq "status: unsupported 2" 2 "$(am unsupported)"
+eq "status: kept 2 (n1, n4)" 2 "$(am kept)"
+eq "status: redirected still $((R0 + N))" $((R0 + N)) "$(am redirected)"
+n1=$(sas bal | grep 'remote-id=n1.ikelb.test ' | grep -o 'uniqueid=[0-9]*' | cut -d= -f2)
+check "support was known before n1's SA was up: charon was never asked to redirect #$n1" \
+	eval '[ -n "$n1" ] && ! grep -q "vici redirect IKE_SA #$n1 " "$D/bal/charon.log"'
+n_own=$(own_sas)
 n_all=$(sas bal | grep -c 'state=ESTABLISHED')
-check "the master's charon holds n1 at the VIP besides its own $n_own" test $n_all = $((n_own + 1))
+check "the master's charon holds n1 and n4 at the VIP besides its own $n_own" \
+	test $n_all = $((n_own + 2))
 sleep 0.5
-eq "status: n1 is not one of this gateway's tunnels" "$n_own" "$(sj targets/kind=self/tunnels)"
+eq "status: n1 and n4 are not this gateway's tunnels" "$n_own" "$(sj targets/kind=self/tunnels)"
 
 reload unsupported=drop
 initiate cln n2
@@ -378,7 +425,7 @@ check "n2 (no support, unsupported = drop) is closed" lab_wait_for 3 closed
 check "n2 is gone from the master" lab_wait_for 3 gone n2.ikelb.test
 n2_gone() { ! sas cln | grep "^list-sa event {n2 " | grep -q ESTABLISHED; }
 check "n2 is gone from its client" lab_wait_for 3 n2_gone
-eq "status: unsupported 2" 2 "$(am unsupported)"
+eq "status: unsupported 3" 3 "$(am unsupported)"
 check "n1, kept before, stays at the VIP" at_vip n1.ikelb.test
 
 # ---- charon on the master restarted ------------------------------------------------------
@@ -420,14 +467,28 @@ sw_start "$NB" "$D/bal" && sw_load "$NB" "$D/bal" 2>/dev/null && SWPID_bal=$SW_P
 check "charon back: reconnected" lab_wait_for 12 connected
 eq "status: XDP does not answer again" false "$(am xdp_answers)"
 
+# ---- no target ----------------------------------------------------------------------------
+NT=c$((NC4 + 6))
+reload notargets=1
+# this node's own entry lasts until its last status report is dead
+no_active() { ! sj targets/state=active/name >/dev/null 2>&1; }
+check "status: no active target after a reload without [gateway] and [target]s" \
+	lab_wait_for 5 no_active
+before=$(am no_target)
+initiate cli $NT
+check "without any target a client stays at the VIP (no_target = pass)" at_vip $NT.ikelb.test
+eq "status: no_target one more" $((before + 1)) "$(am no_target)"
+
 # ---- stopping closes what is at the VIP --------------------------------------------------
 reload unsupported=pass fallback=init
 initiate cln n3
 check "n3 (no support) kept at the VIP" at_vip n3.ikelb.test
+check "$NT is still at the VIP" at_vip $NT.ikelb.test
 kill -TERM "$DPID"
 lab_wait_for 5 eval '! kill -0 $DPID 2>/dev/null'
 check "ikelb-load stopped" eval '! kill -0 $DPID 2>/dev/null'
 check "stopping closed n3's SA at the VIP" lab_wait_for 3 gone n3.ikelb.test
+check "stopping closed $NT's SA at the VIP" lab_wait_for 3 gone $NT.ikelb.test
 check "the log says why" grep -q "closed: this node does not hold the VIP" "$D/ikelb.log"
 check "no failed vici command logged" eval '! grep -Eq "auth mode: ((redirect|terminate) IKE_SA #[0-9]+|list-sas):" "$D/ikelb.log"'
 if [ "${_tap_fail:-0}" != 0 ]; then
