@@ -430,6 +430,9 @@ static void sweep(struct daemon *d)
 
 	vici_builder_init(&b);
 	vici_add_kv(&b, "noblock", "yes");
+	/* only the VIP's connection: the gateway's own tunnels may be many */
+	if (d->cfg.auth_connection[0])
+		vici_add_kv(&b, "ike", d->cfg.auth_connection);
 	rc = vici_call_stream(&A.cmd, "list-sas", &b, "list-sa", on_list_sa, &l,
 			      AUTH_LIST_TIMEOUT_MS, NULL);
 	vici_builder_free(&b);

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016 # eval and lab_wait_for get their commands in single quotes
 # [redirect] mode = auth (issue 8) with real strongSwan 5.9 everywhere:
 #
 #   clients (cli: follows redirects; cln: follow_redirects = no)
@@ -203,7 +204,7 @@ check "before ikelb-load: $PRE and n4 (no redirect support) are up at the VIP" \
 CONF=$D/ikelb.conf
 # conf [KEY=VALUE...]: the config with [redirect] settings overridden
 conf() {
-	local unsupported=pass fallback=pass notargets= kv
+	local unsupported=pass fallback=pass notargets='' kv
 	for kv in "$@"; do eval "$kv"; done
 	cat <<EOF
 [cluster]
@@ -289,7 +290,6 @@ check "VIP $VIP4 and XDP on the master's e0" eval \
 
 # ---- where clients are ----------------------------------------------------------------
 declare -A ADDR_OF=([bal]="$BAL $BAL6" [gw1]="$GW1 $GW1_6" [gw2]="$GW2 $GW2_6")
-declare -A TARGET_NAME
 # the name of the node holding an address, as `status` names its target
 node_of() {
 	local n
@@ -308,9 +308,9 @@ where() {
 connect() {
 	local c=c$1 host
 	LANDED=
-	initiate cli $c
+	initiate cli "$c"
 	lab_wait_for 5 eval '[ -n "$(where cli $c)" ]'
-	host=$(where cli $c)
+	host=$(where cli "$c")
 	[ -n "$host" ] || { diag "$c: not at a gateway: $(tail -n 3 "$D/initiate.$c")"; return; }
 	LANDED=$(node_of "$host")
 	if ! sas "$LANDED" | grep 'state=ESTABLISHED' | grep -q "remote-id=$c.ikelb.test "; then
@@ -414,7 +414,7 @@ check "support was known before n1's SA was up: charon was never asked to redire
 n_own=$(own_sas)
 n_all=$(sas bal | grep -c 'state=ESTABLISHED')
 check "the master's charon holds n1 and n4 at the VIP besides its own $n_own" \
-	test $n_all = $((n_own + 2))
+	test "$n_all" = $((n_own + 2))
 sleep 0.5
 eq "status: n1 and n4 are not this gateway's tunnels" "$n_own" "$(sj targets/kind=self/tunnels)"
 
