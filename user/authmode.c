@@ -224,9 +224,19 @@ static bool pick(struct daemon *d, int fam, const struct auth_sa *sa, uint32_t *
 	       *idx < IKELB_MAX_TARGETS && gw_str(&id, gw, len) == 0;
 }
 
-static void decide_and_act(struct daemon *d, const struct auth_sa *sa, int fam)
+/* The entry of this SA; what another SA under its id left there is dropped. */
+static struct authev_entry *entry_of(const struct auth_sa *sa)
 {
 	struct authev_entry *e = authev_get(&A.tab, sa->id);
+
+	if (e->fate != AUTH_FATE_NONE && e->spi_raw != sa->spi_raw)
+		e = authev_fresh(&A.tab, sa->id);
+	return e;
+}
+
+static void decide_and_act(struct daemon *d, const struct auth_sa *sa, int fam)
+{
+	struct authev_entry *e = entry_of(sa);
 	enum authev_support s = sa->version == 1 ? AUTH_SUPPORT_NO : e->support;
 	char gw[IKE_GW_ID_MAX_LEN + 1];
 	uint32_t idx = 0;
@@ -277,7 +287,7 @@ static void handle_sa(struct daemon *d, const struct auth_sa *sa)
 	if (!d->vip[fam].since || (authev_handled(&A.tab, sa) &&
 				   authev_find(&A.tab, sa->id)->fate == AUTH_FATE_CLOSING))
 		return;
-	e = authev_get(&A.tab, sa->id);
+	e = entry_of(sa);
 	e->spi_raw = sa->spi_raw;
 	e->fam = (uint8_t)fam;
 	close_sa(d, sa->id, e, true, "this node does not hold the VIP");
