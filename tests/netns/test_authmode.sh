@@ -279,11 +279,11 @@ eq "status: XDP does not answer at the VIPs (auth_fallback = pass, connected)" f
 check "status text: the auth mode section says connected" eval \
 	'st | grep -Eq "^  connected since .*\(1 connects, 0 losses\)"'
 # every key of the auth_mode object is in docs/status-json.md
-undocumented=$(st --json | awk '/^  "auth_mode": \{/ { f = 1; next } f && /^  \}/ { f = 0 }
-	f && /^    "/ { gsub(/[" :]/, "", $1); print $1 }' | while read -r k; do
-	grep -q "\`$k\`" "$TOP/docs/status-json.md" || echo "$k"; done)
-check "status --json: auth_mode has keys, each documented in docs/status-json.md" \
-	eval '[ "$(am connects)" = 1 ] && [ -z "$undocumented" ]'
+keys=$(st --json | awk '/^  "auth_mode": ?\{/ { f = 1; next } f && /^  \}/ { f = 0 }
+	f && match($0, /^    "[^"]*"/) { print substr($0, 6, RLENGTH - 6) }')
+undocumented=$(for k in $keys; do grep -q "\`$k\`" "$TOP/docs/status-json.md" || echo "$k"; done)
+check "status --json: the $(wc -w <<<"$keys") keys of auth_mode are documented in docs/status-json.md" \
+	eval '[ "$(wc -w <<<"$keys")" = "$(sj "auth_mode/#")" ] && [ -z "$undocumented" ]'
 [ -z "$undocumented" ] || diag "undocumented: $undocumented"
 check "VIP $VIP4 and XDP on the master's e0" eval \
 	'ip -n "$NB" addr show dev e0 | grep -q "inet $VIP4/32" && ip -n "$NB" link show dev e0 | grep -q xdp'
