@@ -21,10 +21,14 @@
 # VIP goes away; many clients spread over the targets and the per-target
 # counts in `status` match where they landed; SAs at the VIP are not this
 # gateway's tunnels; clients without redirect support are kept or closed
-# (unsupported = pass / drop); charon on the master restarted: ikelb-load
+# (unsupported = pass / drop); SAs up before ikelb-load connects are found
+# by list-sas (and charon's refusal to redirect a client whose support was
+# not known is seen); charon on the master restarted: ikelb-load
 # reconnects and works again; with auth_fallback = init and charon down
-# the XDP program answers (an init-mode redirect); SIGTERM closes what is
-# still at the VIP.
+# the XDP program answers (an init-mode redirect); a redirected SA whose
+# client cannot reach the target lingers until charon's half-open timeout,
+# not counted as a tunnel; without targets SAs stay (no_target = pass);
+# SIGTERM closes what is still at the VIP.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
@@ -145,7 +149,7 @@ client() { # DIR PREFIX: swanctl.conf of a client charon
 		if [ "$2" = c ]; then
 			client_conns c 1 $NC4 $VIP4
 			client_conns c $((NC4 + 1)) $((NC4 + 2)) $VIP6
-			client_conns c $((NC4 + 3)) $((NC4 + 6)) $VIP4
+			client_conns c $((NC4 + 3)) $((NC4 + 7)) $VIP4
 		else
 			client_conns n 1 4 $VIP4
 		fi
@@ -204,7 +208,7 @@ check "before ikelb-load: $PRE and n4 (no redirect support) are up at the VIP" \
 CONF=$D/ikelb.conf
 # conf [KEY=VALUE...]: the config with [redirect] settings overridden
 conf() {
-	local unsupported=pass fallback=pass notargets='' kv
+	local unsupported=pass fallback=pass notargets='' dead='' kv
 	for kv in "$@"; do eval "$kv"; done
 	cat <<EOF
 [cluster]
@@ -234,6 +238,13 @@ address = $BAL
 address6 = $BAL6
 max_tunnels = 100
 tunnels = vici:$D/bal/charon.vici
+EOF
+	if [ -n "$dead" ]; then
+		# an address nobody answers at
+		printf '\n[target gw3]\naddress = 198.18.0.13\nmax_tunnels = 100\n'
+		return
+	fi
+	cat <<EOF
 
 [target gw1]
 address = $GW1
@@ -468,6 +479,26 @@ eq "status: auth_mode did not" "$before" "$(am redirected)"
 sw_start "$NB" "$D/bal" && sw_load "$NB" "$D/bal" 2>/dev/null && SWPID_bal=$SW_PID
 check "charon back: reconnected" lab_wait_for 12 connected
 eq "status: XDP does not answer again" false "$(am xdp_answers)"
+
+# ---- a redirect the client cannot follow ---------------------------------------------------
+# The only target is an address nobody answers at (this gateway drains):
+# the client follows the redirect but never gets there, so its SA at the
+# VIP lingers until charon deletes it, half_open_timeout (5 s here) after
+# the redirect.  Meanwhile it is not one of this gateway's tunnels.
+LG=c$((NC4 + 7))
+reload dead=1
+ikelb_ctl "$DPID" "$CONF" drain on >/dev/null
+only_gw3() { [ "$(sj targets/state=active/name)" = gw3 ]; }
+check "status: gw3 is the only active target" lab_wait_for 5 only_gw3
+initiate cli $LG
+lingering() { [ "$(am lingering)" = 1 ]; }
+check "$LG redirected to gw3 lingers at the VIP" eval 'lab_wait_for 2 lingering && at_vip $LG.ikelb.test'
+sleep 0.5
+eq "status: the lingering SA is not one of this gateway's tunnels" "$(own_sas)" \
+	"$(sj targets/kind=self/tunnels)"
+check "charon deletes it after its half-open timeout" lab_wait_for 8 gone $LG.ikelb.test
+eq "status: lingering 0" 0 "$(am lingering)"
+ikelb_ctl "$DPID" "$CONF" drain off >/dev/null
 
 # ---- no target ----------------------------------------------------------------------------
 NT=c$((NC4 + 6))
