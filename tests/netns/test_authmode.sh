@@ -160,7 +160,7 @@ client() { # DIR PREFIX: swanctl.conf of a client charon
 }
 # charon deletes a redirected SA this long after the redirect if the client
 # does not (the default is 30 s)
-sw_conf "$D/bal" "	half_open_timeout = 5"
+sw_conf "$D/bal" "	half_open_timeout = 3"
 gateway "$D/bal" vip "$VIP4, $VIP6" cluster own "$BAL, $BAL6" bal
 for g in gw1 gw2; do sw_conf "$D/$g"; done
 gateway "$D/gw1" gw "$GW1, $GW1_6" gw1
@@ -483,7 +483,7 @@ eq "status: XDP does not answer again" false "$(am xdp_answers)"
 # ---- a redirect the client cannot follow ---------------------------------------------------
 # The only target is an address nobody answers at (this gateway drains):
 # the client follows the redirect but never gets there, so its SA at the
-# VIP lingers until charon deletes it, half_open_timeout (5 s here) after
+# VIP lingers until charon deletes it, half_open_timeout (3 s here) after
 # the redirect.  Meanwhile it is not one of this gateway's tunnels.
 LG=c$((NC4 + 7))
 reload dead=1
