@@ -7,8 +7,9 @@
  * the XDP path, and counts it per target as XDP counts its redirects.
  *
  * Two vici connections: one for events (ike-updown, ike-rekey, log), read
- * in the epoll loop; one for commands, which block for at most
- * AUTH_CMD_TIMEOUT_MS.  When charon is missing or goes away, reconnect
+ * in the epoll loop; one for commands, which block the loop for at most
+ * AUTH_CMD_TIMEOUT_MS (a listing: AUTH_LIST_TIMEOUT_MS; charon answers in
+ * milliseconds unless it hangs, and then we reconnect).  When charon is missing or goes away, reconnect
  * after 0.5 s, doubling up to 10 s; meanwhile the XDP program answers at
  * held VIPs only with auth_fallback = init (authmode_xdp_answers).  Each
  * (re)connect and role change lists the SAs at the VIPs (list-sas), so that
@@ -61,6 +62,7 @@ static struct {
 	struct vici_conn ev, cmd;
 	bool connected;
 	bool sweep_due; /* list the SAs at the VIPs at the next timer run */
+	bool reconcile_due; /* and forget what is not listed (after a reconnect) */
 	char reason[256]; /* why not connected */
 	time_t since; /* wall clock of the last connect or loss */
 	uint64_t next_try_ms;
@@ -415,7 +417,12 @@ static void on_list_sa(void *ctx, const char *event, const struct vici_node *msg
 	}
 }
 
-/* Fates of SAs charon no longer has (gone while we were not listening). */
+/*
+ * Fates of SAs charon no longer has (gone while we were not listening).
+ * Only after a reconnect: list-sas skips SAs busy at that moment (noblock,
+ * so that a slow SA cannot stall the loop), and events keep the table
+ * right otherwise.
+ */
 static void reconcile(const struct sa_list *l)
 {
 	for (unsigned i = 0; i < AUTHEV_TABLE_SIZE; i++) {
@@ -431,7 +438,7 @@ static void reconcile(const struct sa_list *l)
 	}
 }
 
-static void sweep(struct daemon *d)
+static void sweep(struct daemon *d, bool forget_unlisted)
 {
 	struct cfg_ip vips[IKELB_FAMILIES];
 	struct sa_list l = { .vips = vips_of(d, vips) };
@@ -449,7 +456,8 @@ static void sweep(struct daemon *d)
 	if (rc) {
 		command_failed(d, "list-sas", vici_error(&A.cmd));
 	} else {
-		reconcile(&l);
+		if (forget_unlisted)
+			reconcile(&l);
 		for (size_t i = 0; i < l.n; i++)
 			handle_sa(d, &l.v[i]);
 	}
@@ -513,7 +521,7 @@ static void try_connect(struct daemon *d, uint64_t now)
 	log_info("auth mode: %sconnected to charon (vici %s)", A.connects > 1 ? "re" : "",
 		 d->cfg.vici);
 	role_push_config(d);
-	A.sweep_due = true;
+	A.sweep_due = A.reconcile_due = true;
 	/* events read along with the registrations wait in the buffer */
 	if (A.connected && vici_process(&A.ev) < 0)
 		go_down(d, vici_error(&A.ev));
@@ -562,8 +570,10 @@ void authmode_timers(struct daemon *d, uint64_t now)
 	if (A.on && !A.connected && now >= A.next_try_ms)
 		try_connect(d, now);
 	if (A.on && A.connected && A.sweep_due) {
-		A.sweep_due = false;
-		sweep(d);
+		bool forget = A.reconcile_due;
+
+		A.sweep_due = A.reconcile_due = false;
+		sweep(d, forget);
 	}
 }
 
@@ -587,7 +597,7 @@ void authmode_role_changed(struct daemon *d, int fam, bool master)
 		return;
 	}
 	close_known(d, fam);
-	sweep(d);
+	sweep(d, false);
 }
 
 void authmode_add_redirects(struct daemon *d, uint64_t out[IKELB_MAX_TARGETS])
