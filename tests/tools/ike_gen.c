@@ -556,6 +556,7 @@ struct targets {
 	struct arrival *q;
 	size_t q_cap, q_head, q_len;
 	uint64_t next_flush_ns;
+	bool dirty; /* some file waits for the next flush */
 };
 
 static uint64_t file_read_number(int dirfd, const char *name)
@@ -665,12 +666,13 @@ static void arrivals_run(struct targets *ts, const struct opts *o, uint64_t now,
 		struct cfile *f = &ts->f[ts->q[ts->q_head].file];
 
 		f->arrived++;
-		f->dirty = true;
+		f->dirty = ts->dirty = true;
 		ts->q_head = (ts->q_head + 1) % ts->q_cap;
 		ts->q_len--;
 	}
-	if (force || now >= ts->next_flush_ns) {
+	if (ts->dirty && (force || now >= ts->next_flush_ns)) {
 		flush_files(ts);
+		ts->dirty = false;
 		ts->next_flush_ns = now + o->count_flush_ns;
 	}
 }
@@ -921,13 +923,17 @@ static void on_response(struct gen *g, const uint8_t *p, size_t len, uint64_t no
 
 	g->responses++;
 	if (g->o.marker) {
-		if (len < IKE_NON_ESP_MARKER_LEN || memcmp(p, "\0\0\0\0", IKE_NON_ESP_MARKER_LEN))
-			return count_invalid(g, INVALID_MARKER, p, len);
+		if (len < IKE_NON_ESP_MARKER_LEN || memcmp(p, "\0\0\0\0", IKE_NON_ESP_MARKER_LEN)) {
+			count_invalid(g, INVALID_MARKER, p, len);
+			return;
+		}
 		p += IKE_NON_ESP_MARKER_LEN;
 		len -= IKE_NON_ESP_MARKER_LEN;
 	}
-	if (len < IKE_HDR_LEN)
-		return count_invalid(g, REDIRECT_SHORT, p, len);
+	if (len < IKE_HDR_LEN) {
+		count_invalid(g, REDIRECT_SHORT, p, len);
+		return;
+	}
 	i = pool_find(&g->pool, p);
 	if (i < 0) {
 		g->unmatched++;
@@ -991,6 +997,8 @@ static void wait_event(struct gen *g, uint64_t now)
 		next = min_u64(next, g->stop_issue_ns);
 	if (g->ts.q_len)
 		next = min_u64(next, g->ts.q[g->ts.q_head].due_ns);
+	if (g->ts.dirty)
+		next = min_u64(next, g->ts.next_flush_ns);
 	next = next > now ? next - now : 0;
 	ts.tv_sec = (time_t)(next / NSEC);
 	ts.tv_nsec = (long)(next % NSEC);
