@@ -280,6 +280,6 @@ lab_kill_node() {
 	kill -KILL "${LAB_IKELB_PID[$i]}" ${LAB_CHARON_PID[$i]:-} 2>/dev/null
 	ip -n "$(lab_node_ns "$i")" link set e0 down
 	ip -n "$LAB_PREFIX-sw" link set "p$i" down
-	wait "${LAB_IKELB_PID[$i]}" ${LAB_CHARON_PID[$i]:-} 2>/dev/null
+	{ wait "${LAB_IKELB_PID[$i]}" ${LAB_CHARON_PID[$i]:-}; } 2>/dev/null # no "Killed" notice
 	return 0
 }
