@@ -30,8 +30,9 @@ if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -x "$GEN" ]; then
 	not_ok "built (run make)"; tap_done; exit 1
 fi
 
-LAB_N=4 LAB_PRIO="200 150 100 90" LAB_MAX="100 100 100 100"
-LAB_TUNNELS="file file file vici" LAB_STATUS_MS=500
+# shellcheck disable=SC2034 # settings of scripts/lab.sh
+LAB_N=4 LAB_PRIO="200 150 100 90" LAB_MAX="100 100 100 100" \
+	LAB_TUNNELS="file file file vici" LAB_STATUS_MS=500
 DEAD_MS=$((3 * LAB_STATUS_MS)) # the default dead_after_ms
 FOLLOW_MS=3000                 # reports followed within (6 intervals)
 is() { [ "$1" = "$2" ]; }

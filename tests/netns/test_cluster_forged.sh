@@ -24,8 +24,9 @@ if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -x "$SEND" ]; then
 	not_ok "built (run make)"; tap_done; exit 1
 fi
 
-LAB_N=3 LAB_MAX="100 100 100" LAB_TUNNELS="file file file" LAB_STATUS_MS=500
-LAB_CLIENT_CHARON=no
+# shellcheck disable=SC2034 # settings of scripts/lab.sh
+LAB_N=3 LAB_MAX="100 100 100" LAB_TUNNELS="file file file" LAB_STATUS_MS=500 \
+	LAB_CLIENT_CHARON=no
 DEAD_MS=$((3 * LAB_STATUS_MS))
 is() { [ "$1" = "$2" ]; }
 lab_init
