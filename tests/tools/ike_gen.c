@@ -91,11 +91,12 @@ static void usage(FILE *out)
 		"responses/s from the first request to the last valid response),\n"
 		"rate_lag_max_ms (--rate: how late the latest request went out),\n"
 		"lat_{min,mean,p50,p90,p99,max}_us (request to response, from its last\n"
-		"transmission), invalid.REASON=N (non-zero only), redirects.IDENTITY=N per\n"
+		"transmission), targets_overflow (identities past %d, not in the\n"
+		"histogram), invalid.REASON=N (non-zero only), redirects.IDENTITY=N per\n"
 		"target; with --count-dir also arrivals.NAME=N (the file's final number).\n"
 		"Exit status: 0 when every request got a valid REDIRECT, 1 when any was\n"
 		"invalid, unmatched or lost, 2 on usage or setup errors.\n",
-		MAX_BATCH);
+		MAX_BATCH, MAX_TARGETS);
 }
 
 /* ---- options ------------------------------------------------------------- */
