@@ -256,6 +256,12 @@ gen killed -n 300 -w 4
 diag "redirects: $(grep '^redirects' "$LAB_DIR/killed.gen" | tr '\n' ' ')"
 check "300 requests, none to the killed gw2 ($(g killed redirects.198.18.0.12))" \
 	eval '[ "$(g killed valid)" = 300 ] && [ "$(g killed redirects.198.18.0.12)" = 0 ]'
+ip netns exec "$CL" "$GEN" -q -n 300 -w 4 -p 4500 $LAB_VIP6 >"$LAB_DIR/v6.gen" 2>&1
+diag "IPv6: $(grep '^redirects' "$LAB_DIR/v6.gen" | tr '\n' ' ')"
+check "300 requests to the IPv6 VIP on port 4500: IPv6 identities only, none to the killed gw2" \
+	eval '[ "$(g v6 valid)" = 300 ] && [ "$(g v6 redirects.2001:db8::12)" = 0 ] &&
+		[ $(($(g v6 redirects.2001:db8::11) + $(g v6 redirects.2001:db8::13) +
+			$(g v6 redirects.2001:db8::14))) = 300 ]'
 check "the master is still gw1" is "$(lab_master)" 1
 
 tap_done
