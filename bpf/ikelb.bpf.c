@@ -6,7 +6,7 @@
  * Everything that is not UDP to an active VIP on an IKE port passes
  * untouched.  The wire facts are in ../shared/DESIGN.md and include/ike.h.
  * Only BPF features of Linux 5.15 are used (bounded loops, BTF maps,
- * bpf_xdp_adjust_tail, bpf_csum_diff, mmapable arrays).
+ * a global function, bpf_xdp_adjust_tail, mmapable arrays).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -83,18 +83,19 @@ struct ike_req {
 };
 
 /*
- * Per-CPU scratch: the parsed request, the chosen target, and the response,
- * composed here before it is copied into the frame (the request's nonce may
- * overlap where the response puts it).  Keeping them in a map value lets
- * the loops live in global functions, which the verifier checks once
- * instead of once per header layout.
+ * Per-CPU scratch: the parsed request, the chosen target, and the REDIRECT's
+ * identity and nonce, gathered before the frame is rewritten (the response
+ * overwrites the request's nonce).  Results kept in a map value rather than
+ * on the stack are not tracked per path by the verifier, so the paths of
+ * the different header layouts merge before the loops.
  */
-#define SCRATCH_LEN 576
+#define BODY_MAX (IKE_GW_ID_MAX_LEN + IKE_NONCE_MAX)
 struct ikelb_scratch {
 	struct ike_req req;
 	__u32 target;
-	__u32 len; /* of the composed IKE message */
-	__u8 buf[SCRATCH_LEN];
+	/* the REDIRECT's GW identity and Ni, back to back, and a word of slack
+	 * for 8-byte reads */
+	__u8 body[BODY_MAX + 8];
 };
 
 /* Verdicts of the classifier. */
@@ -285,9 +286,8 @@ static __always_inline struct ikelb_scratch *get_scratch(void)
 /*
  * One bounded pass over the payload chain: every payload must fit, exactly
  * one Nonce of 16..256 bytes, and a redirect-support notify for a redirect.
- * Global, so the verifier walks the loop once for every header layout.
  */
-__noinline int ikelb_walk_payloads(struct xdp_md *ctx)
+static __always_inline int walk_payloads(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -398,143 +398,6 @@ static __always_inline struct ikelb_target *pick_target(void *data, void *data_e
 	return t;
 }
 
-/*
- * The copies below are global functions: a loop whose exit teaches the
- * verifier a bound on a length would otherwise multiply the states of
- * every loop after it.  They work on the scratch entry; bytes written past
- * the end of a copy are overwritten later (or are zero padding).
- */
-
-/* GW identity of the chosen target into the notify. */
-__noinline int ikelb_copy_id(struct xdp_md *ctx)
-{
-	struct ikelb_scratch *s = get_scratch();
-	struct ikelb_target *t;
-	struct ikelb_gw_id *gw;
-	__u8 *id;
-	__u32 i, id_len;
-
-	if (!s || !ctx)
-		return -1;
-	t = bpf_map_lookup_elem(&ikelb_targets, &s->target);
-	if (!t)
-		return -1;
-	gw = &t->id[s->req.ipv6 ? 1 : 0];
-	id = s->buf + IKE_HDR_LEN + IKE_NOTIFY_HDR_LEN;
-	id_len = gw->len;
-	id[0] = gw->type;
-	id[1] = id_len;
-	for (i = 0; i < (IKE_GW_ID_MAX_LEN + 1) / 8; i++) {
-		if (i * 8 >= id_len)
-			break;
-		*(__u64 *)(id + 2 + i * 8) = *(const __u64 *)(gw->data + i * 8);
-	}
-	return id_len;
-}
-
-/* The request's nonce data, byte for byte, after the identity. */
-__noinline int ikelb_copy_nonce(struct xdp_md *ctx, __u32 id_len)
-{
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct ikelb_scratch *s = get_scratch();
-	__u32 i, ni, nonce_len, nonce_off;
-
-	if (!s)
-		return -1;
-	nonce_len = s->req.nonce_len;
-	nonce_off = s->req.nonce_off & MAX_PKT_OFF;
-	ni = IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + (id_len & 0xff);
-	for (i = 0; i < IKE_NONCE_MAX / 8; i++) {
-		__u8 *src = data + nonce_off + i * 8;
-		__u8 *dst = s->buf + ni + i * 8;
-
-		if (i * 8 >= nonce_len)
-			break;
-		if ((void *)(src + 8) <= data_end) {
-			*(__u64 *)dst = *(__u64 *)src;
-			continue;
-		}
-		/* the nonce ends the packet: the last few bytes one by one */
-		for (__u32 k = 0; k < 7; k++) {
-			if (i * 8 + k >= nonce_len)
-				break;
-			if ((void *)(src + k + 1) > data_end)
-				return -1;
-			dst[k] = src[k];
-		}
-		break;
-	}
-	return 0;
-}
-
-/* The composed IKE message from scratch into the (resized) frame. */
-__noinline int ikelb_copy_out(struct xdp_md *ctx)
-{
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct ikelb_scratch *s = get_scratch();
-	__u32 i, len, ike_off;
-
-	if (!s)
-		return -1;
-	len = s->len;
-	ike_off = s->req.ike_off & 0xff;
-	for (i = 0; i < (IKE_REDIRECT_MAX_LEN + 7) / 8; i++) {
-		__u8 *dst = data + ike_off + i * 8;
-		const __u8 *src = s->buf + i * 8;
-
-		if (i * 8 >= len)
-			break;
-		if ((void *)(dst + 8) <= data_end) {
-			*(__u64 *)dst = *(const __u64 *)src;
-			continue;
-		}
-		for (__u32 k = 0; k < 7; k++) {
-			if (i * 8 + k >= len)
-				break;
-			if ((void *)(dst + k + 1) > data_end)
-				return -1;
-			dst[k] = src[k];
-		}
-		break;
-	}
-	return 0;
-}
-
-/* IKE header and notify header of the response; returns the IKE length. */
-static __always_inline __u32 compose_headers(struct ikelb_scratch *s, void *data,
-					     void *data_end, __u32 id_len)
-{
-	struct ike_hdr *req = data + (s->req.ike_off & 0xff);
-	struct ike_hdr *rsp = (struct ike_hdr *)s->buf;
-	struct ike_notify_hdr *n = (struct ike_notify_hdr *)(s->buf + IKE_HDR_LEN);
-	__u32 nonce_len = s->req.nonce_len;
-	__u32 notify_len = IKE_REDIRECT_FIXED_LEN + id_len + nonce_len;
-	__u32 len = IKE_HDR_LEN + notify_len;
-
-	if ((void *)(req + 1) > data_end || id_len > IKE_GW_ID_MAX_LEN ||
-	    nonce_len > IKE_NONCE_MAX || len > IKE_REDIRECT_MAX_LEN)
-		return 0;
-	__builtin_memcpy(rsp->spi_i, req->spi_i, 8);
-	__builtin_memset(rsp->spi_r, 0, 8);
-	rsp->next_payload = IKE_PL_NOTIFY;
-	rsp->version = IKE_VERSION_2;
-	rsp->exchange = IKE_EXCH_SA_INIT;
-	rsp->flags = IKE_FLAG_R;
-	rsp->msg_id = 0;
-	rsp->length = bpf_htonl(len);
-	n->pl.next_payload = IKE_PL_NONE;
-	n->pl.flags = 0;
-	n->pl.length = bpf_htons(notify_len);
-	n->protocol_id = 0;
-	n->spi_size = 0;
-	n->type = bpf_htons(IKE_N_REDIRECT);
-	/* zero padding to a multiple of 4 for bpf_csum_diff */
-	*(__u32 *)(s->buf + len) = 0;
-	return len;
-}
-
 static __always_inline __u16 csum_fold(__u64 sum)
 {
 	sum = (sum & 0xffffffff) + (sum >> 32);
@@ -544,24 +407,142 @@ static __always_inline __u16 csum_fold(__u64 sum)
 	return (__u16)sum;
 }
 
-/* One's-complement sum of the composed IKE message (zero-padded to 4). */
-static __always_inline __u64 csum_scratch(struct ikelb_scratch *s, __u32 len)
+/* One's-complement sum of an 8-byte word as loaded from memory. */
+static __always_inline __u64 csum_word(__u64 w)
 {
-	__u32 len4 = (len + 3) & ~3u;
-	__u32 first = len4 > 288 ? 288 : len4;
-	__s64 a, b = 0;
+	return (w & 0xffffffff) + (w >> 32);
+}
 
-	if (first > 288)
-		return 0;
-	a = bpf_csum_diff(NULL, 0, (__be32 *)s->buf, first, 0);
-	if (len4 > 288) {
-		__u32 rest = len4 - 288;
+/* The first n (1..8) bytes of a loaded word; the rest is not ours. */
+static __always_inline __u64 first_bytes(__u64 w, __u32 n)
+{
+	return n >= 8 ? w : w & ((1ull << (n * 8)) - 1);
+}
 
-		if (rest > SCRATCH_LEN - 288)
-			return 0;
-		b = bpf_csum_diff(NULL, 0, (__be32 *)(s->buf + 288), rest, 0);
+/*
+ * The response is written straight into the frame, where the request was.
+ * Its checksum is summed as it is written: the IKE and notify headers from
+ * their words, the identity and the nonce while they are copied (8 bytes at
+ * a time).  Function calls are kept few: on CPUs with return-thunk
+ * mitigations (e.g. AMD's Safe RET) each costs about 15 ns, several times
+ * the whole of a bare reflector.
+ */
+
+/*
+ * The notify's identity and nonce, gathered into scratch before the frame
+ * is rewritten (the response may overwrite the request's nonce).  Returns
+ * their total length, or -1.  The one global function: its two loops,
+ * inlined after the payload walk and before the copy-out, would multiply
+ * the verifier's states past its limit.
+ */
+__noinline int ikelb_gather(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ikelb_scratch *s = get_scratch();
+	struct ikelb_target *t;
+	struct ikelb_gw_id *gw;
+	__u32 i, id_len, n, off;
+	__u8 *src;
+
+	if (!s)
+		return -1;
+	t = bpf_map_lookup_elem(&ikelb_targets, &s->target);
+	if (!t)
+		return -1;
+	gw = &t->id[s->req.ipv6 ? 1 : 0];
+	id_len = gw->len;
+	for (i = 0; i < (IKE_GW_ID_MAX_LEN + 1) / 8; i++) {
+		if (i * 8 >= id_len)
+			break;
+		*(__u64 *)(s->body + i * 8) = *(const __u64 *)(gw->data + i * 8);
 	}
-	return (__u64)(__u32)a + (__u64)(__u32)b;
+	n = s->req.nonce_len;
+	off = s->req.nonce_off & MAX_PKT_OFF;
+	if (n < 8 || n > IKE_NONCE_MAX)
+		return -1;
+	for (i = 0; i < IKE_NONCE_MAX / 8; i++) {
+		if (i * 8 >= n)
+			break;
+		src = data + off + i * 8;
+		if ((void *)(src + 8) <= data_end) {
+			*(__u64 *)(s->body + id_len + i * 8) = *(__u64 *)src;
+			continue;
+		}
+		/* the nonce ends the packet: its last 8 bytes, overlapping */
+		src = data + off + (n - 8);
+		if ((void *)(src + 8) > data_end)
+			return -1;
+		*(__u64 *)(s->body + id_len + (n - 8)) = *(__u64 *)src;
+		break;
+	}
+	return id_len + n;
+}
+
+/*
+ * Copies the gathered body (n bytes, at least 8) into the frame at off and
+ * returns its folded sum, or -1.  Words that run past n are stored whole
+ * when the frame has room (link-layer padding, if any, takes them).
+ */
+static __always_inline int put_body(void *data, void *data_end, __u32 off,
+				    const __u8 *src, __u32 n)
+{
+	__u64 sum = 0;
+	__u8 *dst;
+
+	if (n < 8 || n > BODY_MAX)
+		return -1;
+	for (__u32 i = 0; i < (BODY_MAX + 7) / 8; i++) {
+		__u64 w;
+
+		if (i * 8 >= n)
+			break;
+		dst = data + (off & 0x3ff) + i * 8;
+		w = *(const __u64 *)(src + i * 8);
+		sum += csum_word(first_bytes(w, n - i * 8));
+		if ((void *)(dst + 8) <= data_end) {
+			*(__u64 *)dst = w;
+			continue;
+		}
+		/* the frame ends here: the body's last 8 bytes, overlapping */
+		dst = data + (off & 0x3ff) + (n - 8);
+		if ((void *)(dst + 8) > data_end)
+			return -1;
+		*(__u64 *)dst = *(const __u64 *)(src + (n - 8));
+		break;
+	}
+	return csum_fold(sum);
+}
+
+/*
+ * IKE header and notify header over the request's header.  The request's
+ * SPIi, zero SPIr, version, exchange type and zero message ID stay as they
+ * are (check_ike_hdr verified them).  Returns their sum, or 0 if the frame
+ * is too short.
+ */
+static __always_inline __u64 put_headers(void *data, void *data_end, const struct ike_req *r,
+					 const struct ikelb_gw_id *gw, __u32 len)
+{
+	struct ike_hdr *h = data + (r->ike_off & 0xff);
+	struct ike_notify_hdr *n = (void *)(h + 1);
+	__u8 *id = (__u8 *)(n + 1);
+	__u32 *w = (__u32 *)h;
+
+	if ((void *)(id + 2) > data_end)
+		return 0;
+	h->next_payload = IKE_PL_NOTIFY;
+	h->flags = IKE_FLAG_R;
+	h->length = bpf_htonl(len);
+	n->pl.next_payload = IKE_PL_NONE;
+	n->pl.flags = 0;
+	n->pl.length = bpf_htons(len - IKE_HDR_LEN);
+	n->protocol_id = 0;
+	n->spi_size = 0;
+	n->type = bpf_htons(IKE_N_REDIRECT);
+	id[0] = gw->type;
+	id[1] = gw->len;
+	/* words 2, 3 (SPIr) and 5 (message ID) are zero */
+	return (__u64)w[0] + w[1] + w[4] + w[6] + w[7] + w[8] + *(__u16 *)id;
 }
 
 static __always_inline void swap_mac(struct ethhdr *eth)
@@ -640,42 +621,120 @@ static __always_inline int rewrite_headers(void *data, void *data_end,
 }
 
 /*
- * Turns the request into the REDIRECT response; 0 when ready for XDP_TX.
- * Global for the same reason as ikelb_walk_payloads.
+ * The common case, without scratch: an IP identity (4 or 16 bytes) and a
+ * nonce that lies at least a word beyond where the response puts it (as in
+ * every real client's request: SA and KE come first), so the nonce moves
+ * down within the frame in ascending words and the frame only shrinks.
+ * Returns the sum of the identity and the moved nonce, or -1 when the
+ * request does not qualify (the frame is then untouched).
  */
-__noinline int ikelb_build_redirect(struct xdp_md *ctx)
+static __always_inline int move_body(void *data, void *data_end, const struct ike_req *r,
+				     const struct ikelb_gw_id *gw)
+{
+	__u32 n = r->nonce_len, id_len = gw->len;
+	__u32 src_off = r->nonce_off & MAX_PKT_OFF;
+	__u32 dst_off = (r->ike_off & 0xff) + IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + id_len;
+	__u8 *id = data + (r->ike_off & 0xff) + IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN;
+	__u64 sum = 0, w;
+	__u8 *src, *dst;
+
+	if ((id_len != 4 && id_len != 16) || dst_off + 8 > src_off || n < 8 ||
+	    n > IKE_NONCE_MAX || (void *)(id + 16) > data_end)
+		return -1;
+	for (__u32 i = 0; i < IKE_NONCE_MAX / 8; i++) {
+		if (i * 8 >= n)
+			break;
+		src = data + src_off + i * 8;
+		dst = data + (dst_off & 0x1ff) + i * 8;
+		if ((void *)(src + 8) <= data_end && (void *)(dst + 8) <= data_end) {
+			/* bytes past the nonce go too: resize() cuts them off */
+			w = *(__u64 *)src;
+			*(__u64 *)dst = w;
+			sum += csum_word(first_bytes(w, n - i * 8));
+			continue;
+		}
+		/* the nonce's last 8 bytes, overlapping what is already moved;
+		 * only its last n - i * 8 bytes are new to the sum */
+		src = data + src_off + (n - 8);
+		dst = data + (dst_off & 0x1ff) + (n - 8);
+		if ((void *)(src + 8) > data_end || (void *)(dst + 8) > data_end)
+			return -1;
+		w = *(__u64 *)src;
+		*(__u64 *)dst = w;
+		sum += csum_word(w >> ((8 - (n - i * 8)) * 8));
+		break;
+	}
+	if (id_len == 4) {
+		*(__u32 *)id = *(const __u32 *)gw->data;
+		sum += *(const __u32 *)gw->data;
+	} else {
+		((__u64 *)id)[0] = ((const __u64 *)gw->data)[0];
+		((__u64 *)id)[1] = ((const __u64 *)gw->data)[1];
+		sum += csum_word(((const __u64 *)gw->data)[0]) +
+		       csum_word(((const __u64 *)gw->data)[1]);
+	}
+	return csum_fold(sum);
+}
+
+/*
+ * Resizes the frame to the response: relative to the IP packet's end rather
+ * than data_end, which would need pointer subtraction (CAP_PERFMON);
+ * link-layer padding, if any, stays.
+ */
+static __always_inline int resize(struct xdp_md *ctx, const struct ike_req *r, __u32 len)
+{
+	return bpf_xdp_adjust_tail(ctx, (int)((r->ike_off & 0xff) + len) -
+						(int)(r->ip_end & MAX_PKT_OFF));
+}
+
+/* Turns the request into the REDIRECT response; 0 when ready for XDP_TX. */
+static __always_inline int build_redirect(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ikelb_scratch *s = get_scratch();
+	struct ikelb_target *t;
+	struct ikelb_gw_id *gw;
 	struct ike_req *r;
-	__u32 len, frame_len;
-	int id_len;
+	__u32 len;
+	int body, body_sum;
 	__u64 sum;
 
 	if (!s)
 		return -1;
 	r = &s->req;
-	id_len = ikelb_copy_id(ctx);
-	if (id_len < 0 || ikelb_copy_nonce(ctx, id_len))
+	t = bpf_map_lookup_elem(&ikelb_targets, &s->target);
+	if (!t)
 		return -1;
+	gw = &t->id[r->ipv6 ? 1 : 0];
+	len = IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + gw->len + r->nonce_len;
+	body_sum = move_body(data, data_end, r, gw);
+	if (body_sum >= 0) {
+		sum = put_headers(data, data_end, r, gw, len);
+		if (!sum || resize(ctx, r, len))
+			return -1;
+	} else {
+		/* anything else goes through scratch */
+		body = ikelb_gather(ctx);
+		if (body < 8 || body > BODY_MAX)
+			return -1;
+		len = IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + body;
+		if (resize(ctx, r, len))
+			return -1;
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		sum = put_headers(data, data_end, r, gw, len);
+		if (!sum)
+			return -1;
+		/* the body starts at an even offset of the UDP datagram */
+		body_sum = put_body(data, data_end, (r->ike_off & 0xff) + IKE_HDR_LEN +
+				    IKE_REDIRECT_FIXED_LEN, s->body, body);
+		if (body_sum < 0)
+			return -1;
+	}
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
-	len = compose_headers(s, data, data_end, id_len & 0xff);
-	if (!len)
-		return -1;
-	s->len = len;
-	sum = csum_scratch(s, len);
-	/* Resized relative to the IP packet's end rather than data_end, which
-	 * would need pointer subtraction (CAP_PERFMON); padding, if any, stays. */
-	frame_len = (r->ike_off & 0xff) + len;
-	if (bpf_xdp_adjust_tail(ctx, (int)frame_len - (int)(r->ip_end & MAX_PKT_OFF)))
-		return -1;
-	if (ikelb_copy_out(ctx))
-		return -1;
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	return rewrite_headers(data, data_end, r, len, sum);
+	return rewrite_headers(data, data_end, r, len, sum + (__u64)body_sum);
 }
 
 static __always_inline void count(struct ikelb_counters *c, __u32 reason)
@@ -703,7 +762,7 @@ int ikelb_xdp(struct xdp_md *ctx)
 
 	v = classify(data, data_end, cfg, &s->req);
 	if (v == V_REDIRECT)
-		v = ikelb_walk_payloads(ctx);
+		v = walk_payloads(ctx);
 	if (v == V_UNSUPPORTED)
 		v = cfg->unsupported_action == IKELB_ACT_DROP ? V_DROP : V_PASS;
 	if (v != V_REDIRECT) {
@@ -717,7 +776,7 @@ int ikelb_xdp(struct xdp_md *ctx)
 		return cfg->no_target_action == IKELB_ACT_DROP ? XDP_DROP : XDP_PASS;
 	}
 	s->target = idx;
-	if (ikelb_build_redirect(ctx)) {
+	if (build_redirect(ctx)) {
 		/* Possibly half rewritten: never let it reach the stack. */
 		count(cnt, IKELB_CNT_ERROR);
 		return XDP_DROP;

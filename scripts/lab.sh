@@ -7,7 +7,8 @@
 #                   frames from the nodes are delivered (DESIGN.md)
 #   node ns gw1..gwN: e0 198.18.0.1N/24, 2001:db8::1N/64; ikelb-load (VRRP,
 #                   signed status, tunnels = vici:...) next to a strongSwan
-#                   gateway (charon) with the shared identity gw.ikelb.test
+#                   gateway (charon) with the shared identity gw.ikelb.test;
+#                   or, with LAB_TUNNELS, tunnels = file:... and no charon
 #   client ns "cl": 198.18.0.100/24, 2001:db8::100/64; one charon that holds
 #                   many connections to the VIP, each its own IKE SA
 #   VIPs: 198.18.0.1 and 2001:db8::1
@@ -22,6 +23,11 @@ LAB_UNSUPPORTED=${LAB_UNSUPPORTED:-pass}
 LAB_NO_TARGET=${LAB_NO_TARGET:-pass}
 LAB_PORTS=${LAB_PORTS:-"500 4500"}
 LAB_EXTRA=${LAB_EXTRA:-}                   # extra lines for every node's [redirect]
+LAB_STATUS_EXTRA=${LAB_STATUS_EXTRA:-}     # extra lines for every node's [status]
+# tunnels source per node: vici (its strongSwan gateway) or file (the number
+# in $(lab_node_tunnels_file N), 0 at start; that node runs no strongSwan)
+LAB_TUNNELS=${LAB_TUNNELS:-vici}
+LAB_CLIENT_CHARON=${LAB_CLIENT_CHARON:-yes} # no: the client node without charon
 LAB_VIP4=198.18.0.1
 LAB_VIP6=2001:db8::1
 LAB_PSK=ikelb-lab-secret
@@ -34,6 +40,10 @@ lab_node_ip6() { echo "2001:db8::1$1"; }
 lab_node_conf() { echo "$LAB_DIR/gw$1/ikelb.conf"; }
 lab_node_sw() { echo "$LAB_DIR/gw$1/sw"; }
 LAB_CL_DIR() { echo "$LAB_DIR/cl"; }
+# Every file source lives in one directory, named after its node (gwN), so
+# that a request generator can keep them all (ike_gen --count-dir).
+lab_node_tunnels_file() { echo "$LAB_DIR/tunnels/gw$1"; }
+lab_node_source() { _lab_word "$1" "$LAB_TUNNELS"; }
 
 _lab_word() { # _lab_word N "a b c": the Nth word (1-based), or the last
 	local n=$1 w
@@ -67,13 +77,21 @@ $LAB_EXTRA
 [status]
 key_file = $LAB_DIR/cluster.key
 status_interval_ms = $LAB_STATUS_MS
+$LAB_STATUS_EXTRA
 
 [gateway]
 address = $(lab_node_ip "$i")
 address6 = $(lab_node_ip6 "$i")
 max_tunnels = $(_lab_word "$i" "$LAB_MAX")
-tunnels = vici:$(lab_node_sw "$i")/charon.vici
+tunnels = $(_lab_node_tunnels "$i")
 EOF
+}
+
+_lab_node_tunnels() {
+	case $(lab_node_source "$1") in
+	file) echo "file:$(lab_node_tunnels_file "$1")" ;;
+	*) echo "vici:$(lab_node_sw "$1")/charon.vici" ;;
+	esac
 }
 
 # A strongSwan gateway: any client with the lab PSK, identity gw.ikelb.test.
@@ -107,11 +125,16 @@ _lab_node_up() {
 	lab_port "$LAB_PREFIX-sw" br0 "p$i"
 	ip -n "$ns" addr add "$(lab_node_ip "$i")/24" dev e0
 	ip -n "$ns" addr add "$(lab_node_ip6 "$i")/64" dev e0 nodad
-	sw_conf "$dir"
-	_lab_gateway_swanctl >"$dir/swanctl.conf"
-	sw_start "$ns" "$dir" || return 1
-	LAB_CHARON_PID[$i]=$SW_PID
-	sw_load "$ns" "$dir" || return 1
+	if [ "$(lab_node_source "$i")" = file ]; then
+		mkdir -p "$LAB_DIR/tunnels"
+		echo 0 >"$(lab_node_tunnels_file "$i")"
+	else
+		sw_conf "$dir"
+		_lab_gateway_swanctl >"$dir/swanctl.conf"
+		sw_start "$ns" "$dir" || return 1
+		LAB_CHARON_PID[$i]=$SW_PID
+		sw_load "$ns" "$dir" || return 1
+	fi
 	_lab_node_conf "$i" >"$(lab_node_conf "$i")"
 	lab_start_ikelb "$i"
 }
@@ -131,6 +154,7 @@ _lab_client_up() {
 	lab_port "$LAB_PREFIX-sw" br0 pcl
 	ip -n "$ns" addr add 198.18.0.100/24 dev e0
 	ip -n "$ns" addr add 2001:db8::100/64 dev e0 nodad
+	[ "$LAB_CLIENT_CHARON" = no ] && return 0
 	sw_conf "$dir" "	follow_redirects = ${LAB_CLIENT_FOLLOW:-yes}"
 	printf 'connections {\n}\nsecrets {\n\tike-lab {\n\t\tsecret = %s\n\t}\n}\n' \
 		"$LAB_PSK" >"$dir/swanctl.conf"
@@ -240,17 +264,22 @@ lab_where() {
 		sed 's/.*remote-host=//' | sort | uniq -c | awk '{ print $2, $1 }'
 }
 
-# lab_gateway_count N: established IKE SAs at node N's strongSwan
+# lab_gateway_count N: established IKE SAs at node N's strongSwan (or the
+# number in its file source)
 lab_gateway_count() {
-	sw_ike_count "$(lab_node_ns "$1")" "$(lab_node_sw "$1")"
+	if [ "$(lab_node_source "$1")" = file ]; then
+		cat "$(lab_node_tunnels_file "$1")"
+	else
+		sw_ike_count "$(lab_node_ns "$1")" "$(lab_node_sw "$1")"
+	fi
 }
 
 # lab_kill_node N: the node dies: ikelb-load and charon killed, link down
 lab_kill_node() {
 	local i=$1
-	kill -KILL "${LAB_IKELB_PID[$i]}" "${LAB_CHARON_PID[$i]}" 2>/dev/null
+	kill -KILL "${LAB_IKELB_PID[$i]}" ${LAB_CHARON_PID[$i]:-} 2>/dev/null
 	ip -n "$(lab_node_ns "$i")" link set e0 down
 	ip -n "$LAB_PREFIX-sw" link set "p$i" down
-	wait "${LAB_IKELB_PID[$i]}" "${LAB_CHARON_PID[$i]}" 2>/dev/null
+	{ wait "${LAB_IKELB_PID[$i]}" ${LAB_CHARON_PID[$i]:-}; } 2>/dev/null # no "Killed" notice
 	return 0
 }
