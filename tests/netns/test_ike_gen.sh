@@ -4,8 +4,9 @@
 # every kind of bad answer is found and counted as what it is, dropped
 # answers are lost or retransmitted, duplicates are unmatched, the
 # histogram follows the identities, --count-dir files follow arrivals after
-# their delay, --rate keeps its schedule, and both output forms agree.
-# One namespace; the addresses live on lo.
+# their delay, --rate keeps its schedule, and both output forms agree;
+# --reflect takes the bare reflector's echo (and only that) as the answer.
+# One namespace, the addresses on lo; a second one for the reflector.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
@@ -134,6 +135,42 @@ el=$(v rate elapsed_s)
 check "--rate 400 -n 400 takes about a second ($el s), all valid" \
 	eval 'awk -v e="$el" "BEGIN { exit !(e >= 0.95 && e < 2.5) }" && [ "$(v rate valid)" = 400 ]'
 lab_stop "$RPID"
+
+# ---- --reflect: the bare reflector of the benchmarks (bpf/reflector.bpf.c) -------------
+# A veth pair: the reflector on the far end sends each request back as it
+# is; the near end's XDP_PASS lets XDP_TX frames in (DESIGN.md), and its
+# transmit checksum offload is off, or the reflected partial checksum
+# would be dropped (tests/tools/tx_csum_off.c).
+if [ -f "$TOP/bpf/reflector.bpf.o" ] && [ -f "$TOP/bpf/xdp_pass.bpf.o" ] &&
+	[ -x "$T/tx_csum_off" ]; then
+	RNS=$(lab_ns r) || exit 1
+	ip link add rg netns "$NS" type veth peer name rr netns "$RNS"
+	ip -n "$NS" link set rg up && ip -n "$RNS" link set rr up
+	ip -n "$NS" addr add 198.18.9.100/24 dev rg
+	ip -n "$RNS" addr add 198.18.9.200/24 dev rr
+	ip -n "$NS" link set dev rg xdpdrv obj "$TOP/bpf/xdp_pass.bpf.o" sec xdp
+	ip netns exec "$NS" "$T/tx_csum_off" rg
+	ip -n "$RNS" link set dev rr xdpdrv obj "$TOP/bpf/reflector.bpf.o" sec xdp
+	ip -n "$NS" neigh replace 198.18.9.200 lladdr \
+		"$(ip -n "$RNS" -br link show rr | awk '{ print $3 }')" dev rg
+	gen refl --reflect -n 200 -w 4 198.18.9.200
+	out refl
+	check "--reflect against the reflector: 200 valid, nothing else, latency measured" \
+		eval '[ "$(v refl valid)/$(v refl invalid)/$(v refl lost)/$RC" = 200/0/0/0 ] &&
+		awk -v p="$(v refl lat_p50_us)" "BEGIN { exit !(p > 0) }"'
+	gen refl4500 --reflect -p 4500 -n 50 198.18.9.200
+	check "--reflect on 4500 (marker kept): 50 valid" is "$(v refl4500 valid)/$RC" 50/0
+	gen noreflect -n 50 198.18.9.200
+	check "without --reflect the reflected requests are invalid (bad_flags)" \
+		is "$(v noreflect valid)/$(v noreflect invalid.bad_flags)/$RC" 0/50/1
+	responder refl2 --every 0 $A4 500 198.18.9.11 || not_ok "responder up"
+	gen refl2 --reflect -n 20 $A4
+	check "--reflect against a REDIRECT responder: 20 invalid" \
+		is "$(v refl2 valid)/$(v refl2 invalid)/$RC" 0/20/1
+	lab_stop "$RPID"
+else
+	skip "bpf/reflector.bpf.o or tx_csum_off not built"
+fi
 
 # ---- usage ----------------------------------------------------------------------------
 for bad in "" "-n 0 $A4" "--size big $A4" "--nonce-len 15 $A4" "-w 0 $A4" "bogus" \

@@ -81,6 +81,9 @@ static void usage(FILE *out)
 		"                           ike_gen waits for pending arrivals before it exits)\n"
 		"      --count-flush-ms MS  rewrite changed files at most every MS (default 20)\n"
 		"      --seed N             seed of the SPIi/nonce generator (default: random)\n"
+		"      --reflect            the far end is a bare reflector (benchmarks): a\n"
+		"                           response counts when it is the request itself,\n"
+		"                           its SPIi, flags (I set, R clear) and nonce\n"
 		"      --json               the result as one JSON object\n"
 		"  -q, --quiet              no summary line on stderr\n"
 		"  -v, --verbose            describe the first 10 invalid responses on stderr\n"
@@ -125,7 +128,7 @@ struct opts {
 	unsigned n_names;
 	uint64_t count_delay_ns, count_flush_ns;
 	uint64_t seed;
-	bool have_seed, json, quiet, verbose;
+	bool have_seed, json, quiet, verbose, reflect;
 };
 
 static _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -185,7 +188,7 @@ static void add_count_name(struct opts *o, const char *arg)
 static void parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_MARKER = 256, O_NO_MARKER, O_SPORT, O_SIZE, O_NONCE, O_RETRIES, O_BATCH,
-	       O_CDIR, O_CNAME, O_CDELAY, O_CFLUSH, O_SEED, O_JSON, O_HELP };
+	       O_CDIR, O_CNAME, O_CDELAY, O_CFLUSH, O_SEED, O_JSON, O_HELP, O_REFLECT };
 	static const struct option lo[] = {
 		{ "port", 1, 0, 'p' },	       { "marker", 0, 0, O_MARKER },
 		{ "no-marker", 0, 0, O_NO_MARKER }, { "source", 1, 0, 's' },
@@ -198,7 +201,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "count-delay-ms", 1, 0, O_CDELAY }, { "count-flush-ms", 1, 0, O_CFLUSH },
 		{ "seed", 1, 0, O_SEED },      { "json", 0, 0, O_JSON },
 		{ "quiet", 0, 0, 'q' },	       { "verbose", 0, 0, 'v' },
-		{ "help", 0, 0, O_HELP },      { 0, 0, 0, 0 },
+		{ "help", 0, 0, O_HELP },      { "reflect", 0, 0, O_REFLECT },
+		{ 0, 0, 0, 0 },
 	};
 	int c;
 
@@ -240,6 +244,7 @@ static void parse(int argc, char **argv, struct opts *o)
 			break;
 		case O_SEED: o->seed = num(optarg, "--seed", 0, UINT64_MAX); o->have_seed = true; break;
 		case O_JSON: o->json = true; break;
+		case O_REFLECT: o->reflect = true; break;
 		case 'q': o->quiet = true; break;
 		case 'v': o->verbose = true; break;
 		case O_HELP: usage(stdout); exit(0);
@@ -915,6 +920,31 @@ static void valid_redirect(struct gen *g, const struct pkt_gw_ident *id, uint64_
 		arrival_push(&g->ts, now + g->o.count_delay_ns, t->file);
 }
 
+/* --reflect: the request came back as it was sent (SPIi already matched). */
+static void on_reflection(struct gen *g, const uint8_t *p, size_t len, const struct req *q,
+			  uint64_t now)
+{
+	const uint8_t *nonce;
+	size_t nlen;
+
+	if (len != g->tmpl.m.len) {
+		count_invalid(g, REDIRECT_BAD_LENGTH, p, len);
+		return;
+	}
+	if ((p[19] & (IKE_FLAG_I | IKE_FLAG_R)) != IKE_FLAG_I) {
+		count_invalid(g, REDIRECT_BAD_FLAGS, p, len);
+		return;
+	}
+	if (!pkt_ike_find_nonce(p, len, &nonce, &nlen) || nlen != g->o.nonce_len ||
+	    memcmp(nonce, q->nonce, nlen)) {
+		count_invalid(g, REDIRECT_BAD_NONCE, p, len);
+		return;
+	}
+	lat_add(&g->lat, now - q->sent_ns);
+	g->valid++;
+	g->last_valid_ns = now;
+}
+
 static void on_response(struct gen *g, const uint8_t *p, size_t len, uint64_t now)
 {
 	struct pkt_gw_ident id;
@@ -941,6 +971,11 @@ static void on_response(struct gen *g, const uint8_t *p, size_t len, uint64_t no
 		return;
 	}
 	q = &g->pool.r[i];
+	if (g->o.reflect) {
+		on_reflection(g, p, len, q, now);
+		pool_release(&g->pool, i);
+		return;
+	}
 	v = redirect_check(p, len, q->spi, q->nonce, g->o.nonce_len, &id);
 	if (v == REDIRECT_OK) {
 		lat_add(&g->lat, now - q->sent_ns);
