@@ -14,7 +14,9 @@
 # something ikelb runs: its figures come from the burst simulation of
 # user/balance_sim.c with the same gateways, clients, rate and reports
 # (bench/balance_sim_run.c), which also gives ikelb's balancer simulated,
-# as a cross-check of the measured run.
+# as a cross-check of the measured run.  A second lab run with status
+# every 250 ms is a diagnostic: it shows how the result depends on the age
+# of the tunnel counts in the reports (see the verdict).
 #
 #   bench/balance.sh   (BENCH_FULL=1: also at 5000/s)
 set -u
@@ -51,9 +53,11 @@ deviation() {
 }
 counts() { local i; for i in 1 2 3 4; do printf '%s ' "$(cat "$(lab_node_tunnels_file "$i")" 2>/dev/null || echo 0)"; done; echo; }
 
-# burst RATE: a fresh lab, N clients at RATE/s; sets FINAL, MAXDEV, MAXAT, SERIES, ENDS, GENLINE
+# burst RATE STATUS_MS: a fresh lab, N clients at RATE/s; sets FINAL, MAXDEV,
+# MAXAT, SERIES, ENDS, GENLINE
 burst() {
-	local rate=$1 g=$LAB_DIR/gen-$1 s=$LAB_DIR/samples-$1 gpid t0 now
+	local rate=$1 g=$LAB_DIR/gen-$1-$2 s=$LAB_DIR/samples-$1-$2 gpid t0 now
+	LAB_STATUS_MS=$2
 	lab_up || bench_fail "the lab did not come up: $(tail -n 3 "$LAB_DIR"/gw*/ikelb.log)"
 	sleep 2 # every node's first report in the master's table
 	: >"$s"
@@ -107,7 +111,7 @@ bench_say "|---:|---|---|---:|---:|---|---|"
 verdicts=""
 declare -A SER SIMSER GEN
 for rate in $RATES; do
-	burst "$rate"
+	burst "$rate" 1000
 	v=$(awk -v f="$FINAL" -v m="$MAXDEV" 'BEGIN { print (f <= 2 && m <= 10) ? "met" : "NOT met" }')
 	verdicts+="$v "
 	sim=$("$SIM" -r "$rate" -n "$N" -s 1000 -m "$MAXES") || bench_fail "balance_sim_run failed"
@@ -121,8 +125,12 @@ for rate in $RATES; do
 		bench_say "| $rate | $label | simulated | $(simfig "$p" "$sim" final) | $(simfig "$p" "$sim" max) ($((at / 1000)).$(printf %01d $((at % 1000 / 100))) s) | $(simfig "$p" "$sim" tunnels) | |"
 	done
 	SER[$rate]=$SERIES
-	SIMSER[$rate]=$(simfig classic_fewest_tunnels "$sim" series)
 	GEN[$rate]=$GENLINE
+	MAIN_ENDS=$ENDS
+	burst "$rate" 250
+	bench_say "| $rate | ikelb, status every 250 ms (diagnostic) | measured in the lab | $FINAL | $MAXDEV ($((MAXAT / 1000)).$(printf %01d $((MAXAT % 1000 / 100))) s) | $(tr ' ' '/' <<<"$ENDS") | |"
+	DIAG=$FINAL
+	SIMSER[$rate]=$(simfig classic_fewest_tunnels "$sim" series)
 done
 bench_say ""
 bench_say "Largest deviation within each second (points):"
@@ -139,13 +147,14 @@ else
 	# the gateway furthest above its equal share at the end of the last burst
 	over=$(awk -v m="$LAB_MAX" '{ split(m, mx, " "); for (k = 1; k <= 4; k++) { st += $k; sm += mx[k] }
 		for (k = 1; k <= 4; k++) { x = $k - st * mx[k] / sm; if (x > b) { b = x; w = k } }
-		printf "gw%d ended %.0f clients above its equal share", w, b }' <<<"$ENDS")
+		printf "gw%d ended %.0f clients above its equal share", w, b }' <<<"$MAIN_ENDS")
 	bench_say "Goal (at most 2 points at the end, at most 10 at any moment): NOT met (see the table)." \
 		"What limits it: a node reads its tunnel count on a timer of its own, once per status" \
 		"interval (user/reports.c, reader_main), so a report carries a count up to 1 s older" \
 		"than the report; the master takes each report as exact when it arrives (the" \
 		"balancer's settle_ms is 0), loses the redirects it sent that gateway in between, and" \
 		"sends it more: $over. The simulation, whose reports are exact, stays within" \
-		"$(simfig balancer "$sim" final) points."
+		"$(simfig balancer "$sim" final) points, and the same burst with status every 250 ms" \
+		"(counts at most 250 ms old) ended at $DIAG points."
 fi
 bench_end
