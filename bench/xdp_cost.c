@@ -469,10 +469,10 @@ static void print_goal(double prog_m[NVAR][NPROGS], double live_m[NVAR][NPROGS])
 		return;
 	}
 	printf("NOT met, worst %.2fx.  What limits it: the program's own work, %.0f ns "
-	       "more than the reflector per request (method A) - a bounded walk over the "
-	       "request's 9 payloads, the nonce copy, composing the REDIRECT, two checksums "
-	       "and a tail adjustment, against the reflector's three swaps; the fixed cost "
-	       "of a frame (transmit, the peer's drop) is only about %.0f ns here.\n",
+	       "more than the reflector per request (method A): it parses the request (a "
+	       "bounded walk over its 9 payloads) and writes the REDIRECT, where the "
+	       "reflector swaps three fields; the fixed cost of a frame on this path "
+	       "(transmit, the peer's restore and drop) is about %.0f ns.\n",
 	       worst, delta, live_m[0][P_REFLECTOR]);
 }
 
