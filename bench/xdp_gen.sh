@@ -145,10 +145,10 @@ if awk -v r="$OWN_RATIO" 'BEGIN { exit !(r >= 0.67) }'; then
 else
 	bench_say "Goal (ikelb at least 0.67x the reflector's packets per second): NOT met, ${OWN_RATIO}x." \
 		"What limits it: the work per request on the program's CPU, $OWN_NS per packet" \
-		"(program, transmit, the client end's check). The program alone costs about 150 ns" \
-		"more than the reflector with hot caches (bench 1); the rest of the gap is most likely" \
-		"cache misses: the requests are written on the generator's CPU, and ikelb reads about" \
-		"five of their cache lines (headers, the SA payload header, the KE, Nonce and Notify" \
-		"headers ~770 bytes in) where the reflector reads one."
+		"(program, transmit, the client end's check). Part of the gap is the program's own" \
+		"work with hot caches (bench 1, method A); the rest is most likely cache misses: the" \
+		"requests are written on the generator's CPU, and ikelb reads about five of their" \
+		"cache lines (headers, the SA payload header, the KE, Nonce and Notify headers ~770" \
+		"bytes in) where the reflector reads one."
 fi
 bench_end
