@@ -142,13 +142,13 @@ for rate in $RATES; do
 done
 bench_say ""
 if ! tr ' ' '\n' <<<"$verdicts" | grep -v '^met$' | grep -q .; then
-	bench_say "Goal (at most 2 points at the end, at most 10 at any moment): met."
+	bench_say "Goal: at most 2 points at the end, at most 10 at any moment: met."
 else
 	# the gateway furthest above its equal share at the end of the last burst
 	over=$(awk -v m="$LAB_MAX" '{ split(m, mx, " "); for (k = 1; k <= 4; k++) { st += $k; sm += mx[k] }
 		for (k = 1; k <= 4; k++) { x = $k - st * mx[k] / sm; if (x > b) { b = x; w = k } }
 		printf "gw%d ended %.0f clients above its equal share", w, b }' <<<"$MAIN_ENDS")
-	bench_say "Goal (at most 2 points at the end, at most 10 at any moment): NOT met (see the table)." \
+	bench_say "Goal: at most 2 points at the end, at most 10 at any moment: NOT met (see the table)." \
 		"What limits it: a node reads its tunnel count on a timer of its own, once per status" \
 		"interval (user/reports.c, reader_main), so a report carries a count up to 1 s older" \
 		"than the report; the master takes each report as exact when it arrives (the" \

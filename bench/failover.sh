@@ -240,8 +240,8 @@ fi
 bench_say ""
 [ "$changes" = 0 ] && [ "$holder" = n1 ] && [ "$flaprc" = 0 ] || all_met=0
 if [ "$all_met" = 1 ]; then
-	bench_say "Goal (takeover within MDI + 20 ms at every interval down to 20 ms, nothing lost after it, no flapping): met$([ "$FLAP_SECONDS" -lt 600 ] && echo " (flapping: quick run only)")."
+	bench_say "Goal: takeover within MDI + 20 ms at every interval down to 20 ms, nothing lost after it, no flapping: met$([ "$FLAP_SECONDS" -lt 600 ] && echo " (flapping: quick run only)")."
 else
-	bench_say "Goal (takeover within MDI + 20 ms at every interval down to 20 ms, nothing lost after it, no flapping): NOT met (see the table)."
+	bench_say "Goal: takeover within MDI + 20 ms at every interval down to 20 ms, nothing lost after it, no flapping: NOT met (see the table)."
 fi
 bench_end

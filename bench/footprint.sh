@@ -142,8 +142,8 @@ mr=${RSS[idle,ikelb-load, master]} mc=${CPU[idle,ikelb-load, master]}
 lr=${RSS[load,ikelb-load, master]}
 kr=${RSS[idle,keepalived (VRRP), master]}
 verdict() { awk -v v="$1" -v l="$2" 'BEGIN { print (v < l) ? "met" : "NOT met" }'; }
-bench_say "Goal, under 10 MB resident: $(verdict "$(awk -v a="$mr" -v b="$lr" 'BEGIN { print (a > b) ? a : b }')" 10)" \
+bench_say "Goal: under 10 MB resident: $(verdict "$(awk -v a="$mr" -v b="$lr" 'BEGIN { print (a > b) ? a : b }')" 10)" \
 	"(master ${mr} MB idle, ${lr} MB under load; keepalived ${kr} MB, ratio $(bench_ratio "$mr" "$kr")x)."
-bench_say "Goal, under 1 % of a core when idle: $(verdict "$mc" 1) (master ${mc} %;" \
+bench_say "Goal: under 1 % of a core when idle: $(verdict "$mc" 1) (master ${mc} %;" \
 	"keepalived ${CPU[idle,keepalived (VRRP), master]} %)."
 bench_end

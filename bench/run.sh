@@ -10,7 +10,7 @@
 # lines of output; the others still run.  Exit status: 0 when all ran.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-ALL="xdp_cost xdp_gen redirect_rate balance failover footprint"
+ALL="xdp_cost redirect_rate xdp_gen balance failover footprint"
 full=0 names=()
 for a in "$@"; do
 	case "$a" in
@@ -51,6 +51,17 @@ for n in "${names[@]}"; do
 	echo "==== $n: $((SECONDS - start)) s"
 done
 
+# summary FILE: a table row per "Goal: GOAL: VERDICT. more" line of a result
+summary() {
+	local title
+	title=$(sed -n '1s/^## \([^(]*[^( ]\).*/\1/p' "$1")
+	awk -v t="$title" 'index($0, "Goal: ") == 1 {
+		rest = substr($0, 7); i = index(rest, ": ")
+		goal = substr(rest, 1, i - 1); v = substr(rest, i + 2)
+		j = index(v, ". "); if (j) v = substr(v, 1, j)
+		printf "| %s | %s | %s |\n", t, goal, v }' "$1"
+}
+
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 {
 	echo "# ikelb benchmarks"
@@ -60,6 +71,14 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 	echo "- Command: \`$cmd\`$([ $full = 1 ] && echo " (full versions)" || echo " (quick versions; \`bench/run.sh --full\` for the long ones)")"
 	echo "- Every figure is a ratio against a baseline measured in the same run on the"
 	echo "  same machine; other work on the machine shows up as noise."
+	echo
+	echo "## Goals"
+	echo
+	echo "| benchmark | goal | result |"
+	echo "|---|---|---|"
+	for p in "${parts[@]}"; do
+		summary "$p"
+	done
 	for p in "${parts[@]}"; do
 		echo
 		cat "$p"

@@ -463,7 +463,7 @@ static void print_goal(double prog_m[NVAR][NPROGS], double live_m[NVAR][NPROGS])
 		worst = r > worst ? r : worst;
 		delta += (prog_m[i][P_IKELB] - prog_m[i][P_REFLECTOR]) / NVAR;
 	}
-	printf("\nGoal, ikelb at most 1.5x the reflector per packet (live frames): ");
+	printf("\nGoal: ikelb at most 1.5x the reflector per packet (live frames): ");
 	if (worst <= 1.5) {
 		printf("met, worst %.2fx.\n", worst);
 		return;

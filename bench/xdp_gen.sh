@@ -161,9 +161,9 @@ bench_say "Runs:"
 bench_cat <"$LAB_DIR/runs.log"
 bench_say ""
 if awk -v r="$OWN_RATIO" 'BEGIN { exit !(r >= 0.67) }'; then
-	bench_say "Goal (ikelb at least 0.67x the reflector's packets per second): met, ${OWN_RATIO}x."
+	bench_say "Goal: ikelb at least 0.67x the reflector's packets per second: met, ${OWN_RATIO}x."
 else
-	bench_say "Goal (ikelb at least 0.67x the reflector's packets per second): NOT met, ${OWN_RATIO}x." \
+	bench_say "Goal: ikelb at least 0.67x the reflector's packets per second: NOT met, ${OWN_RATIO}x." \
 		"What limits it: the work per request on the server's CPU. With hot caches and no" \
 		"overload (shared set-up) the far end's share is $far_i ns for ikelb against $far_r ns" \
 		"for the reflector ($(bench_ratio "$far_r" "$far_i")x): the program's own work (bench 1, method A) on" \
