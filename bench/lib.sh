@@ -39,8 +39,8 @@ bench_cat() { tee -a "$BENCH_OUT.tmp"; }
 bench_end() { mv "$BENCH_OUT.tmp" "$BENCH_OUT"; }
 
 bench_fail() {
-	echo "bench/$BENCH_NAME: $*" >&2
-	rm -f "$BENCH_OUT.tmp"
+	echo "bench/${BENCH_NAME:-$(basename "$0" .sh)}: $*" >&2
+	[ -n "${BENCH_OUT:-}" ] && rm -f "$BENCH_OUT.tmp"
 	exit 1
 }
 

@@ -36,9 +36,11 @@ libreswan_version() { dpkg-deb -f "$LS_CACHE"/debs/libreswan_*.deb Version 2>/de
 # addresses with a REDIRECT to TARGET; sets LS_PID
 libreswan_start() {
 	local ns=$1 target=$2 dir=$LAB_DIR/pluto
-	mkdir -p "$dir/nss"
-	LD_LIBRARY_PATH=$LS_LIB "$LS_ROOT/usr/bin/certutil" -N -d "sql:$dir/nss" --empty-password ||
-		return 1
+	# a new database every time: certutil -N on an existing one asks for
+	# its password (and, without a terminal, asks again for ever)
+	rm -rf "$dir" && mkdir -p "$dir/nss" || return 1
+	LD_LIBRARY_PATH=$LS_LIB "$LS_ROOT/usr/bin/certutil" -N -d "sql:$dir/nss" --empty-password \
+		</dev/null >"$dir/certutil.out" 2>&1 || return 1
 	printf 'config setup\n\tnssdir=%s\n' "$dir/nss" >"$dir/ipsec.conf"
 	# --config first: its defaults would override options given before it
 	# shellcheck disable=SC2016 # expanded by the inner shell

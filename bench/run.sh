@@ -21,6 +21,7 @@ for a in "$@"; do
 done
 [ ${#names[@]} -gt 0 ] || read -r -a names <<<"$ALL"
 export BENCH_FULL=$full
+limit=$((full ? 3600 : 900))
 cmd="bench/run.sh$([ $full = 1 ] && echo " --full")$([ $# -gt 0 ] && [ ${#names[@]} -lt 6 ] && printf ' %s' "${names[@]}")"
 [ -n "${MAKELEVEL:-}" ] && [ $# -eq 0 ] && cmd="make bench"
 
@@ -35,7 +36,9 @@ for n in "${names[@]}"; do
 	fi
 	echo "==== $n"
 	start=$SECONDS
-	if bash "bench/$n.sh" 2>&1 | tee "build/bench-logs/$n.log"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+	# a bound on every benchmark: a runaway one must not hold up the rest
+	if timeout --kill-after=30 "$limit" bash "bench/$n.sh" 2>&1 | tee "build/bench-logs/$n.log"; \
+		[ "${PIPESTATUS[0]}" -eq 0 ]; then
 		parts+=("$out/$n.txt")
 	else
 		status=1
