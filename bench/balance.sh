@@ -153,8 +153,8 @@ else
 		"interval (user/reports.c, reader_main), so a report carries a count up to 1 s older" \
 		"than the report; the master takes each report as exact when it arrives (the" \
 		"balancer's settle_ms is 0), loses the redirects it sent that gateway in between, and" \
-		"sends it more: $over. The simulation, whose reports are exact, stays within" \
-		"$(simfig balancer "$sim" final) points, and the same burst with status every 250 ms" \
+		"sends it more: at $rate/s, $over. The simulation, whose reports are exact, stays" \
+		"within $(simfig balancer "$sim" final) points, and the same burst with status every 250 ms" \
 		"(counts at most 250 ms old) ended at $DIAG points."
 fi
 bench_end

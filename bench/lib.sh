@@ -25,7 +25,7 @@ bench_begin() {
 	: >"$BENCH_OUT.tmp"
 	bench_say "## $2"
 	bench_say ""
-	bench_say "Command: \`${BENCH_CMD:-bench/$1.sh${BENCH_ARGS:+ $BENCH_ARGS}}\`"
+	bench_say "Command: \`${BENCH_CMD:-$([ "$BENCH_FULL" = 1 ] && echo "BENCH_FULL=1 ")bench/$1.sh${BENCH_ARGS:+ $BENCH_ARGS}}\`"
 	bench_say ""
 }
 

@@ -468,10 +468,10 @@ static void print_goal(double prog_m[NVAR][NPROGS], double live_m[NVAR][NPROGS])
 	}
 	printf("\nGoal: ikelb at most 1.5x the reflector per packet (live frames): ");
 	if (worst <= 1.5) {
-		printf("met, worst %.2fx.\n", worst);
+		printf("met, worst %.3fx.\n", worst);
 		return;
 	}
-	printf("NOT met, worst %.2fx.  What limits it: the program's own work, %.0f ns "
+	printf("NOT met, worst %.3fx.  What limits it: the program's own work, %.0f ns "
 	       "more than the reflector per request (method A): it parses the request (a "
 	       "bounded walk over its 9 payloads) and writes the REDIRECT, where the "
 	       "reflector swaps three fields; the fixed cost of a frame on this path "
@@ -602,7 +602,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < NVAR; i++) {
 			double ratio = live_m[i][P_IKELB] / live_m[i][P_REFLECTOR];
 
-			printf("| %s | %.0f | %.0f | %.2fx | %s |\n", variants[i].name,
+			printf("| %s | %.0f | %.0f | %.3fx | %s |\n", variants[i].name,
 			       live_m[i][P_REFLECTOR], live_m[i][P_IKELB], ratio,
 			       ratio <= 1.5 ? "met" : "missed");
 		}

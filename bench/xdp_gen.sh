@@ -99,7 +99,7 @@ xg() { # ARGS...: xdp_gen from the client end; prints its line
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
 check_mode() { [ "$1" = reflector ] && echo reflect || echo redirect; }
 
-# run own|shared DUT [SECONDS]: one run; sets PPS (answers/s at the client),
+# run own|shared DUT [SECONDS [NOTE]]: one run; sets PPS (answers/s at the client),
 # SENT_PS (frames the generator sent per second), INVALID, DROPPED
 run() {
 	local mode=$1 dut=$2 t=$NCPU out d0
@@ -112,7 +112,7 @@ run() {
 	dut_off
 	PPS=$(field pps <<<"$out") INVALID=$(field invalid <<<"$out")
 	SENT_PS=$(awk -v s="$(field sent <<<"$out")" -v t="$(field seconds <<<"$out")" 'BEGIN { printf "%.0f", s / t }')
-	echo "  $mode, $dut: $out (server end dropped $DROPPED)" >>"$LAB_DIR/runs.log"
+	echo "  $mode, $dut${4:-}: $out (server end dropped $DROPPED)" >>"$LAB_DIR/runs.log"
 	[ "$dut" = drop ] || [ "$INVALID" = 0 ] || bench_fail "$dut: invalid responses: $out"
 }
 
@@ -122,7 +122,7 @@ mps() { bench_ratio "$1" 1000000; }
 
 bench_begin xdp_gen "2b. Packets per second, kernel-side generator (BPF_PROG_RUN live frames, direct veth pair)"
 declare -A pps drops
-run shared ikelb 1 # warm-up, not counted
+run shared ikelb 1 " (warm-up)"
 for ((r = 1; r <= ROUNDS; r++)); do
 	for dut in reflector ikelb; do
 		run shared "$dut"
@@ -131,7 +131,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	run shared drop
 	pps[shared-drop]+="$SENT_PS "
 done
-run own ikelb 1 # warm-up; from here on the server end's NAPI is threaded
+run own ikelb 1 " (warm-up)" # from here on the server end's NAPI is threaded
 for ((r = 1; r <= ROUNDS; r++)); do
 	for dut in reflector ikelb; do
 		run own "$dut"
