@@ -61,10 +61,10 @@ SW=$LAB_PREFIX-sw
 CL=$LAB_PREFIX-cl
 CL4=198.18.0.100
 # ll6 NS: the IPv6 link-local address of e0 in NS (VRRP's IPv6 source)
-ll6() { ip -n "$1" -6 addr show dev e0 scope link | awk '/inet6/ { sub("/.*", "", $2); print $2; exit }'; }
-has_vip4() { ip -n "$(ns "$1")" -4 addr show dev e0 | grep -q "inet $LAB_VIP4/"; }
-has_vip6() { ip -n "$(ns "$1")" -6 addr show dev e0 | grep -q "inet6 $LAB_VIP6/"; }
-has_xdp() { ip -n "$(ns "$1")" link show dev e0 | grep -q xdp; }
+ll6() { ip -n "$1" -6 addr show dev e0 scope link 2>/dev/null | awk '/inet6/ { sub("/.*", "", $2); print $2; exit }'; }
+has_vip4() { ip -n "$(ns "$1")" -4 addr show dev e0 2>/dev/null | grep -q "inet $LAB_VIP4/"; }
+has_vip6() { ip -n "$(ns "$1")" -6 addr show dev e0 2>/dev/null | grep -q "inet6 $LAB_VIP6/"; }
+has_xdp() { ip -n "$(ns "$1")" link show dev e0 2>/dev/null | grep -q xdp; }
 is_master() { has_vip4 "$1" && has_vip6 "$1" && has_xdp "$1"; }
 is_backup() { ! has_vip4 "$1" && ! has_vip6 "$1" && ! has_xdp "$1"; }
 # roles M [B...]: M holds both VIPs and an XDP program, every B none of them
@@ -123,6 +123,40 @@ check_reason() {
 	if [ "$r" = "$4" ]; then ok "$1: $r"; else not_ok "$1: '$r', expected '$4'"; fi
 }
 log_tail() { tail -n "${2:-15}" "${LOG[$1]}" | sed "s/^/# gw$1: /"; }
+# map_slots N F: "TARGET_INDEX COUNT" lines for family F (0 IPv4, 1 IPv6) of
+# node N's pinned slots map, read through bpftool: what the XDP program sees
+map_slots() {
+	ikelb_in "${LAB_IKELB_PID[$1]}" bpftool -j map dump pinned /sys/fs/bpf/ikelb/lab/slots |
+		grep -o '"formatted":{"key":[0-9]*,"value":[0-9]*}' |
+		awk -F'[:,}]' -v f="$2" '$3 >= f * 1024 && $3 < (f + 1) * 1024 { c[$5]++ }
+			END { for (v in c) print v, c[v] }' | sort -n
+}
+# status_slots N F: the same from node N's status --json (index, slots_ipvX)
+status_slots() {
+	local v=$((4 + 2 * $2)) t
+	for t in gw1 gw2 gw3; do
+		sj "$1" "targets/name=$t/index" "targets/name=$t/slots_ipv$v"
+		echo
+	done | awk 'NF == 2 && $2 > 0 { print $1, $2 }' | sort -n
+}
+slots_agree() { [ "$(map_slots "$1" "$2")" = "$(status_slots "$1" "$2")" ]; }
+# check_slots NAME N: for both families, the map agrees with status
+check_slots() {
+	local f t
+	for f in 0 1; do
+		if lab_wait_for 3 slots_agree "$2" $f; then
+			ok "$1, IPv$((4 + 2 * f)): the pinned slots map holds the shares status shows"
+		else
+			not_ok "$1, IPv$((4 + 2 * f)): the pinned slots map holds the shares status shows"
+			diag "map (index count): $(map_slots "$2" $f | tr '\n' ' ')"
+			diag "status:            $(status_slots "$2" $f | tr '\n' ' ')"
+			for t in gw1 gw2 gw3; do
+				diag "  $t: $(sj "$2" targets/name=$t/index targets/name=$t/state \
+					targets/name=$t/slots_ipv4 targets/name=$t/slots_ipv6)"
+			done
+		fi
+	done
+}
 
 # ---- two nodes, then three ------------------------------------------------
 LAB_N=2
@@ -144,6 +178,9 @@ check "gw1: the program is ikelb_xdp" eval \
 	'ip netns exec "$(ns 1)" bpftool prog show id "$xid" | grep -qw ikelb_xdp'
 check "gw2: bpftool net lists no XDP program" eval \
 	'[ "$(ip netns exec "$(ns 2)" bpftool -j net show dev e0 | "$JG" 0/xdp/#)" = 0 ]'
+# The XDP program picks a target from the slots map; status shows the
+# balancer's shares.  They must be one table.
+check_slots "two nodes: gw1" 1
 
 tr1=$(sj 1 vips/family=ipv4/transitions vips/family=ipv6/transitions)
 LAB_N=3
@@ -400,6 +437,7 @@ check "failover: gw1 sent no client to the dead gw2 (its redirects to gw2: $(sj 
 red1=$(sj 1 counters/redirected | tr -d ' ')
 check "failover: gw1's XDP program redirected them ($red0 -> $red1)" \
 	eval '[ $((red1 - red0)) -ge $NC ]'
+check_slots "failover: gw1 (gw2 dead)" 1
 if [ $failed != 0 ]; then
 	for ((k = 1; k <= NC; k++)); do
 		grep -q "completed successfully" "$LAB_DIR/init-c$k.log" ||

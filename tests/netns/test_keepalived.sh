@@ -43,10 +43,10 @@ done
 (umask 077 && openssl rand -hex 32 >"$LAB_DIR/cluster.key")
 
 now_ms() { date +%s%3N; }
-ll6() { ip -n "${NS[$1]}" -6 addr show dev e0 scope link | awk '/inet6/ { sub("/.*", "", $2); print $2; exit }'; }
-has_vip4() { ip -n "${NS[$1]}" -4 addr show dev e0 | grep -q "inet $VIP4/"; }
-has_vip6() { ip -n "${NS[$1]}" -6 addr show dev e0 | grep -q "inet6 $VIP6/"; }
-has_xdp() { ip -n "${NS[$1]}" link show dev e0 | grep -q xdp; }
+ll6() { ip -n "${NS[$1]}" -6 addr show dev e0 scope link 2>/dev/null | awk '/inet6/ { sub("/.*", "", $2); print $2; exit }'; }
+has_vip4() { ip -n "${NS[$1]}" -4 addr show dev e0 2>/dev/null | grep -q "inet $VIP4/"; }
+has_vip6() { ip -n "${NS[$1]}" -6 addr show dev e0 2>/dev/null | grep -q "inet6 $VIP6/"; }
+has_xdp() { ip -n "${NS[$1]}" link show dev e0 2>/dev/null | grep -q xdp; }
 holds() { has_vip4 "$1" && has_vip6 "$1"; }
 holds_none() { ! has_vip4 "$1" && ! has_vip6 "$1"; }
 # roles M B: M holds both VIPs, B neither; XDP only where ikelb-load is master
