@@ -153,7 +153,13 @@ lab_client_up() {
 	ip -n "$ns" addr add "$a6/64" dev e0 nodad
 	# A vici initiate holds one of charon's threads until its IKE SA is up:
 	# 16 threads (the default) starve with a dozen initiates in flight.
+	# Log lines name their IKE_SA (<cK|ID>): lab_client_log.
 	sw_conf "$dir" "	threads = 48
+	filelog {
+		log {
+			ike_name = yes
+		}
+	}
 $extra"
 	printf 'connections {\n}\nsecrets {\n\tike-lab {\n\t\tsecret = %s\n\t}\n}\n' \
 		"$LAB_PSK" >"$dir/swanctl.conf"
@@ -273,9 +279,15 @@ lab_client_hosts() {
 		sed -n 's/^list-sa event {\(c[0-9]*\) {.* state=ESTABLISHED .* remote-host=\([^ ]*\) .*/\1 \2/p'
 }
 
-# lab_sent_to K: where the VIP redirected client cK (its initiate log), or nothing
+# lab_client_log K: the lines of the client's charon log about cK's IKE_SAs
+# (swanctl's own output, init-cK.log, may miss the first ones)
+lab_client_log() {
+	grep -F "<c$1|" "$(LAB_CL_DIR)/charon.log" 2>/dev/null
+}
+
+# lab_sent_to K: where the VIP last redirected client cK, or nothing
 lab_sent_to() {
-	sed -n 's/.*redirected to \([^ ]*\).*/\1/p' "$(LAB_CL_DIR)/init-c$1.log" 2>/dev/null | tail -n 1
+	lab_client_log "$1" | sed -n 's/.*> redirected to \([^ ]*\)$/\1/p' | tail -n 1
 }
 
 # lab_gateway_ids N: the remote identities of node N's established IKE SAs
