@@ -83,7 +83,7 @@ e2e_map_slots() {
 }
 
 # e2e_landing FIRST LAST: checks clients cFIRST..cLAST (of $LAB_CLIENT): each
-# has an established IKE SA, the VIP redirected it (its log) to the address
+# has an established IKE SA, the VIP redirected it (its charon log) to the address
 # that SA has as remote host, and that gateway's charon holds an established
 # IKE SA with the client's identity (a dead gateway's cannot be asked: the
 # client's side must do).  Sets LANDED[N] (clients per node), LANDING_BAD,
@@ -114,7 +114,8 @@ e2e_landing() {
 			LANDING_BAD=$((LANDING_BAD + 1))
 			diag "c$k: IKE SA with '$host', redirected to '$sent', gateway ${n:+gw$n}" \
 				"${n:+holds: $([[ ${ids[$n]} == *" c$k.$LAB_CLIENT.ikelb.test "* ]] && echo yes || echo no)}"
-			[ "$LANDING_BAD" -le 3 ] && tail -n 6 "$(LAB_CL_DIR)/init-c$k.log" 2>/dev/null | sed 's/^/#   /'
+			[ "$LANDING_BAD" -le 3 ] && lab_client_log "$k" | grep -v 'activating\|queueing' |
+				tail -n 6 | sed 's/^/#   /'
 		fi
 	done
 	return 0
@@ -131,7 +132,7 @@ e2e_connect() {
 		grep -q 'initiate completed successfully' "$(LAB_CL_DIR)/init-c$k.log" 2>/dev/null && continue
 		shown=$((shown + 1))
 		diag "c$k ($LAB_CLIENT) failed:"
-		tail -n 8 "$(LAB_CL_DIR)/init-c$k.log" 2>/dev/null | sed 's/^/#   /'
+		lab_client_log "$k" | grep -v 'activating\|queueing' | tail -n 8 | sed 's/^/#   /'
 	done
 }
 

@@ -52,10 +52,10 @@ diag "landed per gateway: ${LANDED[1]}/${LANDED[2]}/${LANDED[3]} (gw$M's before 
 # Requests lost while nobody held the VIP: retransmitted (message ID 0), then redirected.
 retx=0 retried=0
 for ((k = 1; k <= N_ALL; k++)); do
-	f=$(LAB_CL_DIR)/init-c$k.log
-	sed -n '/retransmit 1 of request with message ID 0/,$p' "$f" | grep -q 'redirected to' &&
+	log=$(lab_client_log "$k")
+	sed -n '/retransmit 1 of request with message ID 0/,$p' <<<"$log" | grep -q '> redirected to' &&
 		retx=$((retx + 1))
-	[ "$(grep -c 'initiating IKE_SA .* to '"$LAB_VIP4"'$' "$f")" -gt 1 ] && retried=$((retried + 1))
+	[ "$(grep -c "> initiating IKE_SA .* to $LAB_VIP4\$" <<<"$log")" -gt 1 ] && retried=$((retried + 1))
 done
 check "requests lost at the VIP were retransmitted and then redirected by the new master ($retx clients)" \
 	test "$retx" -ge 1

@@ -37,10 +37,11 @@ r0=$RED s0=$NOS
 LAB_CLIENT=nr e2e_connect 1 1
 check "a client with follow_redirects = no establishes through the IPv4 VIP ($FAILED failed)" \
 	test "$FAILED" = 0
-f=$LAB_DIR/nr/init-c1.log
+log=$(LAB_CLIENT=nr lab_client_log 1)
 check "its IKE_SA_INIT carries no REDIRECT_SUPPORTED" \
-	eval 'grep -q "generating IKE_SA_INIT request 0" "$f" && ! grep "generating IKE_SA_INIT request 0" "$f" | grep -q REDIR_SUP'
-check "it was not redirected (its log)" eval '! grep -q "redirected to" "$f"'
+	eval 'grep -q "generating IKE_SA_INIT request 0" <<<"$log" &&
+		! grep "generating IKE_SA_INIT request 0" <<<"$log" | grep -q REDIR_SUP'
+check "it was not redirected (its log)" eval '! grep -q "redirected to" <<<"$log"'
 host=$(LAB_CLIENT=nr lab_client_hosts | awk '$1 == "c1" { print $2 }')
 check "its IKE SA is with the VIP itself ($host)" test "$host" = "$LAB_VIP4"
 check "the master gw$M's own charon holds it, answering at the VIP" master_holds c1.nr.ikelb.test "$LAB_VIP4"
