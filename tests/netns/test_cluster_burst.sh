@@ -29,7 +29,7 @@ fi
 
 # shellcheck disable=SC2034 # settings of scripts/lab.sh
 LAB_N=4 LAB_PRIO="200 150 100 90" LAB_MAX="250 250 500 1000" \
-	LAB_TUNNELS="file file file file" LAB_STATUS_MS=500 LAB_CLIENT_CHARON=no
+	LAB_TUNNELS="file file file file" LAB_STATUS_MS=500 LAB_NO_CLIENT=1
 INIT="125 25 50 0"
 N=1000 RATE=${BURST_RATE:-1000}
 is() { [ "$1" = "$2" ]; }

@@ -26,7 +26,7 @@ fi
 
 # shellcheck disable=SC2034 # settings of scripts/lab.sh
 LAB_N=3 LAB_MAX="100 100 100" LAB_TUNNELS="file file file" LAB_STATUS_MS=500 \
-	LAB_CLIENT_CHARON=no
+	LAB_NO_CLIENT=1
 DEAD_MS=$((3 * LAB_STATUS_MS))
 is() { [ "$1" = "$2" ]; }
 lab_init
