@@ -21,6 +21,7 @@ struct member {
 	uint64_t reports;
 	uint64_t warned_ms;
 	bool warned;
+	struct cfg_ip src; /* source address of the last accepted report */
 	struct status_report r;
 };
 
@@ -202,7 +203,7 @@ static void note_accept(struct members *m, struct member *e, const struct status
 }
 
 static enum members_verdict record(struct members *m, const struct status_report *r,
-				   uint64_t now_ms, bool self)
+				   uint64_t now_ms, bool self, const struct cfg_ip *src)
 {
 	struct member *e = find(m, r->node_id);
 
@@ -230,6 +231,8 @@ static enum members_verdict record(struct members *m, const struct status_report
 	e->report_ms = now_ms;
 	e->reports++;
 	e->r = *r;
+	if (src)
+		e->src = *src;
 	m->generation++;
 	return MEMBERS_ACCEPTED;
 }
@@ -260,6 +263,13 @@ static enum members_verdict verdict_of(enum status_err e)
 enum members_verdict members_handle_datagram(struct members *m, const uint8_t *buf,
 					     size_t len, uint64_t now_ms)
 {
+	return members_handle_datagram_from(m, buf, len, now_ms, NULL);
+}
+
+enum members_verdict members_handle_datagram_from(struct members *m, const uint8_t *buf,
+						  size_t len, uint64_t now_ms,
+						  const struct cfg_ip *src)
+{
 	struct status_report r;
 	enum members_verdict v;
 
@@ -267,7 +277,7 @@ enum members_verdict members_handle_datagram(struct members *m, const uint8_t *b
 	if (v == MEMBERS_ACCEPTED && m->self_id[0] && strcmp(r.node_id, m->self_id) == 0)
 		v = MEMBERS_DROP_SELF;
 	if (v == MEMBERS_ACCEPTED)
-		v = record(m, &r, now_ms, false);
+		v = record(m, &r, now_ms, false, src);
 	m->cnt.received++;
 	m->cnt.verdict[v]++;
 	if (v != MEMBERS_ACCEPTED)
@@ -290,7 +300,36 @@ enum members_verdict members_update_self(struct members *m, const struct status_
 		return MEMBERS_DROP_OTHER_CLUSTER;
 	if (m->self_id[0] && strcmp(r->node_id, m->self_id) != 0)
 		return MEMBERS_DROP_ERROR;
-	return record(m, r, now_ms, true);
+	return record(m, r, now_ms, true, NULL);
+}
+
+static bool same_ip(const struct cfg_ip *a, const struct cfg_ip *b)
+{
+	if (a->family != b->family || !a->family)
+		return false;
+	return a->family == AF_INET ? a->v4.s_addr == b->v4.s_addr
+				    : !memcmp(&a->v6, &b->v6, sizeof(a->v6));
+}
+
+unsigned members_declare_dead(struct members *m, const struct cfg_ip *src, uint64_t now_ms)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < m->cap; i++) {
+		struct member *e = &m->slot[i];
+
+		if (!e->listed || e->self || !same_ip(&e->src, src) ||
+		    age(now_ms, e->report_ms) > m->dead_after_ms)
+			continue;
+		/* aged past dead_after_ms; its next valid report revives it */
+		e->report_ms = now_ms > m->dead_after_ms ? now_ms - m->dead_after_ms - 1 : 0;
+		e->dead_logged = true;
+		m->generation++;
+		n++;
+		log_info("status: member %s taken for dead: it was the VRRP master and went silent",
+			 e->r.node_id);
+	}
+	return n;
 }
 
 void members_tick(struct members *m, uint64_t now_ms)

@@ -189,6 +189,13 @@ const char *reports_node_id(struct daemon *d)
 	return R.node_id;
 }
 
+void reports_master_silent(struct daemon *d, const struct cfg_ip *addr)
+{
+	(void)d;
+	if (R.enabled)
+		members_declare_dead(R.members, addr, now_ms());
+}
+
 struct members *reports_members(struct daemon *d)
 {
 	(void)d;

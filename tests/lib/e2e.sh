@@ -73,12 +73,12 @@ e2e_state() { mj "$1" "targets/name=$2/state"; }
 e2e_reported() { [ "$(mj "$1" "targets/name=$2/tunnels")" = "$3" ]; }
 
 # e2e_map_slots N: "FAMILY INDEX COUNT" lines: how many slots of node N's
-# pinned slots map (IPv4 table, then IPv6: include/ikelb.h) name each
-# target index, as bpftool reads the map
+# pinned slots map (the plan tables, IPv4 then IPv6: include/ikelb.h) name
+# each target index, as bpftool reads the map
 e2e_map_slots() {
 	ikelb_in "${LAB_IKELB_PID[$1]}" bpftool -j map dump pinned "/sys/fs/bpf/ikelb/lab/slots" |
-		grep -o '"formatted":{"key":[0-9]*,"value":[0-9]*}' |
-		awk -F'[:,}]' '{ n[($3 >= 1024 ? "ipv6" : "ipv4") " " $5]++ }
+		grep -o '"formatted":{"key":[0-9]*,"value":{"target":[0-9]*' |
+		awk -F'[:,{]+' '$3 < 2048 { n[($3 >= 1024 ? "ipv6" : "ipv4") " " $6]++ }
 			END { for (k in n) print k, n[k] }'
 }
 

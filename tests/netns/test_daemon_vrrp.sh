@@ -127,8 +127,8 @@ log_tail() { tail -n "${2:-15}" "${LOG[$1]}" | sed "s/^/# gw$1: /"; }
 # node N's pinned slots map, read through bpftool: what the XDP program sees
 map_slots() {
 	ikelb_in "${LAB_IKELB_PID[$1]}" bpftool -j map dump pinned /sys/fs/bpf/ikelb/lab/slots |
-		grep -o '"formatted":{"key":[0-9]*,"value":[0-9]*}' |
-		awk -F'[:,}]' -v f="$2" '$3 >= f * 1024 && $3 < (f + 1) * 1024 { c[$5]++ }
+		grep -o '"formatted":{"key":[0-9]*,"value":{"target":[0-9]*' |
+		awk -F'[:,{]+' -v f="$2" '$3 >= f * 1024 && $3 < (f + 1) * 1024 { c[$6]++ }
 			END { for (v in c) print v, c[v] }' | sort -n
 }
 # status_slots N F: the same from node N's status --json (index, slots_ipvX)
