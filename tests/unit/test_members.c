@@ -713,6 +713,41 @@ static void test_declare_dead_leaves_the_dead(void **state)
 	members_free(m);
 }
 
+/* Fails until members_declare_dead skips the dead as why_of() defines them
+ * (age >= dead_after_ms): at exactly dead_after_ms it re-dates, counts and
+ * logs a member that is already dead. */
+static void test_declare_dead_at_the_boundary(void **state)
+{
+	struct members *m = table(0);
+	struct status_report a = report("gw-a", 1, 1, 3);
+	uint64_t gen;
+
+	(void)state;
+	assert_int_equal(deliver_from(m, &a, T + 1000, "198.18.0.11"), MEMBERS_ACCEPTED);
+	assert_false(alive(m, "gw-a", T + 1000 + DEAD));
+	members_tick(m, T + 1000 + DEAD);
+	gen = members_generation(m);
+	assert_int_equal(declare_dead(m, "198.18.0.11", T + 1000 + DEAD), 0);
+	assert_true(members_generation(m) == gen);
+	assert_true(get(m, "gw-a", T + 1000 + DEAD).report_ms == T + 1000);
+	members_free(m);
+}
+
+/* Fails until members_declare_dead works while the clock is below
+ * dead_after_ms (it dates the report back to 0, which is not old enough,
+ * yet counts the member). */
+static void test_declare_dead_early_clock(void **state)
+{
+	struct members *m = table(0);
+	struct status_report a = report("gw-a", 1, 1, 3);
+
+	(void)state;
+	assert_int_equal(deliver_from(m, &a, 1000, "198.18.0.11"), MEMBERS_ACCEPTED);
+	assert_int_equal(declare_dead(m, "198.18.0.11", 1500), 1);
+	assert_false(alive(m, "gw-a", 1500));
+	members_free(m);
+}
+
 /* Our own member is never declared dead, even when a datagram carrying our
  * node id came from the silent address. */
 static void test_declare_dead_not_self(void **state)
@@ -784,6 +819,8 @@ int main(void)
 		cmocka_unit_test(test_declare_dead_by_source),
 		cmocka_unit_test(test_declared_dead_revives_with_next_report),
 		cmocka_unit_test(test_declare_dead_leaves_the_dead),
+		cmocka_unit_test(test_declare_dead_at_the_boundary),
+		cmocka_unit_test(test_declare_dead_early_clock),
 		cmocka_unit_test(test_declare_dead_not_self),
 		cmocka_unit_test(test_declare_dead_latest_source_and_count),
 	};
