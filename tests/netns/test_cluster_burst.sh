@@ -40,6 +40,13 @@ if ! lab_up; then
 	tap_done; exit 1
 fi
 M=$(lab_master)
+# The generator's namespace: a client without charon (with LAB_NO_CLIENT the
+# lab makes none).
+if ! { CL=$(lab_ns cl) && lab_veth "$CL" e0 "$LAB_PREFIX-sw" pcl &&
+	lab_port "$LAB_PREFIX-sw" br0 pcl && ip -n "$CL" addr add 198.18.0.100/24 dev e0 &&
+	ip -n "$CL" addr add 2001:db8::100/64 dev e0 nodad; }; then
+	not_ok "client namespace up"; tap_done; exit 1
+fi
 snap() { lab_status "$M" --json >"$LAB_DIR/snap.json"; }
 t() { "$JG" "targets/name=$1/$2" <"$LAB_DIR/snap.json" 2>/dev/null; }
 
@@ -84,7 +91,7 @@ burst() {
 	snap
 	for i in 1 2 3 4; do r0[i]=$(t gw$i redirects); done
 	diag "$name: slots before: $(for i in 1 2 3 4; do printf 'gw%s=%s ' $i "$(t gw$i slots_ipv4)"; done)"
-	ip netns exec "$LAB_PREFIX-cl" "$GEN" -q -n "$N" -t 2000 --count-dir "$LAB_DIR/tunnels" \
+	ip netns exec "$CL" "$GEN" -q -n "$N" -t 2000 --count-dir "$LAB_DIR/tunnels" \
 		"${names[@]}" "$@" $LAB_VIP4 >"$G"
 	g() { local v; v=$(sed -n "s/^$1=//p" "$G"); echo "${v:-0}"; }
 	diag "$name: ike_gen: $(grep -E '^(valid|elapsed_s|rate|rate_lag_max_ms|lat_p99_us)=' "$G" | tr '\n' ' ')"
