@@ -30,7 +30,7 @@ LAB_STATUS_EXTRA=${LAB_STATUS_EXTRA:-}     # extra lines for every node's [statu
 # tunnels source per node: vici (its strongSwan gateway) or file (the number
 # in $(lab_node_tunnels_file N), 0 at start; that node runs no strongSwan)
 LAB_TUNNELS=${LAB_TUNNELS:-vici}
-LAB_NO_CLIENT=${LAB_NO_CLIENT:-}           # 1: no client namespace "cl" at all
+LAB_CLIENT_NO_CHARON=${LAB_CLIENT_NO_CHARON:-} # 1: client "cl" without charon
 LAB_CLIENT_FOLLOW=${LAB_CLIENT_FOLLOW:-yes} # charon.follow_redirects of client "cl"
 LAB_CLIENT_CHARON=${LAB_CLIENT_CHARON:-}   # more charon { } lines for client "cl"
 LAB_CLIENT=${LAB_CLIENT:-cl}               # the client namespace the helpers use
@@ -186,6 +186,7 @@ lab_client_up() {
 $extra"
 	printf 'connections {\n}\nsecrets {\n\tike-lab {\n\t\tsecret = %s\n\t}\n}\n' \
 		"$LAB_PSK" >"$dir/swanctl.conf"
+	[ -n "$LAB_CLIENT_NO_CHARON" ] && [ "$name" = cl ] && return 0
 	sw_start "$ns" "$dir" || return 1
 	LAB_CHARON_PID[$name]=$SW_PID
 }
@@ -200,10 +201,8 @@ lab_up() {
 		mkdir -p "$LAB_DIR/gw$i/sw"
 		_lab_node_up "$i" || return 1
 	done
-	if [ -z "$LAB_NO_CLIENT" ]; then
-		lab_client_up cl 198.18.0.100 2001:db8::100 "	follow_redirects = $LAB_CLIENT_FOLLOW
+	lab_client_up cl 198.18.0.100 2001:db8::100 "	follow_redirects = $LAB_CLIENT_FOLLOW
 $LAB_CLIENT_CHARON" || return 1
-	fi
 	lab_wait_for 15 lab_master_is_ready
 }
 

@@ -306,6 +306,7 @@ struct fill {
 	double w[IKELB_MAX_TARGETS]; /* max_tunnels, or 1 for least-tunnels */
 	double e[IKELB_MAX_TARGETS]; /* estimated tunnels */
 	double ub[IKELB_MAX_TARGETS]; /* free capacity; INFINITY for static */
+	double cap[IKELB_MAX_TARGETS]; /* max_tunnels */
 	double a[IKELB_MAX_TARGETS]; /* result */
 };
 
@@ -522,7 +523,7 @@ static void fill_spill(struct balancer *b, unsigned family, const struct fill *p
 	double batch = 0;
 
 	for (unsigned j = 0; j < f.n; j++)
-		batch += (isinf(f.ub[j]) ? f.w[j] : f.ub[j]) / 2;
+		batch += (isinf(f.ub[j]) ? f.cap[j] : f.ub[j]) / 2;
 	if (f.n)
 		water_fill(&f, batch);
 	apportion(&f, quota);
@@ -546,6 +547,7 @@ static void fill_family(struct balancer *b, unsigned family, const struct balanc
 		f.e[f.n] = b->est[i];
 		f.ub[f.n] = in[i].kind == BALANCER_STATIC ? INFINITY
 							   : fmax(0, in[i].max_tunnels - b->est[i]);
+		f.cap[f.n] = in[i].max_tunnels;
 		capacity += in[i].max_tunnels;
 		f.n++;
 	}

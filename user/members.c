@@ -22,6 +22,7 @@ struct member {
 	uint64_t warned_ms;
 	bool warned;
 	struct cfg_ip src; /* source address of the last accepted report */
+	bool declared_dead; /* by members_declare_dead, until the next report */
 	struct status_report r;
 };
 
@@ -171,6 +172,11 @@ static uint64_t age(uint64_t now_ms, uint64_t then_ms)
 	return now_ms > then_ms ? now_ms - then_ms : 0;
 }
 
+static bool is_dead(const struct members *m, const struct member *e, uint64_t now_ms)
+{
+	return e->declared_dead || age(now_ms, e->report_ms) >= m->dead_after_ms;
+}
+
 static void warn_old_epoch(struct member *e, const struct status_report *r, uint64_t now_ms)
 {
 	if (e->warned && age(now_ms, e->warned_ms) < OLD_EPOCH_WARN_MS)
@@ -229,6 +235,7 @@ static enum members_verdict record(struct members *m, const struct status_report
 	e->epoch = r->epoch;
 	e->seq = r->seq;
 	e->report_ms = now_ms;
+	e->declared_dead = false;
 	e->reports++;
 	e->r = *r;
 	if (src)
@@ -318,11 +325,10 @@ unsigned members_declare_dead(struct members *m, const struct cfg_ip *src, uint6
 	for (unsigned i = 0; i < m->cap; i++) {
 		struct member *e = &m->slot[i];
 
-		if (!e->listed || e->self || !same_ip(&e->src, src) ||
-		    age(now_ms, e->report_ms) > m->dead_after_ms)
+		if (!e->listed || e->self || !same_ip(&e->src, src) || is_dead(m, e, now_ms))
 			continue;
-		/* aged past dead_after_ms; its next valid report revives it */
-		e->report_ms = now_ms > m->dead_after_ms ? now_ms - m->dead_after_ms - 1 : 0;
+		/* its next valid report revives it */
+		e->declared_dead = true;
 		e->dead_logged = true;
 		m->generation++;
 		n++;
@@ -358,7 +364,7 @@ void members_tick(struct members *m, uint64_t now_ms)
 
 static enum member_why why_of(const struct members *m, const struct member *e, uint64_t a)
 {
-	if (a >= m->dead_after_ms)
+	if (a >= m->dead_after_ms || e->declared_dead)
 		return MEMBER_DEAD;
 	if (e->vip)
 		return MEMBER_IS_VIP;

@@ -29,7 +29,7 @@ fi
 
 # shellcheck disable=SC2034 # settings of scripts/lab.sh
 LAB_N=4 LAB_PRIO="200 150 100 90" LAB_MAX="250 250 500 1000" \
-	LAB_TUNNELS="file file file file" LAB_STATUS_MS=500 LAB_NO_CLIENT=1
+	LAB_TUNNELS="file file file file" LAB_STATUS_MS=500 LAB_CLIENT_NO_CHARON=1
 INIT="125 25 50 0"
 N=1000 RATE=${BURST_RATE:-1000}
 is() { [ "$1" = "$2" ]; }
@@ -40,13 +40,7 @@ if ! lab_up; then
 	tap_done; exit 1
 fi
 M=$(lab_master)
-# The generator's namespace: a client without charon (with LAB_NO_CLIENT the
-# lab makes none).
-if ! { CL=$(lab_ns cl) && lab_veth "$CL" e0 "$LAB_PREFIX-sw" pcl &&
-	lab_port "$LAB_PREFIX-sw" br0 pcl && ip -n "$CL" addr add 198.18.0.100/24 dev e0 &&
-	ip -n "$CL" addr add 2001:db8::100/64 dev e0 nodad; }; then
-	not_ok "client namespace up"; tap_done; exit 1
-fi
+CL=$LAB_PREFIX-cl # the generator's namespace: the lab's client, without charon
 snap() { lab_status "$M" --json >"$LAB_DIR/snap.json"; }
 t() { "$JG" "targets/name=$1/$2" <"$LAB_DIR/snap.json" 2>/dev/null; }
 
