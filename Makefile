@@ -130,8 +130,11 @@ bench: all
 
 install: $(B)/ikelb-load
 	install -D -m 0755 $(B)/ikelb-load $(DESTDIR)$(SBINDIR)/ikelb-load
-	install -D -m 0644 scripts/ikelb.service $(DESTDIR)$(UNITDIR)/ikelb.service
-	install -D -m 0644 scripts/ikelb@.service $(DESTDIR)$(UNITDIR)/ikelb@.service
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in ikelb.service ikelb@.service; do \
+		sed 's|/usr/local/sbin/|$(SBINDIR)/|g' scripts/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 	install -D -m 0644 scripts/ikelb-load.8 $(DESTDIR)$(MANDIR)/man8/ikelb-load.8
 	install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/ikelb
 	install -D -m 0644 scripts/ikelb.conf.example $(DESTDIR)$(SYSCONFDIR)/ikelb/ikelb.conf.example

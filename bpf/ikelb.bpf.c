@@ -43,10 +43,10 @@ struct {
 /* Mmapable, so the daemon refills it without a syscall per slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, IKELB_FAMILIES * IKELB_SLOTS);
+	__uint(max_entries, IKELB_TABLES * IKELB_FAMILIES * IKELB_SLOTS);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct ikelb_slot);
 } ikelb_slots SEC(".maps");
 
 struct {
@@ -55,6 +55,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ikelb_target_stats);
 } ikelb_tstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IKELB_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, struct ikelb_budget);
+} ikelb_budget SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -371,31 +378,52 @@ static __always_inline enum verdict classify(void *data, void *data_end,
 	return check_ike_hdr(data, data_end, r);
 }
 
-/* Same slot for the same SPIi while the table is unchanged. */
-static __always_inline struct ikelb_target *pick_target(void *data, void *data_end,
-							struct ike_req *r, __u32 *idx)
+static __always_inline struct ikelb_target *usable_target(__u32 idx, __u8 ipv6)
+{
+	struct ikelb_target *t = bpf_map_lookup_elem(&ikelb_targets, &idx);
+
+	if (!t || !t->active || !t->id[ipv6 ? 1 : 0].type || !t->id[ipv6 ? 1 : 0].len)
+		return NULL;
+	return t;
+}
+
+/* This CPU has sent the plan's share of redirects to idx until the refill. */
+static __always_inline bool over_budget(__u32 idx)
+{
+	struct ikelb_target_stats *ts = bpf_map_lookup_elem(&ikelb_tstats, &idx);
+	struct ikelb_budget *b = bpf_map_lookup_elem(&ikelb_budget, &idx);
+
+	return ts && b && b->until && ts->redirects >= b->until;
+}
+
+/*
+ * The plan's target for the request's slot, or the spill table's once the
+ * plan's target has had its budget.  Same answer for the same SPIi while
+ * the tables (and budgets) are unchanged.
+ */
+static __always_inline bool pick_target(void *data, void *data_end, struct ike_req *r,
+					__u32 *idx)
 {
 	struct ike_hdr *ike = data + (r->ike_off & 0xff);
-	struct ikelb_target *t;
-	struct ikelb_gw_id *gw;
-	__u32 slot, *ip;
+	struct ikelb_slot *sl;
+	__u32 slot;
 	__u64 spi;
 
 	if ((void *)(ike + 1) > data_end)
-		return NULL;
+		return false;
 	__builtin_memcpy(&spi, ike->spi_i, sizeof(spi));
 	slot = ikelb_slot_of_spi(spi) + (r->ipv6 ? IKELB_SLOTS : 0);
-	ip = bpf_map_lookup_elem(&ikelb_slots, &slot);
-	if (!ip)
-		return NULL;
-	*idx = *ip;
-	t = bpf_map_lookup_elem(&ikelb_targets, idx);
-	if (!t || !t->active)
-		return NULL;
-	gw = &t->id[r->ipv6 ? IKELB_FAM_V6 : IKELB_FAM_V4];
-	if (!gw->type || !gw->len)
-		return NULL;
-	return t;
+	sl = bpf_map_lookup_elem(&ikelb_slots, &slot);
+	if (!sl || !usable_target(sl->target, r->ipv6))
+		return false;
+	*idx = sl->target;
+	if (!over_budget(*idx))
+		return true;
+	slot += IKELB_FAMILIES * IKELB_SLOTS;
+	sl = bpf_map_lookup_elem(&ikelb_slots, &slot);
+	if (sl && usable_target(sl->target, r->ipv6))
+		*idx = sl->target;
+	return true;
 }
 
 static __always_inline __u16 csum_fold(__u64 sum)

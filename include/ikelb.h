@@ -18,8 +18,13 @@
  * Target table: XDP hashes SPIi onto one of IKELB_SLOTS slots of the table
  * for the request's address family; each slot names a target index.  User
  * space fills the slots in proportion to the share of new clients each
- * target should get next.  Map "slots" holds IKELB_FAMILIES tables back to
- * back: entry family * IKELB_SLOTS + slot.
+ * target should get next (the plan), and gives every target a budget: how
+ * many redirects the plan expects for it until the next refill.  A target
+ * whose budget is used up is replaced by the slot of the spill table, which
+ * spreads in proportion to free capacity, so a burst faster than the
+ * refills cannot pile onto the target that was emptiest at the last one.
+ * Map "slots" holds the tables back to back: entry
+ * (table * IKELB_FAMILIES + family) * IKELB_SLOTS + slot.
  */
 #define IKELB_SLOT_BITS 10
 #define IKELB_SLOTS (1u << IKELB_SLOT_BITS)
@@ -27,6 +32,19 @@
 #define IKELB_FAMILIES 2 /* IKELB_FAM_V4: requests to the IPv4 VIP; _V6 */
 #define IKELB_FAM_V4 0
 #define IKELB_FAM_V6 1
+/*
+ * One slot: a target index or IKELB_SLOT_NONE.  8 bytes, because the kernel
+ * lays array elements out 8 bytes apart and user space writes the slots
+ * through an mmap of the map.
+ */
+struct ikelb_slot {
+	__u32 target;
+	__u32 pad;
+};
+
+#define IKELB_TABLES 2
+#define IKELB_TABLE_PLAN 0
+#define IKELB_TABLE_SPILL 1
 #define IKELB_SLOT_NONE 0xffffffffu
 
 /*
@@ -77,6 +95,14 @@ struct ikelb_target {
 	__u8 active; /* 0: never chosen, even if a slot still names it */
 	__u8 pad[3];
 	struct ikelb_gw_id id[IKELB_FAMILIES];
+};
+
+/*
+ * Map "budget", per-CPU, indexed by target index: the plan's slots for this
+ * target apply while this CPU's target_stats.redirects < until; 0 = always.
+ */
+struct ikelb_budget {
+	__u64 until;
 };
 
 /* Map "target_stats", per-CPU, indexed by target index. */

@@ -11,6 +11,9 @@
 #                   or, with LAB_TUNNELS, tunnels = file:... and no charon
 #   client ns "cl": 198.18.0.100/24, 2001:db8::100/64; one charon that holds
 #                   many connections to the VIP, each its own IKE SA
+#   more client ns: lab_client_up NAME ADDR4 ADDR6 [CHARON_LINES] (e.g. a
+#                   charon with follow_redirects = no); LAB_CLIENT=NAME
+#                   points lab_add_clients, lab_connect, lab_where at it
 #   VIPs: 198.18.0.1 and 2001:db8::1
 #
 # Settings (environment, before lab_up):
@@ -27,10 +30,23 @@ LAB_STATUS_EXTRA=${LAB_STATUS_EXTRA:-}     # extra lines for every node's [statu
 # tunnels source per node: vici (its strongSwan gateway) or file (the number
 # in $(lab_node_tunnels_file N), 0 at start; that node runs no strongSwan)
 LAB_TUNNELS=${LAB_TUNNELS:-vici}
-LAB_CLIENT_CHARON=${LAB_CLIENT_CHARON:-yes} # no: the client node without charon
+LAB_CLIENT_NO_CHARON=${LAB_CLIENT_NO_CHARON:-} # 1: client "cl" without charon
+LAB_CLIENT_FOLLOW=${LAB_CLIENT_FOLLOW:-yes} # charon.follow_redirects of client "cl"
+LAB_CLIENT_CHARON=${LAB_CLIENT_CHARON:-}   # more charon { } lines for client "cl"
+LAB_CLIENT=${LAB_CLIENT:-cl}               # the client namespace the helpers use
+LAB_CONNECT_TIMEOUT=${LAB_CONNECT_TIMEOUT:-20} # s, for each initiation of lab_connect
 LAB_VIP4=198.18.0.1
 LAB_VIP6=2001:db8::1
 LAB_PSK=ikelb-lab-secret
+
+# More charon { } lines for every gateway.  By default: every client of a
+# client namespace has the same address, which strongSwan's per-IP defences
+# against half-open IKE_SAs would hold against them (it ignores an address
+# with 5 half-open IKE_SAs, block_threshold, and asks for cookies from 3):
+# out of reach in the lab's gateways.
+LAB_GATEWAY_CHARON=${LAB_GATEWAY_CHARON:-"	block_threshold = 100000
+	cookie_threshold = 100000
+	cookie_threshold_ip = 10000"}
 
 declare -A LAB_IKELB_PID LAB_CHARON_PID
 
@@ -39,7 +55,8 @@ lab_node_ip() { echo "198.18.0.1$1"; }
 lab_node_ip6() { echo "2001:db8::1$1"; }
 lab_node_conf() { echo "$LAB_DIR/gw$1/ikelb.conf"; }
 lab_node_sw() { echo "$LAB_DIR/gw$1/sw"; }
-LAB_CL_DIR() { echo "$LAB_DIR/cl"; }
+LAB_CL_DIR() { echo "$LAB_DIR/$LAB_CLIENT"; }
+lab_client_ns() { echo "$LAB_PREFIX-$LAB_CLIENT"; }
 # Every file source lives in one directory, named after its node (gwN), so
 # that a request generator can keep them all (ike_gen --count-dir).
 lab_node_tunnels_file() { echo "$LAB_DIR/tunnels/gw$1"; }
@@ -129,7 +146,7 @@ _lab_node_up() {
 		mkdir -p "$LAB_DIR/tunnels"
 		echo 0 >"$(lab_node_tunnels_file "$i")"
 	else
-		sw_conf "$dir"
+		sw_conf "$dir" "$LAB_GATEWAY_CHARON"
 		_lab_gateway_swanctl >"$dir/swanctl.conf"
 		sw_start "$ns" "$dir" || return 1
 		LAB_CHARON_PID[$i]=$SW_PID
@@ -146,20 +163,32 @@ lab_start_ikelb() {
 	LAB_IKELB_PID[$i]=$IKELB_PID
 }
 
-_lab_client_up() {
-	local ns dir
-	ns=$(lab_ns cl)
-	dir=$(LAB_CL_DIR)
-	lab_veth "$ns" e0 "$LAB_PREFIX-sw" pcl
-	lab_port "$LAB_PREFIX-sw" br0 pcl
-	ip -n "$ns" addr add 198.18.0.100/24 dev e0
-	ip -n "$ns" addr add 2001:db8::100/64 dev e0 nodad
-	[ "$LAB_CLIENT_CHARON" = no ] && return 0
-	sw_conf "$dir" "	follow_redirects = ${LAB_CLIENT_FOLLOW:-yes}"
+# lab_client_up NAME ADDR4 ADDR6 [CHARON_LINES]: client namespace NAME on the
+# switch, with a charon (LAB_CHARON_PID[NAME]) that has no connections yet;
+# CHARON_LINES go into its strongswan.conf charon { } section
+lab_client_up() {
+	local name=$1 a4=$2 a6=$3 extra=${4:-} ns dir=$LAB_DIR/$1
+	ns=$(lab_ns "$name") || return 1
+	mkdir -p "$dir"
+	lab_veth "$ns" e0 "$LAB_PREFIX-sw" "p$name"
+	lab_port "$LAB_PREFIX-sw" br0 "p$name"
+	ip -n "$ns" addr add "$a4/24" dev e0
+	ip -n "$ns" addr add "$a6/64" dev e0 nodad
+	# A vici initiate holds one of charon's threads until its IKE SA is up:
+	# 16 threads (the default) starve with a dozen initiates in flight.
+	# Log lines name their IKE_SA (<cK|ID>): lab_client_log.
+	sw_conf "$dir" "	threads = 48
+	filelog {
+		log {
+			ike_name = yes
+		}
+	}
+$extra"
 	printf 'connections {\n}\nsecrets {\n\tike-lab {\n\t\tsecret = %s\n\t}\n}\n' \
 		"$LAB_PSK" >"$dir/swanctl.conf"
+	[ -n "$LAB_CLIENT_NO_CHARON" ] && [ "$name" = cl ] && return 0
 	sw_start "$ns" "$dir" || return 1
-	LAB_CHARON_PID[cl]=$SW_PID
+	LAB_CHARON_PID[$name]=$SW_PID
 }
 
 # lab_up: the whole lab, with a master elected
@@ -172,8 +201,8 @@ lab_up() {
 		mkdir -p "$LAB_DIR/gw$i/sw"
 		_lab_node_up "$i" || return 1
 	done
-	mkdir -p "$(LAB_CL_DIR)"
-	_lab_client_up || return 1
+	lab_client_up cl 198.18.0.100 2001:db8::100 "	follow_redirects = $LAB_CLIENT_FOLLOW
+$LAB_CLIENT_CHARON" || return 1
 	lab_wait_for 15 lab_master_is_ready
 }
 
@@ -207,7 +236,9 @@ lab_status() {
 	ikelb_ctl "${LAB_IKELB_PID[$i]}" "$(lab_node_conf "$i")" status "$@"
 }
 
-# lab_add_clients FIRST LAST [VIP] [EXTRA]: connections cFIRST..cLAST to the VIP
+# lab_add_clients FIRST LAST [VIP] [EXTRA]: connections cFIRST..cLAST to the
+# VIP (or another address), identity cK.<client namespace name>.ikelb.test;
+# EXTRA: more lines for each connection (e.g. local_port = 4500)
 lab_add_clients() {
 	local first=$1 last=$2 vip=${3:-$LAB_VIP4} extra=${4:-} k dir
 	dir=$(LAB_CL_DIR)
@@ -221,7 +252,7 @@ lab_add_clients() {
 		$extra
 		local {
 			auth = psk
-			id = c$k.clients.ikelb.test
+			id = c$k.$LAB_CLIENT.ikelb.test
 		}
 		remote {
 			auth = psk
@@ -237,16 +268,18 @@ EOF
 		cat "$dir"/conn-*.conf
 		printf 'secrets {\n\tike-lab {\n\t\tsecret = %s\n\t}\n}\n' "$LAB_PSK"
 	} >"$dir/swanctl.conf"
-	sw_load "$LAB_PREFIX-cl" "$dir"
+	sw_load "$(lab_client_ns)" "$dir"
 }
 
-# lab_connect FIRST LAST [PARALLEL]: initiate cFIRST..cLAST; returns the
-# number that failed
+# lab_connect FIRST LAST [PARALLEL]: initiate cFIRST..cLAST, each giving up
+# after LAB_CONNECT_TIMEOUT s; returns the number that failed.
+# What swanctl printed for cK (its IKE SA's log) is in $(LAB_CL_DIR)/init-cK.log.
 lab_connect() {
 	local first=$1 last=$2 par=${3:-8} k failed=0 pids=()
 	for ((k = first; k <= last; k++)); do
-		sw_ctl "$LAB_PREFIX-cl" "$(LAB_CL_DIR)" --initiate --ike "c$k" --timeout 20 \
-			>"$LAB_DIR/cl/init-c$k.log" 2>&1 &
+		sw_ctl "$(lab_client_ns)" "$(LAB_CL_DIR)" --initiate --ike "c$k" \
+			--timeout "$LAB_CONNECT_TIMEOUT" \
+			>"$(LAB_CL_DIR)/init-c$k.log" 2>&1 &
 		pids+=($!)
 		if [ ${#pids[@]} -ge "$par" ]; then
 			wait "${pids[0]}" || failed=$((failed + 1))
@@ -259,13 +292,47 @@ lab_connect() {
 
 # lab_where: "ADDRESS COUNT" per gateway of the client's established IKE SAs
 lab_where() {
-	sw_ctl "$LAB_PREFIX-cl" "$(LAB_CL_DIR)" --list-sas --raw 2>/dev/null |
+	sw_ctl "$(lab_client_ns)" "$(LAB_CL_DIR)" --list-sas --raw 2>/dev/null |
 		grep -o 'state=ESTABLISHED [^}]*remote-host=[^ ]*' |
 		sed 's/.*remote-host=//' | sort | uniq -c | awk '{ print $2, $1 }'
 }
 
-# lab_gateway_count N: established IKE SAs at node N's strongSwan (or the
-# number in its file source)
+# lab_client_hosts: "cK ADDRESS" per established IKE SA of the client
+lab_client_hosts() {
+	sw_ctl "$(lab_client_ns)" "$(LAB_CL_DIR)" --list-sas --raw 2>/dev/null |
+		sed -n 's/^list-sa event {\(c[0-9]*\) {.* state=ESTABLISHED .* remote-host=\([^ ]*\) .*/\1 \2/p'
+}
+
+# lab_client_log K: the lines of the client's charon log about cK's IKE_SAs
+# (swanctl's own output, init-cK.log, may miss the first ones)
+lab_client_log() {
+	grep -F "<c$1|" "$(LAB_CL_DIR)/charon.log" 2>/dev/null
+}
+
+# lab_sent_to K: where the VIP last redirected client cK, or nothing
+lab_sent_to() {
+	lab_client_log "$1" | sed -n 's/.*> redirected to \([^ ]*\)$/\1/p' | tail -n 1
+}
+
+# lab_gateway_ids N: the remote identities of node N's established IKE SAs
+lab_gateway_ids() {
+	sw_ctl "$(lab_node_ns "$1")" "$(lab_node_sw "$1")" --list-sas --raw 2>/dev/null |
+		grep 'state=ESTABLISHED' | grep -o 'remote-id=[^ ]*' | cut -d= -f2
+}
+
+# lab_node_of ADDRESS: the node (N) whose IPv4 or IPv6 address it is
+lab_node_of() {
+	local i
+	for ((i = 1; i <= LAB_N; i++)); do
+		if [ "$1" = "$(lab_node_ip "$i")" ] || [ "$1" = "$(lab_node_ip6 "$i")" ]; then
+			echo "$i"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# lab_gateway_count N: established IKE SAs at node N's strongSwan
 lab_gateway_count() {
 	if [ "$(lab_node_source "$1")" = file ]; then
 		cat "$(lab_node_tunnels_file "$1")"
@@ -275,11 +342,32 @@ lab_gateway_count() {
 }
 
 # lab_kill_node N: the node dies: ikelb-load and charon killed, link down
+# (bash's "Killed" job notices go to /dev/null with the rest)
 lab_kill_node() {
 	local i=$1
-	kill -KILL "${LAB_IKELB_PID[$i]}" ${LAB_CHARON_PID[$i]:-} 2>/dev/null
-	ip -n "$(lab_node_ns "$i")" link set e0 down
-	ip -n "$LAB_PREFIX-sw" link set "p$i" down
-	{ wait "${LAB_IKELB_PID[$i]}" ${LAB_CHARON_PID[$i]:-}; } 2>/dev/null # no "Killed" notice
+	{
+		kill -KILL "${LAB_IKELB_PID[$i]}" ${LAB_CHARON_PID[$i]:-}
+		ip -n "$(lab_node_ns "$i")" link set e0 down
+		ip -n "$LAB_PREFIX-sw" link set "p$i" down
+		wait "${LAB_IKELB_PID[$i]}" ${LAB_CHARON_PID[$i]:-}
+	} 2>/dev/null
+	return 0
+}
+
+# lab_kill_charon N: only node N's IKE daemon dies (SIGKILL)
+lab_kill_charon() {
+	{
+		kill -KILL "${LAB_CHARON_PID[$1]}"
+		wait "${LAB_CHARON_PID[$1]}"
+	} 2>/dev/null
+	return 0
+}
+
+# lab_kill_ikelb N: only node N's ikelb-load dies (SIGKILL)
+lab_kill_ikelb() {
+	{
+		kill -KILL "${LAB_IKELB_PID[$1]}"
+		wait "${LAB_IKELB_PID[$1]}"
+	} 2>/dev/null
 	return 0
 }

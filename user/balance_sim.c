@@ -19,6 +19,8 @@ struct sim {
 	const struct balance_sim_params *p;
 	struct gw gw[BALANCE_SIM_MAX_GW];
 	uint32_t table[IKELB_FAMILIES][IKELB_SLOTS];
+	uint32_t spill[IKELB_SLOTS]; /* IPv4 only, like the arrivals */
+	uint64_t until[BALANCE_SIM_MAX_GW]; /* budgets, as the daemon sets them */
 	struct balancer *bal;
 	uint64_t rng;
 	struct balance_sim_result *r;
@@ -85,6 +87,10 @@ static void refill_balancer(struct sim *s, uint64_t now_ms)
 	moved = balancer_refill(s->bal, now_ms, in, s->p->n_gw, s->table);
 	if (moved > 0)
 		s->r->slots_moved += (uint64_t)moved;
+	memcpy(s->spill, balancer_spill(s->bal, IKELB_FAM_V4), sizeof(s->spill));
+	/* one CPU: the daemon's per-CPU share with ncpus = 1 */
+	for (unsigned i = 0; i < s->p->n_gw; i++)
+		s->until[i] = s->gw[i].redirects + balancer_budget(s->bal, i) + 1;
 }
 
 /* Classic: one winner by the last reports, all slots to it. */
@@ -194,9 +200,16 @@ static void run_events_until(struct sim *s, uint64_t t_us, uint64_t *next_refill
 static void arrive(struct sim *s, uint64_t t_us)
 {
 	const struct balance_sim_params *p = s->p;
-	uint32_t target = s->table[IKELB_FAM_V4][ikelb_slot_of_spi(next_spi(&s->rng))];
+	uint32_t slot = ikelb_slot_of_spi(next_spi(&s->rng));
+	uint32_t target = s->table[IKELB_FAM_V4][slot];
 	uint32_t tunnels[BALANCE_SIM_MAX_GW];
 	double dev;
+
+	/* as the XDP program: the spill table once the plan's target has had
+	 * its budget (the classic policies set no budget) */
+	if (p->policy == BALANCE_SIM_BALANCER && target < p->n_gw &&
+	    s->gw[target].redirects >= s->until[target] && s->spill[slot] < p->n_gw)
+		target = s->spill[slot];
 
 	s->dest[s->arrived++] = target < p->n_gw ? (uint8_t)target : UINT8_MAX;
 	if (target >= p->n_gw) {

@@ -48,6 +48,8 @@ struct balancer {
 	struct target_state st[IKELB_MAX_TARGETS];
 	double est[IKELB_MAX_TARGETS]; /* estimated tunnels, this refill */
 	uint32_t table[IKELB_FAMILIES][IKELB_SLOTS];
+	uint32_t spill[IKELB_FAMILIES][IKELB_SLOTS];
+	double plan[IKELB_MAX_TARGETS]; /* arrivals the plan gives each target */
 	struct balancer_figures fig[IKELB_MAX_TARGETS];
 	struct balancer_summary sum;
 };
@@ -76,7 +78,7 @@ struct balancer *balancer_new(const struct balancer_opts *opts)
 		balancer_opts_default(&b->o);
 	for (unsigned f = 0; f < IKELB_FAMILIES; f++)
 		for (unsigned s = 0; s < IKELB_SLOTS; s++)
-			b->table[f][s] = IKELB_SLOT_NONE;
+			b->table[f][s] = b->spill[f][s] = IKELB_SLOT_NONE;
 	return b;
 }
 
@@ -99,6 +101,16 @@ void balancer_forget(struct balancer *b, unsigned idx)
 const uint32_t *balancer_table(const struct balancer *b, unsigned family)
 {
 	return family < IKELB_FAMILIES ? b->table[family] : NULL;
+}
+
+const uint32_t *balancer_spill(const struct balancer *b, unsigned family)
+{
+	return family < IKELB_FAMILIES ? b->spill[family] : NULL;
+}
+
+uint32_t balancer_budget(const struct balancer *b, unsigned idx)
+{
+	return idx < IKELB_MAX_TARGETS ? (uint32_t)ceil(b->plan[idx]) : 0;
 }
 
 const struct balancer_figures *balancer_figures(const struct balancer *b, unsigned idx)
@@ -294,6 +306,7 @@ struct fill {
 	double w[IKELB_MAX_TARGETS]; /* max_tunnels, or 1 for least-tunnels */
 	double e[IKELB_MAX_TARGETS]; /* estimated tunnels */
 	double ub[IKELB_MAX_TARGETS]; /* free capacity; INFINITY for static */
+	double cap[IKELB_MAX_TARGETS]; /* max_tunnels */
 	double a[IKELB_MAX_TARGETS]; /* result */
 };
 
@@ -492,6 +505,33 @@ static double batch_for(const struct balancer *b, double capacity)
 	return batch > 0 ? batch : 1;
 }
 
+/*
+ * The spill table: where requests go once a target has had the arrivals the
+ * plan gave it before the next refill, i.e. during a burst faster than the
+ * refills, whose size nobody knows yet.  It water-fills half of all free
+ * capacity (static targets, whose free capacity is unknown, count with
+ * their max_tunnels): a burst of that size ends at equal levels, a smaller
+ * one leaves the fuller targets alone, a larger one goes on in the same
+ * proportions until the next refill plans for the rate it has seen.  (The
+ * simulation, user/balance_sim.c, has 1000 clients in 20 ms onto 1800 free
+ * places end 5 points from equal with half, 19 with all free capacity.)
+ */
+static void fill_spill(struct balancer *b, unsigned family, const struct fill *plan)
+{
+	uint32_t quota[IKELB_MAX_TARGETS], quota_of[IKELB_MAX_TARGETS] = { 0 };
+	struct fill f = *plan;
+	double batch = 0;
+
+	for (unsigned j = 0; j < f.n; j++)
+		batch += (isinf(f.ub[j]) ? f.cap[j] : f.ub[j]) / 2;
+	if (f.n)
+		water_fill(&f, batch);
+	apportion(&f, quota);
+	for (unsigned j = 0; j < f.n; j++)
+		quota_of[f.idx[j]] = quota[j];
+	assign_slots(b->spill[family], quota_of);
+}
+
 static void fill_family(struct balancer *b, unsigned family, const struct balancer_input *in,
 			unsigned n)
 {
@@ -507,16 +547,20 @@ static void fill_family(struct balancer *b, unsigned family, const struct balanc
 		f.e[f.n] = b->est[i];
 		f.ub[f.n] = in[i].kind == BALANCER_STATIC ? INFINITY
 							   : fmax(0, in[i].max_tunnels - b->est[i]);
+		f.cap[f.n] = in[i].max_tunnels;
 		capacity += in[i].max_tunnels;
 		f.n++;
 	}
 	b->sum.eligible[family] = f.n;
 	b->sum.batch[family] = f.n ? batch_for(b, capacity) : 0;
+	fill_spill(b, family, &f);
 	if (f.n)
 		water_fill(&f, b->sum.batch[family]);
 	apportion(&f, quota);
-	for (unsigned j = 0; j < f.n; j++)
+	for (unsigned j = 0; j < f.n; j++) {
 		quota_of[f.idx[j]] = quota[j];
+		b->plan[f.idx[j]] += f.a[j];
+	}
 	b->sum.moved[family] = assign_slots(b->table[family], quota_of);
 	for (unsigned j = 0; j < f.n; j++) {
 		b->fig[f.idx[j]].slots[family] = quota[j];
@@ -551,6 +595,7 @@ int balancer_refill(struct balancer *b, uint64_t now_ms, const struct balancer_i
 	b->sum.horizon_ms = b->o.horizon_ms;
 	if (b->sum.horizon_ms < 2 * refill_gap(b))
 		b->sum.horizon_ms = (uint32_t)(2 * refill_gap(b));
+	memset(b->plan, 0, sizeof(b->plan));
 	for (unsigned fam = 0; fam < IKELB_FAMILIES; fam++) {
 		fill_family(b, fam, in, n);
 		moved += (int)b->sum.moved[fam];

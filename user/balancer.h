@@ -114,6 +114,12 @@ int balancer_refill(struct balancer *b, uint64_t now_ms, const struct balancer_i
 
 /* The table of the last refill: IKELB_SLOTS target indices or IKELB_SLOT_NONE. */
 const uint32_t *balancer_table(const struct balancer *b, unsigned family);
+/* The spill table of the last refill (include/ikelb.h: in proportion to free
+ * capacity; used for a target once it has had its budget). */
+const uint32_t *balancer_spill(const struct balancer *b, unsigned family);
+/* Target idx's budget: the arrivals the last refill's plan gives it, both
+ * families together, until the next refill. */
+uint32_t balancer_budget(const struct balancer *b, unsigned idx);
 /* Figures of target idx at the last refill (zeroes for an absent index). */
 const struct balancer_figures *balancer_figures(const struct balancer *b, unsigned idx);
 const struct balancer_summary *balancer_summary(const struct balancer *b);

@@ -218,8 +218,44 @@ static void balancer_in(struct daemon *d, const struct pool_entry *e, uint64_t n
 	in->redirects = redirects[e->idx];
 }
 
+/* One table into the mmapped map: only changed slots, one 32-bit store each,
+ * so the XDP program always reads a whole, valid index. */
+static void publish_table(struct daemon *d, unsigned table, unsigned fam, const uint32_t *src)
+{
+	struct ikelb_slot *dst = d->xdp.slots + XDP_SLOT(table, fam, 0);
+
+	for (unsigned k = 0; k < IKELB_SLOTS; k++)
+		if (dst[k].target != src[k])
+			__atomic_store_n(&dst[k].target, src[k], __ATOMIC_RELAXED);
+}
+
+/*
+ * The plan and spill tables, and each target's budget: the plan's arrivals
+ * for it until the next refill, split over the CPUs (XDP counts per CPU),
+ * on top of what each CPU has sent it so far.  Budgets are written first,
+ * so a new plan never starts with an old, used-up budget.
+ */
+static void publish(struct daemon *d, const uint64_t *per)
+{
+	int nc = d->xdp.ncpus;
+	uint64_t until[IKELB_MAX_TARGETS * nc];
+
+	for (unsigned i = 0; i < IKELB_MAX_TARGETS; i++) {
+		uint64_t share = (balancer_budget(bal, i) + nc - 1) / nc + 1;
+
+		for (int c = 0; c < nc; c++)
+			until[i * nc + c] = per[i * nc + c] + share;
+	}
+	if (xdp_set_budgets(&d->xdp, until))
+		log_warn("cannot write the redirect budgets: %s", strerror(errno));
+	for (unsigned fam = 0; fam < IKELB_FAMILIES; fam++) {
+		publish_table(d, IKELB_TABLE_PLAN, fam, balancer_table(bal, fam));
+		publish_table(d, IKELB_TABLE_SPILL, fam, balancer_spill(bal, fam));
+	}
+}
+
 /* Balancer inputs from the pool, then its figures back into the pool. */
-static void fill(struct daemon *d, uint64_t now, const uint64_t *redirects)
+static void fill(struct daemon *d, uint64_t now, const uint64_t *redirects, const uint64_t *per)
 {
 	struct balancer_input in[IKELB_MAX_TARGETS] = {};
 
@@ -231,9 +267,9 @@ static void fill(struct daemon *d, uint64_t now, const uint64_t *redirects)
 	for (unsigned i = 0; i < n_pool; i++)
 		if (pool[i].idx >= 0)
 			balancer_in(d, &pool[i], now, redirects, &in[pool[i].idx]);
-	if (balancer_refill(bal, now, in, IKELB_MAX_TARGETS,
-			    (uint32_t (*)[IKELB_SLOTS])d->xdp.slots) < 0)
+	if (balancer_refill(bal, now, in, IKELB_MAX_TARGETS, NULL) < 0)
 		log_err("balancer refill failed: %s", strerror(errno));
+	publish(d, per);
 	for (unsigned i = 0; i < n_pool; i++) {
 		struct pool_entry *e = &pool[i];
 		const struct balancer_figures *f;
@@ -251,14 +287,17 @@ static void fill(struct daemon *d, uint64_t now, const uint64_t *redirects)
 
 void cluster_refill(struct daemon *d, uint64_t now)
 {
-	uint64_t redirects[IKELB_MAX_TARGETS];
+	uint64_t redirects[IKELB_MAX_TARGETS] = { 0 }, per[IKELB_MAX_TARGETS * d->xdp.ncpus];
 
 	collect(d, now);
 	write_targets(d, true);
-	if (xdp_read_redirects(&d->xdp, redirects))
-		memset(redirects, 0, sizeof(redirects));
+	if (xdp_read_redirects_percpu(&d->xdp, per))
+		memset(per, 0, sizeof(per));
+	for (unsigned i = 0; i < IKELB_MAX_TARGETS; i++)
+		for (int c = 0; c < d->xdp.ncpus; c++)
+			redirects[i] += per[i * d->xdp.ncpus + c];
 	authmode_add_redirects(d, redirects);
-	fill(d, now, redirects);
+	fill(d, now, redirects, per);
 	write_targets(d, false);
 }
 
@@ -313,7 +352,7 @@ int cluster_pick(struct daemon *d, int fam, uint64_t spi_raw, uint32_t *idx,
 
 	if (fam < 0 || fam >= IKELB_FAMILIES || !d->xdp.slots)
 		return -1;
-	i = d->xdp.slots[fam * IKELB_SLOTS + ikelb_slot_of_spi(spi_raw)];
+	i = d->xdp.slots[XDP_SLOT(IKELB_TABLE_PLAN, fam, ikelb_slot_of_spi(spi_raw))].target;
 	if (i >= IKELB_MAX_TARGETS)
 		return -1;
 	t = &d->tg.s[i];

@@ -10,9 +10,11 @@
 #include <json-c/json.h>
 
 #include "addr.h"
+#include "cluster.h"
 #include "daemon.h"
 #include "election.h"
 #include "log.h"
+#include "reports.h"
 #include "vrrp_speaker.h"
 
 #define OPEN_RETRY_MS 1000
@@ -43,6 +45,12 @@ static void on_role(void *ctx, struct vrrp_speaker *s, const struct vrrp_action 
 	struct daemon *d = ctx;
 	int fam = s == &sp[IKELB_FAM_V6].s ? IKELB_FAM_V6 : IKELB_FAM_V4;
 
+	if (act->to == VRRP_STATE_MASTER && act->master_silent) {
+		/* Before the VIP arrives: no client may be sent to the gateway
+		 * of the node that just died. */
+		reports_master_silent(d, &act->silent_master);
+		cluster_refill(d, now_ms());
+	}
 	note_master(d, fam, s);
 	role_set(d, fam, act->to == VRRP_STATE_MASTER ? ROLE_MASTER : ROLE_BACKUP,
 		 act->reason);

@@ -21,6 +21,8 @@ struct member {
 	uint64_t reports;
 	uint64_t warned_ms;
 	bool warned;
+	struct cfg_ip src; /* source address of the last accepted report */
+	bool declared_dead; /* by members_declare_dead, until the next report */
 	struct status_report r;
 };
 
@@ -170,6 +172,11 @@ static uint64_t age(uint64_t now_ms, uint64_t then_ms)
 	return now_ms > then_ms ? now_ms - then_ms : 0;
 }
 
+static bool is_dead(const struct members *m, const struct member *e, uint64_t now_ms)
+{
+	return e->declared_dead || age(now_ms, e->report_ms) >= m->dead_after_ms;
+}
+
 static void warn_old_epoch(struct member *e, const struct status_report *r, uint64_t now_ms)
 {
 	if (e->warned && age(now_ms, e->warned_ms) < OLD_EPOCH_WARN_MS)
@@ -202,7 +209,7 @@ static void note_accept(struct members *m, struct member *e, const struct status
 }
 
 static enum members_verdict record(struct members *m, const struct status_report *r,
-				   uint64_t now_ms, bool self)
+				   uint64_t now_ms, bool self, const struct cfg_ip *src)
 {
 	struct member *e = find(m, r->node_id);
 
@@ -228,8 +235,11 @@ static enum members_verdict record(struct members *m, const struct status_report
 	e->epoch = r->epoch;
 	e->seq = r->seq;
 	e->report_ms = now_ms;
+	e->declared_dead = false;
 	e->reports++;
 	e->r = *r;
+	if (src)
+		e->src = *src;
 	m->generation++;
 	return MEMBERS_ACCEPTED;
 }
@@ -260,6 +270,13 @@ static enum members_verdict verdict_of(enum status_err e)
 enum members_verdict members_handle_datagram(struct members *m, const uint8_t *buf,
 					     size_t len, uint64_t now_ms)
 {
+	return members_handle_datagram_from(m, buf, len, now_ms, NULL);
+}
+
+enum members_verdict members_handle_datagram_from(struct members *m, const uint8_t *buf,
+						  size_t len, uint64_t now_ms,
+						  const struct cfg_ip *src)
+{
 	struct status_report r;
 	enum members_verdict v;
 
@@ -267,7 +284,7 @@ enum members_verdict members_handle_datagram(struct members *m, const uint8_t *b
 	if (v == MEMBERS_ACCEPTED && m->self_id[0] && strcmp(r.node_id, m->self_id) == 0)
 		v = MEMBERS_DROP_SELF;
 	if (v == MEMBERS_ACCEPTED)
-		v = record(m, &r, now_ms, false);
+		v = record(m, &r, now_ms, false, src);
 	m->cnt.received++;
 	m->cnt.verdict[v]++;
 	if (v != MEMBERS_ACCEPTED)
@@ -290,7 +307,35 @@ enum members_verdict members_update_self(struct members *m, const struct status_
 		return MEMBERS_DROP_OTHER_CLUSTER;
 	if (m->self_id[0] && strcmp(r->node_id, m->self_id) != 0)
 		return MEMBERS_DROP_ERROR;
-	return record(m, r, now_ms, true);
+	return record(m, r, now_ms, true, NULL);
+}
+
+static bool same_ip(const struct cfg_ip *a, const struct cfg_ip *b)
+{
+	if (a->family != b->family || !a->family)
+		return false;
+	return a->family == AF_INET ? a->v4.s_addr == b->v4.s_addr
+				    : !memcmp(&a->v6, &b->v6, sizeof(a->v6));
+}
+
+unsigned members_declare_dead(struct members *m, const struct cfg_ip *src, uint64_t now_ms)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < m->cap; i++) {
+		struct member *e = &m->slot[i];
+
+		if (!e->listed || e->self || !same_ip(&e->src, src) || is_dead(m, e, now_ms))
+			continue;
+		/* its next valid report revives it */
+		e->declared_dead = true;
+		e->dead_logged = true;
+		m->generation++;
+		n++;
+		log_info("status: member %s taken for dead: it was the VRRP master and went silent",
+			 e->r.node_id);
+	}
+	return n;
 }
 
 void members_tick(struct members *m, uint64_t now_ms)
@@ -319,7 +364,7 @@ void members_tick(struct members *m, uint64_t now_ms)
 
 static enum member_why why_of(const struct members *m, const struct member *e, uint64_t a)
 {
-	if (a >= m->dead_after_ms)
+	if (a >= m->dead_after_ms || e->declared_dead)
 		return MEMBER_DEAD;
 	if (e->vip)
 		return MEMBER_IS_VIP;

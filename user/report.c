@@ -175,6 +175,15 @@ static json_object *json_vips(struct daemon *d)
 	return a;
 }
 
+/* A ratio printed with 4 decimals, not json-c's 17 significant digits. */
+static json_object *jratio(double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.4f", v);
+	return json_object_new_double_s(v, buf);
+}
+
 static json_object *json_targets(struct daemon *d)
 {
 	json_object *a = json_object_new_array();
@@ -193,8 +202,7 @@ static json_object *json_targets(struct daemon *d)
 		jadd(o, "reason", e->reason[0] ? jstr(e->reason) : NULL);
 		jadd(o, "tunnels", e->has_load ? json_object_new_uint64(e->tunnels) : NULL);
 		jadd(o, "max_tunnels", json_object_new_uint64(e->max_tunnels));
-		jadd(o, "utilization",
-		     json_object_new_double(e->has_load ? util_of(e) : e->est_util));
+		jadd(o, "utilization", jratio(e->has_load ? util_of(e) : e->est_util));
 		jadd(o, "report_age_ms", e->age_ms >= 0 ? json_object_new_int64(e->age_ms) : NULL);
 		jadd(o, "redirects", json_object_new_uint64(e->redirects));
 		jadd(o, "redirects_since_report", json_object_new_uint64(e->redirects_since_report));

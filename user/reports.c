@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <errno.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,14 +33,24 @@ struct reports {
 	struct status_report self;
 	uint64_t next_send_ms;
 
-	/* tunnel reader thread */
+	/*
+	 * Tunnel reader thread.  Each report carries a reading taken for it:
+	 * the master adds only the redirects sent after a report's arrival, so
+	 * an older count would lose the clients sent in between.  The loop asks
+	 * (want), the thread reads and says so through done_fd (an eventfd in
+	 * the epoll loop); a reading that takes longer than answer_ms makes the
+	 * report say unhealthy instead of waiting.
+	 */
 	bool have_source;
 	pthread_t thread;
 	bool thread_running;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	bool quit;
-	uint32_t period_ms;
+	bool quit, want;
+	int done_fd;
+	bool pending; /* a reading was asked for and not yet reported */
+	uint64_t asked_ms;
+	uint32_t answer_ms;
 	struct tunnels_src src;
 	struct tunnel_reading last;
 	bool last_ok_logged; /* to log a source's failures and recoveries once */
@@ -50,27 +61,24 @@ static struct reports R;
 static void *reader_main(void *arg)
 {
 	struct reports *r = arg;
+	uint64_t one = 1;
 
 	pthread_mutex_lock(&r->mu);
-	while (!r->quit) {
+	for (;;) {
 		struct tunnel_reading t = {};
-		struct timespec ts;
-		uint32_t period = r->period_ms;
 
+		while (!r->want && !r->quit)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->quit)
+			break;
+		r->want = false;
 		pthread_mutex_unlock(&r->mu);
 		t.ok = tunnels_read(&r->src, &t.count, t.why, sizeof(t.why)) == 0;
 		t.at_ms = now_ms();
 		pthread_mutex_lock(&r->mu);
 		r->last = t;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += period / 1000;
-		ts.tv_nsec += (long)(period % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		if (!r->quit)
-			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+		if (write(r->done_fd, &one, sizeof(one)) < 0)
+			break;
 	}
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
@@ -78,31 +86,26 @@ static void *reader_main(void *arg)
 
 static int start_reader(struct daemon *d)
 {
-	pthread_condattr_t ca;
-
 	R.have_source = d->cfg.has_gateway && d->cfg.tunnels != CFG_TUNNELS_NONE;
 	if (!R.have_source)
 		return 0;
+	/* tunnels_init_config also leaves SAs at the VIPs out in auth mode */
 	if (tunnels_init_config(&R.src, &d->cfg)) {
 		log_err("cannot set up the tunnels source of [gateway]");
 		return -1;
 	}
-	if (d->cfg.mode == CFG_MODE_AUTH) {
-		struct cfg_ip vips[2];
-		unsigned n = 0;
-
-		for (int fam = 0; fam < IKELB_FAMILIES; fam++)
-			if (d->vip[fam].configured)
-				vips[n++] = d->vip[fam].ip;
-		if (d->cfg.tunnels == CFG_TUNNELS_VICI)
-			tunnels_exclude(&R.src, vips, n);
-	}
-	R.period_ms = d->cfg.status_interval_ms ? d->cfg.status_interval_ms : 1000;
+	R.answer_ms = d->cfg.status_interval_ms / 2;
 	R.last = (struct tunnel_reading){ .ok = false, .why = "not read yet" };
-	R.quit = false;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&R.cv, &ca);
+	R.quit = R.want = R.pending = false;
+	if (R.done_fd < 0) {
+		R.done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (R.done_fd < 0 || daemon_watch(d, R.done_fd)) {
+			log_err("cannot make the tunnel reader's eventfd: %s", strerror(errno));
+			tunnels_close(&R.src);
+			return -1;
+		}
+	}
+	pthread_cond_init(&R.cv, NULL);
 	pthread_mutex_init(&R.mu, NULL);
 	if (pthread_create(&R.thread, NULL, reader_main, &R)) {
 		log_err("cannot start the tunnel reader thread");
@@ -111,6 +114,17 @@ static int start_reader(struct daemon *d)
 	}
 	R.thread_running = true;
 	return 0;
+}
+
+/* Asks the reader for a fresh count (for the report due now). */
+static void ask_reading(uint64_t now)
+{
+	pthread_mutex_lock(&R.mu);
+	R.want = true;
+	pthread_cond_signal(&R.cv);
+	pthread_mutex_unlock(&R.mu);
+	R.pending = true;
+	R.asked_ms = now;
 }
 
 static void stop_reader(void)
@@ -160,6 +174,12 @@ bool reports_self_load(struct daemon *d, bool *known, uint64_t *tunnels, char *w
 		log_source_change(&t);
 	*tunnels = t.count;
 	snprintf(why, whylen, "%s", t.ok ? "" : t.why);
+	if (t.ok && R.pending && now_ms() >= R.asked_ms + R.answer_ms) {
+		/* the source hangs: a number it gave earlier is not current */
+		snprintf(why, whylen, "tunnels source has not answered for %llu ms",
+			 (unsigned long long)(now_ms() - R.asked_ms));
+		return false;
+	}
 	return t.ok;
 }
 
@@ -167,6 +187,13 @@ const char *reports_node_id(struct daemon *d)
 {
 	(void)d;
 	return R.node_id;
+}
+
+void reports_master_silent(struct daemon *d, const struct cfg_ip *addr)
+{
+	(void)d;
+	if (R.enabled)
+		members_declare_dead(R.members, addr, now_ms());
 }
 
 struct members *reports_members(struct daemon *d)
@@ -264,6 +291,7 @@ int reports_start(struct daemon *d)
 {
 	memset(&R, 0, sizeof(R));
 	R.net.fd = -1;
+	R.done_fd = -1;
 	snprintf(R.node_id, sizeof(R.node_id), "%s", d->cfg.node_id);
 	if (!R.node_id[0] && gethostname(R.node_id, sizeof(R.node_id) - 1))
 		snprintf(R.node_id, sizeof(R.node_id), "node");
@@ -276,6 +304,9 @@ void reports_stop(struct daemon *d)
 {
 	(void)d;
 	stop_reader();
+	if (R.done_fd >= 0)
+		close(R.done_fd);
+	R.done_fd = -1;
 	if (R.net.fd >= 0)
 		status_net_close(&R.net);
 	members_free(R.members);
@@ -286,29 +317,59 @@ void reports_stop(struct daemon *d)
 
 int reports_config_changed(struct daemon *d)
 {
-	/* The source may have changed: restart the reader with the new one. */
+	/* The source may have changed: restart the reader with the new one,
+	 * and take a reading for the next report at once. */
 	stop_reader();
+	R.pending = false;
+	R.next_send_ms = now_ms();
 	return start_reader(d);
 }
 
 uint64_t reports_next_deadline(struct daemon *d, uint64_t t)
 {
 	(void)d;
-	return R.enabled && R.next_send_ms < t ? R.next_send_ms : t;
+	if (!R.enabled && !R.have_source)
+		return t;
+	if (R.pending)
+		return R.asked_ms + R.answer_ms < t ? R.asked_ms + R.answer_ms : t;
+	return R.next_send_ms < t ? R.next_send_ms : t;
+}
+
+/* The report that was due, now that its reading is in (or overdue). */
+static void report_due(struct daemon *d, uint64_t now)
+{
+	if (!R.enabled)
+		return;
+	send_report(d, now);
+	members_tick(R.members, now);
 }
 
 void reports_timers(struct daemon *d, uint64_t now)
 {
-	if (!R.enabled || now < R.next_send_ms)
+	if (R.pending && now >= R.asked_ms + R.answer_ms) {
+		report_due(d, now); /* unhealthy: see reports_self_load */
+		R.pending = false;
+	}
+	if (R.pending || now < R.next_send_ms || (!R.enabled && !R.have_source))
 		return;
-	send_report(d, now);
-	members_tick(R.members, now);
 	R.next_send_ms = now + d->cfg.status_interval_ms;
+	if (R.have_source)
+		ask_reading(now);
+	else
+		report_due(d, now);
 }
 
 bool reports_fd_ready(struct daemon *d, int fd)
 {
-	(void)d;
+	uint64_t n;
+
+	if (R.have_source && fd == R.done_fd) {
+		if (read(R.done_fd, &n, sizeof(n)) == sizeof(n) && R.pending) {
+			R.pending = false;
+			report_due(d, now_ms());
+		}
+		return true;
+	}
 	if (!R.enabled || fd != status_net_fd(&R.net))
 		return false;
 	status_net_handle_readable(&R.net, R.members, now_ms());

@@ -143,6 +143,17 @@ static bool any_master(const struct daemon *d)
 	return false;
 }
 
+/*
+ * With vrrp = on the role owns the VIP: a backup never keeps it, whoever put
+ * it there (two holders would both answer ARP/ND).  Not the address owner's
+ * (priority 255: the VIP is the interface's own address), and with vrrp =
+ * off or external an address someone else added stays.
+ */
+static bool owns_vip(const struct daemon *d)
+{
+	return d->cfg.vrrp == CFG_VRRP_ON && d->cfg.priority != 255;
+}
+
 static void to_master(struct daemon *d, int fam)
 {
 	struct vip_state *v = &d->vip[fam];
@@ -158,6 +169,10 @@ static void to_master(struct daemon *d, int fam)
 	if (addr_present(d->ifindex, &v->ip) == 0 && addr_add(d->ifindex, &v->ip) == 0) {
 		v->added = true;
 		save_added(d);
+	} else if (owns_vip(d) && !v->added) {
+		/* already there (a hand-made VIP, a lost record): VRRP owns it */
+		v->added = true;
+		save_added(d);
 	}
 	v->announce_left = d->cfg.announce_count ? d->cfg.announce_count : 1;
 	v->next_announce_ms = now_ms();
@@ -170,7 +185,8 @@ static void to_backup(struct daemon *d, int fam)
 	v->role = ROLE_BACKUP;
 	v->announce_left = 0;
 	role_push_config(d);
-	if (v->added && addr_del(d->ifindex, &v->ip) == 0) {
+	if ((v->added || (owns_vip(d) && addr_present(d->ifindex, &v->ip) == 1)) &&
+	    addr_del(d->ifindex, &v->ip) == 0) {
 		v->added = false;
 		save_added(d);
 	}

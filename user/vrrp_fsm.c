@@ -240,9 +240,12 @@ static void takeover_reason(const struct vrrp_fsm *f, struct vrrp_action *act)
 	else if (f->master_known && f->master_priority == VRRP_PRIO_RESIGN)
 		set_reason(act, "master %s resigned (priority 0), skew time expired",
 			   vrrp_addr_str(&f->master_addr, a, sizeof(a)));
-	else if (f->master_known)
+	else if (f->master_known) {
 		set_reason(act, "master down timer expired: no advert from %s (priority %u)",
 			   vrrp_addr_str(&f->master_addr, a, sizeof(a)), f->master_priority);
+		act->master_silent = true;
+		act->silent_master = f->master_addr;
+	}
 	else
 		set_reason(act, "master down timer expired");
 }

@@ -36,6 +36,10 @@ struct vrrp_action {
 	bool transition; /* the role changed from -> to */
 	enum vrrp_state from, to;
 	char reason[VRRP_REASON_MAX]; /* for the log, when transition */
+	/* Taking over because this master went silent (no priority 0): its
+	 * node is probably dead, gateway included. */
+	bool master_silent;
+	struct cfg_ip silent_master;
 };
 
 /* A received advert that passed vrrp_decode. */

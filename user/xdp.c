@@ -40,7 +40,7 @@ static void pin_path(char *buf, size_t len, const char *dir, const char *name)
 }
 
 static const char *const pinned[] = { XDP_PIN_CONFIG, XDP_PIN_TARGETS, XDP_PIN_SLOTS,
-				      XDP_PIN_TARGET_STATS, XDP_PIN_COUNTERS };
+				      XDP_PIN_TARGET_STATS, XDP_PIN_COUNTERS, XDP_PIN_BUDGET };
 
 void xdp_unpin_dir(const char *cluster)
 {
@@ -65,6 +65,8 @@ static struct bpf_map *map_by_pin_name(struct ikelb_bpf *s, const char *name)
 		return s->maps.ikelb_slots;
 	if (!strcmp(name, XDP_PIN_TARGET_STATS))
 		return s->maps.ikelb_tstats;
+	if (!strcmp(name, XDP_PIN_BUDGET))
+		return s->maps.ikelb_budget;
 	return s->maps.ikelb_counters;
 }
 
@@ -91,7 +93,7 @@ static int pin_maps(struct xdp_state *x, const char *cluster)
 
 static int map_slots(struct xdp_state *x)
 {
-	size_t len = sizeof(uint32_t) * IKELB_FAMILIES * IKELB_SLOTS;
+	size_t len = sizeof(struct ikelb_slot) * XDP_SLOT_ENTRIES;
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       bpf_map__fd(x->skel->maps.ikelb_slots), 0);
 
@@ -100,8 +102,8 @@ static int map_slots(struct xdp_state *x)
 		return -1;
 	}
 	x->slots = p;
-	for (size_t i = 0; i < IKELB_FAMILIES * IKELB_SLOTS; i++)
-		x->slots[i] = IKELB_SLOT_NONE;
+	for (size_t i = 0; i < XDP_SLOT_ENTRIES; i++)
+		x->slots[i].target = IKELB_SLOT_NONE;
 	return 0;
 }
 
@@ -227,7 +229,7 @@ void xdp_close(struct xdp_state *x)
 {
 	xdp_detach(x);
 	if (x->slots)
-		munmap(x->slots, sizeof(uint32_t) * IKELB_FAMILIES * IKELB_SLOTS);
+		munmap(x->slots, sizeof(struct ikelb_slot) * XDP_SLOT_ENTRIES);
 	x->slots = NULL;
 	if (x->pin_dir[0]) {
 		xdp_unpin_dir(x->pin_dir + strlen(IKELB_PIN_ROOT) + 1);
@@ -273,23 +275,45 @@ int xdp_read_counters(struct xdp_state *x, uint64_t out[IKELB_CNT_MAX])
 	return 0;
 }
 
-int xdp_read_redirects(struct xdp_state *x, uint64_t out[IKELB_MAX_TARGETS])
+int xdp_read_redirects_percpu(struct xdp_state *x, uint64_t *per)
 {
 	/* One batched lookup instead of a syscall per target: the daemon reads
 	 * these on every refill of the slot table. */
-	static uint32_t keys[IKELB_MAX_TARGETS];
+	uint32_t keys[IKELB_MAX_TARGETS], count = IKELB_MAX_TARGETS, out_batch;
 	uint64_t vals[IKELB_MAX_TARGETS * x->ncpus];
-	uint32_t count = IKELB_MAX_TARGETS, out_batch;
 	int fd = bpf_map__fd(x->skel->maps.ikelb_tstats);
 	int err;
 
-	memset(out, 0, sizeof(uint64_t) * IKELB_MAX_TARGETS);
+	memset(per, 0, sizeof(uint64_t) * IKELB_MAX_TARGETS * x->ncpus);
 	err = bpf_map_lookup_batch(fd, NULL, &out_batch, keys, vals, &count, NULL);
 	if (err && errno != ENOENT)
 		return -1;
 	for (uint32_t i = 0; i < count; i++)
 		if (keys[i] < IKELB_MAX_TARGETS)
-			for (int c = 0; c < x->ncpus; c++)
-				out[keys[i]] += vals[i * x->ncpus + c];
+			memcpy(per + (size_t)keys[i] * x->ncpus, vals + (size_t)i * x->ncpus,
+			       sizeof(uint64_t) * x->ncpus);
 	return 0;
+}
+
+int xdp_read_redirects(struct xdp_state *x, uint64_t out[IKELB_MAX_TARGETS])
+{
+	uint64_t per[IKELB_MAX_TARGETS * x->ncpus];
+
+	memset(out, 0, sizeof(uint64_t) * IKELB_MAX_TARGETS);
+	if (xdp_read_redirects_percpu(x, per))
+		return -1;
+	for (int i = 0; i < IKELB_MAX_TARGETS; i++)
+		for (int c = 0; c < x->ncpus; c++)
+			out[i] += per[(size_t)i * x->ncpus + c];
+	return 0;
+}
+
+int xdp_set_budgets(struct xdp_state *x, const uint64_t *until)
+{
+	uint32_t keys[IKELB_MAX_TARGETS], count = IKELB_MAX_TARGETS;
+
+	for (uint32_t i = 0; i < IKELB_MAX_TARGETS; i++)
+		keys[i] = i;
+	return bpf_map_update_batch(bpf_map__fd(x->skel->maps.ikelb_budget), keys, until,
+				    &count, NULL);
 }

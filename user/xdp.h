@@ -21,10 +21,15 @@ struct xdp_state {
 	int ifindex;
 	uint32_t prog_id;
 	char mode[8]; /* "native" / "generic" while attached */
-	uint32_t *slots; /* mmapped: IKELB_FAMILIES * IKELB_SLOTS */
+	struct ikelb_slot *slots; /* mmapped: XDP_SLOT_ENTRIES, see include/ikelb.h */
 	char pin_dir[128];
 	int ncpus;
 };
+
+#define XDP_SLOT_ENTRIES (IKELB_TABLES * IKELB_FAMILIES * IKELB_SLOTS)
+/* Entry of a slot in the map: see include/ikelb.h. */
+#define XDP_SLOT(table, fam, slot) \
+	(((table) * IKELB_FAMILIES + (fam)) * IKELB_SLOTS + (slot))
 
 /* Names of the pinned maps, relative to the pin directory. */
 #define XDP_PIN_CONFIG "config"
@@ -32,6 +37,7 @@ struct xdp_state {
 #define XDP_PIN_SLOTS "slots"
 #define XDP_PIN_TARGET_STATS "target_stats"
 #define XDP_PIN_COUNTERS "counters"
+#define XDP_PIN_BUDGET "budget"
 
 /* Loads the program and pins its maps (stale pins of this cluster are
  * replaced).  Returns 0 or -1 with the reason logged. */
@@ -53,6 +59,10 @@ int xdp_set_target(struct xdp_state *x, uint32_t idx, const struct ikelb_target 
 int xdp_read_counters(struct xdp_state *x, uint64_t out[IKELB_CNT_MAX]);
 /* Redirects per target index since load (monotonic). */
 int xdp_read_redirects(struct xdp_state *x, uint64_t out[IKELB_MAX_TARGETS]);
+/* The same per CPU: per[target * ncpus + cpu]. */
+int xdp_read_redirects_percpu(struct xdp_state *x, uint64_t *per);
+/* Writes every target's per-CPU budget: until[target * ncpus + cpu]. */
+int xdp_set_budgets(struct xdp_state *x, const uint64_t *until);
 
 /* Ensures bpffs is mounted at /sys/fs/bpf. */
 int xdp_ensure_bpffs(void);

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/if_link.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -39,7 +40,7 @@
 
 static struct ikelb_bpf *skel;
 static int ncpus;
-static int prog_fd, cfg_fd, targets_fd, slots_fd, counters_fd, tstats_fd;
+static int prog_fd, cfg_fd, targets_fd, slots_fd, counters_fd, tstats_fd, budget_fd;
 static struct ikelb_config cfg;
 
 static const char *const counter_names[] = IKELB_COUNTER_NAMES;
@@ -78,21 +79,86 @@ static void set_target(uint32_t idx, int active, const char *id4, const char *id
 	assert_int_equal(bpf_map_update_elem(targets_fd, &idx, &t, BPF_ANY), 0);
 }
 
+/* Slot `slot` of table (IKELB_TABLE_PLAN / _SPILL) of family fam: entry
+ * (table * IKELB_FAMILIES + fam) * IKELB_SLOTS + slot, as include/ikelb.h
+ * lays the tables out. */
+static void set_table_slot(uint32_t table, uint32_t fam, uint32_t slot, uint32_t target)
+{
+	uint32_t key = (table * IKELB_FAMILIES + fam) * IKELB_SLOTS + slot;
+	struct ikelb_slot v = { .target = target };
+
+	assert_int_equal(bpf_map_update_elem(slots_fd, &key, &v, BPF_ANY), 0);
+}
+
+static void fill_table(uint32_t table, uint32_t fam, uint32_t target)
+{
+	for (uint32_t s = 0; s < IKELB_SLOTS; s++)
+		set_table_slot(table, fam, s, target);
+}
+
 static void set_slot(uint32_t fam, uint32_t slot, uint32_t target)
 {
-	uint32_t key = fam * IKELB_SLOTS + slot;
-
-	assert_int_equal(bpf_map_update_elem(slots_fd, &key, &target, BPF_ANY), 0);
+	set_table_slot(IKELB_TABLE_PLAN, fam, slot, target);
 }
 
 static void fill_slots(uint32_t fam, uint32_t target)
 {
-	for (uint32_t s = 0; s < IKELB_SLOTS; s++)
-		set_slot(fam, s, target);
+	fill_table(IKELB_TABLE_PLAN, fam, target);
+}
+
+static void fill_spill(uint32_t fam, uint32_t target)
+{
+	fill_table(IKELB_TABLE_SPILL, fam, target);
+}
+
+/* A per-CPU map's entry idx: value v on CPU cpu, 0 on every other CPU
+ * (cpu < 0: 0 everywhere).  Both per-CPU maps hold one __u64 per CPU. */
+static void set_percpu_u64(int fd, uint32_t idx, int cpu, uint64_t v)
+{
+	uint64_t vals[ncpus];
+
+	memset(vals, 0, sizeof(vals));
+	if (cpu >= 0)
+		vals[cpu] = v;
+	assert_int_equal(bpf_map_update_elem(fd, &idx, vals, BPF_ANY), 0);
+}
+
+/* Target idx's plan slots apply while CPU cpu's redirect count for it is
+ * below until (0: no limit); every other CPU gets 0. */
+static void set_budget(uint32_t idx, int cpu, uint64_t until)
+{
+	set_percpu_u64(budget_fd, idx, cpu, until);
+}
+
+/* Target idx's redirect count: n on CPU cpu, 0 elsewhere. */
+static void set_tstats(uint32_t idx, int cpu, uint64_t n)
+{
+	set_percpu_u64(tstats_fd, idx, cpu, n);
+}
+
+/* Two CPUs' values at once, 0 on the others. */
+static void set_percpu_two(int fd, uint32_t idx, int a, uint64_t va, int b, uint64_t vb)
+{
+	uint64_t vals[ncpus];
+
+	memset(vals, 0, sizeof(vals));
+	vals[a] = va;
+	vals[b] = vb;
+	assert_int_equal(bpf_map_update_elem(fd, &idx, vals, BPF_ANY), 0);
+}
+
+/* Target idx's redirect count on CPU cpu alone. */
+static uint64_t tstats_on(uint32_t idx, int cpu)
+{
+	struct ikelb_target_stats v[ncpus];
+
+	assert_int_equal(bpf_map_lookup_elem(tstats_fd, &idx, v), 0);
+	return v[cpu].redirects;
 }
 
 /* Per test: both VIPs active, ports 500 and 4500 (NAT-T), both actions
- * PASS, target 1 (198.18.1.1 / 2001:db8:1::1) in every slot. */
+ * PASS, target 1 (198.18.1.1 / 2001:db8:1::1) in every plan slot, the
+ * spill tables empty, no budgets, redirect counts zero. */
 static int reset(void **state)
 {
 	(void)state;
@@ -114,6 +180,12 @@ static int reset(void **state)
 	set_target(1, 1, "198.18.1.1", "2001:db8:1::1");
 	fill_slots(IKELB_FAM_V4, 1);
 	fill_slots(IKELB_FAM_V6, 1);
+	fill_spill(IKELB_FAM_V4, IKELB_SLOT_NONE);
+	fill_spill(IKELB_FAM_V6, IKELB_SLOT_NONE);
+	for (uint32_t i = 0; i < IKELB_MAX_TARGETS; i++) {
+		set_budget(i, -1, 0);
+		set_tstats(i, -1, 0);
+	}
 	return 0;
 }
 
@@ -134,6 +206,7 @@ static int setup(void **state)
 	slots_fd = bpf_map__fd(skel->maps.ikelb_slots);
 	counters_fd = bpf_map__fd(skel->maps.ikelb_counters);
 	tstats_fd = bpf_map__fd(skel->maps.ikelb_tstats);
+	budget_fd = bpf_map__fd(skel->maps.ikelb_budget);
 	return 0;
 }
 
@@ -889,6 +962,256 @@ static void test_spread_follows_slots(void **state)
 		assert_true(want[t] > 0); /* 60 random SPIs reach all three */
 }
 
+/* ---- budgets and the spill table ------------------------------------------ */
+
+/*
+ * include/ikelb.h: each CPU counts its redirects per target; while a CPU's
+ * count for the plan slot's target is below that CPU's budget "until" the
+ * plan table's target is used, at or past it the target in the same slot of
+ * the family's spill table (if usable); until = 0 is no limit.
+ * BPF_PROG_TEST_RUN runs the program on the CPU that calls it, so these
+ * tests pin the test thread to one CPU and set budgets and counts per CPU.
+ */
+static cpu_set_t saved_affinity;
+static bool affinity_saved;
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	if (!affinity_saved) {
+		assert_int_equal(sched_getaffinity(0, sizeof(saved_affinity), &saved_affinity), 0);
+		affinity_saved = true;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	assert_int_equal(sched_getcpu(), cpu);
+}
+
+static int unpin(void **state)
+{
+	(void)state;
+	if (affinity_saved)
+		sched_setaffinity(0, sizeof(saved_affinity), &saved_affinity);
+	affinity_saved = false;
+	return 0;
+}
+
+/* Up to max CPUs this thread may run on (and the maps have a value for). */
+static int usable_cpus(int *out, int max)
+{
+	cpu_set_t set;
+	int n = 0;
+
+	assert_int_equal(sched_getaffinity(0, sizeof(set), &set), 0);
+	for (int c = 0; c < ncpus && c < CPU_SETSIZE && n < max; c++)
+		if (CPU_ISSET(c, &set))
+			out[n++] = c;
+	return n;
+}
+
+/* The targets of these tests: 2 in the plan, 3 and 4 in the spill tables,
+ * 5 in every spill slot but the request's (a wrong slot shows as 5). */
+static const char *const id4[] = { [2] = "198.18.1.2", [3] = "198.18.1.3",
+				   [4] = "198.18.1.4", [5] = "198.18.1.5" };
+static const char *const id6[] = { [2] = "2001:db8:1::2", [3] = "2001:db8:1::3",
+				   [4] = "2001:db8:1::4", [5] = "2001:db8:1::5" };
+
+static void budget_targets(void)
+{
+	for (uint32_t t = 2; t <= 5; t++)
+		set_target(t, 1, id4[t], id6[t]);
+}
+
+/* Spill table of family fam: `target` in spi_a's slot, 5 in all others. */
+static void spill_at_spi_a(uint32_t fam, uint32_t target)
+{
+	uint32_t s = slot_of(spi_a);
+
+	fill_spill(fam, 5);
+	set_table_slot(IKELB_TABLE_SPILL, fam, s, target);
+}
+
+/* One request with SPIi spi_a to the VIP of family v6 on port (500/4500),
+ * answered with a REDIRECT to target idx, counted for idx alone. */
+static void expect_target(const char *what, int v6, uint16_t port, uint32_t idx)
+{
+	struct pkt_flow f = flow_to_vip(v6, port);
+	uint8_t nonce[32];
+	struct pkt_ike m;
+
+	nonce_fill(nonce, 32, (uint8_t)(idx * 16 + port));
+	basic_request(&m, spi_a, nonce, 32);
+	check_redirect(what, &f, &m, nonce, 32, v6 ? id6[idx] : id4[idx], idx);
+}
+
+static void test_budget_zero_is_unlimited(void **state)
+{
+	int cpu;
+
+	(void)state;
+	NEED_BPF();
+	assert_int_equal(usable_cpus(&cpu, 1), 1);
+	pin_to(cpu);
+	budget_targets();
+	fill_slots(IKELB_FAM_V4, 2);
+	fill_slots(IKELB_FAM_V6, 2);
+	fill_spill(IKELB_FAM_V4, 3);
+	fill_spill(IKELB_FAM_V6, 4);
+	/* until = 0 on every CPU, however many redirects this CPU has sent */
+	set_tstats(2, cpu, 1000000);
+	for (int i = 0; i < 10; i++) {
+		expect_target("budget 0, IPv4", 0, i % 2 ? 4500 : 500, 2);
+		expect_target("budget 0, IPv6", 1, i % 2 ? 500 : 4500, 2);
+	}
+	assert_int_equal(tstats_on(2, cpu), 1000020);
+}
+
+/*
+ * A budget of 4 on this CPU: the first four requests, of both families,
+ * go to the plan's target 2; from the fifth on, IPv4 requests go to the
+ * IPv4 spill table's target in their slot (3), IPv6 ones to the IPv6 spill
+ * table's (4).  The spill target's own budget plays no part.
+ */
+static void test_budget_then_spill(void **state)
+{
+	int cpu;
+
+	(void)state;
+	NEED_BPF();
+	assert_int_equal(usable_cpus(&cpu, 1), 1);
+	pin_to(cpu);
+	budget_targets();
+	fill_slots(IKELB_FAM_V4, 2);
+	fill_slots(IKELB_FAM_V6, 2);
+	spill_at_spi_a(IKELB_FAM_V4, 3);
+	spill_at_spi_a(IKELB_FAM_V6, 4);
+	set_budget(2, cpu, 4);
+	set_budget(3, cpu, 1); /* used up after the first spill: irrelevant */
+	expect_target("plan 1 of 4, IPv4", 0, 500, 2);
+	expect_target("plan 2 of 4, IPv6", 1, 500, 2);
+	expect_target("plan 3 of 4, IPv4 4500", 0, 4500, 2);
+	expect_target("plan 4 of 4, IPv6 4500", 1, 4500, 2);
+	assert_int_equal(tstats_on(2, cpu), 4);
+	for (int i = 0; i < 3; i++) {
+		expect_target("past the budget, IPv4", 0, i ? 4500 : 500, 3);
+		expect_target("past the budget, IPv6", 1, i ? 500 : 4500, 4);
+	}
+	assert_int_equal(tstats_on(2, cpu), 4);
+	assert_int_equal(tstats_on(3, cpu), 3);
+	assert_int_equal(tstats_on(4, cpu), 3);
+	assert_int_equal(tstats_on(5, cpu), 0);
+	/* until is compared with the CPU's running count, not counted from the
+	 * moment it is set: count 1000, until 1003 leaves three */
+	set_tstats(2, cpu, 1000);
+	set_budget(2, cpu, 1003);
+	expect_target("count 1000, until 1003: 1", 1, 500, 2);
+	expect_target("count 1001, until 1003: 2", 0, 500, 2);
+	expect_target("count 1002, until 1003: 3", 0, 4500, 2);
+	expect_target("count 1003, until 1003", 0, 500, 3);
+	expect_target("count 1003, until 1003", 1, 500, 4);
+	/* a budget of 1, and a new budget lets the plan's target back in */
+	set_tstats(2, cpu, 0);
+	set_budget(2, cpu, 1);
+	expect_target("until 1: the first", 1, 4500, 2);
+	expect_target("until 1: the second", 1, 4500, 4);
+	set_budget(2, cpu, 2);
+	expect_target("until raised to 2", 0, 4500, 2);
+	expect_target("until 2 reached", 0, 4500, 3);
+}
+
+/* The budget is used up, but the spill slot has nothing usable: the plan's
+ * target is still the answer (never no-target, never a wrong slot). */
+static void test_spill_unusable_keeps_plan(void **state)
+{
+	static const char *const why[] = { "spill slot empty", "spill index out of range",
+					   "spill target never filled", "spill target inactive",
+					   "spill target without this family's identity" };
+	const uint32_t bad[] = { IKELB_SLOT_NONE, IKELB_MAX_TARGETS, 0, 6, 7 };
+	int cpu;
+
+	(void)state;
+	NEED_BPF();
+	assert_int_equal(usable_cpus(&cpu, 1), 1);
+	pin_to(cpu);
+	budget_targets();
+	set_target(6, 0, "198.18.1.6", "2001:db8:1::6");
+	fill_slots(IKELB_FAM_V4, 2);
+	fill_slots(IKELB_FAM_V6, 2);
+	set_tstats(2, cpu, 5);
+	set_budget(2, cpu, 5);
+	for (int v6 = 0; v6 <= 1; v6++) {
+		uint32_t fam = v6 ? IKELB_FAM_V6 : IKELB_FAM_V4;
+
+		/* target 7 has only the other family's identity */
+		set_target(7, 1, v6 ? "198.18.1.7" : NULL, v6 ? NULL : "2001:db8:1::7");
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			spill_at_spi_a(fam, bad[i]);
+			expect_target(why[i], v6, 500, 2);
+		}
+		/* the same state with a usable spill slot does spill */
+		spill_at_spi_a(fam, 3);
+		expect_target("spill target usable", v6, 500, 3);
+	}
+}
+
+/*
+ * Budgets and counts are per CPU: on CPU a only a's budget and a's count
+ * matter, whatever CPU b's say, and the other way round.
+ */
+static void test_budget_per_cpu(void **state)
+{
+	int cpus[2], a, b;
+
+	(void)state;
+	NEED_BPF();
+	if (usable_cpus(cpus, 2) < 2) {
+		print_message("# needs two CPUs to run on\n");
+		skip();
+	}
+	a = cpus[0], b = cpus[1];
+	budget_targets();
+	fill_slots(IKELB_FAM_V4, 2);
+	fill_slots(IKELB_FAM_V6, 2);
+	spill_at_spi_a(IKELB_FAM_V4, 3);
+	spill_at_spi_a(IKELB_FAM_V6, 4);
+
+	/* b has used up its budget; a has none (0): a sends to the plan */
+	pin_to(a);
+	set_percpu_two(tstats_fd, 2, a, 0, b, 50);
+	set_percpu_two(budget_fd, 2, a, 0, b, 1);
+	for (int i = 0; i < 3; i++)
+		expect_target("CPU a without a budget, CPU b's used up", i % 2, 500, 2);
+	assert_int_equal(tstats_on(2, a), 3);
+	assert_int_equal(tstats_on(2, b), 50);
+
+	/* a's budget 5 (count 3): two more, then the spill; b's count of 50
+	 * is not a's */
+	set_percpu_two(budget_fd, 2, a, 5, b, 0);
+	expect_target("CPU a, count 3 of 5", 0, 500, 2);
+	expect_target("CPU a, count 4 of 5", 1, 500, 2);
+	expect_target("CPU a, count 5 of 5", 0, 500, 3);
+	expect_target("CPU a, count 5 of 5", 1, 500, 4);
+	assert_int_equal(tstats_on(2, a), 5);
+	assert_int_equal(tstats_on(2, b), 50);
+
+	/* on b the same maps: b's budget is 0, so no limit there */
+	pin_to(b);
+	expect_target("CPU b without a budget, CPU a's used up", 0, 500, 2);
+	expect_target("CPU b without a budget, CPU a's used up", 1, 4500, 2);
+	assert_int_equal(tstats_on(2, b), 52);
+	assert_int_equal(tstats_on(2, a), 5);
+
+	/* b's own budget: 53 with count 52 leaves one */
+	set_percpu_two(budget_fd, 2, a, 0, b, 53);
+	expect_target("CPU b, count 52 of 53", 1, 500, 2);
+	expect_target("CPU b, count 53 of 53", 1, 500, 4);
+	expect_target("CPU b, count 53 of 53", 0, 500, 3);
+	assert_int_equal(tstats_on(3, b), 1);
+	assert_int_equal(tstats_on(3, a), 1);
+}
+
 /* ---- not redirected --------------------------------------------------------- */
 
 static void test_no_support(void **state)
@@ -1456,6 +1779,10 @@ int main(void)
 		cmocka_unit_test_setup(test_l2_padding, reset),
 		cmocka_unit_test_setup(test_retransmission_same_target, reset),
 		cmocka_unit_test_setup(test_spread_follows_slots, reset),
+		cmocka_unit_test_setup_teardown(test_budget_zero_is_unlimited, reset, unpin),
+		cmocka_unit_test_setup_teardown(test_budget_then_spill, reset, unpin),
+		cmocka_unit_test_setup_teardown(test_spill_unusable_keeps_plan, reset, unpin),
+		cmocka_unit_test_setup_teardown(test_budget_per_cpu, reset, unpin),
 		cmocka_unit_test_setup(test_no_support, reset),
 		cmocka_unit_test_setup(test_not_request, reset),
 		cmocka_unit_test_setup(test_length_mismatch, reset),

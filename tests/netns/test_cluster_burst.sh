@@ -29,7 +29,7 @@ fi
 
 # shellcheck disable=SC2034 # settings of scripts/lab.sh
 LAB_N=4 LAB_PRIO="200 150 100 90" LAB_MAX="250 250 500 1000" \
-	LAB_TUNNELS="file file file file" LAB_STATUS_MS=500 LAB_CLIENT_CHARON=no
+	LAB_TUNNELS="file file file file" LAB_STATUS_MS=500 LAB_CLIENT_NO_CHARON=1
 INIT="125 25 50 0"
 N=1000 RATE=${BURST_RATE:-1000}
 is() { [ "$1" = "$2" ]; }
@@ -40,6 +40,7 @@ if ! lab_up; then
 	tap_done; exit 1
 fi
 M=$(lab_master)
+CL=$LAB_PREFIX-cl # the generator's namespace: the lab's client, without charon
 snap() { lab_status "$M" --json >"$LAB_DIR/snap.json"; }
 t() { "$JG" "targets/name=$1/$2" <"$LAB_DIR/snap.json" 2>/dev/null; }
 
@@ -84,7 +85,7 @@ burst() {
 	snap
 	for i in 1 2 3 4; do r0[i]=$(t gw$i redirects); done
 	diag "$name: slots before: $(for i in 1 2 3 4; do printf 'gw%s=%s ' $i "$(t gw$i slots_ipv4)"; done)"
-	ip netns exec "$LAB_PREFIX-cl" "$GEN" -q -n "$N" -t 2000 --count-dir "$LAB_DIR/tunnels" \
+	ip netns exec "$CL" "$GEN" -q -n "$N" -t 2000 --count-dir "$LAB_DIR/tunnels" \
 		"${names[@]}" "$@" $LAB_VIP4 >"$G"
 	g() { local v; v=$(sed -n "s/^$1=//p" "$G"); echo "${v:-0}"; }
 	diag "$name: ike_gen: $(grep -E '^(valid|elapsed_s|rate|rate_lag_max_ms|lat_p99_us)=' "$G" | tr '\n' ' ')"

@@ -28,7 +28,7 @@ if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ]; then not_ok "built (run make)"; tap
 
 # shellcheck disable=SC2034 # settings of scripts/lab.sh
 LAB_N=3 LAB_MAX="10000000 10000000 100" LAB_TUNNELS="file file vici" LAB_STATUS_MS=1000 \
-	LAB_CLIENT_CHARON=no
+	LAB_CLIENT_NO_CHARON=1
 FRESH_MS=250 # the largest staleness accepted (network, polling and clock steps)
 lab_init
 if ! lab_up; then not_ok "lab up"; tap_done; exit 1; fi

@@ -573,6 +573,229 @@ static void test_new_refuses_bad_params(void **state)
 	members_free(members_new(&p));
 }
 
+/* ---- declared dead: the VRRP master at an address went silent --------------- */
+
+/* A monotonic clock well past dead_after_ms, as the daemon's is (seconds
+ * since boot). */
+#define T 1000000u
+
+static struct cfg_ip ip(const char *s)
+{
+	struct cfg_ip a = { .family = strchr(s, ':') ? AF_INET6 : AF_INET };
+
+	assert_int_equal(inet_pton(a.family, s, a.family == AF_INET ? (void *)&a.v4 : &a.v6), 1);
+	return a;
+}
+
+/* A datagram signed with the key of fill byte key_fill, sent from src. */
+static enum members_verdict deliver_signed_from(struct members *m, const struct status_report *r,
+						uint8_t key_fill, uint64_t now, const char *src)
+{
+	struct cluster_key k = key(key_fill);
+	struct cfg_ip a = ip(src);
+	uint8_t msg[STATUS_MSG_MAX];
+	int len = status_msg_encode(r, &k, msg, sizeof(msg));
+
+	assert_true(len > 0);
+	return members_handle_datagram_from(m, msg, (size_t)len, now, &a);
+}
+
+static enum members_verdict deliver_from(struct members *m, const struct status_report *r,
+					 uint64_t now, const char *src)
+{
+	return deliver_signed_from(m, r, 0x5a, now, src);
+}
+
+static unsigned declare_dead(struct members *m, const char *src, uint64_t now)
+{
+	struct cfg_ip a = ip(src);
+
+	return members_declare_dead(m, &a, now);
+}
+
+static bool alive(struct members *m, const char *node, uint64_t now)
+{
+	return get(m, node, now).alive;
+}
+
+static void test_declare_dead_by_source(void **state)
+{
+	struct members *m = table(0);
+	struct status_report a = report("gw-a", 1, 1, 3), b = report("gw-b", 1, 1, 4);
+	struct status_report c = report("gw-c", 1, 1, 5), d = report("gw-d", 1, 1, 6);
+	struct status_report me = report("me", 1, 1, 7);
+	struct member_info i;
+	uint64_t gen;
+
+	(void)state;
+	assert_int_equal(deliver_from(m, &a, T + 1000, "198.18.0.11"), MEMBERS_ACCEPTED);
+	assert_int_equal(deliver_from(m, &b, T + 1000, "198.18.0.12"), MEMBERS_ACCEPTED);
+	assert_int_equal(deliver_from(m, &c, T + 1000, "2001:db8::11"), MEMBERS_ACCEPTED);
+	assert_int_equal(deliver(m, &d, T + 1000), MEMBERS_ACCEPTED); /* source unknown */
+	assert_int_equal(members_update_self(m, &me, T + 1000), MEMBERS_ACCEPTED);
+	gen = members_generation(m);
+	/* well within dead_after_ms of the report: only gw-a goes */
+	assert_int_equal(declare_dead(m, "198.18.0.11", T + 1500), 1);
+	assert_true(members_generation(m) > gen);
+	i = get(m, "gw-a", T + 1500);
+	assert_false(i.alive);
+	assert_false(i.usable);
+	assert_int_equal(i.why, MEMBER_DEAD);
+	assert_true(members_find(m, "gw-a", T + 1500, &i)); /* still listed */
+	assert_true(alive(m, "gw-b", T + 1500) && get(m, "gw-b", T + 1500).usable);
+	assert_true(alive(m, "gw-c", T + 1500) && alive(m, "gw-d", T + 1500));
+	assert_true(alive(m, "me", T + 1500));
+	assert_int_equal(members_listed(m), 5);
+	/* the IPv6 source, exactly: a neighbouring address is nobody */
+	assert_int_equal(declare_dead(m, "2001:db8::12", T + 1500), 0);
+	assert_int_equal(declare_dead(m, "198.18.0.13", T + 1500), 0);
+	assert_true(alive(m, "gw-c", T + 1500));
+	assert_int_equal(declare_dead(m, "2001:db8::11", T + 1600), 1);
+	assert_false(alive(m, "gw-c", T + 1600));
+	assert_true(alive(m, "gw-b", T + 1600) && alive(m, "gw-d", T + 1600));
+	assert_true(alive(m, "me", T + 1600));
+	members_free(m);
+}
+
+static void test_declared_dead_revives_with_next_report(void **state)
+{
+	struct members *m = table(0);
+	struct status_report a = report("gw-a", 1, 5, 3);
+	uint64_t gen;
+
+	(void)state;
+	assert_int_equal(deliver_from(m, &a, T + 1000, "198.18.0.11"), MEMBERS_ACCEPTED);
+	assert_int_equal(declare_dead(m, "198.18.0.11", T + 1200), 1);
+	assert_false(alive(m, "gw-a", T + 1200));
+	/* stays dead as time passes, and the death was counted once */
+	gen = members_generation(m);
+	members_tick(m, T + 1300);
+	assert_true(members_generation(m) == gen);
+	assert_false(alive(m, "gw-a", T + 1300));
+	/* a replay of its last report does not revive it */
+	assert_int_equal(deliver_from(m, &a, T + 1400, "198.18.0.11"), MEMBERS_DROP_REPLAYED);
+	assert_false(alive(m, "gw-a", T + 1400));
+	/* its next valid report does, from whatever address */
+	a.seq = 6;
+	a.tunnels = 9;
+	assert_int_equal(deliver_from(m, &a, T + 1500, "198.18.0.11"), MEMBERS_ACCEPTED);
+	assert_true(alive(m, "gw-a", T + 1500) && get(m, "gw-a", T + 1500).usable);
+	assert_int_equal(get(m, "gw-a", T + 1500).tunnels, 9);
+	assert_true(get(m, "gw-a", T + 1500).report_ms == T + 1500);
+	/* and it can be declared dead again */
+	assert_int_equal(declare_dead(m, "198.18.0.11", T + 1600), 1);
+	assert_false(alive(m, "gw-a", T + 1600));
+	members_free(m);
+}
+
+/* What was already dead stays as it was: not counted, not re-dated. */
+static void test_declare_dead_leaves_the_dead(void **state)
+{
+	struct members *m = table(0);
+	struct status_report a = report("gw-a", 1, 1, 3);
+	uint64_t gen;
+
+	(void)state;
+	assert_int_equal(deliver_from(m, &a, T + 1000, "198.18.0.11"), MEMBERS_ACCEPTED);
+	assert_int_equal(declare_dead(m, "198.18.0.11", T + 1200), 1);
+	gen = members_generation(m);
+	assert_int_equal(declare_dead(m, "198.18.0.11", T + 1300), 0);
+	assert_true(members_generation(m) == gen);
+	/* dead by age */
+	a = report("gw-b", 1, 1, 3);
+	assert_int_equal(deliver_from(m, &a, T + 1000, "198.18.0.12"), MEMBERS_ACCEPTED);
+	members_tick(m, T + 1000 + DEAD + 500);
+	gen = members_generation(m);
+	assert_int_equal(declare_dead(m, "198.18.0.12", T + 1000 + DEAD + 500), 0);
+	assert_true(members_generation(m) == gen);
+	assert_true(get(m, "gw-b", T + 1000 + DEAD + 500).report_ms == T + 1000);
+	assert_true(get(m, "gw-b", T + 1000 + DEAD + 500).age_ms == DEAD + 500);
+	members_free(m);
+}
+
+/* Fails until members_declare_dead skips the dead as why_of() defines them
+ * (age >= dead_after_ms): at exactly dead_after_ms it re-dates, counts and
+ * logs a member that is already dead. */
+static void test_declare_dead_at_the_boundary(void **state)
+{
+	struct members *m = table(0);
+	struct status_report a = report("gw-a", 1, 1, 3);
+	uint64_t gen;
+
+	(void)state;
+	assert_int_equal(deliver_from(m, &a, T + 1000, "198.18.0.11"), MEMBERS_ACCEPTED);
+	assert_false(alive(m, "gw-a", T + 1000 + DEAD));
+	members_tick(m, T + 1000 + DEAD);
+	gen = members_generation(m);
+	assert_int_equal(declare_dead(m, "198.18.0.11", T + 1000 + DEAD), 0);
+	assert_true(members_generation(m) == gen);
+	assert_true(get(m, "gw-a", T + 1000 + DEAD).report_ms == T + 1000);
+	members_free(m);
+}
+
+/* Fails until members_declare_dead works while the clock is below
+ * dead_after_ms (it dates the report back to 0, which is not old enough,
+ * yet counts the member). */
+static void test_declare_dead_early_clock(void **state)
+{
+	struct members *m = table(0);
+	struct status_report a = report("gw-a", 1, 1, 3);
+
+	(void)state;
+	assert_int_equal(deliver_from(m, &a, 1000, "198.18.0.11"), MEMBERS_ACCEPTED);
+	assert_int_equal(declare_dead(m, "198.18.0.11", 1500), 1);
+	assert_false(alive(m, "gw-a", 1500));
+	members_free(m);
+}
+
+/* Our own member is never declared dead, even when a datagram carrying our
+ * node id came from the silent address. */
+static void test_declare_dead_not_self(void **state)
+{
+	struct members *m = table(0);
+	struct status_report me = report("me", 1, 1, 7);
+
+	(void)state;
+	assert_int_equal(members_update_self(m, &me, T + 1000), MEMBERS_ACCEPTED);
+	me.seq = 2;
+	assert_int_equal(deliver_from(m, &me, T + 1000, "198.18.0.11"), MEMBERS_DROP_SELF);
+	assert_int_equal(declare_dead(m, "198.18.0.11", T + 1100), 0);
+	assert_true(alive(m, "me", T + 1100) && get(m, "me", T + 1100).self);
+	members_free(m);
+}
+
+/* The source of the last accepted report counts: not an earlier one, not a
+ * refused datagram's; every member from the address is marked. */
+static void test_declare_dead_latest_source_and_count(void **state)
+{
+	struct members *m = table(0);
+	struct status_report a = report("gw-a", 1, 1, 3), b = report("gw-b", 1, 1, 4);
+	struct status_report c = report("gw-c", 1, 1, 5), e = report("gw-e", 1, 1, 6);
+
+	(void)state;
+	assert_int_equal(deliver_from(m, &a, T + 1000, "198.18.0.11"), MEMBERS_ACCEPTED);
+	assert_int_equal(deliver_from(m, &b, T + 1000, "198.18.0.12"), MEMBERS_ACCEPTED);
+	assert_int_equal(deliver_from(m, &c, T + 1000, "198.18.0.11"), MEMBERS_ACCEPTED);
+	/* gw-e moved from .11 to .15 */
+	assert_int_equal(deliver_from(m, &e, T + 1000, "198.18.0.11"), MEMBERS_ACCEPTED);
+	e.seq = 2;
+	assert_int_equal(deliver_from(m, &e, T + 1100, "198.18.0.15"), MEMBERS_ACCEPTED);
+	/* gw-b's replayed report arrives from .11: refused, gw-b stays .12 */
+	assert_int_equal(deliver_from(m, &b, T + 1100, "198.18.0.11"), MEMBERS_DROP_REPLAYED);
+	/* a forged one (wrong key) from .11 changes nothing either */
+	b.seq = 9;
+	assert_int_equal(deliver_signed_from(m, &b, 0x77, T + 1100, "198.18.0.11"),
+			 MEMBERS_DROP_BAD_MAC);
+	assert_int_equal(declare_dead(m, "198.18.0.11", T + 1200), 2);
+	assert_false(alive(m, "gw-a", T + 1200));
+	assert_false(alive(m, "gw-c", T + 1200));
+	assert_true(alive(m, "gw-b", T + 1200));
+	assert_true(alive(m, "gw-e", T + 1200));
+	assert_int_equal(declare_dead(m, "198.18.0.15", T + 1200), 1);
+	assert_false(alive(m, "gw-e", T + 1200));
+	members_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +816,13 @@ int main(void)
 		cmocka_unit_test(test_no_vips_configured),
 		cmocka_unit_test(test_iterate),
 		cmocka_unit_test(test_new_refuses_bad_params),
+		cmocka_unit_test(test_declare_dead_by_source),
+		cmocka_unit_test(test_declared_dead_revives_with_next_report),
+		cmocka_unit_test(test_declare_dead_leaves_the_dead),
+		cmocka_unit_test(test_declare_dead_at_the_boundary),
+		cmocka_unit_test(test_declare_dead_early_clock),
+		cmocka_unit_test(test_declare_dead_not_self),
+		cmocka_unit_test(test_declare_dead_latest_source_and_count),
 	};
 
 	return cmocka_run_group_tests(tests, quiet, NULL);

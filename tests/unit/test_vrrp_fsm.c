@@ -601,6 +601,176 @@ static void test_two_routers_elect_and_preempt(void **state)
 	assert_int_equal(vrrp_fsm_deadline(&lo), now + 600);
 }
 
+/* ---- master_silent: the known master's adverts stopped -------------------- */
+
+/* The takeover action at the backup's deadline. */
+static void take_over(struct vrrp_fsm *f, struct vrrp_action *a)
+{
+	vrrp_fsm_timer(f, vrrp_fsm_deadline(f), a);
+	assert_true(a->transition);
+	assert_int_equal(a->to, VRRP_STATE_MASTER);
+}
+
+static void assert_silent_master(const struct vrrp_action *a, const char *addr)
+{
+	struct cfg_ip want = strchr(addr, ':') ? ip6(addr) : ip4(addr);
+	char buf[64];
+
+	assert_true(a->master_silent);
+	assert_int_equal(a->silent_master.family, want.family);
+	if (vrrp_addr_cmp(&a->silent_master, &want) != 0)
+		fail_msg("silent master %s, expected %s",
+			 vrrp_addr_str(&a->silent_master, buf, sizeof(buf)), addr);
+}
+
+static void test_silent_master_flagged(void **state)
+{
+	struct vrrp_fsm f;
+	struct vrrp_action a;
+	struct vrrp_fsm_advert hi = adv(200, 100, "198.18.0.2");
+
+	(void)state;
+	backup(&f, 100, true);
+	vrrp_fsm_advert(&f, T0 + 1000, &hi, &a);
+	assert_false(a.master_silent);
+	vrrp_fsm_advert(&f, T0 + 2000, &hi, &a);
+	/* no advert for Master_Down_Interval (360 cs) */
+	vrrp_fsm_timer(&f, T0 + 2000 + 3599, &a);
+	assert_false(a.master_silent);
+	vrrp_fsm_timer(&f, T0 + 2000 + 3600, &a);
+	assert_int_equal(a.to, VRRP_STATE_MASTER);
+	assert_silent_master(&a, "198.18.0.2");
+	/* only the takeover says so: the next advert as master does not */
+	vrrp_fsm_timer(&f, T0 + 2000 + 3600 + 1000, &a);
+	assert_true(a.send);
+	assert_false(a.master_silent);
+}
+
+static void test_silent_master_ipv6(void **state)
+{
+	struct vrrp_fsm f;
+	struct vrrp_action a;
+	struct vrrp_fsm_advert hi = adv(200, 100, "fe80::2");
+
+	(void)state;
+	make(&f, 100, 100, true, "fe80::1");
+	vrrp_fsm_startup(&f, T0, &a);
+	vrrp_fsm_advert(&f, T0 + 1000, &hi, &a);
+	take_over(&f, &a);
+	assert_silent_master(&a, "fe80::2");
+}
+
+/* The master we know is the last one heard: another higher one took over,
+ * then went silent. */
+static void test_silent_master_is_the_latest(void **state)
+{
+	struct vrrp_fsm f;
+	struct vrrp_action a;
+	struct vrrp_fsm_advert first = adv(150, 100, "198.18.0.2");
+	struct vrrp_fsm_advert second = adv(200, 100, "198.18.0.3");
+
+	(void)state;
+	backup(&f, 100, true);
+	vrrp_fsm_advert(&f, T0 + 1000, &first, &a);
+	vrrp_fsm_advert(&f, T0 + 2000, &second, &a);
+	take_over(&f, &a);
+	assert_silent_master(&a, "198.18.0.3");
+}
+
+/* Preempt off: a lower-priority master is the master all the same; when it
+ * goes silent, it is the silent one. */
+static void test_silent_lower_master_preempt_off(void **state)
+{
+	struct vrrp_fsm f;
+	struct vrrp_action a;
+	struct vrrp_fsm_advert lo = adv(50, 100, "198.18.0.9");
+
+	(void)state;
+	backup(&f, 100, false);
+	vrrp_fsm_advert(&f, T0 + 1000, &lo, &a);
+	take_over(&f, &a);
+	assert_silent_master(&a, "198.18.0.9");
+}
+
+/* We were master (nobody known before: not silent), a higher master made
+ * us backup, then it fell silent. */
+static void test_silent_master_after_yielding(void **state)
+{
+	struct vrrp_fsm f;
+	struct vrrp_action a;
+	struct vrrp_fsm_advert hi = adv(200, 100, "198.18.0.2");
+
+	(void)state;
+	make(&f, 100, 100, true, "198.18.0.1");
+	vrrp_fsm_startup(&f, T0, &a);
+	take_over(&f, &a);
+	assert_false(a.master_silent);
+	vrrp_fsm_advert(&f, T0 + 4000, &hi, &a);
+	assert_int_equal(a.to, VRRP_STATE_BACKUP);
+	assert_false(a.master_silent);
+	take_over(&f, &a);
+	assert_silent_master(&a, "198.18.0.2");
+}
+
+/* Priority 0: the master resigned; it is not silent, and its node is not
+ * known to be dead. */
+static void test_resigned_master_not_silent(void **state)
+{
+	struct vrrp_fsm f;
+	struct vrrp_action a;
+	struct vrrp_fsm_advert hi = adv(200, 100, "198.18.0.2");
+	struct vrrp_fsm_advert bye = adv(0, 100, "198.18.0.2");
+
+	(void)state;
+	backup(&f, 100, true);
+	vrrp_fsm_advert(&f, T0 + 1000, &hi, &a);
+	vrrp_fsm_advert(&f, T0 + 1500, &bye, &a);
+	take_over(&f, &a);
+	assert_int_equal(vrrp_fsm_deadline(&f), T0 + 1500 + 600 + 1000); /* after skew */
+	assert_non_null(strstr(a.reason, "resigned"));
+	assert_false(a.master_silent);
+}
+
+/* Preempting a lower-priority master that is still advertising. */
+static void test_preempting_not_silent(void **state)
+{
+	struct vrrp_fsm f;
+	struct vrrp_action a;
+	struct vrrp_fsm_advert lo = adv(50, 100, "198.18.0.9");
+
+	(void)state;
+	backup(&f, 100, true);
+	for (uint64_t t = T0 + 500; t < T0 + 3600; t += 1000)
+		vrrp_fsm_advert(&f, t, &lo, &a);
+	take_over(&f, &a);
+	assert_non_null(strstr(a.reason, "preempting"));
+	assert_false(a.master_silent);
+}
+
+/* Startup with no master ever heard: nobody to take for dead. */
+static void test_no_master_known_not_silent(void **state)
+{
+	struct vrrp_fsm f;
+	struct vrrp_action a;
+
+	(void)state;
+	backup(&f, 100, true);
+	take_over(&f, &a);
+	assert_int_equal(f.since_ms, T0 + 3600);
+	assert_false(a.master_silent);
+	/* nor after a shutdown and a new start, though a master was known
+	 * before the shutdown */
+	vrrp_fsm_shutdown(&f, T0 + 4000, &a);
+	vrrp_fsm_startup(&f, T0 + 5000, &a);
+	take_over(&f, &a);
+	assert_false(a.master_silent);
+	/* the address owner's startup */
+	make(&f, 255, 100, true, "198.18.0.1");
+	vrrp_fsm_startup(&f, T0, &a);
+	assert_int_equal(a.to, VRRP_STATE_MASTER);
+	assert_false(a.master_silent);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -627,6 +797,14 @@ int main(void)
 		cmocka_unit_test(test_master_shutdown_resigns),
 		cmocka_unit_test(test_owner_discards_adverts),
 		cmocka_unit_test(test_two_routers_elect_and_preempt),
+		cmocka_unit_test(test_silent_master_flagged),
+		cmocka_unit_test(test_silent_master_ipv6),
+		cmocka_unit_test(test_silent_master_is_the_latest),
+		cmocka_unit_test(test_silent_lower_master_preempt_off),
+		cmocka_unit_test(test_silent_master_after_yielding),
+		cmocka_unit_test(test_resigned_master_not_silent),
+		cmocka_unit_test(test_preempting_not_silent),
+		cmocka_unit_test(test_no_master_known_not_silent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
