@@ -66,13 +66,15 @@ static int set_ident(struct ikelb_gw_id *gw, const char *text)
 static int fill_maps(struct ikelb_bpf *skel, const struct ikelb_config *cfg,
 		     const struct ikelb_target *t)
 {
+	struct ikelb_slot slot = { .target = 0 };
 	uint32_t zero = 0;
 
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.ikelb_config), &zero, cfg, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.ikelb_targets), &zero, t, BPF_ANY))
 		return -1;
-	for (uint32_t k = 0; k < IKELB_FAMILIES * IKELB_SLOTS; k++)
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ikelb_slots), &k, &zero, BPF_ANY))
+	/* both tables (plan and spill) name target 0; no budgets */
+	for (uint32_t k = 0; k < IKELB_TABLES * IKELB_FAMILIES * IKELB_SLOTS; k++)
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ikelb_slots), &k, &slot, BPF_ANY))
 			return -1;
 	return 0;
 }
