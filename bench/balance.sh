@@ -26,7 +26,7 @@ set -u
 . "$BENCH_TOP/tests/lib/ikelb.sh"
 # shellcheck disable=SC2034 # settings of scripts/lab.sh
 LAB_N=4 LAB_PRIO="200 150 100 90" LAB_MAX="2000 2000 4000 8000" \
-	LAB_TUNNELS="file file file file" LAB_STATUS_MS=1000 LAB_CLIENT_CHARON=no
+	LAB_TUNNELS="file file file file" LAB_STATUS_MS=1000 LAB_CLIENT_NO_CHARON=1
 # shellcheck source=scripts/lab.sh
 . "$BENCH_TOP/scripts/lab.sh"
 GEN=$BENCH_TOP/build/tests/tools/ike_gen
@@ -62,7 +62,7 @@ burst() {
 	sleep 2 # every node's first report in the master's table
 	: >"$s"
 	t0=$(date +%s%N)
-	ip netns exec "$LAB_PREFIX-cl" "$GEN" -q -n "$N" -r "$rate" -t 2000 \
+	ip netns exec "$(lab_client_ns)" "$GEN" -q -n "$N" -r "$rate" -t 2000 \
 		--count-dir "$LAB_DIR/tunnels" "${names[@]}" "$LAB_VIP4" >"$g" 2>&1 &
 	gpid=$!
 	_lab_pids+=("$gpid")

@@ -12,11 +12,7 @@
 # 20 ms interval while bench 2a's socket generator (ike_gen, window 16)
 # loads the master;
 # every role change of either node is counted.  The probe uses IPv4; the
-# nodes hold both VIP families, as a dual-stack cluster would (with IPv4
-# alone, the daemon of this writing leaves half the IPv4 slot table empty -
-# the mmapped slots map has 8-byte elements, user/xdp.c writes 4-byte ones -
-# and half the requests get no target; with both families the IPv4 table is
-# whole, so this benchmark measures failover, not that bug).
+# nodes hold both VIP families, as a dual-stack cluster would.
 #
 #   bench/failover.sh              quick: 1 trial per interval, 20 s run
 #   BENCH_FULL=1 bench/failover.sh 3 trials per interval, 10-minute run

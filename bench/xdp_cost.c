@@ -203,6 +203,7 @@ static void configure_ikelb(struct ikelb_bpf *s)
 {
 	struct ikelb_config cfg = { .vip4_active = 1, .vip6_active = 1 };
 	struct ikelb_target t = { .active = 1 };
+	struct ikelb_slot slot = { .target = 0 };
 	struct pkt_gw_ident id;
 	uint32_t zero = 0;
 
@@ -221,8 +222,9 @@ static void configure_ikelb(struct ikelb_bpf *s)
 	if (bpf_map_update_elem(bpf_map__fd(s->maps.ikelb_config), &zero, &cfg, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(s->maps.ikelb_targets), &zero, &t, BPF_ANY))
 		die("filling ikelb maps");
-	for (uint32_t k = 0; k < IKELB_FAMILIES * IKELB_SLOTS; k++)
-		if (bpf_map_update_elem(bpf_map__fd(s->maps.ikelb_slots), &k, &zero, BPF_ANY))
+	/* every slot of every table names target 0; budgets stay 0 (no limit) */
+	for (uint32_t k = 0; k < IKELB_TABLES * IKELB_FAMILIES * IKELB_SLOTS; k++)
+		if (bpf_map_update_elem(bpf_map__fd(s->maps.ikelb_slots), &k, &slot, BPF_ANY))
 			die("filling ikelb slots");
 }
 
