@@ -118,7 +118,7 @@ measure idle
 # the load: bench 2b's generator from the client namespace, through the switch
 mns=$(lab_node_ns "$m")
 mmac=$(ip -n "$mns" -br link show e0 | awk '{ print $3 }')
-ip netns exec "$LAB_PREFIX-cl" "$BENCH_BIN/xdp_gen" -i e0 -s 198.18.0.100 -d "$LAB_VIP4" \
+ip netns exec "$(lab_client_ns)" "$BENCH_BIN/xdp_gen" -i e0 -s 198.18.0.100 -d "$LAB_VIP4" \
 	-M "$mmac" -t "$((WIN + 2))" >"$LAB_DIR/gen.out" 2>&1 &
 gpid=$!
 _lab_pids+=("$gpid")
