@@ -388,13 +388,19 @@ static __always_inline struct ikelb_target *usable_target(__u32 idx, __u8 ipv6)
 }
 
 /* This CPU has sent the plan's share of redirects to idx until the refill. */
-static __always_inline bool over_budget(__u32 idx)
+static __always_inline bool over_budget(__u32 idx, const struct ikelb_target_stats *ts)
 {
-	struct ikelb_target_stats *ts = bpf_map_lookup_elem(&ikelb_tstats, &idx);
 	struct ikelb_budget *b = bpf_map_lookup_elem(&ikelb_budget, &idx);
 
-	return ts && b && b->until && ts->redirects >= b->until;
+	return b && b->until && ts->redirects >= b->until;
 }
+
+/* What the chosen target is, for the response and the count. */
+struct choice {
+	__u32 idx;
+	struct ikelb_target *t;
+	struct ikelb_target_stats *ts;
+};
 
 /*
  * The plan's target for the request's slot, or the spill table's once the
@@ -402,9 +408,11 @@ static __always_inline bool over_budget(__u32 idx)
  * the tables (and budgets) are unchanged.
  */
 static __always_inline bool pick_target(void *data, void *data_end, struct ike_req *r,
-					__u32 *idx)
+					struct choice *c)
 {
 	struct ike_hdr *ike = data + (r->ike_off & 0xff);
+	struct ikelb_target_stats *ts;
+	struct ikelb_target *t;
 	struct ikelb_slot *sl;
 	__u32 slot;
 	__u64 spi;
@@ -414,15 +422,25 @@ static __always_inline bool pick_target(void *data, void *data_end, struct ike_r
 	__builtin_memcpy(&spi, ike->spi_i, sizeof(spi));
 	slot = ikelb_slot_of_spi(spi) + (r->ipv6 ? IKELB_SLOTS : 0);
 	sl = bpf_map_lookup_elem(&ikelb_slots, &slot);
-	if (!sl || !usable_target(sl->target, r->ipv6))
+	if (!sl)
 		return false;
-	*idx = sl->target;
-	if (!over_budget(*idx))
+	c->idx = sl->target;
+	c->t = usable_target(c->idx, r->ipv6);
+	c->ts = bpf_map_lookup_elem(&ikelb_tstats, &c->idx);
+	if (!c->t || !c->ts)
+		return false;
+	if (!over_budget(c->idx, c->ts))
 		return true;
 	slot += IKELB_FAMILIES * IKELB_SLOTS;
 	sl = bpf_map_lookup_elem(&ikelb_slots, &slot);
-	if (sl && usable_target(sl->target, r->ipv6))
-		*idx = sl->target;
+	if (!sl || !(t = usable_target(sl->target, r->ipv6)))
+		return true;
+	ts = bpf_map_lookup_elem(&ikelb_tstats, &sl->target);
+	if (ts) {
+		c->idx = sl->target;
+		c->t = t;
+		c->ts = ts;
+	}
 	return true;
 }
 
@@ -716,24 +734,18 @@ static __always_inline int resize(struct xdp_md *ctx, const struct ike_req *r, _
 }
 
 /* Turns the request into the REDIRECT response; 0 when ready for XDP_TX. */
-static __always_inline int build_redirect(struct xdp_md *ctx)
+static __always_inline int build_redirect(struct xdp_md *ctx, struct ikelb_scratch *s,
+					  const struct ikelb_target *t)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct ikelb_scratch *s = get_scratch();
-	struct ikelb_target *t;
-	struct ikelb_gw_id *gw;
+	const struct ikelb_gw_id *gw;
 	struct ike_req *r;
 	__u32 len;
 	int body, body_sum;
 	__u64 sum;
 
-	if (!s)
-		return -1;
 	r = &s->req;
-	t = bpf_map_lookup_elem(&ikelb_targets, &s->target);
-	if (!t)
-		return -1;
 	gw = &t->id[r->ipv6 ? 1 : 0];
 	len = IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + gw->len + r->nonce_len;
 	body_sum = move_body(data, data_end, r, gw);
@@ -779,8 +791,8 @@ int ikelb_xdp(struct xdp_md *ctx)
 	struct ikelb_scratch *s = get_scratch();
 	struct ikelb_config *cfg;
 	struct ikelb_counters *cnt;
-	struct ikelb_target_stats *ts;
-	__u32 zero = 0, idx = 0;
+	struct choice c = {};
+	__u32 zero = 0;
 	enum verdict v;
 
 	cfg = bpf_map_lookup_elem(&ikelb_config, &zero);
@@ -799,19 +811,17 @@ int ikelb_xdp(struct xdp_md *ctx)
 	}
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
-	if (!pick_target(data, data_end, &s->req, &idx)) {
+	if (!pick_target(data, data_end, &s->req, &c)) {
 		count(cnt, IKELB_CNT_NO_TARGET);
 		return cfg->no_target_action == IKELB_ACT_DROP ? XDP_DROP : XDP_PASS;
 	}
-	s->target = idx;
-	if (build_redirect(ctx)) {
+	s->target = c.idx;
+	if (build_redirect(ctx, s, c.t)) {
 		/* Possibly half rewritten: never let it reach the stack. */
 		count(cnt, IKELB_CNT_ERROR);
 		return XDP_DROP;
 	}
-	ts = bpf_map_lookup_elem(&ikelb_tstats, &idx);
-	if (ts)
-		ts->redirects++;
+	c.ts->redirects++;
 	count(cnt, IKELB_CNT_REDIRECTED);
 	return XDP_TX;
 }
