@@ -31,8 +31,9 @@
  *    program, frame update, veth transmit, and the peer's XDP restore and
  *    drop (its softirq runs at each batch's local_bh_enable, inside the
  *    timed loop) - a stand-in for a driver's per-packet cost, the same for
- *    both programs but for one thing charged to ikelb: its shortened frames
- *    make the sink grow the tail back before the restore.  A run in which
+ *    both programs: the sink calls the tail helper on every frame, growing
+ *    ikelb's shortened frames back and the reflector's by 0, so neither is
+ *    charged a helper call the other is not.  A run in which
  *    the veth dropped a frame (its page then comes back unrestored) is
  *    measured again.
  *
