@@ -570,37 +570,49 @@ static __always_inline __u64 put_headers(void *data, void *data_end, const struc
 					 const struct ikelb_gw_id *gw, __u32 len)
 {
 	struct ike_hdr *h = data + (r->ike_off & 0xff);
-	struct ike_notify_hdr *n = (void *)(h + 1);
-	__u8 *id = (__u8 *)(n + 1);
 	__u32 *w = (__u32 *)h;
+	__u8 *id = (__u8 *)h + IKE_HDR_LEN + IKE_NOTIFY_HDR_LEN;
+	__u32 flags, pl_len, n_type;
+	__u16 id_hdr;
 
 	if ((void *)(id + 2) > data_end)
 		return 0;
-	h->next_payload = IKE_PL_NOTIFY;
-	h->flags = IKE_FLAG_R;
-	h->length = bpf_htonl(len);
-	n->pl.next_payload = IKE_PL_NONE;
-	n->pl.flags = 0;
-	n->pl.length = bpf_htons(len - IKE_HDR_LEN);
-	n->protocol_id = 0;
-	n->spi_size = 0;
-	n->type = bpf_htons(IKE_N_REDIRECT);
-	id[0] = gw->type;
-	id[1] = gw->len;
+	/*
+	 * Whole words built in registers and summed from there: reading the
+	 * words back after byte and half-word stores would stall on store
+	 * forwarding.  Word 4 is next payload, version, exchange type, flags.
+	 */
+	flags = bpf_htonl((bpf_ntohl(w[4]) & 0x00ffff00) | (__u32)IKE_PL_NOTIFY << 24 |
+			  IKE_FLAG_R);
+	pl_len = bpf_htonl(len - IKE_HDR_LEN); /* next payload none, flags 0, length */
+	n_type = bpf_htonl(IKE_N_REDIRECT);    /* protocol 0, SPI size 0, type */
+	id_hdr = bpf_htons((__u16)gw->type << 8 | gw->len);
+	w[4] = flags;
+	w[6] = bpf_htonl(len);
+	w[7] = pl_len;
+	w[8] = n_type;
+	*(__u16 *)id = id_hdr;
 	/* words 2, 3 (SPIr) and 5 (message ID) are zero */
-	return (__u64)w[0] + w[1] + w[4] + w[6] + w[7] + w[8] + *(__u16 *)id;
+	return (__u64)w[0] + w[1] + flags + bpf_htonl(len) + pl_len + n_type + id_hdr;
 }
 
 static __always_inline void swap_mac(struct ethhdr *eth)
 {
-	__u8 tmp[6];
+	__u8 *p = (__u8 *)eth;
+	__u32 d0 = *(__u32 *)p, s0 = *(__u32 *)(p + 6);
+	__u16 d1 = *(__u16 *)(p + 4), s1 = *(__u16 *)(p + 10);
 
-	__builtin_memcpy(tmp, eth->h_source, 6);
-	__builtin_memcpy(eth->h_source, eth->h_dest, 6);
-	__builtin_memcpy(eth->h_dest, tmp, 6);
+	*(__u32 *)p = s0;
+	*(__u16 *)(p + 4) = s1;
+	*(__u32 *)(p + 6) = d0;
+	*(__u16 *)(p + 10) = d1;
 }
 
-/* Addresses and ports swapped, lengths, TTL and checksums of the response. */
+/*
+ * Addresses and ports swapped, lengths, TTL and checksums of the response.
+ * Like put_headers, every sum is taken from registers, never from memory
+ * just written in smaller pieces.
+ */
 static __always_inline int rewrite_headers(void *data, void *data_end,
 					   const struct ike_req *r, __u32 ike_len,
 					   __u64 payload_sum)
@@ -608,8 +620,8 @@ static __always_inline int rewrite_headers(void *data, void *data_end,
 	struct ethhdr *eth = data;
 	struct udphdr *udp;
 	__u32 ulen = sizeof(*udp) + (r->natt ? IKE_NON_ESP_MARKER_LEN : 0) + ike_len;
+	__be16 sport, dport, ulen_be = bpf_htons(ulen);
 	__u64 sum = payload_sum;
-	__be16 port;
 	__u16 csum;
 
 	if ((void *)(eth + 1) > data_end)
@@ -617,50 +629,54 @@ static __always_inline int rewrite_headers(void *data, void *data_end,
 	swap_mac(eth);
 	if (!r->ipv6) {
 		struct iphdr *ip = data + (r->l3_off & 0xff);
-		__be32 a;
 		__u32 *w = (__u32 *)ip;
-		__u64 hs;
+		__u32 w0, w2, saddr, daddr;
 
 		if ((void *)(ip + 1) > data_end)
 			return -1;
-		a = ip->saddr;
-		ip->saddr = ip->daddr;
-		ip->daddr = a;
-		ip->tot_len = bpf_htons(sizeof(*ip) + ulen);
-		ip->ttl = IKELB_REPLY_TTL;
-		ip->check = 0;
-		hs = (__u64)w[0] + w[1] + w[2] + w[3] + w[4];
-		ip->check = ~csum_fold(hs);
-		sum += (__u64)ip->saddr + ip->daddr;
+		saddr = w[3];
+		daddr = w[4];
+		/* version, IHL, TOS and the new total length */
+		w0 = bpf_htonl((bpf_ntohl(w[0]) & 0xffff0000) | (sizeof(*ip) + ulen));
+		/* the new TTL, the protocol, a zero checksum */
+		w2 = bpf_htonl((bpf_ntohl(w[2]) & 0x00ff0000) | (__u32)IKELB_REPLY_TTL << 24);
+		w[0] = w0;
+		w[2] = w2;
+		w[3] = daddr;
+		w[4] = saddr;
+		ip->check = ~csum_fold((__u64)w0 + w[1] + w2 + saddr + daddr);
+		sum += (__u64)saddr + daddr;
 		udp = (void *)(ip + 1);
 	} else {
 		struct ipv6hdr *ip6 = data + (r->l3_off & 0xff);
-		struct in6_addr a;
-		__u32 *s6, *d6;
+		__u64 *a = (__u64 *)&ip6->saddr; /* source, then destination */
+		__u64 s0, s1, d0, d1;
 
 		if ((void *)(ip6 + 1) > data_end)
 			return -1;
-		a = ip6->saddr;
-		ip6->saddr = ip6->daddr;
-		ip6->daddr = a;
-		ip6->payload_len = bpf_htons(ulen);
+		s0 = a[0];
+		s1 = a[1];
+		d0 = a[2];
+		d1 = a[3];
+		a[0] = d0;
+		a[1] = d1;
+		a[2] = s0;
+		a[3] = s1;
+		ip6->payload_len = ulen_be;
 		ip6->hop_limit = IKELB_REPLY_TTL;
-		s6 = (__u32 *)&ip6->saddr;
-		d6 = (__u32 *)&ip6->daddr;
-		sum += (__u64)s6[0] + s6[1] + s6[2] + s6[3];
-		sum += (__u64)d6[0] + d6[1] + d6[2] + d6[3];
+		sum += csum_word(s0) + csum_word(s1) + csum_word(d0) + csum_word(d1);
 		udp = (void *)(ip6 + 1);
 	}
 	if ((void *)(udp + 1) > data_end)
 		return -1;
-	port = udp->source;
-	udp->source = udp->dest;
-	udp->dest = port;
-	udp->len = bpf_htons(ulen);
-	udp->check = 0;
+	sport = udp->source;
+	dport = udp->dest;
+	udp->source = dport;
+	udp->dest = sport;
+	udp->len = ulen_be;
 	/* pseudo-header protocol and length, then the UDP header itself */
-	sum += bpf_htons(IPPROTO_UDP_) + (__u32)udp->len;
-	sum += (__u32)udp->source + udp->dest + udp->len;
+	sum += bpf_htons(IPPROTO_UDP_) + (__u32)ulen_be;
+	sum += (__u32)sport + dport + ulen_be;
 	csum = ~csum_fold(sum);
 	udp->check = csum ? csum : 0xffff;
 	return 0;
