@@ -153,7 +153,7 @@ OWN_RATIO=$(med "$ratios" | awk '{ printf "%.2f", $1 }')
 # rounds that disagree by more than 1.5x say more about other work on the
 # program's CPU than about the program: no verdict then
 spread=$(tr ' ' '\n' <<<"$ratios" | grep . | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 }
-	END { printf "%.2f", lo > 0 ? hi / lo : 99 }')
+	END { printf "%.2f", (lo > 0 ? hi / lo : 99) }')
 lo_hi=$(tr ' ' '\n' <<<"$ratios" | grep . | sort -n | sed -n '1p;$p' | tr '\n' ' ' | awk '{ printf "%.2fx to %.2fx", $1, $2 }')
 if awk -v s="$spread" 'BEGIN { exit !(s > 1.5) }'; then
 	OWN_VERDICT=INCONCLUSIVE
