@@ -3,22 +3,12 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <openssl/crypto.h>
 
 #include "authmode_events.h"
 
 #define LOG_INIT_PREFIX "parsed IKE_SA_INIT request "
 #define LOG_REFUSED "client does not support IKE redirection"
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int authev_spi(const char *hex, uint64_t *raw)
 {
@@ -27,7 +17,8 @@ int authev_spi(const char *hex, uint64_t *raw)
 	if (!hex || strlen(hex) != 16)
 		return -1;
 	for (int i = 0; i < 8; i++) {
-		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+		int hi = OPENSSL_hexchar2int((unsigned char)hex[2 * i]),
+		    lo = OPENSSL_hexchar2int((unsigned char)hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
