@@ -586,7 +586,7 @@ static __always_inline __u64 put_headers(void *data, void *data_end, const struc
 			  IKE_FLAG_R);
 	pl_len = bpf_htonl(len - IKE_HDR_LEN); /* next payload none, flags 0, length */
 	n_type = bpf_htonl(IKE_N_REDIRECT);    /* protocol 0, SPI size 0, type */
-	id_hdr = bpf_htons((__u16)gw->type << 8 | gw->len);
+	id_hdr = *(const __u16 *)gw; /* type and length, as they go on the wire */
 	w[4] = flags;
 	w[6] = bpf_htonl(len);
 	w[7] = pl_len;
