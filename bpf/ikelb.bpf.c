@@ -580,10 +580,11 @@ static __always_inline __u64 put_headers(void *data, void *data_end, const struc
 	/*
 	 * Whole words built in registers and summed from there: reading the
 	 * words back after byte and half-word stores would stall on store
-	 * forwarding.  Word 4 is next payload, version, exchange type, flags.
+	 * forwarding.  Word 4 is next payload, version, exchange type, flags;
+	 * check_ike_hdr allowed one version and exchange type only.
 	 */
-	flags = bpf_htonl((bpf_ntohl(w[4]) & 0x00ffff00) | (__u32)IKE_PL_NOTIFY << 24 |
-			  IKE_FLAG_R);
+	flags = bpf_htonl((__u32)IKE_PL_NOTIFY << 24 | (__u32)IKE_VERSION_2 << 16 |
+			  (__u32)IKE_EXCH_SA_INIT << 8 | IKE_FLAG_R);
 	pl_len = bpf_htonl(len - IKE_HDR_LEN); /* next payload none, flags 0, length */
 	n_type = bpf_htonl(IKE_N_REDIRECT);    /* protocol 0, SPI size 0, type */
 	id_hdr = *(const __u16 *)gw; /* type and length, as they go on the wire */
@@ -638,8 +639,8 @@ static __always_inline int rewrite_headers(void *data, void *data_end,
 		daddr = w[4];
 		/* version, IHL, TOS and the new total length */
 		w0 = bpf_htonl((bpf_ntohl(w[0]) & 0xffff0000) | (sizeof(*ip) + ulen));
-		/* the new TTL, the protocol, a zero checksum */
-		w2 = bpf_htonl((bpf_ntohl(w[2]) & 0x00ff0000) | (__u32)IKELB_REPLY_TTL << 24);
+		/* the new TTL, the protocol (parse_l3 allowed UDP only), a zero checksum */
+		w2 = bpf_htonl((__u32)IKELB_REPLY_TTL << 24 | (__u32)IPPROTO_UDP_ << 16);
 		w[0] = w0;
 		w[2] = w2;
 		w[3] = daddr;
@@ -687,8 +688,10 @@ static __always_inline int rewrite_headers(void *data, void *data_end,
  * nonce that lies at least a word beyond where the response puts it (as in
  * every real client's request: SA and KE come first), so the nonce moves
  * down within the frame in ascending words and the frame only shrinks.
- * Returns the sum of the identity and the moved nonce, or -1 when the
- * request does not qualify (the frame is then untouched).
+ * Returns the sum of the identity and the moved nonce, -1 when the request
+ * does not qualify (the frame is then untouched), or -2 when the frame
+ * turned out too short part way (cannot happen after walk_payloads; the
+ * nonce may then be half moved, so the request must not be answered).
  */
 static __always_inline int move_body(void *data, void *data_end, const struct ike_req *r,
 				     const struct ikelb_gw_id *gw)
@@ -720,7 +723,7 @@ static __always_inline int move_body(void *data, void *data_end, const struct ik
 		src = data + src_off + (n - 8);
 		dst = data + (dst_off & 0x1ff) + (n - 8);
 		if ((void *)(src + 8) > data_end || (void *)(dst + 8) > data_end)
-			return -1;
+			return -2;
 		w = *(__u64 *)src;
 		*(__u64 *)dst = w;
 		sum += csum_word(w >> ((8 - (n - i * 8)) * 8));
@@ -765,6 +768,8 @@ static __always_inline int build_redirect(struct xdp_md *ctx, struct ikelb_scrat
 	gw = &t->id[r->ipv6 ? 1 : 0];
 	len = IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + gw->len + r->nonce_len;
 	body_sum = move_body(data, data_end, r, gw);
+	if (body_sum == -2)
+		return -1;
 	if (body_sum >= 0) {
 		sum = put_headers(data, data_end, r, gw, len);
 		if (!sum || resize(ctx, r, len))

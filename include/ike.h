@@ -55,8 +55,6 @@
 
 /* A REDIRECT notify: header, GW ident type, GW ident length, ident, Ni. */
 #define IKE_REDIRECT_FIXED_LEN (IKE_NOTIFY_HDR_LEN + 2)
-#define IKE_REDIRECT_MAX_LEN \
-	(IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + IKE_GW_ID_MAX_LEN + IKE_NONCE_MAX)
 
 /*
  * The layouts are naturally aligned, so packing changes nothing but the

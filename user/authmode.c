@@ -52,6 +52,8 @@
 #define AUTH_LIST_TIMEOUT_MS 3000
 #define AUTH_BACKOFF_MIN_MS 500
 #define AUTH_BACKOFF_MAX_MS 10000
+/* a connection that lasted this long was not refused: back off from the start */
+#define AUTH_STABLE_MS 5000
 
 struct auth_counts {
 	uint64_t redirected, unsupported, no_target, closed, errors;
@@ -67,6 +69,7 @@ static struct {
 	time_t since; /* wall clock of the last connect or loss */
 	uint64_t next_try_ms;
 	unsigned backoff_ms;
+	uint64_t up_ms; /* when the connection came up */
 	uint64_t connects, losses;
 	struct authev_table tab;
 	uint64_t per_target[IKELB_MAX_TARGETS];
@@ -104,7 +107,12 @@ static void go_down(struct daemon *d, const char *why)
 	A.connected = false;
 	A.losses++;
 	A.since = time(NULL);
-	A.backoff_ms = AUTH_BACKOFF_MIN_MS;
+	/* a connection that drops soon after it came up (charon refusing
+	 * something of ours) backs off further; one that lasted starts over */
+	if (now_ms() - A.up_ms >= AUTH_STABLE_MS || !A.backoff_ms)
+		A.backoff_ms = AUTH_BACKOFF_MIN_MS;
+	else if ((A.backoff_ms *= 2) > AUTH_BACKOFF_MAX_MS)
+		A.backoff_ms = AUTH_BACKOFF_MAX_MS;
 	A.next_try_ms = now_ms() + A.backoff_ms;
 	log_warn("auth mode: lost charon's vici (%s); reconnecting in %.1f s; meanwhile %s",
 		 A.reason, A.backoff_ms / 1000.0,
@@ -216,7 +224,9 @@ static void redirect_sa(struct daemon *d, const struct auth_sa *sa, struct authe
 		 sa->remote, gw);
 }
 
-/* The target for this SA, as XDP would choose it for its IKE_SA_INIT. */
+/* The target for this SA: the plan table's for its SPIi, as XDP would
+ * choose it for its IKE_SA_INIT before any budget runs out (auth mode does
+ * not use the spill table; see README, Limits). */
 static bool pick(struct daemon *d, int fam, const struct auth_sa *sa, uint32_t *idx, char *gw,
 		 size_t len)
 {
@@ -516,14 +526,14 @@ static void try_connect(struct daemon *d, uint64_t now)
 	A.connected = true;
 	A.connects++;
 	A.since = time(NULL);
-	A.backoff_ms = 0;
+	A.up_ms = now;
 	A.reason[0] = 0;
 	log_info("auth mode: %sconnected to charon (vici %s)", A.connects > 1 ? "re" : "",
 		 d->cfg.vici);
 	role_push_config(d);
 	A.sweep_due = A.reconcile_due = true;
 	/* events read along with the registrations wait in the buffer */
-	if (A.connected && vici_process(&A.ev) < 0)
+	if (vici_process(&A.ev) < 0)
 		go_down(d, vici_error(&A.ev));
 }
 

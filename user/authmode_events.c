@@ -5,6 +5,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
+#include "addr.h"
 #include "authmode_events.h"
 
 #define LOG_INIT_PREFIX "parsed IKE_SA_INIT request "
@@ -206,21 +207,13 @@ unsigned authev_count(const struct authev_table *t, enum authev_fate fate)
 
 /* ---- decisions ---------------------------------------------------------- */
 
-static bool same_ip(const struct cfg_ip *a, const struct cfg_ip *b)
-{
-	if (!a->family || a->family != b->family)
-		return false;
-	return a->family == AF_INET ? a->v4.s_addr == b->v4.s_addr
-				    : !memcmp(&a->v6, &b->v6, sizeof(a->v6));
-}
-
 enum authev_scope authev_scope(const struct auth_sa *sa,
 			       const struct cfg_ip vips[IKELB_FAMILIES], const char *connection,
 			       int *fam)
 {
 	*fam = -1;
 	for (int f = 0; f < IKELB_FAMILIES; f++)
-		if (same_ip(&sa->local, &vips[f]))
+		if (cfg_ip_eq(&sa->local, &vips[f]))
 			*fam = f;
 	if (*fam < 0)
 		return AUTH_SCOPE_NOT_VIP;

@@ -243,8 +243,10 @@ static void publish(struct daemon *d, const uint64_t *per)
 	for (unsigned i = 0; i < IKELB_MAX_TARGETS; i++) {
 		uint64_t share = (balancer_budget(bal, i) + nc - 1) / nc + 1;
 
+		/* per NULL: the counts could not be read; 0 is "no limit" to XDP,
+		 * where a budget from 0 would put every target over it at once */
 		for (int c = 0; c < nc; c++)
-			until[i * nc + c] = per[i * nc + c] + share;
+			until[i * nc + c] = per ? per[i * nc + c] + share : 0;
 	}
 	if (xdp_set_budgets(&d->xdp, until))
 		log_warn("cannot write the redirect budgets: %s", strerror(errno));
@@ -291,13 +293,15 @@ void cluster_refill(struct daemon *d, uint64_t now)
 
 	collect(d, now);
 	write_targets(d, true);
-	if (xdp_read_redirects_percpu(&d->xdp, per))
+	bool read_ok = xdp_read_redirects_percpu(&d->xdp, per) == 0;
+
+	if (!read_ok)
 		memset(per, 0, sizeof(per));
 	for (unsigned i = 0; i < IKELB_MAX_TARGETS; i++)
 		for (int c = 0; c < d->xdp.ncpus; c++)
 			redirects[i] += per[i * d->xdp.ncpus + c];
 	authmode_add_redirects(d, redirects);
-	fill(d, now, redirects, per);
+	fill(d, now, redirects, read_ok ? per : NULL);
 	write_targets(d, false);
 }
 

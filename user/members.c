@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "log.h"
 #include "members.h"
 
@@ -310,14 +311,6 @@ enum members_verdict members_update_self(struct members *m, const struct status_
 	return record(m, r, now_ms, true, NULL);
 }
 
-static bool same_ip(const struct cfg_ip *a, const struct cfg_ip *b)
-{
-	if (a->family != b->family || !a->family)
-		return false;
-	return a->family == AF_INET ? a->v4.s_addr == b->v4.s_addr
-				    : !memcmp(&a->v6, &b->v6, sizeof(a->v6));
-}
-
 unsigned members_declare_dead(struct members *m, const struct cfg_ip *src, uint64_t now_ms)
 {
 	unsigned n = 0;
@@ -325,7 +318,7 @@ unsigned members_declare_dead(struct members *m, const struct cfg_ip *src, uint6
 	for (unsigned i = 0; i < m->cap; i++) {
 		struct member *e = &m->slot[i];
 
-		if (!e->listed || e->self || !same_ip(&e->src, src) || is_dead(m, e, now_ms))
+		if (!e->listed || e->self || !cfg_ip_eq(&e->src, src) || is_dead(m, e, now_ms))
 			continue;
 		/* its next valid report revives it */
 		e->declared_dead = true;
@@ -362,9 +355,9 @@ void members_tick(struct members *m, uint64_t now_ms)
 
 /* ---- queries ------------------------------------------------------------ */
 
-static enum member_why why_of(const struct members *m, const struct member *e, uint64_t a)
+static enum member_why why_of(const struct members *m, const struct member *e, uint64_t now_ms)
 {
-	if (a >= m->dead_after_ms || e->declared_dead)
+	if (is_dead(m, e, now_ms))
 		return MEMBER_DEAD;
 	if (e->vip)
 		return MEMBER_IS_VIP;
@@ -405,7 +398,7 @@ bool members_get(const struct members *m, unsigned i, uint64_t now_ms, struct me
 		.reports = e->reports,
 		.self = e->self,
 	};
-	out->why = why_of(m, e, out->age_ms);
+	out->why = why_of(m, e, now_ms);
 	out->alive = out->why != MEMBER_DEAD;
 	out->usable = out->why == MEMBER_USABLE;
 	return true;

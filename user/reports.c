@@ -101,6 +101,9 @@ static int start_reader(struct daemon *d)
 		R.done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (R.done_fd < 0 || daemon_watch(d, R.done_fd)) {
 			log_err("cannot make the tunnel reader's eventfd: %s", strerror(errno));
+			if (R.done_fd >= 0)
+				close(R.done_fd);
+			R.done_fd = -1;
 			tunnels_close(&R.src);
 			return -1;
 		}
@@ -127,6 +130,14 @@ static void ask_reading(uint64_t now)
 	R.asked_ms = now;
 }
 
+static void drain_done_fd(void)
+{
+	uint64_t n;
+
+	if (R.done_fd >= 0 && read(R.done_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("tunnel reader's eventfd: %s", strerror(errno));
+}
+
 static void stop_reader(void)
 {
 	if (!R.thread_running)
@@ -138,6 +149,10 @@ static void stop_reader(void)
 	pthread_join(R.thread, NULL);
 	R.thread_running = false;
 	tunnels_close(&R.src);
+	/* a reading that finished meanwhile is no answer to the next reader's
+	 * request, and left unread it would wake the level-triggered loop
+	 * forever once no source reads it */
+	drain_done_fd();
 }
 
 static struct tunnel_reading reading(void)
@@ -363,8 +378,8 @@ bool reports_fd_ready(struct daemon *d, int fd)
 {
 	uint64_t n;
 
-	if (R.have_source && fd == R.done_fd) {
-		if (read(R.done_fd, &n, sizeof(n)) == sizeof(n) && R.pending) {
+	if (R.done_fd >= 0 && fd == R.done_fd) {
+		if (read(R.done_fd, &n, sizeof(n)) == sizeof(n) && R.have_source && R.pending) {
 			R.pending = false;
 			report_due(d, now_ms());
 		}

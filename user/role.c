@@ -166,10 +166,12 @@ static void to_master(struct daemon *d, int fam)
 			fam_name(fam));
 	v->role = ROLE_MASTER;
 	role_push_config(d);
-	if (addr_present(d->ifindex, &v->ip) == 0 && addr_add(d->ifindex, &v->ip) == 0) {
+	int present = addr_present(d->ifindex, &v->ip);
+
+	if (present == 0 && addr_add(d->ifindex, &v->ip) == 0) {
 		v->added = true;
 		save_added(d);
-	} else if (owns_vip(d) && !v->added) {
+	} else if (present == 1 && owns_vip(d) && !v->added) {
 		/* already there (a hand-made VIP, a lost record): VRRP owns it */
 		v->added = true;
 		save_added(d);

@@ -295,19 +295,6 @@ int xdp_read_redirects_percpu(struct xdp_state *x, uint64_t *per)
 	return 0;
 }
 
-int xdp_read_redirects(struct xdp_state *x, uint64_t out[IKELB_MAX_TARGETS])
-{
-	uint64_t per[IKELB_MAX_TARGETS * x->ncpus];
-
-	memset(out, 0, sizeof(uint64_t) * IKELB_MAX_TARGETS);
-	if (xdp_read_redirects_percpu(x, per))
-		return -1;
-	for (int i = 0; i < IKELB_MAX_TARGETS; i++)
-		for (int c = 0; c < x->ncpus; c++)
-			out[i] += per[(size_t)i * x->ncpus + c];
-	return 0;
-}
-
 int xdp_set_budgets(struct xdp_state *x, const uint64_t *until)
 {
 	uint32_t keys[IKELB_MAX_TARGETS], count = IKELB_MAX_TARGETS;

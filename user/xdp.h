@@ -57,9 +57,8 @@ int xdp_get_config(struct xdp_state *x, struct ikelb_config *c);
 int xdp_set_target(struct xdp_state *x, uint32_t idx, const struct ikelb_target *t);
 /* Sums of the per-CPU counters. */
 int xdp_read_counters(struct xdp_state *x, uint64_t out[IKELB_CNT_MAX]);
-/* Redirects per target index since load (monotonic). */
-int xdp_read_redirects(struct xdp_state *x, uint64_t out[IKELB_MAX_TARGETS]);
-/* The same per CPU: per[target * ncpus + cpu]. */
+/* Redirects per target index and CPU since load (monotonic):
+ * per[target * ncpus + cpu]. */
 int xdp_read_redirects_percpu(struct xdp_state *x, uint64_t *per);
 /* Writes every target's per-CPU budget: until[target * ncpus + cpu]. */
 int xdp_set_budgets(struct xdp_state *x, const uint64_t *until);

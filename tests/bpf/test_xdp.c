@@ -692,7 +692,7 @@ static void test_nonce_position(void **state)
 static void test_copy_alignments(void **state)
 {
 	static const char *const ids[] = { "a", "ab", "abc", "abcd", "abcde", "abcdef",
-					   "abcdefg", "abcdefgh", "abcdefghi", "2001:db8::7" };
+					   "abcdefg", "abcdefgh", "abcdefghi", "2001:db8::7", "198.18.3.3" };
 	char fqdn[256], what[64];
 	uint8_t nonce[256];
 	struct pkt_ike m;
@@ -715,6 +715,19 @@ static void test_copy_alignments(void **state)
 			assert_true(pkt_ike_add_nonce(&m, nonce, n));
 			snprintf(what, sizeof(what), "nonce %zu, identity of %zu", n, strlen(id));
 			check_redirect(what, &f, &m, nonce, n, id, 3);
+			/* REVIEW: nonce last after SA/KE: the in-frame move path */
+			pkt_ike_init_request(&m, spi_a);
+			assert_true(pkt_ike_add_sa(&m));
+			assert_true(pkt_ike_add_ke(&m, 19, 64, 2));
+			assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
+			assert_true(pkt_ike_add_nonce(&m, nonce, n));
+			snprintf(what, sizeof(what), "MOVE nonce %zu, identity of %zu", n, strlen(id));
+			check_redirect(what, &f, &m, nonce, n, id, 3);
+			for (int pad = 1; pad <= 7; pad += 3) {
+				struct pkt_flow g = f;
+				g.l2_pad = pad;
+				check_redirect("MOVE padded", &g, &m, nonce, n, id, 3);
+			}
 		}
 	}
 }

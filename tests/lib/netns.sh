@@ -84,13 +84,26 @@ lab_spawn() {
 	_lab_pids+=("$LAB_PID")
 }
 
+# lab_track PID...: background jobs started with & outside lab_spawn, so
+# that cleanup stops them too
+lab_track() { _lab_pids+=("$@"); }
+
 # lab_stop PID [SIGNAL]: signal a recorded process and wait for it
 lab_stop() {
 	local p=$1 sig=${2:-TERM} i
 	kill -"$sig" "$p" 2>/dev/null
 	for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
 	wait "$p" 2>/dev/null
+	kill -0 "$p" 2>/dev/null || lab_untrack "$p"
 	return 0
+}
+
+# lab_untrack PID: a process that is gone (waited for) leaves the list, so
+# cleanup never signals whatever reuses its PID later
+lab_untrack() {
+	local q keep=()
+	for q in "${_lab_pids[@]}"; do [ "$q" = "$1" ] || keep+=("$q"); done
+	_lab_pids=("${keep[@]}")
 }
 
 # lab_wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds

@@ -453,7 +453,7 @@ check "status text: NOT CONNECTED with the reason" eval 'st | grep -q "NOT CONNE
 check "the log says so" grep -q "auth mode: lost charon's vici" "$D/ikelb.log"
 eq "status: XDP still does not answer (auth_fallback = pass)" false "$(am xdp_answers)"
 sleep 1.5 # a few failed attempts: the backoff grows
-sw_start "$NB" "$D/bal" && sw_load "$NB" "$D/bal" 2>/dev/null && SWPID_bal=$SW_PID
+sw_start "$NB" "$D/bal"; SWPID_bal=$SW_PID; sw_load "$NB" "$D/bal" 2>/dev/null
 check "ikelb-load reconnects to the new charon" lab_wait_for 12 connected
 eq "status: 2 connects, 1 loss" "2 1" "$(am connects) $(am losses)"
 check "the log says reconnected" grep -q "auth mode: reconnected to charon" "$D/ikelb.log"
@@ -476,7 +476,7 @@ connect $((NC4 + 4))
 check "a client gets an init-mode redirect from XDP and lands ($LANDED)" test -n "$LANDED"
 eq "status: the XDP program redirected it" 1 "$(sj counters/redirected)"
 eq "status: auth_mode did not" "$before" "$(am redirected)"
-sw_start "$NB" "$D/bal" && sw_load "$NB" "$D/bal" 2>/dev/null && SWPID_bal=$SW_PID
+sw_start "$NB" "$D/bal"; SWPID_bal=$SW_PID; sw_load "$NB" "$D/bal" 2>/dev/null
 check "charon back: reconnected" lab_wait_for 12 connected
 eq "status: XDP does not answer again" false "$(am xdp_answers)"
 

@@ -217,6 +217,7 @@ sleep 0.3
 snap
 s3=$(t gw3 slots_ipv4)
 check "gw3 back to 0 tunnels has slots ($s3)" test "${s3:-0}" -gt 0
+lab_on_cleanup "kill -CONT ${LAB_IKELB_PID[3]}"
 kill -STOP "${LAB_IKELB_PID[3]}"
 t0=$(ms)
 while [ $(($(ms) - t0)) -lt $((DEAD_MS + 3000)) ]; do

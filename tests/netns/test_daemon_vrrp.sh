@@ -419,10 +419,11 @@ pids=()
 for ((k = 1; k <= NC; k++)); do
 	sw_ctl "$CL" "$(LAB_CL_DIR)" --initiate --ike "c$k" --timeout 40 >"$LAB_DIR/init-c$k.log" 2>&1 &
 	pids+=($!)
+	lab_track $!
 done
 lab_kill_node 2
 failed=0
-for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
+for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); lab_untrack "$p"; done
 hosts=$(lab_where)
 diag "failover: established at: $(echo $hosts)"
 diag "failover: $(grep -c "retransmit 1 of request with message ID 0" "$(LAB_CL_DIR)/charon.log") first requests were retransmitted"

@@ -26,6 +26,7 @@ lab_add_clients 1 $N_ALL "$LAB_VIP4" "keyingtries = 0" >/dev/null
 # Clients keep connecting, 4 at a time, while the master dies.
 lab_connect 1 $N_BG 4 &
 bg=$!
+lab_track "$bg"
 lab_wait_for 20 eval '[ "$(lab_client_hosts | wc -l)" -ge 8 ]'
 before=$(lab_client_hosts | wc -l)
 t0=$(date +%s%N)
@@ -35,6 +36,7 @@ lab_kill_node "$M"
 # the kill or after the takeover).
 lab_connect $((N_BG + 1)) $((N_BG + 1)) 1 &
 gap=$!
+lab_track "$gap"
 check "the master gw$M killed while clients connect ($before of $N_BG established)" \
 	test "$before" -lt $N_BG
 lab_wait_for 10 lab_master
@@ -48,6 +50,8 @@ wait "$bg"
 FAILED=$((FAILED + $?))
 wait "$gap"
 FAILED=$((FAILED + $?))
+lab_untrack "$bg"
+lab_untrack "$gap"
 t2=$(date +%s%N)
 check "every client's initiation succeeded ($FAILED of $N_ALL failed; the last $(((t2 - t0) / 1000000)) ms after the kill)" \
 	test "$FAILED" = 0

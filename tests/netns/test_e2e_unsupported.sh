@@ -84,8 +84,9 @@ failed=$?
 host=$(LAB_CLIENT=nr lab_client_hosts | awk '$1 == "c2" { print $2 }')
 check "a client without redirect support gets no answer (initiation failed: $failed, no IKE SA: '$host')" \
 	eval '[ "$failed" = 1 ] && [ -z "$host" ]'
+# seen0 > 0: the pass phase above reached that charon, so the log is read right
 check "the master's charon never received its requests ($seen0 -> $(seen) packets from it)" \
-	test "$(seen)" = "$seen0"
+	eval '[ "$seen0" -gt 0 ] && [ "$(seen)" = "$seen0" ]'
 three() { counters_now; [ "$NOS" -ge $((s0 + 3)) ]; }
 lab_wait_for 3 three
 check "no_support counted its request and retransmits ($s0 -> $NOS, at least 3)" \

@@ -169,7 +169,7 @@ if [ -f "$TOP/bpf/reflector.bpf.o" ] && [ -f "$TOP/bpf/xdp_pass.bpf.o" ] &&
 		is "$(v refl2 valid)/$(v refl2 invalid)/$RC" 0/20/1
 	lab_stop "$RPID"
 else
-	skip "bpf/reflector.bpf.o or tx_csum_off not built"
+	not_ok "built: bpf/reflector.bpf.o, bpf/xdp_pass.bpf.o, tx_csum_off (run make)"
 fi
 
 # ---- usage ----------------------------------------------------------------------------

@@ -147,7 +147,10 @@ send "$NA" $M6 --node gw-a --address 2001:db8:5::1 --tunnels 1 --max 10 --count 
 p1=$!
 send "$NB" $M6 --node gw-b --address gw-b.example --state draining --count 5 >/dev/null &
 p2=$!
+lab_track $p1 $p2
 wait $p1 $p2
+lab_untrack $p1
+lab_untrack $p2
 send "$NB" $M6 --key "$LAB_DIR/wrong.key" --node gw-b --address gw-b.example --seq 1000 \
 	>/dev/null
 lab_wait_for 5 grep -q '^counters' "$LAB_DIR/r6.out"

@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/pkt.h"
+
 #define VRRP_PROTO 112
 #define MAX_ADDRS 16
 
@@ -62,23 +64,6 @@ static unsigned num(const char *s, unsigned max)
 	return (unsigned)v;
 }
 
-/* RFC 1071: the one's complement sum of 16-bit big-endian words. */
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* RFC 5798 5.2.8: the pseudo-header of RFC 768 (IPv4) / RFC 8200 8.1 (IPv6)
  * with protocol 112, followed by the VRRP message. */
 static uint16_t vrrp_csum(int af, const void *src, const void *dst, const uint8_t *msg,
@@ -86,22 +71,22 @@ static uint16_t vrrp_csum(int af, const void *src, const void *dst, const uint8_
 {
 	size_t alen = af == AF_INET ? 4 : 16;
 	uint8_t tail[8] = { 0 };
-	uint32_t sum = 0;
+	uint16_t sum;
 
-	sum = sum16(sum, src, alen);
-	sum = sum16(sum, dst, alen);
+	sum = pkt_csum_fold(src, alen, 0);
+	sum = pkt_csum_fold(dst, alen, sum);
 	if (af == AF_INET) {
 		tail[1] = VRRP_PROTO;
 		tail[2] = (uint8_t)(len >> 8);
 		tail[3] = (uint8_t)len;
-		sum = sum16(sum, tail, 4);
+		sum = pkt_csum_fold(tail, 4, sum);
 	} else {
 		tail[2] = (uint8_t)(len >> 8);
 		tail[3] = (uint8_t)len;
 		tail[7] = VRRP_PROTO;
-		sum = sum16(sum, tail, 8);
+		sum = pkt_csum_fold(tail, 8, sum);
 	}
-	return fold(sum16(sum, msg, len));
+	return (uint16_t)~pkt_csum_fold(msg, len, sum);
 }
 
 static void parse(struct opts *o, int argc, char **argv)

@@ -376,6 +376,7 @@ static void test_table(void **state)
 	assert_non_null(authev_get(&tab, UINT32_MAX));
 	assert_non_null(authev_find(&tab, UINT32_MAX));
 	assert_non_null(authev_get(&tab, 1));
+	assert_non_null(authev_find(&tab, 1));
 	assert_non_null(authev_find(&tab, UINT32_MAX));
 }
 

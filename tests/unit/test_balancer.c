@@ -724,9 +724,9 @@ static void test_spill_static_counts_with_max(void **state)
 	spill_static_case(BALANCER_LEAST_UTILIZATION, "least utilization");
 }
 
-/* Fails until fill_spill counts a static target with its max_tunnels under
- * least-tunnels too: it adds f.w[j] / 2, and f.w is 1 under that policy, so
- * the batch is 250.5 and the static target takes all of it. */
+/* Under least-tunnels too, the spill table weighs a static target by its
+ * max_tunnels (a regression: it once used the policy's weight, 1, and the
+ * static target took the whole spill batch). */
 static void test_spill_static_counts_with_max_least_tunnels(void **state)
 {
 	(void)state;

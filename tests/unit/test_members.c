@@ -713,9 +713,8 @@ static void test_declare_dead_leaves_the_dead(void **state)
 	members_free(m);
 }
 
-/* Fails until members_declare_dead skips the dead as why_of() defines them
- * (age >= dead_after_ms): at exactly dead_after_ms it re-dates, counts and
- * logs a member that is already dead. */
+/* members_declare_dead skips a member that is already dead by age, at
+ * exactly dead_after_ms too: nothing changes, the generation stays. */
 static void test_declare_dead_at_the_boundary(void **state)
 {
 	struct members *m = table(0);
@@ -733,9 +732,9 @@ static void test_declare_dead_at_the_boundary(void **state)
 	members_free(m);
 }
 
-/* Fails until members_declare_dead works while the clock is below
- * dead_after_ms (it dates the report back to 0, which is not old enough,
- * yet counts the member). */
+/* members_declare_dead works while the clock is still below dead_after_ms
+ * (a regression: it once dated the report back to 0, which is not old
+ * enough, and the member stayed alive). */
 static void test_declare_dead_early_clock(void **state)
 {
 	struct members *m = table(0);
