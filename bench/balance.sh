@@ -65,13 +65,14 @@ burst() {
 	ip netns exec "$(lab_client_ns)" "$GEN" -q -n "$N" -r "$rate" -t 2000 \
 		--count-dir "$LAB_DIR/tunnels" "${names[@]}" "$LAB_VIP4" >"$g" 2>&1 &
 	gpid=$!
-	_lab_pids+=("$gpid")
+	lab_track "$gpid"
 	while kill -0 "$gpid" 2>/dev/null; do
 		now=$(date +%s%N)
 		echo "$(((now - t0) / 1000000)) $(counts)" >>"$s"
 		sleep 0.1
 	done
 	wait "$gpid"
+	lab_untrack "$gpid"
 	echo "$(($(date +%s%N) / 1000000 - t0 / 1000000)) $(counts)" >>"$s"
 	GENLINE=$(grep -E '^(requests|valid|invalid|lost|elapsed_s|rate)=' "$g" | tr '\n' ' ')
 	[ "$(sed -n 's/^valid=//p' "$g")" = "$N" ] ||

@@ -121,10 +121,11 @@ mmac=$(ip -n "$mns" -br link show e0 | awk '{ print $3 }')
 ip netns exec "$(lab_client_ns)" "$BENCH_BIN/xdp_gen" -i e0 -s 198.18.0.100 -d "$LAB_VIP4" \
 	-M "$mmac" -t "$((WIN + 2))" >"$LAB_DIR/gen.out" 2>&1 &
 gpid=$!
-_lab_pids+=("$gpid")
+lab_track "$gpid"
 sleep 1
 measure load
 wait "$gpid" || bench_fail "the generator failed: $(cat "$LAB_DIR/gen.out")"
+lab_untrack "$gpid"
 load=$(awk '{ printf "%.2f Mpps of REDIRECTs (%s invalid)", $10 / 1e6, $6 }' "$LAB_DIR/gen.out")
 [ "$(lab_master)" = "$m" ] || bench_fail "the master changed under load"
 

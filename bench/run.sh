@@ -36,8 +36,10 @@ for n in "${names[@]}"; do
 	fi
 	echo "==== $n"
 	start=$SECONDS
-	# a bound on every benchmark: a runaway one must not hold up the rest
-	if timeout --kill-after=30 "$limit" bash "bench/$n.sh" 2>&1 | tee "build/bench-logs/$n.log"; \
+	# a bound on every benchmark: a runaway one must not hold up the rest.
+	# --foreground: in timeout's own process group Ctrl-C would never reach
+	# the benchmark, which then ran on unattended (its trap cleans up).
+	if timeout --foreground --kill-after=30 "$limit" bash "bench/$n.sh" 2>&1 | tee "build/bench-logs/$n.log"; \
 		[ "${PIPESTATUS[0]}" -eq 0 ]; then
 		parts+=("$out/$n.txt")
 	else

@@ -95,8 +95,7 @@ napi_mode() {
 rx_dropped() { ip -n "$sns" -s -j link show "$SIF" | sed 's/.*"rx":{[^}]*"dropped":\([0-9]*\).*/\1/'; }
 
 xg() { # ARGS...: xdp_gen from the client end; prints its line
-	ip netns exec "$cns" "$BENCH_BIN/xdp_gen" -i "$CIF" -s "$CLIENT" -d "$VIP" -M "$smac" "$@" ||
-		bench_fail "xdp_gen failed"
+	ip netns exec "$cns" "$BENCH_BIN/xdp_gen" -i "$CIF" -s "$CLIENT" -d "$VIP" -M "$smac" "$@"
 }
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
 check_mode() { [ "$1" = reflector ] && echo reflect || echo redirect; }
@@ -109,7 +108,9 @@ run() {
 	dut_on "$dut"
 	napi_mode "$mode"
 	d0=$(rx_dropped)
-	out=$(xg -m "$(check_mode "$dut")" -t "${3:-$SECS}" -T "$t")
+	# bench_fail here, not in xg: inside $(...) its exit would end only the subshell
+	out=$(xg -m "$(check_mode "$dut")" -t "${3:-$SECS}" -T "$t") ||
+		bench_fail "xdp_gen failed (its error is above)"
 	DROPPED=$(($(rx_dropped) - d0))
 	dut_off
 	PPS=$(field pps <<<"$out") INVALID=$(field invalid <<<"$out")
@@ -172,7 +173,7 @@ bench_say "|---|---:|---:|---:|---|"
 bench_say "| own CPU, server end saturated (dropped in ${drops[reflector]:-0}/$ROUNDS and ${drops[ikelb]:-0}/$ROUNDS runs): answers/s | $(mps "$or") M | $(mps "$oi") M | ${OWN_RATIO}x (rounds: ${ratios% }) | $OWN_VERDICT |"
 bench_say "| shared CPUs, whole path incl. generator: answers/s | $(mps "$sr") M | $(mps "$si") M | $(med "$sratios" | awk '{ printf "%.2f", $1 }')x (rounds: ${sratios% }) | (not judged) |"
 bench_say "| shared CPUs, per request: whole path / generator alone (far end drops: $(mps "$sd") M frames/s) | $tr_ / $td ns | $ti / $td ns | | |"
-bench_say "| shared CPUs, the far end's share per request (whole path minus generator) | $far_r ns | $far_i ns | $(bench_ratio "$far_r" "$far_i")x | (not judged) |"
+bench_say "| shared CPUs, the far end's share per request (whole path minus generator) | $far_r ns | $far_i ns | $(bench_ratio "$far_r" "$far_i")x as a rate (reflector ns / ikelb ns) | (not judged) |"
 bench_say ""
 bench_say "Runs:"
 bench_cat <"$LAB_DIR/runs.log"
@@ -181,14 +182,14 @@ if [ "$OWN_VERDICT" = INCONCLUSIVE ]; then
 	bench_say "Goal: ikelb at least 0.67x the reflector's packets per second: INCONCLUSIVE, the" \
 		"rounds range from $lo_hi (median ${OWN_RATIO}x): other work on this shared machine ran on the" \
 		"program's CPU. The steadier shared set-up puts the far end's share per request at" \
-		"$far_i ns for ikelb against $far_r ns for the reflector ($(bench_ratio "$far_r" "$far_i")x, hot caches)."
+		"$far_i ns for ikelb against $far_r ns for the reflector ($(bench_ratio "$far_r" "$far_i")x as a rate, hot caches)."
 elif [ "$OWN_VERDICT" = met ]; then
 	bench_say "Goal: ikelb at least 0.67x the reflector's packets per second: met, ${OWN_RATIO}x."
 else
 	bench_say "Goal: ikelb at least 0.67x the reflector's packets per second: NOT met, ${OWN_RATIO}x." \
 		"What limits it: the work per request on the server's CPU. With hot caches and no" \
 		"overload (shared set-up) the far end's share is $far_i ns for ikelb against $far_r ns" \
-		"for the reflector ($(bench_ratio "$far_r" "$far_i")x): the program's own work (bench 1, method A) on" \
+		"for the reflector ($(bench_ratio "$far_r" "$far_i")x as a rate): the program's own work (bench 1, method A) on" \
 		"top of the same transmit and check.  On a CPU of its own the requests arrive from the" \
 		"generator's CPU, and ikelb reads about five of their cache lines (headers, the SA" \
 		"payload header, the KE, Nonce and Notify headers ~770 bytes in) where the reflector" \
