@@ -8,6 +8,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "config.h"
 #include "status_msg.h"
 
 #define OFF_VERSION 4
@@ -55,12 +56,18 @@ static bool valid_reason(const uint8_t *s, size_t n)
 	return n <= STATUS_REASON_MAX && valid_text(s, n, 0x20);
 }
 
+/* The rule `address =` in the config follows (cfg_parse_gw_addr), so a
+ * report names no gateway that a config could not. */
 static bool valid_fqdn(const uint8_t *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!is_name_char(s[i]) && s[i] != '.')
-			return false;
-	return n >= 1;
+	char name[IKE_GW_ID_MAX_LEN + 1];
+	struct cfg_gw_addr a;
+
+	if (n < 1 || n > IKE_GW_ID_MAX_LEN || memchr(s, 0, n))
+		return false;
+	memcpy(name, s, n);
+	name[n] = 0;
+	return cfg_parse_gw_addr(name, &a) == 0 && a.type == IKE_GW_ID_FQDN;
 }
 
 /* A client can be sent there: no unspecified, loopback or multicast address. */

@@ -187,7 +187,9 @@ static void test_round_trip_longest(void **state)
 	r.cluster[32] = 0;
 	memset(r.node_id, '~', 63);
 	r.node_id[63] = 0;
+	/* four labels of 63: the longest valid name, 255 bytes */
 	memset(fqdn, 'a', 255);
+	fqdn[63] = fqdn[127] = fqdn[191] = '.';
 	fqdn[255] = 0;
 	gw_fqdn(&r.address, fqdn);
 	gw_fqdn(&r.address6, fqdn);
