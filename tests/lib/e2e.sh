@@ -10,13 +10,26 @@ E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 JG=$E2E_TOP/build/tests/tools/json_get
 E2E_START=$SECONDS
 
-# e2e_require: a skip (and exit) when this machine cannot run the lab
+# e2e_require [--no-charon] [--bpftool] [TOOL...]: a skip (and exit) when
+# this machine cannot run the lab, a failure when something of ours is not
+# built.  --no-charon: the lab runs without strongSwan; TOOL: a program in
+# build/tests/tools/ the test needs.
 e2e_require() {
+	local charon=1 t built=1
 	if [ "$(id -u)" != 0 ]; then skip "needs root"; tap_done; exit; fi
-	if ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; then
+	for t in "$@"; do
+		case "$t" in
+		--no-charon) charon=0 ;;
+		--bpftool) command -v bpftool >/dev/null ||
+			{ skip "bpftool not installed"; tap_done; exit; } ;;
+		*) [ -x "$E2E_TOP/build/tests/tools/$t" ] || built=0 ;;
+		esac
+	done
+	if [ $charon = 1 ] && { ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; }; then
 		skip "strongSwan (charon, swanctl) not installed"; tap_done; exit
 	fi
-	if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -f "$IKELB_TOP/bpf/xdp_pass.bpf.o" ]; then
+	if [ $built = 0 ] || ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] ||
+		! [ -f "$IKELB_TOP/bpf/xdp_pass.bpf.o" ]; then
 		not_ok "built (run make)"; tap_done; exit 1
 	fi
 }

@@ -13,22 +13,10 @@
 #   - a node whose ikelb-load stops (SIGSTOP, then SIGKILL) is dead and has
 #     no slots within dead_after_ms (+ margin), and gets no redirects
 set -u
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-. "$TOP/tests/lib/tap.sh"
-. "$TOP/tests/lib/netns.sh"
-. "$TOP/tests/lib/strongswan.sh"
-. "$TOP/tests/lib/ikelb.sh"
-. "$TOP/scripts/lab.sh"
-JG=$TOP/build/tests/tools/json_get
+. "$(dirname "$0")/../lib/e2e.sh"
+TOP=$E2E_TOP
 GEN=$TOP/build/tests/tools/ike_gen
-
-if [ "$(id -u)" != 0 ]; then skip "needs root"; tap_done; exit 0; fi
-if ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; then
-	skip "strongSwan (charon, swanctl) not installed"; tap_done; exit 0
-fi
-if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -x "$GEN" ]; then
-	not_ok "built (run make)"; tap_done; exit 1
-fi
+e2e_require ike_gen
 
 # shellcheck disable=SC2034 # settings of scripts/lab.sh
 LAB_N=4 LAB_PRIO="200 150 100 90" LAB_MAX="100 100 100 100" \

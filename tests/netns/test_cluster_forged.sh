@@ -10,19 +10,10 @@
 # not change: same members, loads, states and slots; the real member's
 # later reports are still accepted (its replay window was not pushed).
 set -u
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-. "$TOP/tests/lib/tap.sh"
-. "$TOP/tests/lib/netns.sh"
-. "$TOP/tests/lib/strongswan.sh"
-. "$TOP/tests/lib/ikelb.sh"
-. "$TOP/scripts/lab.sh"
-JG=$TOP/build/tests/tools/json_get
+. "$(dirname "$0")/../lib/e2e.sh"
+TOP=$E2E_TOP
 SEND=$TOP/build/tests/tools/status_send
-
-if [ "$(id -u)" != 0 ]; then skip "needs root"; tap_done; exit 0; fi
-if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -x "$SEND" ]; then
-	not_ok "built (run make)"; tap_done; exit 1
-fi
+e2e_require --no-charon status_send
 
 # shellcheck disable=SC2034 # settings of scripts/lab.sh
 LAB_N=3 LAB_MAX="100 100 100" LAB_TUNNELS="file file file" LAB_STATUS_MS=500 \

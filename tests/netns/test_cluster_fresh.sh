@@ -12,19 +12,9 @@
 # counts its real strongSwan gateway's IKE SAs over VICI: restarted, its
 # first reports must say what it counts, not "unhealthy: not read yet".
 set -u
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-. "$TOP/tests/lib/tap.sh"
-. "$TOP/tests/lib/netns.sh"
-. "$TOP/tests/lib/strongswan.sh"
-. "$TOP/tests/lib/ikelb.sh"
-. "$TOP/scripts/lab.sh"
-JG=$TOP/build/tests/tools/json_get
-
-if [ "$(id -u)" != 0 ]; then skip "needs root"; tap_done; exit 0; fi
-if ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; then
-	skip "strongSwan (charon, swanctl) not installed"; tap_done; exit 0
-fi
-if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ]; then not_ok "built (run make)"; tap_done; exit 1; fi
+. "$(dirname "$0")/../lib/e2e.sh"
+TOP=$E2E_TOP
+e2e_require
 
 # shellcheck disable=SC2034 # settings of scripts/lab.sh
 LAB_N=3 LAB_MAX="10000000 10000000 100" LAB_TUNNELS="file file vici" LAB_STATUS_MS=1000 \

@@ -20,23 +20,10 @@
 # behaviour, not speed.  Each node's ikelb-load keeps its /run in the lab
 # (ikelb_start_rundir) so that a restart after SIGKILL finds its VIP record.
 set -u
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-. "$TOP/tests/lib/tap.sh"
-. "$TOP/tests/lib/netns.sh"
-. "$TOP/tests/lib/strongswan.sh"
-. "$TOP/tests/lib/ikelb.sh"
-. "$TOP/scripts/lab.sh"
-JG=$TOP/build/tests/tools/json_get
+. "$(dirname "$0")/../lib/e2e.sh"
+TOP=$E2E_TOP
 INJ=$TOP/build/tests/tools/vrrp_inject
-
-if [ "$(id -u)" != 0 ]; then skip "needs root (namespaces)"; tap_done; exit; fi
-if ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; then
-	skip "strongSwan (charon, swanctl) not installed"; tap_done; exit
-fi
-if ! command -v bpftool >/dev/null; then skip "bpftool not installed"; tap_done; exit; fi
-if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -x "$INJ" ]; then
-	not_ok "built (run make)"; tap_done; exit 1
-fi
+e2e_require --bpftool vrrp_inject
 
 LAB_PRIO="200 150 100"
 # gw2, the master that dies in the failover part, is the largest gateway
