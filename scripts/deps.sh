@@ -1,15 +1,32 @@
 #!/bin/sh
 # Installs every Debian 12 package that ikelb's build, tests, demo and
-# benchmarks need.  Idempotent; prints nothing when all is there.
+# benchmarks use, on a pristine system (debootstrap --variant=minbase) too:
+# libraries, compilers, the peers the tests run (strongSwan with its crypto
+# plugins, keepalived) and every command the scripts call.  Idempotent;
+# prints nothing when all is there.
+#
+# IKELB_DEPS_SKIP="PKG ..." leaves packages out: scripts/fresh-check.sh
+# uses it to show that the tests and the demo then fail and name them.
 set -eu
 
-PKGS="make gcc clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev
-libssl-dev libinih-dev libmnl-dev libjson-c-dev libsystemd-dev libcmocka-dev pkg-config
-iproute2 procps util-linux systemd strongswan-charon strongswan-swanctl strongswan-pki
+# Build: compilers, BPF tools, libraries (headers and pkg-config files).
+BUILD="make gcc libc6-dev clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev
+zlib1g-dev libssl-dev libinih-dev libmnl-dev libjson-c-dev libsystemd-dev pkg-config"
+# Tests: unit tests, and the real peers and commands of the namespace tests.
+#   libstrongswan-standard-plugins: charon's openssl plugin (every DH group
+#     and cipher the lab uses); a Recommends that --no-install-recommends skips
+#   openssl: the lab's cluster key (openssl rand)
+#   man-db: systemd-analyze verify runs `man` for the units' Documentation=
+#   git: scripts/fresh-check.sh clones the project
+TESTS="libcmocka-dev iproute2 procps util-linux systemd man-db openssl git
+strongswan-charon strongswan-swanctl strongswan-pki libstrongswan-standard-plugins
 keepalived"
+PKGS="$BUILD $TESTS"
 
+skip=" ${IKELB_DEPS_SKIP:-} "
 missing=""
 for p in $PKGS; do
+	case "$skip" in *" $p "*) continue ;; esac
 	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
 		missing="$missing $p"
 	fi
@@ -29,6 +46,12 @@ if [ ! -e "$policy" ]; then
 	printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 0755 "$policy" && added_policy=1
 fi
 trap '[ "$added_policy" = 1 ] && rm -f "$policy"' EXIT
-apt-get update -qq >/dev/null
+log=$(mktemp)
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; } >"$log" 2>&1; then
+	tail -n 20 "$log" >&2
+	rm -f "$log"
+	echo "deps: apt-get could not install:$missing" >&2
+	exit 1
+fi
+rm -f "$log"

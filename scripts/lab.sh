@@ -196,7 +196,10 @@ lab_up() {
 	local sw i
 	sw=$(lab_ns sw)
 	lab_bridge "$sw" br0
-	(umask 077 && openssl rand -hex 32 >"$LAB_DIR/cluster.key")
+	(umask 077 && openssl rand -hex 32 >"$LAB_DIR/cluster.key") || {
+		echo "lab: cannot make the cluster key: openssl (Debian package openssl) missing?" >&2
+		return 1
+	}
 	for ((i = 1; i <= LAB_N; i++)); do
 		mkdir -p "$LAB_DIR/gw$i/sw"
 		_lab_node_up "$i" || return 1
@@ -287,7 +290,7 @@ lab_connect() {
 		fi
 	done
 	for k in "${pids[@]}"; do wait "$k" || failed=$((failed + 1)); done
-	return $failed
+	return $((failed > 255 ? 255 : failed))
 }
 
 # lab_where: "ADDRESS COUNT" per gateway of the client's established IKE SAs

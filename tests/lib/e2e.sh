@@ -3,6 +3,7 @@
 # strongSwan clients and gateways see.  Source it (bash) first thing.
 E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$E2E_TOP/tests/lib/tap.sh"
+. "$E2E_TOP/tests/lib/require.sh"
 . "$E2E_TOP/tests/lib/netns.sh"
 . "$E2E_TOP/tests/lib/strongswan.sh"
 . "$E2E_TOP/tests/lib/ikelb.sh"
@@ -10,28 +11,23 @@ E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 JG=$E2E_TOP/build/tests/tools/json_get
 E2E_START=$SECONDS
 
-# e2e_require [--no-charon] [--bpftool] [TOOL...]: a skip (and exit) when
-# this machine cannot run the lab, a failure when something of ours is not
-# built.  --no-charon: the lab runs without strongSwan; TOOL: a program in
+# e2e_require [--no-charon] [--bpftool] [TOOL...]: a failure (and exit) when
+# a peer, a command or something of ours is missing (tests/lib/require.sh).
+# --no-charon: the lab runs without strongSwan; TOOL: a program in
 # build/tests/tools/ the test needs.
 e2e_require() {
-	local charon=1 t built=1
-	if [ "$(id -u)" != 0 ]; then skip "needs root"; tap_done; exit; fi
+	local charon=1 t
+	require_root
+	require_cmd openssl openssl
 	for t in "$@"; do
 		case "$t" in
 		--no-charon) charon=0 ;;
-		--bpftool) command -v bpftool >/dev/null ||
-			{ skip "bpftool not installed"; tap_done; exit; } ;;
-		*) [ -x "$E2E_TOP/build/tests/tools/$t" ] || built=0 ;;
+		--bpftool) require_cmd bpftool bpftool ;;
+		*) require_built "$E2E_TOP/build/tests/tools/$t" ;;
 		esac
 	done
-	if [ $charon = 1 ] && { ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; }; then
-		skip "strongSwan (charon, swanctl) not installed"; tap_done; exit
-	fi
-	if [ $built = 0 ] || ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] ||
-		! [ -f "$IKELB_TOP/bpf/xdp_pass.bpf.o" ]; then
-		not_ok "built (run make)"; tap_done; exit 1
-	fi
+	[ $charon = 1 ] && require_strongswan
+	require_built "$IKELB_LOAD" "$JG" "$IKELB_TOP/bpf/xdp_pass.bpf.o"
 }
 
 # e2e_logs: the end of every log of the lab, as TAP diagnostics

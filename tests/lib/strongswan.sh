@@ -1,5 +1,5 @@
 # strongSwan helpers (source after netns.sh): one charon per namespace, each
-# with its own strongswan.conf, vici socket and private /run (DESIGN.md).
+# with its own strongswan.conf, vici socket and private /run.
 
 SW_PLUGINS="random nonce openssl kdf hmac sha1 sha2 aes pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-netlink socket-default vici"
 
@@ -56,6 +56,28 @@ sw_start() {
 		unshare -m sh -c 'mount -t tmpfs none /run && exec /usr/lib/ipsec/charon'
 	SW_PID=$LAB_PID
 	lab_wait_for 10 test -S "$dir/charon.vici" || { echo "charon in $ns did not start" >&2; return 1; }
+	sw_check_plugins "$ns" "$dir"
+}
+
+# The Debian package of each plugin outside libstrongswan itself.
+sw_plugin_package() {
+	case "$1" in
+	openssl) echo libstrongswan-standard-plugins ;;
+	*) echo libstrongswan ;;
+	esac
+}
+
+# sw_check_plugins NS DIR: charon runs, but without a plugin it cannot do
+# the lab's crypto (no DH group without openssl): fail, naming the package.
+sw_check_plugins() {
+	local ns=$1 dir=$2 loaded p missing=""
+	loaded=$(sw_ctl "$ns" "$dir" --stats 2>/dev/null | sed -n 's/^loaded plugins: //p')
+	for p in $SW_PLUGINS; do
+		case " $loaded " in *" $p "*) ;; *) missing="$missing $p ($(sw_plugin_package "$p"))" ;; esac
+	done
+	[ -z "$missing" ] && return 0
+	echo "charon in $ns did not load plugins:$missing; scripts/deps.sh installs them" >&2
+	return 1
 }
 
 # sw_ctl NS DIR ARGS...: swanctl against the charon of DIR

@@ -17,19 +17,16 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
+. "$TOP/tests/lib/require.sh"
 . "$TOP/tests/lib/netns.sh"
 . "$TOP/tests/lib/strongswan.sh"
 . "$TOP/tests/lib/ikelb.sh"
 JG=$TOP/build/tests/tools/json_get
 
-if [ "$(id -u)" != 0 ]; then skip "needs root"; tap_done; exit; fi
-if ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; then
-	skip "strongSwan (charon, swanctl) not installed"; tap_done; exit
-fi
-if ! command -v bpftool >/dev/null; then skip "bpftool not installed"; tap_done; exit; fi
-if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -f "$TOP/bpf/xdp_pass.bpf.o" ]; then
-	not_ok "built (run make)"; tap_done; exit 1
-fi
+require_root
+require_strongswan
+require_cmd bpftool bpftool
+require_built "$IKELB_LOAD" "$JG" "$TOP/bpf/xdp_pass.bpf.o"
 
 VIP4=198.18.0.1 VIP6=2001:db8::1
 GW1=198.18.0.11 GW1_6=2001:db8::11

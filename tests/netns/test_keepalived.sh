@@ -16,15 +16,14 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
+. "$TOP/tests/lib/require.sh"
 . "$TOP/tests/lib/netns.sh"
 . "$TOP/tests/lib/ikelb.sh"
 JG=$TOP/build/tests/tools/json_get
 
-if [ "$(id -u)" != 0 ]; then skip "needs root (namespaces)"; tap_done; exit; fi
-if ! command -v keepalived >/dev/null; then skip "keepalived not installed"; tap_done; exit; fi
-if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -f "$TOP/bpf/xdp_pass.bpf.o" ]; then
-	not_ok "built (run make)"; tap_done; exit 1
-fi
+require_root
+require_cmd keepalived keepalived
+require_built "$IKELB_LOAD" "$JG" "$TOP/bpf/xdp_pass.bpf.o"
 
 VIP4=198.18.0.1 VIP6=2001:db8::1
 lab_init

@@ -16,6 +16,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 source tests/lib/tap.sh
+source tests/lib/require.sh
 source tests/lib/netns.sh
 source tests/lib/strongswan.sh
 
@@ -27,11 +28,7 @@ if [ "$(id -u)" != 0 ]; then
 	tap_done
 	exit
 fi
-if [ ! -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; then
-	skip "strongSwan (charon, swanctl) not installed"
-	tap_done
-	exit
-fi
+require_strongswan
 if [ ! -x $T/tunnels_count ] || [ ! -x $T/vici_tool ]; then
 	not_ok "tools built (make)"
 	tap_done

@@ -7,6 +7,7 @@
 # the two differ by seconds.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/require.sh"
 . "$(dirname "$0")/../lib/netns.sh"
 
 NODE=$IKELB_TOP/build/tests/tools/vrrp_node
@@ -228,11 +229,7 @@ fi
 node_kill h1 TERM
 
 # ---- interop with keepalived --------------------------------------------
-if ! command -v keepalived >/dev/null; then
-	skip "keepalived not installed"
-	tap_done
-	exit
-fi
+require_cmd keepalived keepalived
 
 # ka_up NAME FAMILY PRIO: keepalived in hk, VRRP only, not respawning its
 # VRRP child (so that killing the child kills keepalived like SIGKILL)

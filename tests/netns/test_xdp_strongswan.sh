@@ -11,17 +11,14 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
+. "$TOP/tests/lib/require.sh"
 . "$TOP/tests/lib/netns.sh"
 . "$TOP/tests/lib/strongswan.sh"
 
 LOADER=$TOP/build/tests/tools/xdp_loader
-if [ "$(id -u)" != 0 ]; then skip "needs root"; tap_done; exit; fi
-if ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; then
-	skip "strongSwan (charon, swanctl) not installed"; tap_done; exit
-fi
-if ! [ -x "$LOADER" ] || ! [ -f "$TOP/bpf/xdp_pass.bpf.o" ]; then
-	skip "build first: make"; tap_done; exit
-fi
+require_root
+require_strongswan
+require_built "$LOADER" "$TOP/bpf/xdp_pass.bpf.o"
 
 VIP4=198.18.0.10 VIP6=2001:db8::10
 GW4=198.18.0.4 GW6=2001:db8::4

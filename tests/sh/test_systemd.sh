@@ -10,12 +10,11 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
+. "$TOP/tests/lib/require.sh"
 
-if ! command -v systemd-analyze >/dev/null; then
-	skip "systemd-analyze not installed"
-	tap_done
-	exit
-fi
+require_cmd systemd-analyze systemd
+# verify runs man(1) for Documentation=man:...; without it every unit "fails"
+require_cmd man man-db
 tmp=$(mktemp -d /tmp/ikelb-systemd.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 D=$tmp/root

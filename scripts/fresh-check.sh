@@ -1,0 +1,131 @@
+#!/bin/bash
+# The README's commands on a new machine: makes a pristine Debian 12 root
+# (debootstrap --variant=minbase bookworm), clones this repository's HEAD
+# into /root/ikelb inside it, and runs there, as root, the README's test
+# command (scripts/test.sh) and then its demo (scripts/demo.sh).  Nothing
+# of this machine's installed packages is visible in there: whatever the
+# project needs, scripts/deps.sh must install.
+#
+#   scripts/fresh-check.sh [--tests-only | --demo-only] [--keep] [-- ARGS]
+#     --tests-only / --demo-only   run only one of the two commands
+#     --keep                       keep the root afterwards (path printed)
+#     ARGS                         passed to scripts/test.sh (a test regex)
+#   IKELB_DEPS_SKIP="PKG ..."      leave packages out of scripts/deps.sh inside
+#                                  the root, to see the tests and demo fail
+#                                  and name what is missing
+#   IKELB_FRESH_CACHE=DIR          where the pristine root is cached
+#                                  (default /var/cache/ikelb-fresh)
+#
+# Only the debootstrap output is cached (as a tarball, renewed after 7
+# days), never a root with packages added; downloaded .deb files are kept
+# in the cache too (apt's archive directory is bind-mounted there) so that
+# a second run needs no downloads, but every package is installed anew.
+#
+# The root is entered as a new machine would be: a private mount namespace
+# and PID namespace, the root bind-mounted onto itself, proc, sysfs, bpffs,
+# tmpfs on /run and /tmp, /dev, then pivot_root into it (a plain chroot
+# breaks `ip netns exec` and `nsenter -m`).  When the check ends, the PID
+# namespace ends with it: no process started in there survives.
+# Exit status: 0 when every command run passed.
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${IKELB_FRESH_CACHE:-/var/cache/ikelb-fresh}
+SUITE=bookworm
+MIRROR=http://deb.debian.org/debian
+run_tests=1 run_demo=1 keep=0 test_args=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--tests-only) run_demo=0 ;;
+	--demo-only) run_tests=0 ;;
+	--keep) keep=1 ;;
+	--) shift; test_args=("$@"); break ;;
+	-h | --help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "fresh-check: unknown argument $1 (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+say() { echo "fresh-check: $*"; }
+die() { echo "fresh-check: FAILED: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root (debootstrap, namespaces)"
+git -C "$TOP" rev-parse --verify -q HEAD >/dev/null || die "$TOP is not a git checkout with a commit"
+[ -z "$(git -C "$TOP" status --porcelain --untracked-files=no)" ] ||
+	say "note: uncommitted changes are NOT checked (the root gets a clone of HEAD)"
+
+# The host needs debootstrap (and git, to clone); nothing else of it is used.
+if ! command -v debootstrap >/dev/null || ! command -v git >/dev/null; then
+	say "installing debootstrap on this host"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap git \
+		>/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap git \
+		>/dev/null 2>&1; } || die "cannot install debootstrap on this host"
+fi
+
+mkdir -p "$CACHE/archives/partial"
+tarball=$CACHE/$SUITE-minbase.tar
+# The pristine root, made once a week: debootstrap's output as it is.
+if [ -z "$(find "$tarball" -mtime -7 2>/dev/null)" ]; then
+	say "making a pristine $SUITE root with debootstrap (about 30 s)"
+	tmp=$(mktemp -d /var/tmp/ikelb-debootstrap.XXXXXX)
+	if ! debootstrap --variant=minbase "$SUITE" "$tmp/root" "$MIRROR" >"$tmp/log" 2>&1; then
+		tail -n 20 "$tmp/log" >&2
+		rm -rf "$tmp"
+		die "debootstrap failed"
+	fi
+	tar -C "$tmp/root" -cf "$tarball.new" . && mv "$tarball.new" "$tarball" || die "cannot write $tarball"
+	rm -rf "$tmp"
+fi
+
+ROOT=$(mktemp -d /var/tmp/ikelb-fresh.XXXXXX)
+cleanup() {
+	if [ $keep = 1 ]; then say "root kept in $ROOT"; else rm -rf --one-file-system "$ROOT"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+tar -C "$ROOT" -xf "$tarball" || die "cannot unpack $tarball"
+# What every Debian 12 machine has: its updates and security suites, a
+# resolver; nothing else is added.
+cat >"$ROOT/etc/apt/sources.list" <<EOF
+deb $MIRROR $SUITE main
+deb $MIRROR $SUITE-updates main
+deb http://deb.debian.org/debian-security $SUITE-security main
+EOF
+cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
+git clone -q "$TOP" "$ROOT/root/ikelb" || die "git clone failed"
+say "cloned $(git -C "$ROOT/root/ikelb" log -1 --format='%h %s' | cut -c1-70) into $ROOT/root/ikelb"
+
+# The commands, as a root user types them in a login shell on the new machine.
+cmds=""
+[ $run_tests = 1 ] && cmds+="echo '# scripts/test.sh'; scripts/test.sh $(printf '%q ' "${test_args[@]}") || rc=1; "
+[ $run_demo = 1 ] && cmds+="echo '# scripts/demo.sh'; scripts/demo.sh || rc=1; "
+
+# shellcheck disable=SC2016
+unshare --mount --pid --fork --propagation private env -i \
+	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	ROOT="$ROOT" CACHE="$CACHE" CMDS="$cmds" IKELB_DEPS_SKIP="${IKELB_DEPS_SKIP:-}" \
+	bash -c '
+set -e
+cd "$ROOT"
+mount --bind "$ROOT" "$ROOT"
+cd "$ROOT"
+mount -t proc proc proc
+mount -t sysfs sysfs sys
+mount -t bpf bpf sys/fs/bpf
+mount -t tmpfs tmpfs run
+mount -t tmpfs tmpfs tmp
+mount --rbind /dev dev
+mount --bind "$CACHE/archives" var/cache/apt/archives
+mkdir -p .oldroot
+pivot_root . .oldroot
+umount -l /.oldroot
+rmdir /.oldroot
+cd /root/ikelb
+set +e
+rc=0
+exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+	USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb LANG=C.UTF-8 \
+	IKELB_DEPS_SKIP="$IKELB_DEPS_SKIP" bash -c "rc=0; $CMDS exit \$rc"
+'
+rc=$?
+if [ $rc = 0 ]; then say "passed on a pristine $SUITE root"; else say "FAILED on a pristine $SUITE root (exit $rc)"; fi
+exit $rc
