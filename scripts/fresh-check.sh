@@ -1,8 +1,8 @@
 #!/bin/bash
 # The README's commands on a new machine: makes a pristine Debian 12 root
 # (debootstrap --variant=minbase bookworm), clones this repository's HEAD
-# into /root/ikelb inside it, and runs there, as root, the README's test
-# command (scripts/test.sh) and then its demo (scripts/demo.sh).  Nothing
+# into /root/ikelb inside it, and runs there, as root, the README's demo
+# (scripts/demo.sh) and then its test command (scripts/test.sh).  Nothing
 # of this machine's installed packages is visible in there: whatever the
 # project needs, scripts/deps.sh must install.
 #
@@ -26,7 +26,8 @@
 # tmpfs on /run and /tmp, /dev, then pivot_root into it (a plain chroot
 # breaks `ip netns exec` and `nsenter -m`).  When the check ends, the PID
 # namespace ends with it: no process started in there survives.
-# Exit status: 0 when every command run passed.
+# Ends like the test command, "N passed, N failed, N skipped", the demo
+# counted as one test; exit status 0 when everything passed.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${IKELB_FRESH_CACHE:-/var/cache/ikelb-fresh}
@@ -94,10 +95,11 @@ cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
 git clone -q "$TOP" "$ROOT/root/ikelb" || die "git clone failed"
 say "cloned $(git -C "$ROOT/root/ikelb" log -1 --format='%h %s' | cut -c1-70) into $ROOT/root/ikelb"
 
-# The commands, as a root user types them in a login shell on the new machine.
+# The commands, as a root user types them in a login shell on the new
+# machine, in the README's order; their results land in /root/fresh-*.
 cmds=""
-[ $run_tests = 1 ] && cmds+="echo '# scripts/test.sh'; scripts/test.sh $(printf '%q ' "${test_args[@]}") || rc=1; "
-[ $run_demo = 1 ] && cmds+="echo '# scripts/demo.sh'; scripts/demo.sh || rc=1; "
+[ $run_demo = 1 ] && cmds+="echo '# scripts/demo.sh'; scripts/demo.sh; echo \$? >/root/fresh-demo.rc; "
+[ $run_tests = 1 ] && cmds+="echo '# scripts/test.sh'; scripts/test.sh $(printf '%q ' "${test_args[@]}") | tee /root/fresh-test.out; echo \${PIPESTATUS[0]} >/root/fresh-test.rc; "
 
 # shellcheck disable=SC2016
 unshare --mount --pid --fork --propagation private env -i \
@@ -124,8 +126,28 @@ set +e
 rc=0
 exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 	USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb LANG=C.UTF-8 \
-	IKELB_DEPS_SKIP="$IKELB_DEPS_SKIP" bash -c "rc=0; $CMDS exit \$rc"
+	IKELB_DEPS_SKIP="$IKELB_DEPS_SKIP" bash -c "$CMDS"
 '
-rc=$?
-if [ $rc = 0 ]; then say "passed on a pristine $SUITE root"; else say "FAILED on a pristine $SUITE root (exit $rc)"; fi
-exit $rc
+
+# The verdict, ending like the test command: the demo counts as one test.
+pass=0 fail=0 skip=0
+if [ $run_tests = 1 ]; then
+	line=$(tail -n 1 "$ROOT/root/fresh-test.out" 2>/dev/null)
+	if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+		pass=${BASH_REMATCH[1]} fail=${BASH_REMATCH[2]} skip=${BASH_REMATCH[4]:-0}
+	else
+		fail=1
+	fi
+	[ "$(cat "$ROOT/root/fresh-test.rc" 2>/dev/null)" = 0 ] || [ "$fail" -gt 0 ] || fail=1
+	say "scripts/test.sh: ${line:-no result line}"
+fi
+if [ $run_demo = 1 ]; then
+	if [ "$(cat "$ROOT/root/fresh-demo.rc" 2>/dev/null)" = 0 ]; then
+		pass=$((pass + 1)); say "scripts/demo.sh: passed"
+	else
+		fail=$((fail + 1)); say "scripts/demo.sh: FAILED"
+	fi
+fi
+say "on a pristine $SUITE root: $([ "$fail" = 0 ] && echo passed || echo FAILED)"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
