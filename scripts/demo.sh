@@ -74,7 +74,12 @@ say "Building the lab: switch, 3 gateway nodes (VRRP, ikelb-load, strongSwan), 1
 echo "  gateways gw1 gw2 gw3 at 198.18.0.11-13, max tunnels $LAB_MAX (first three),"
 echo "  VRRP priorities $LAB_PRIO, VIPs $LAB_VIP4 and $LAB_VIP6"
 start=$SECONDS
-lab_up || fail "the lab did not come up (no master with every gateway in its table)"
+if ! lab_up 2>"$LAB_DIR/lab_up.err"; then
+	cat "$LAB_DIR/lab_up.err" >&2
+	why=$(grep -v '^$' "$LAB_DIR/lab_up.err" | tail -n 1)
+	fail "the lab did not come up: ${why:-no master with every gateway in its table}"
+fi
+cat "$LAB_DIR/lab_up.err" >&2
 m=$(lab_master) || fail "no master after the lab came up"
 echo "  lab up in $((SECONDS - start)) s; master: gw$m"
 
