@@ -29,7 +29,7 @@ e2e_require() {
 		skip "strongSwan (charon, swanctl) not installed"; tap_done; exit
 	fi
 	if [ $built = 0 ] || ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] ||
-		! [ -f "$IKELB_TOP/bpf/xdp_pass.bpf.o" ]; then
+		! [ -f "$IKELB_TOP/build/bpf/xdp_pass.bpf.o" ]; then
 		not_ok "built (run make)"; tap_done; exit 1
 	fi
 }

@@ -72,7 +72,7 @@ lab_port() {
 }
 
 lab_xdp_pass() {
-	ip -n "$1" link set dev "$2" xdpdrv obj "$IKELB_TOP/bpf/xdp_pass.bpf.o" sec xdp
+	ip -n "$1" link set dev "$2" xdpdrv obj "$IKELB_TOP/build/bpf/xdp_pass.bpf.o" sec xdp
 }
 
 # lab_spawn LOG CMD...: CMD in the background, output to LOG; sets LAB_PID

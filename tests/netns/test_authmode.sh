@@ -42,7 +42,7 @@ if ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; then
 	skip "strongSwan (charon, swanctl) not installed"; tap_done; exit
 fi
 if ! command -v pki >/dev/null; then skip "strongSwan's pki not installed"; tap_done; exit; fi
-if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -f "$TOP/bpf/xdp_pass.bpf.o" ]; then
+if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -f "$TOP/build/bpf/xdp_pass.bpf.o" ]; then
 	not_ok "built (run make)"; tap_done; exit 1
 fi
 

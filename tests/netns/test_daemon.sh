@@ -27,7 +27,7 @@ if ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; then
 	skip "strongSwan (charon, swanctl) not installed"; tap_done; exit
 fi
 if ! command -v bpftool >/dev/null; then skip "bpftool not installed"; tap_done; exit; fi
-if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -f "$TOP/bpf/xdp_pass.bpf.o" ]; then
+if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -f "$TOP/build/bpf/xdp_pass.bpf.o" ]; then
 	not_ok "built (run make)"; tap_done; exit 1
 fi
 
@@ -344,7 +344,7 @@ check "second daemon: it did not touch the VIP record" test -s "$RUN/ikelb/$NAME
 # ---- a foreign XDP program on the interface ------------------------------------
 ip -n "$BAL" link add x0 type veth peer name x1 && ip -n "$BAL" link set x1 up &&
 	ip -n "$BAL" link set x0 up &&
-	ip -n "$BAL" link set dev x0 xdpgeneric obj "$TOP/bpf/xdp_pass.bpf.o" sec xdp
+	ip -n "$BAL" link set dev x0 xdpgeneric obj "$TOP/build/bpf/xdp_pass.bpf.o" sec xdp
 FID=$(ip -n "$BAL" -d link show dev x0 | grep -o 'prog/xdp id [0-9]*' | awk '{print $3}')
 printf '[cluster]\nname = other\ninterface = x0\nvirtual_ip = 198.18.1.1\nvrrp = off\n[target t]\naddress = 198.18.1.11\nmax_tunnels = 10\n' \
 	>"$LAB_DIR/other.conf"

@@ -141,16 +141,16 @@ lab_stop "$RPID"
 # is; the near end's XDP_PASS lets XDP_TX frames in (DESIGN.md), and its
 # transmit checksum offload is off, or the reflected partial checksum
 # would be dropped (tests/tools/tx_csum_off.c).
-if [ -f "$TOP/bpf/reflector.bpf.o" ] && [ -f "$TOP/bpf/xdp_pass.bpf.o" ] &&
+if [ -f "$TOP/build/bpf/reflector.bpf.o" ] && [ -f "$TOP/build/bpf/xdp_pass.bpf.o" ] &&
 	[ -x "$T/tx_csum_off" ]; then
 	RNS=$(lab_ns r) || exit 1
 	ip link add rg netns "$NS" type veth peer name rr netns "$RNS"
 	ip -n "$NS" link set rg up && ip -n "$RNS" link set rr up
 	ip -n "$NS" addr add 198.18.9.100/24 dev rg
 	ip -n "$RNS" addr add 198.18.9.200/24 dev rr
-	ip -n "$NS" link set dev rg xdpdrv obj "$TOP/bpf/xdp_pass.bpf.o" sec xdp
+	ip -n "$NS" link set dev rg xdpdrv obj "$TOP/build/bpf/xdp_pass.bpf.o" sec xdp
 	ip netns exec "$NS" "$T/tx_csum_off" rg
-	ip -n "$RNS" link set dev rr xdpdrv obj "$TOP/bpf/reflector.bpf.o" sec xdp
+	ip -n "$RNS" link set dev rr xdpdrv obj "$TOP/build/bpf/reflector.bpf.o" sec xdp
 	ip -n "$NS" neigh replace 198.18.9.200 lladdr \
 		"$(ip -n "$RNS" -br link show rr | awk '{ print $3 }')" dev rg
 	gen refl --reflect -n 200 -w 4 198.18.9.200
@@ -169,7 +169,7 @@ if [ -f "$TOP/bpf/reflector.bpf.o" ] && [ -f "$TOP/bpf/xdp_pass.bpf.o" ] &&
 		is "$(v refl2 valid)/$(v refl2 invalid)/$RC" 0/20/1
 	lab_stop "$RPID"
 else
-	not_ok "built: bpf/reflector.bpf.o, bpf/xdp_pass.bpf.o, tx_csum_off (run make)"
+	not_ok "built: build/bpf/reflector.bpf.o, build/bpf/xdp_pass.bpf.o, tx_csum_off (run make)"
 fi
 
 # ---- usage ----------------------------------------------------------------------------

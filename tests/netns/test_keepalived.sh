@@ -22,7 +22,7 @@ JG=$TOP/build/tests/tools/json_get
 
 if [ "$(id -u)" != 0 ]; then skip "needs root (namespaces)"; tap_done; exit; fi
 if ! command -v keepalived >/dev/null; then skip "keepalived not installed"; tap_done; exit; fi
-if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -f "$TOP/bpf/xdp_pass.bpf.o" ]; then
+if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -f "$TOP/build/bpf/xdp_pass.bpf.o" ]; then
 	not_ok "built (run make)"; tap_done; exit 1
 fi
 

@@ -19,7 +19,7 @@ if [ "$(id -u)" != 0 ]; then skip "needs root"; tap_done; exit; fi
 if ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; then
 	skip "strongSwan (charon, swanctl) not installed"; tap_done; exit
 fi
-if ! [ -x "$LOADER" ] || ! [ -f "$TOP/bpf/xdp_pass.bpf.o" ]; then
+if ! [ -x "$LOADER" ] || ! [ -f "$TOP/build/bpf/xdp_pass.bpf.o" ]; then
 	skip "build first: make"; tap_done; exit
 fi
 
