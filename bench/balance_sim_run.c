@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "balance_sim.h"
+#include "../tests/lib/balance_sim.h"
 
 #define MAX_SECONDS 600
 

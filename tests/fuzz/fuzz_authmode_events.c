@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authmode_events.h"
+#include "ike/authmode_events.h"
 
 static struct authev_table tab;
 

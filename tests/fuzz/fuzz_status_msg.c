@@ -12,7 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "status_msg.h"
+#include "cluster/status_msg.h"
 
 static const struct cluster_key key = {
 	.bytes = { 0x66, 0x75, 0x7a, 0x7a, 0x66, 0x75, 0x7a, 0x7a, 0x66, 0x75, 0x7a,

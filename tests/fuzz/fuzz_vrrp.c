@@ -14,10 +14,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "inet_csum.h"
-#include "vrrp_fsm.h"
-#include "vrrp_net.h"
-#include "vrrp_proto.h"
+#include "base/inet_csum.h"
+#include "vrrp/vrrp_fsm.h"
+#include "vrrp/vrrp_net.h"
+#include "vrrp/vrrp_proto.h"
 
 static void fix_checksum(uint8_t *p, size_t len, const struct cfg_ip *src,
 			 const struct cfg_ip *dst)

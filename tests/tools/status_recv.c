@@ -18,11 +18,11 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "keyfile.h"
-#include "log.h"
-#include "members.h"
+#include "cluster/keyfile.h"
+#include "base/log.h"
+#include "cluster/members.h"
 #include "status_common.h"
-#include "status_net.h"
+#include "cluster/status_net.h"
 
 #define TICK_MS 50
 

@@ -12,10 +12,10 @@
 #include <getopt.h>
 #include <unistd.h>
 
-#include "keyfile.h"
-#include "log.h"
+#include "cluster/keyfile.h"
+#include "base/log.h"
 #include "status_common.h"
-#include "status_net.h"
+#include "cluster/status_net.h"
 
 static void usage(void)
 {

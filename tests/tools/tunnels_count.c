@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tunnels.h"
+#include "ike/tunnels.h"
 
 static int usage(void)
 {

@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "vrrp_speaker.h"
+#include "base/log.h"
+#include "vrrp/vrrp_speaker.h"
 
 struct node {
 	const char *ifname;

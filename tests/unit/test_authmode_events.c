@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "authmode_events.h"
+#include "ike/authmode_events.h"
 
 /* ---- building messages ---------------------------------------------------- */
 

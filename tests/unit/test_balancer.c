@@ -17,8 +17,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "balance_sim.h"
-#include "balancer.h"
+#include "../lib/balance_sim.h"
+#include "cluster/balancer.h"
 
 #define V4 IKELB_FAM_V4
 #define V6 IKELB_FAM_V6

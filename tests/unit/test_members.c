@@ -12,8 +12,8 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "log.h"
-#include "members.h"
+#include "base/log.h"
+#include "cluster/members.h"
 
 #define DEAD 3000
 #define FORGET 30000

@@ -18,7 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "status_msg.h"
+#include "cluster/status_msg.h"
 
 static const char KEY_HEX[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 

@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "tunnels.h"
+#include "ike/tunnels.h"
 
 static char tmpdir[64];
 

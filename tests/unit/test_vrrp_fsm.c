@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vrrp_fsm.h"
-#include "vrrp_proto.h"
+#include "vrrp/vrrp_fsm.h"
+#include "vrrp/vrrp_proto.h"
 
 #define T0 1000000u /* an arbitrary monotonic start, ms */
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vrrp_net.h"
+#include "vrrp/vrrp_net.h"
 
 /* 198.18.0.1 -> 224.0.0.18, TTL 255, proto 112, then a 12-byte advert. */
 static void make_pkt(uint8_t *b, unsigned ihl_words, unsigned tot)

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vrrp_proto.h"
+#include "vrrp/vrrp_proto.h"
 
 static struct cfg_ip ip(const char *s)
 {

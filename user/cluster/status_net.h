@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The status socket: one non-blocking UDP socket that sends this node's
+ * reports and receives everyone else's.
+ *
+ * Multicast (no peers): bound to group:port with SO_REUSEADDR, tied to the
+ * interface (SO_BINDTODEVICE), joined there, IP_MULTICAST_ALL off; sends
+ * out of that interface with TTL / hop limit 1 and multicast loop OFF: a
+ * node feeds its own report into its member table directly
+ * (members_update_self), so its own datagrams never come back.
+ *
+ * Unicast (peers given): bound to the wildcard address on port, on any
+ * interface (peers may be routed); sends a copy to every peer that is not
+ * an address of this host (the same peer list can be used on every node).
+ * With an IPv6 peer the socket is dual-stack and reaches IPv4 peers through
+ * mapped addresses.
+ *
+ * Use in an epoll loop:
+ *     status_net_open(&net, &params);            add status_net_fd(&net), EPOLLIN
+ *     on EPOLLIN:  status_net_handle_readable(&net, members, now_ms);
+ *     every status_interval_ms:
+ *         r.seq++; (fill tunnels, state)
+ *         status_net_send_report(&net, &r, &key);
+ *         members_update_self(members, &r, now_ms);
+ *         members_tick(members, now_ms);
+ */
+#ifndef IKELB_STATUS_NET_H
+#define IKELB_STATUS_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "cluster/members.h"
+#include "cluster/status_msg.h"
+
+#define STATUS_NET_RCVBUF (256 * 1024)
+/* Datagrams handled per readable event; the rest wait for the next one,
+ * so a flood cannot starve the rest of the event loop. */
+#define STATUS_NET_BATCH 64
+
+struct status_net_params {
+	const char *ifname; /* multicast: required; unicast: ignored */
+	struct cfg_ip group; /* multicast group (used when n_peers == 0) */
+	const struct cfg_ip *peers; /* unicast peers, or NULL */
+	unsigned n_peers; /* up to CFG_MAX_PEERS */
+	uint16_t port;
+};
+
+struct status_net_stats {
+	uint64_t sent; /* datagrams handed to the kernel */
+	uint64_t send_errors;
+	uint64_t recv_errors;
+	uint64_t truncated; /* larger than STATUS_MSG_MAX: counted as oversized too */
+};
+
+struct status_net {
+	int fd;
+	int family;
+	bool multicast;
+	unsigned n_dst;
+	unsigned skipped_local; /* peers that are this host's own addresses */
+	struct sockaddr_storage dst[CFG_MAX_PEERS];
+	socklen_t dst_len[CFG_MAX_PEERS];
+	bool send_failing; /* for logging a failure once, not every interval */
+	struct status_net_stats stats;
+	uint8_t buf[STATUS_MSG_MAX + 1];
+};
+
+/* Opens the socket; 0, or -1 with the reason logged (fd is then -1). */
+int status_net_open(struct status_net *n, const struct status_net_params *p);
+void status_net_close(struct status_net *n);
+static inline int status_net_fd(const struct status_net *n)
+{
+	return n->fd;
+}
+
+/* Sends one datagram to the group or every peer; returns how many
+ * destinations took it (errors are counted and logged once per outage). */
+unsigned status_net_send(struct status_net *n, const void *msg, size_t len);
+/* Encodes and signs r, then sends it; -1 when r cannot be encoded. */
+int status_net_send_report(struct status_net *n, const struct status_report *r,
+			   const struct cluster_key *key);
+
+/*
+ * Reads up to STATUS_NET_BATCH waiting datagrams and hands each to the
+ * member table (truncated ones are counted as oversized).  Returns the
+ * number read; call again on the next readable event.
+ */
+unsigned status_net_handle_readable(struct status_net *n, struct members *m, uint64_t now_ms);
+
+/*
+ * Reads one datagram into buf (tools and tests).  Returns its full length
+ * (more than size when truncated), 0 with *none set when nothing waits,
+ * -1 on error.
+ */
+ssize_t status_net_recv(struct status_net *n, uint8_t *buf, size_t size, bool *none,
+			struct sockaddr_storage *from);
+
+#endif
