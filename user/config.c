@@ -669,7 +669,7 @@ static bool p_gw_addr6(struct ctx *x, const struct key_def *k, const char *v,
 static bool p_mcast(struct ctx *x, const struct key_def *k, const char *v,
 		    void *field)
 {
-	struct cfg_ip *ip = field;
+	struct ip_addr *ip = field;
 	struct in_addr a4;
 	struct in6_addr a6;
 
@@ -817,19 +817,11 @@ static bool p_ports(struct ctx *x, const struct key_def *k, const char *v,
 	return true;
 }
 
-static bool ip_equal(const struct cfg_ip *a, const struct cfg_ip *b)
-{
-	if (a->family != b->family)
-		return false;
-	return a->family == AF_INET ? a->v4.s_addr == b->v4.s_addr :
-				      IN6_ARE_ADDR_EQUAL(&a->v6, &b->v6);
-}
-
 /* Unicast peers of either family; IPv6 link-local is fine on one LAN. */
 static bool p_peers(struct ctx *x, const struct key_def *k, const char *v,
 		    void *field)
 {
-	struct cfg_ip *ips = field, ip;
+	struct ip_addr *ips = field, ip;
 	unsigned *n = (unsigned *)((char *)x->c + k->off_count);
 	const char *p = v, *item;
 	char buf[ITEM_MAX], q[QBUF];
@@ -855,7 +847,7 @@ static bool p_peers(struct ctx *x, const struct key_def *k, const char *v,
 			return bad_value(x, k, buf,
 					 "is not a usable unicast address");
 		for (i = 0; i < *n; i++) {
-			if (ip_equal(&ips[i], &ip)) {
+			if (ip_addr_eq(&ips[i], &ip)) {
 				key_err(x, k, "%s is listed twice",
 					quote(buf, q, sizeof(q)));
 				return false;

@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/ip.h"
 #include "ikelb.h"
 
 #define CFG_DEFAULT_PATH "/etc/ikelb/ikelb.conf"
@@ -51,15 +52,6 @@ enum cfg_tunnels {
 	CFG_TUNNELS_XFRM, /* xfrm */
 	CFG_TUNNELS_FILE, /* file:<path> */
 	CFG_TUNNELS_STATIC, /* static:<N> */
-};
-
-/* An IP address of either family; family 0 when unset. */
-struct cfg_ip {
-	int family; /* AF_INET, AF_INET6 or 0 */
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	};
 };
 
 /* Where clients are sent: an RFC 5685 GW identity. */
@@ -100,7 +92,7 @@ struct config {
 	bool preempt; /* yes | no; default yes */
 	/* unicast adverts instead; each family needs its VIP; IPv6 link-local
 	 * is allowed (on the cluster interface) */
-	struct cfg_ip vrrp_peers[CFG_MAX_PEERS];
+	struct ip_addr vrrp_peers[CFG_MAX_PEERS];
 	unsigned n_vrrp_peers;
 	char notify[PATH_MAX]; /* absolute path of a script, "" = none */
 	uint32_t announce_count; /* gratuitous ARP / NA per takeover, 1..10, default 3 */
@@ -127,10 +119,10 @@ struct config {
 	char key_file[PATH_MAX];
 	/* IPv4 multicast outside 224.0.0.0/24, or IPv6 multicast of at least
 	 * link-local scope; default 239.255.75.1 */
-	struct cfg_ip status_group;
+	struct ip_addr status_group;
 	uint16_t status_port; /* default 4510; not one of the IKE ports */
 	/* unicast instead of the group (setting both is an error) */
-	struct cfg_ip status_peers[CFG_MAX_PEERS];
+	struct ip_addr status_peers[CFG_MAX_PEERS];
 	unsigned n_status_peers;
 	uint32_t status_interval_ms; /* 50..60000, default 1000 */
 	/* > status_interval_ms, <= CFG_DEAD_AFTER_MAX;

@@ -18,7 +18,7 @@ static struct authev_table tab;
 
 static void use_sa(const struct auth_sa *sa)
 {
-	struct cfg_ip vips[IKELB_FAMILIES] = { { .family = AF_INET }, { .family = AF_INET6 } };
+	struct ip_addr vips[IKELB_FAMILIES] = { { .family = AF_INET }, { .family = AF_INET6 } };
 	struct authev_entry *e;
 	int fam;
 

@@ -40,9 +40,9 @@ static inline uint64_t num(const char *s, const char *what)
 	return v;
 }
 
-static inline struct cfg_ip ip_arg(const char *s)
+static inline struct ip_addr ip_arg(const char *s)
 {
-	struct cfg_ip ip = { 0 };
+	struct ip_addr ip = { 0 };
 
 	if (inet_pton(AF_INET, s, &ip.v4) == 1)
 		ip.family = AF_INET;

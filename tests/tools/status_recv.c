@@ -37,7 +37,7 @@ static void usage(void)
 
 struct opts {
 	const char *key_file, *cluster, *self, *ifname;
-	struct cfg_ip group, peers[CFG_MAX_PEERS], vip4, vip6;
+	struct ip_addr group, peers[CFG_MAX_PEERS], vip4, vip6;
 	unsigned n_peers;
 	uint16_t port;
 	uint64_t run_ms;

@@ -31,7 +31,7 @@ static void usage(void)
 struct opts {
 	const char *key_file, *save, *ifname;
 	struct status_report r;
-	struct cfg_ip group, peers[CFG_MAX_PEERS];
+	struct ip_addr group, peers[CFG_MAX_PEERS];
 	unsigned n_peers;
 	uint16_t port;
 	uint64_t count, interval_ms;

@@ -382,7 +382,7 @@ static void test_table(void **state)
 
 /* ---- scope and decision ------------------------------------------------------------ */
 
-static void vips_init(struct cfg_ip vips[IKELB_FAMILIES])
+static void vips_init(struct ip_addr vips[IKELB_FAMILIES])
 {
 	memset(vips, 0, IKELB_FAMILIES * sizeof(*vips));
 	vips[IKELB_FAM_V4].family = AF_INET;
@@ -403,7 +403,7 @@ static struct auth_sa client_at(const char *local)
 
 static void test_scope(void **state)
 {
-	struct cfg_ip vips[IKELB_FAMILIES];
+	struct ip_addr vips[IKELB_FAMILIES];
 	struct auth_sa sa;
 	int fam;
 

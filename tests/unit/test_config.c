@@ -67,7 +67,7 @@ static void assert_ip6(const struct in6_addr *got, const char *want)
 	assert_memory_equal(got, &w, sizeof(w));
 }
 
-static void assert_cfg_ip(const struct cfg_ip *got, const char *want)
+static void assert_cfg_ip(const struct ip_addr *got, const char *want)
 {
 	if (strchr(want, ':')) {
 		assert_int_equal(got->family, AF_INET6);

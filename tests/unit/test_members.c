@@ -579,9 +579,9 @@ static void test_new_refuses_bad_params(void **state)
  * since boot). */
 #define T 1000000u
 
-static struct cfg_ip ip(const char *s)
+static struct ip_addr ip(const char *s)
 {
-	struct cfg_ip a = { .family = strchr(s, ':') ? AF_INET6 : AF_INET };
+	struct ip_addr a = { .family = strchr(s, ':') ? AF_INET6 : AF_INET };
 
 	assert_int_equal(inet_pton(a.family, s, a.family == AF_INET ? (void *)&a.v4 : &a.v6), 1);
 	return a;
@@ -592,7 +592,7 @@ static enum members_verdict deliver_signed_from(struct members *m, const struct 
 						uint8_t key_fill, uint64_t now, const char *src)
 {
 	struct cluster_key k = key(key_fill);
-	struct cfg_ip a = ip(src);
+	struct ip_addr a = ip(src);
 	uint8_t msg[STATUS_MSG_MAX];
 	int len = status_msg_encode(r, &k, msg, sizeof(msg));
 
@@ -608,7 +608,7 @@ static enum members_verdict deliver_from(struct members *m, const struct status_
 
 static unsigned declare_dead(struct members *m, const char *src, uint64_t now)
 {
-	struct cfg_ip a = ip(src);
+	struct ip_addr a = ip(src);
 
 	return members_declare_dead(m, &a, now);
 }

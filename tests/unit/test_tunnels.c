@@ -235,9 +235,9 @@ static void test_vici_missing_socket(void **state)
 	tunnels_close(&s);
 }
 
-static struct cfg_ip ip(const char *s)
+static struct ip_addr ip(const char *s)
 {
-	struct cfg_ip a = { 0 };
+	struct ip_addr a = { 0 };
 
 	if (inet_pton(AF_INET, s, &a.v4) == 1)
 		a.family = AF_INET;
@@ -283,7 +283,7 @@ static const char *const fake_sas[][3] = {
 
 static void test_count_list_sa(void **state)
 {
-	struct cfg_ip ex[2] = { ip("198.18.0.10"), ip("2001:db8::a") };
+	struct ip_addr ex[2] = { ip("198.18.0.10"), ip("2001:db8::a") };
 	struct tunnels_src s;
 	struct vici_node *ev;
 
@@ -473,7 +473,7 @@ static void test_vici_stats_and_reconnect(void **state)
 
 static void test_vici_list_with_exclusions(void **state)
 {
-	struct cfg_ip ex[2] = { ip("198.18.0.10"), ip("2001:db8::a") };
+	struct ip_addr ex[2] = { ip("198.18.0.10"), ip("2001:db8::a") };
 	struct tunnels_src s;
 	char path[128], why[256];
 	uint64_t n = 0;

@@ -85,7 +85,7 @@ static void test_strip_bad(void **state)
 
 static void test_primary_address_lo(void **state)
 {
-	struct cfg_ip a, ex = { .family = AF_INET };
+	struct ip_addr a, ex = { .family = AF_INET };
 
 	(void)state;
 	/* lo has 127.0.0.1 and no link-local IPv6 address */

@@ -22,7 +22,7 @@ struct member {
 	uint64_t reports;
 	uint64_t warned_ms;
 	bool warned;
-	struct cfg_ip src; /* source address of the last accepted report */
+	struct ip_addr src; /* source address of the last accepted report */
 	bool declared_dead; /* by members_declare_dead, until the next report */
 	struct status_report r;
 };
@@ -210,7 +210,7 @@ static void note_accept(struct members *m, struct member *e, const struct status
 }
 
 static enum members_verdict record(struct members *m, const struct status_report *r,
-				   uint64_t now_ms, bool self, const struct cfg_ip *src)
+				   uint64_t now_ms, bool self, const struct ip_addr *src)
 {
 	struct member *e = find(m, r->node_id);
 
@@ -276,7 +276,7 @@ enum members_verdict members_handle_datagram(struct members *m, const uint8_t *b
 
 enum members_verdict members_handle_datagram_from(struct members *m, const uint8_t *buf,
 						  size_t len, uint64_t now_ms,
-						  const struct cfg_ip *src)
+						  const struct ip_addr *src)
 {
 	struct status_report r;
 	enum members_verdict v;
@@ -311,14 +311,14 @@ enum members_verdict members_update_self(struct members *m, const struct status_
 	return record(m, r, now_ms, true, NULL);
 }
 
-unsigned members_declare_dead(struct members *m, const struct cfg_ip *src, uint64_t now_ms)
+unsigned members_declare_dead(struct members *m, const struct ip_addr *src, uint64_t now_ms)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < m->cap; i++) {
 		struct member *e = &m->slot[i];
 
-		if (!e->listed || e->self || !cfg_ip_eq(&e->src, src) || is_dead(m, e, now_ms))
+		if (!e->listed || e->self || !ip_addr_eq(&e->src, src) || is_dead(m, e, now_ms))
 			continue;
 		/* its next valid report revives it */
 		e->declared_dead = true;

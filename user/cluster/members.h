@@ -114,13 +114,13 @@ enum members_verdict members_handle_datagram(struct members *m, const uint8_t *b
 /* The same, remembering src (the datagram's source address) for the member. */
 enum members_verdict members_handle_datagram_from(struct members *m, const uint8_t *buf,
 						  size_t len, uint64_t now_ms,
-						  const struct cfg_ip *src);
+						  const struct ip_addr *src);
 /*
  * The member whose reports come from src is dead as of now: VRRP found the
  * master at that address silent, and its gateway most likely died with it,
  * well before dead_after_ms would tell.  Returns how many were marked.
  */
-unsigned members_declare_dead(struct members *m, const struct cfg_ip *src, uint64_t now_ms);
+unsigned members_declare_dead(struct members *m, const struct ip_addr *src, uint64_t now_ms);
 /* A datagram longer than STATUS_MSG_MAX that the socket truncated. */
 void members_note_oversized(struct members *m);
 /* This node's own report, not sent through the network (multicast loop is

@@ -204,7 +204,7 @@ const char *reports_node_id(struct daemon *d)
 	return R.node_id;
 }
 
-void reports_master_silent(struct daemon *d, const struct cfg_ip *addr)
+void reports_master_silent(struct daemon *d, const struct ip_addr *addr)
 {
 	(void)d;
 	if (R.enabled)

@@ -35,10 +35,10 @@ struct members *reports_members(struct daemon *d);
 bool reports_self_load(struct daemon *d, bool *known, uint64_t *tunnels, char *why,
 		       size_t whylen);
 const char *reports_node_id(struct daemon *d);
-struct cfg_ip;
+struct ip_addr;
 /* VRRP took over from a master at addr that went silent: its member (the
  * one reporting from that address) is taken for dead at once. */
-void reports_master_silent(struct daemon *d, const struct cfg_ip *addr);
+void reports_master_silent(struct daemon *d, const struct ip_addr *addr);
 
 void reports_text(struct daemon *d, FILE *out);
 struct json_object *reports_json(struct daemon *d);

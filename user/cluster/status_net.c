@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/sock.h"
 #include "cluster/status_net.h"
 
 static const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
@@ -21,19 +21,9 @@ static const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t
 	return buf;
 }
 
-static const char *ip_str(const struct cfg_ip *ip, char *buf, size_t len)
-{
-	if (!inet_ntop(ip->family, &ip->v6, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-	return buf;
-}
-
 static int set_int(int fd, int level, int opt, int val, const char *name)
 {
-	if (setsockopt(fd, level, opt, &val, sizeof(val)) == 0)
-		return 0;
-	log_err("status: socket option %s: %s", name, strerror(errno));
-	return -1;
+	return sock_setint(fd, level, opt, val, "status", name);
 }
 
 static int new_socket(int family)
@@ -115,7 +105,7 @@ static int join_v6(struct status_net *n, const struct status_net_params *p, int 
 	return 0;
 }
 
-static bool is_multicast(const struct cfg_ip *ip)
+static bool is_multicast(const struct ip_addr *ip)
 {
 	if (ip->family == AF_INET)
 		return IN_MULTICAST(ntohl(ip->v4.s_addr));
@@ -134,7 +124,7 @@ static int open_multicast(struct status_net *n, const struct status_net_params *
 	}
 	if (!is_multicast(&p->group)) {
 		log_err("status: status_group %s is not a multicast address",
-			p->group.family ? ip_str(&p->group, b, sizeof(b)) : "(unset)");
+			p->group.family ? ip_addr_str(&p->group, b, sizeof(b)) : "(unset)");
 		return -1;
 	}
 	n->family = p->group.family;
@@ -151,31 +141,14 @@ static int open_multicast(struct status_net *n, const struct status_net_params *
 	if ((n->family == AF_INET ? join_v4 : join_v6)(n, p, ifindex) < 0)
 		return -1;
 	n->n_dst = 1;
-	log_info("status: multicast %s port %u on %s", ip_str(&p->group, b, sizeof(b)), p->port,
+	log_info("status: multicast %s port %u on %s", ip_addr_str(&p->group, b, sizeof(b)), p->port,
 		 p->ifname);
 	return 0;
 }
 
 /* ---- unicast ------------------------------------------------------------ */
 
-static bool is_local(const struct ifaddrs *list, const struct cfg_ip *ip)
-{
-	for (const struct ifaddrs *i = list; i; i = i->ifa_next) {
-		const struct sockaddr *sa = i->ifa_addr;
-
-		if (!sa || sa->sa_family != ip->family)
-			continue;
-		if (ip->family == AF_INET &&
-		    ((const struct sockaddr_in *)sa)->sin_addr.s_addr == ip->v4.s_addr)
-			return true;
-		if (ip->family == AF_INET6 &&
-		    IN6_ARE_ADDR_EQUAL(&((const struct sockaddr_in6 *)sa)->sin6_addr, &ip->v6))
-			return true;
-	}
-	return false;
-}
-
-static void add_peer(struct status_net *n, const struct cfg_ip *ip, uint16_t port, int ifindex)
+static void add_peer(struct status_net *n, const struct ip_addr *ip, uint16_t port, int ifindex)
 {
 	struct sockaddr_storage *ss = &n->dst[n->n_dst];
 
@@ -209,7 +182,6 @@ static void add_peer(struct status_net *n, const struct cfg_ip *ip, uint16_t por
 static int open_unicast(struct status_net *n, const struct status_net_params *p)
 {
 	struct sockaddr_storage any = { 0 };
-	struct ifaddrs *local = NULL;
 	int ifindex = p->ifname ? (int)if_nametoindex(p->ifname) : 0;
 	char b[INET6_ADDRSTRLEN];
 
@@ -237,19 +209,15 @@ static int open_unicast(struct status_net *n, const struct status_net_params *p)
 			n->family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
 			p->port) < 0)
 		return -1;
-	if (getifaddrs(&local) < 0)
-		log_warn("status: getifaddrs: %s; sending to every peer", strerror(errno));
 	for (unsigned i = 0; i < p->n_peers; i++) {
-		if (local && is_local(local, &p->peers[i])) {
+		if (ip_addr_is_local(&p->peers[i])) {
 			n->skipped_local++;
 			log_debug("status: peer %s is this host; not sending to it",
-				  ip_str(&p->peers[i], b, sizeof(b)));
+				  ip_addr_str(&p->peers[i], b, sizeof(b)));
 			continue;
 		}
 		add_peer(n, &p->peers[i], p->port, ifindex);
 	}
-	if (local)
-		freeifaddrs(local);
 	log_info("status: unicast to %u peer(s), port %u", n->n_dst, p->port);
 	return 0;
 }
@@ -336,9 +304,9 @@ ssize_t status_net_recv(struct status_net *n, uint8_t *buf, size_t size, bool *n
 }
 
 /* The datagram's source as an address (IPv4-mapped IPv6 as IPv4). */
-static const struct cfg_ip *source_of(const struct sockaddr_storage *ss)
+static const struct ip_addr *source_of(const struct sockaddr_storage *ss)
 {
-	static struct cfg_ip ip;
+	static struct ip_addr ip;
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 	memset(&ip, 0, sizeof(ip));

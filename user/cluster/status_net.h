@@ -43,8 +43,8 @@
 
 struct status_net_params {
 	const char *ifname; /* multicast: required; unicast: ignored */
-	struct cfg_ip group; /* multicast group (used when n_peers == 0) */
-	const struct cfg_ip *peers; /* unicast peers, or NULL */
+	struct ip_addr group; /* multicast group (used when n_peers == 0) */
+	const struct ip_addr *peers; /* unicast peers, or NULL */
 	unsigned n_peers; /* up to CFG_MAX_PEERS */
 	uint16_t port;
 };

@@ -57,9 +57,9 @@ static void init_vips(struct daemon *d)
 	struct vip_state *v4 = &d->vip[IKELB_FAM_V4], *v6 = &d->vip[IKELB_FAM_V6];
 
 	v4->configured = d->cfg.has_vip4;
-	v4->ip = (struct cfg_ip){ .family = AF_INET, .v4 = d->cfg.vip4 };
+	v4->ip = (struct ip_addr){ .family = AF_INET, .v4 = d->cfg.vip4 };
 	v6->configured = d->cfg.has_vip6;
-	v6->ip = (struct cfg_ip){ .family = AF_INET6, .v6 = d->cfg.vip6 };
+	v6->ip = (struct ip_addr){ .family = AF_INET6, .v6 = d->cfg.vip6 };
 }
 
 static int epoll_add(struct daemon *d, int fd)

@@ -17,12 +17,12 @@ enum role { ROLE_BACKUP, ROLE_MASTER };
 /* The VIP of one address family and who holds it. */
 struct vip_state {
 	bool configured;
-	struct cfg_ip ip;
+	struct ip_addr ip;
 	enum role role;
 	bool added; /* we added the address (and remove it when we stop) */
 	time_t since; /* wall clock of the last role change */
 	char reason[160];
-	struct cfg_ip master; /* current master's address, if known */
+	struct ip_addr master; /* current master's address, if known */
 	uint32_t master_prio;
 	unsigned announce_left; /* gratuitous ARP / NA still to send */
 	uint64_t next_announce_ms;

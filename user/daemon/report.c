@@ -70,10 +70,10 @@ static void text_roles(struct daemon *d, FILE *out)
 		if (!v->configured)
 			continue;
 		fmt_time(v->since, since, sizeof(since));
-		fprintf(out, "VIP %-22s %-6s since %s (%s)", cfg_ip_str(&v->ip, ip, sizeof(ip)),
+		fprintf(out, "VIP %-22s %-6s since %s (%s)", ip_addr_str(&v->ip, ip, sizeof(ip)),
 			role_name(v->role), since, v->reason[0] ? v->reason : "-");
 		if (v->master.family)
-			fprintf(out, ", master %s priority %u", cfg_ip_str(&v->master, m, sizeof(m)),
+			fprintf(out, ", master %s priority %u", ip_addr_str(&v->master, m, sizeof(m)),
 				v->master_prio);
 		fputc('\n', out);
 	}
@@ -160,13 +160,13 @@ static json_object *json_vips(struct daemon *d)
 		if (!v->configured)
 			continue;
 		o = json_object_new_object();
-		jadd(o, "address", jstr(cfg_ip_str(&v->ip, ip, sizeof(ip))));
+		jadd(o, "address", jstr(ip_addr_str(&v->ip, ip, sizeof(ip))));
 		jadd(o, "family", jstr(fam == IKELB_FAM_V6 ? "ipv6" : "ipv4"));
 		jadd(o, "role", jstr(v->role == ROLE_MASTER ? "master" : "backup"));
 		jadd(o, "since", json_object_new_int64(v->since));
 		jadd(o, "reason", jstr(v->reason));
 		jadd(o, "transitions", json_object_new_uint64(v->transitions));
-		jadd(o, "master", v->master.family ? jstr(cfg_ip_str(&v->master, ip, sizeof(ip)))
+		jadd(o, "master", v->master.family ? jstr(ip_addr_str(&v->master, ip, sizeof(ip)))
 						   : NULL);
 		jadd(o, "master_priority",
 		     v->master.family ? json_object_new_int64(v->master_prio) : NULL);

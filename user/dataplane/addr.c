@@ -14,26 +14,6 @@
 #include "dataplane/addr.h"
 #include "base/log.h"
 
-const char *cfg_ip_str(const struct cfg_ip *ip, char *buf, size_t len)
-{
-	if (!ip->family || !inet_ntop(ip->family, &ip->v6, buf, len))
-		snprintf(buf, len, "-");
-	return buf;
-}
-
-bool cfg_ip_eq(const struct cfg_ip *a, const struct cfg_ip *b)
-{
-	if (a->family != b->family)
-		return false;
-	if (a->family == AF_INET)
-		return a->v4.s_addr == b->v4.s_addr;
-	return a->family == AF_INET6 && !memcmp(&a->v6, &b->v6, sizeof(a->v6));
-}
-
-static size_t ip_len(const struct cfg_ip *ip)
-{
-	return ip->family == AF_INET ? 4 : 16;
-}
 
 /* One request, acks and errors read back; dump replies go to cb. */
 static int talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
@@ -67,7 +47,7 @@ out:
 }
 
 static struct nlmsghdr *addr_msg(char *buf, int type, int flags, int ifindex,
-				 const struct cfg_ip *ip)
+				 const struct ip_addr *ip)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
@@ -79,34 +59,34 @@ static struct nlmsghdr *addr_msg(char *buf, int type, int flags, int ifindex,
 	ifa->ifa_prefixlen = ip->family == AF_INET ? 32 : 128;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = ifindex;
-	mnl_attr_put(nlh, IFA_LOCAL, ip_len(ip), &ip->v6);
-	mnl_attr_put(nlh, IFA_ADDRESS, ip_len(ip), &ip->v6);
+	mnl_attr_put(nlh, IFA_LOCAL, ip_addr_len(ip), &ip->v6);
+	mnl_attr_put(nlh, IFA_ADDRESS, ip_addr_len(ip), &ip->v6);
 	if (ip->family == AF_INET6)
 		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
 	return nlh;
 }
 
-int addr_add(int ifindex, const struct cfg_ip *ip)
+int addr_add(int ifindex, const struct ip_addr *ip)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], s[INET6_ADDRSTRLEN];
 
 	if (talk(addr_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, ip),
 		 NULL, NULL) && errno != EEXIST) {
-		log_err("cannot add %s to ifindex %d: %s", cfg_ip_str(ip, s, sizeof(s)),
+		log_err("cannot add %s to ifindex %d: %s", ip_addr_str(ip, s, sizeof(s)),
 			ifindex, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-int addr_del(int ifindex, const struct cfg_ip *ip)
+int addr_del(int ifindex, const struct ip_addr *ip)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], s[INET6_ADDRSTRLEN];
 
 	if (talk(addr_msg(buf, RTM_DELADDR, 0, ifindex, ip), NULL, NULL) &&
 	    errno != EADDRNOTAVAIL && errno != ENODEV) {
 		log_err("cannot remove %s from ifindex %d: %s",
-			cfg_ip_str(ip, s, sizeof(s)), ifindex, strerror(errno));
+			ip_addr_str(ip, s, sizeof(s)), ifindex, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -114,12 +94,12 @@ int addr_del(int ifindex, const struct cfg_ip *ip)
 
 struct dump {
 	int ifindex, family;
-	const struct cfg_ip *skip;
+	const struct ip_addr *skip;
 	unsigned n_skip;
 	bool link_local; /* IPv6: only fe80::/10 */
 	bool found;
-	struct cfg_ip first;
-	const struct cfg_ip *want;
+	struct ip_addr first;
+	const struct ip_addr *want;
 };
 
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
@@ -127,7 +107,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct dump *d = data;
 	struct nlattr *a;
-	struct cfg_ip ip = { .family = ifa->ifa_family };
+	struct ip_addr ip = { .family = ifa->ifa_family };
 
 	if ((int)ifa->ifa_index != d->ifindex || ifa->ifa_family != d->family)
 		return MNL_CB_OK;
@@ -135,18 +115,18 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 		int t = mnl_attr_get_type(a);
 
 		if ((t == IFA_LOCAL || (t == IFA_ADDRESS && ip.family == AF_INET6)) &&
-		    mnl_attr_get_payload_len(a) == ip_len(&ip))
-			memcpy(&ip.v6, mnl_attr_get_payload(a), ip_len(&ip));
+		    mnl_attr_get_payload_len(a) == ip_addr_len(&ip))
+			memcpy(&ip.v6, mnl_attr_get_payload(a), ip_addr_len(&ip));
 	}
 	if (d->want) {
-		if (cfg_ip_eq(&ip, d->want))
+		if (ip_addr_eq(&ip, d->want))
 			d->found = true;
 		return MNL_CB_OK;
 	}
 	if (d->found)
 		return MNL_CB_OK;
 	for (unsigned i = 0; i < d->n_skip; i++)
-		if (cfg_ip_eq(&ip, &d->skip[i]))
+		if (ip_addr_eq(&ip, &d->skip[i]))
 			return MNL_CB_OK;
 	if (ip.family == AF_INET6 && (ip.v6.s6_addr[0] != 0xfe ||
 				       (ip.v6.s6_addr[1] & 0xc0) != 0x80))
@@ -169,7 +149,7 @@ static int dump_addrs(struct dump *d)
 	return talk(nlh, addr_cb, d);
 }
 
-int addr_present(int ifindex, const struct cfg_ip *ip)
+int addr_present(int ifindex, const struct ip_addr *ip)
 {
 	struct dump d = { .ifindex = ifindex, .family = ip->family, .want = ip };
 
@@ -178,8 +158,8 @@ int addr_present(int ifindex, const struct cfg_ip *ip)
 	return d.found;
 }
 
-int addr_first(int ifindex, int family, const struct cfg_ip *skip, unsigned n_skip,
-	       struct cfg_ip *out)
+int addr_first(int ifindex, int family, const struct ip_addr *skip, unsigned n_skip,
+	       struct ip_addr *out)
 {
 	struct dump d = { .ifindex = ifindex, .family = family, .skip = skip,
 			  .n_skip = n_skip };

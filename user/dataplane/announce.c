@@ -95,13 +95,13 @@ out:
 	return ret;
 }
 
-int announce_vip(int ifindex, const struct cfg_ip *ip)
+int announce_vip(int ifindex, const struct ip_addr *ip)
 {
 	char s[INET6_ADDRSTRLEN];
 	int ret = ip->family == AF_INET ? send_garp(ifindex, &ip->v4) :
 					  send_una(ifindex, &ip->v6);
 
 	if (ret)
-		log_warn("cannot announce %s: %s", cfg_ip_str(ip, s, sizeof(s)), strerror(errno));
+		log_warn("cannot announce %s: %s", ip_addr_str(ip, s, sizeof(s)), strerror(errno));
 	return ret;
 }

@@ -8,6 +8,6 @@
 #include "config.h"
 
 /* Sends one announcement of ip out of ifindex; 0 or -1 (logged). */
-int announce_vip(int ifindex, const struct cfg_ip *ip);
+int announce_vip(int ifindex, const struct ip_addr *ip);
 
 #endif

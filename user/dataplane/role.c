@@ -82,7 +82,7 @@ static void save_added(struct daemon *d)
 	fprintf(f, "%d\n", d->ifindex);
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
 		if (d->vip[fam].added)
-			fprintf(f, "%s\n", cfg_ip_str(&d->vip[fam].ip, s, sizeof(s)));
+			fprintf(f, "%s\n", ip_addr_str(&d->vip[fam].ip, s, sizeof(s)));
 	fclose(f);
 	rename(tmp, path);
 }
@@ -100,7 +100,7 @@ void role_clean_stale(struct daemon *d)
 	if (fgets(line, sizeof(line), f))
 		ifindex = atoi(line);
 	while (ifindex > 0 && fgets(line, sizeof(line), f)) {
-		struct cfg_ip ip = {};
+		struct ip_addr ip = {};
 
 		line[strcspn(line, "\n")] = 0;
 		ip.family = strchr(line, ':') ? AF_INET6 : AF_INET;
@@ -122,7 +122,7 @@ static void run_notify(struct daemon *d, int fam, enum role r)
 
 	if (!d->cfg.notify[0])
 		return;
-	cfg_ip_str(&d->vip[fam].ip, vip, sizeof(vip));
+	ip_addr_str(&d->vip[fam].ip, vip, sizeof(vip));
 	pid = fork();
 	if (pid == 0) {
 		/* SIGCHLD is ignored in the daemon, so no zombie is left behind. */
@@ -212,7 +212,7 @@ int role_set(struct daemon *d, int fam, enum role r, const char *reason)
 		to_backup(d, fam);
 	v->since = time(NULL);
 	v->transitions++;
-	log_info("%s VIP %s: %s (%s)", fam_name(fam), cfg_ip_str(&v->ip, s, sizeof(s)),
+	log_info("%s VIP %s: %s (%s)", fam_name(fam), ip_addr_str(&v->ip, s, sizeof(s)),
 		 role_name(r), reason);
 	authmode_role_changed(d, fam, r == ROLE_MASTER);
 	run_notify(d, fam, r);

@@ -88,10 +88,10 @@ bool authmode_xdp_answers(const struct daemon *d)
 	return !A.connected && d->cfg.auth_fallback == CFG_FALLBACK_INIT;
 }
 
-static const struct cfg_ip *vips_of(const struct daemon *d, struct cfg_ip vips[IKELB_FAMILIES])
+static const struct ip_addr *vips_of(const struct daemon *d, struct ip_addr vips[IKELB_FAMILIES])
 {
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
-		vips[fam] = d->vip[fam].configured ? d->vip[fam].ip : (struct cfg_ip){ 0 };
+		vips[fam] = d->vip[fam].configured ? d->vip[fam].ip : (struct ip_addr){ 0 };
 	return vips;
 }
 
@@ -283,7 +283,7 @@ static void decide_and_act(struct daemon *d, const struct auth_sa *sa, int fam)
 /* An IKE SA that is up, from an event or a listing. */
 static void handle_sa(struct daemon *d, const struct auth_sa *sa)
 {
-	struct cfg_ip vips[IKELB_FAMILIES];
+	struct ip_addr vips[IKELB_FAMILIES];
 	struct authev_entry *e;
 	int fam;
 
@@ -399,7 +399,7 @@ static void on_event(void *ctx, const char *name, const struct vici_node *msg)
 /* ---- listing the SAs at the VIPs ----------------------------------------- */
 
 struct sa_list {
-	const struct cfg_ip *vips;
+	const struct ip_addr *vips;
 	struct auth_sa *v;
 	size_t n, cap;
 };
@@ -450,7 +450,7 @@ static void reconcile(const struct sa_list *l)
 
 static void sweep(struct daemon *d, bool forget_unlisted)
 {
-	struct cfg_ip vips[IKELB_FAMILIES];
+	struct ip_addr vips[IKELB_FAMILIES];
 	struct sa_list l = { .vips = vips_of(d, vips) };
 	struct vici_builder b;
 	int rc;

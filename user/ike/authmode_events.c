@@ -29,7 +29,7 @@ int authev_spi(const char *hex, uint64_t *raw)
 	return 0;
 }
 
-static void parse_host(const char *s, struct cfg_ip *ip)
+static void parse_host(const char *s, struct ip_addr *ip)
 {
 	memset(ip, 0, sizeof(*ip));
 	if (!s)
@@ -208,12 +208,12 @@ unsigned authev_count(const struct authev_table *t, enum authev_fate fate)
 /* ---- decisions ---------------------------------------------------------- */
 
 enum authev_scope authev_scope(const struct auth_sa *sa,
-			       const struct cfg_ip vips[IKELB_FAMILIES], const char *connection,
+			       const struct ip_addr vips[IKELB_FAMILIES], const char *connection,
 			       int *fam)
 {
 	*fam = -1;
 	for (int f = 0; f < IKELB_FAMILIES; f++)
-		if (cfg_ip_eq(&sa->local, &vips[f]))
+		if (ip_addr_eq(&sa->local, &vips[f]))
 			*fam = f;
 	if (*fam < 0)
 		return AUTH_SCOPE_NOT_VIP;

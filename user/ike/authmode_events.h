@@ -38,7 +38,7 @@ struct auth_sa {
 	bool established; /* state ESTABLISHED */
 	bool initiator; /* charon initiated it: not a client of the VIP */
 	unsigned version; /* IKE version, 0 if not given */
-	struct cfg_ip local; /* local-host; family 0 when missing or not an address */
+	struct ip_addr local; /* local-host; family 0 when missing or not an address */
 	bool has_spi;
 	uint64_t spi_raw; /* initiator SPI: its 8 wire bytes as the host loads them */
 	char remote[INET6_ADDRSTRLEN]; /* remote-host, for messages */
@@ -130,7 +130,7 @@ enum authev_scope {
  * configured; connection "" accepts any connection.
  */
 enum authev_scope authev_scope(const struct auth_sa *sa,
-			       const struct cfg_ip vips[IKELB_FAMILIES], const char *connection,
+			       const struct ip_addr vips[IKELB_FAMILIES], const char *connection,
 			       int *fam);
 
 enum authev_action { AUTH_ACT_REDIRECT, AUTH_ACT_KEEP, AUTH_ACT_CLOSE };

@@ -50,7 +50,7 @@ int tunnels_init(struct tunnels_src *s, enum cfg_tunnels kind, const char *path,
 
 int tunnels_init_config(struct tunnels_src *s, const struct config *c)
 {
-	struct cfg_ip vip[2];
+	struct ip_addr vip[2];
 	unsigned n = 0;
 
 	if (tunnels_init(s, c->has_gateway ? c->tunnels : CFG_TUNNELS_NONE, c->tunnels_path,
@@ -60,9 +60,9 @@ int tunnels_init_config(struct tunnels_src *s, const struct config *c)
 	if (s->kind != CFG_TUNNELS_VICI || c->mode != CFG_MODE_AUTH)
 		return 0;
 	if (c->has_vip4)
-		vip[n++] = (struct cfg_ip){ .family = AF_INET, .v4 = c->vip4 };
+		vip[n++] = (struct ip_addr){ .family = AF_INET, .v4 = c->vip4 };
 	if (c->has_vip6)
-		vip[n++] = (struct cfg_ip){ .family = AF_INET6, .v6 = c->vip6 };
+		vip[n++] = (struct ip_addr){ .family = AF_INET6, .v6 = c->vip6 };
 	return tunnels_exclude(s, vip, n);
 }
 
@@ -92,7 +92,7 @@ int tunnels_init_spec(struct tunnels_src *s, const char *spec, char *why, size_t
 		    "unknown tunnels source '%s' (vici:PATH, xfrm, file:PATH or static:N)", spec);
 }
 
-int tunnels_exclude(struct tunnels_src *s, const struct cfg_ip *addrs, unsigned n)
+int tunnels_exclude(struct tunnels_src *s, const struct ip_addr *addrs, unsigned n)
 {
 	unsigned i;
 
@@ -203,7 +203,7 @@ static bool excluded(const struct tunnels_src *s, const char *host)
 	if (!host)
 		return false;
 	for (i = 0; i < s->n_exclude; i++) {
-		const struct cfg_ip *x = &s->exclude[i];
+		const struct ip_addr *x = &s->exclude[i];
 
 		if (inet_pton(x->family, host, a) != 1)
 			continue;

@@ -47,7 +47,7 @@ struct tunnels_src {
 	char path[PATH_MAX]; /* vici: socket; file: path */
 	uint64_t value; /* static */
 	int timeout_ms; /* vici: per read, default TUNNELS_VICI_TIMEOUT_MS */
-	struct cfg_ip exclude[TUNNELS_MAX_EXCLUDE]; /* vici: local addresses */
+	struct ip_addr exclude[TUNNELS_MAX_EXCLUDE]; /* vici: local addresses */
 	unsigned n_exclude;
 	struct vici_conn vici;
 	struct mnl_socket *nl; /* xfrm */
@@ -68,7 +68,7 @@ int tunnels_init_spec(struct tunnels_src *s, const char *spec, char *why, size_t
  * vici only: IKE_SAs whose local address is one of these are not counted
  * (switches to the list-sas method).  0, or -1 (too many, or not vici).
  */
-int tunnels_exclude(struct tunnels_src *s, const struct cfg_ip *addrs, unsigned n);
+int tunnels_exclude(struct tunnels_src *s, const struct ip_addr *addrs, unsigned n);
 /*
  * The current count.  0 and *count, or -1 with a short reason in why, e.g.
  * "vici: connect /run/charon.vici: No such file or directory" or

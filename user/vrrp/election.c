@@ -23,7 +23,7 @@ struct family_speaker {
 	bool wanted; /* vrrp = on and the family has a VIP */
 	bool open;
 	struct vrrp_speaker s;
-	struct cfg_ip vip;
+	struct ip_addr vip;
 	uint64_t retry_ms;
 };
 
@@ -92,7 +92,7 @@ static int check_owner(struct daemon *d, int fam)
 	if (addr_present(d->ifindex, &d->vip[fam].ip) == 1)
 		return 0;
 	log_err("priority 255 means this node owns %s, but it is not an address of %s",
-		cfg_ip_str(&d->vip[fam].ip, s, sizeof(s)), d->cfg.interface);
+		ip_addr_str(&d->vip[fam].ip, s, sizeof(s)), d->cfg.interface);
 	return -1;
 }
 
@@ -206,7 +206,7 @@ void election_text(struct daemon *d, FILE *out)
 		fprintf(out, "VRRP %s vrid %u priority %u: %s, primary %s; adverts sent %llu, "
 			"received %llu, accepted %llu\n", fam ? "IPv6" : "IPv4", d->cfg.vrid,
 			d->cfg.priority, vrrp_state_name(s->fsm.state),
-			cfg_ip_str(&s->fsm.cfg.primary, a, sizeof(a)),
+			ip_addr_str(&s->fsm.cfg.primary, a, sizeof(a)),
 			(unsigned long long)c->sent, (unsigned long long)c->received,
 			(unsigned long long)c->accepted);
 		fprintf(out, "  drops: bad_ttl %llu bad_length %llu bad_version %llu bad_type %llu "
@@ -247,7 +247,7 @@ struct json_object *election_json(struct daemon *d)
 		if (s) {
 			c = &s->cnt;
 			json_object_object_add(o, "primary", json_object_new_string(
-				cfg_ip_str(&s->fsm.cfg.primary, ip, sizeof(ip))));
+				ip_addr_str(&s->fsm.cfg.primary, ip, sizeof(ip))));
 			json_object_object_add(o, "master_adver_interval_ms",
 					       json_object_new_int(s->fsm.master_adver_interval_cs * 10));
 			jadd_u64(o, "sent", c->sent);

@@ -112,7 +112,7 @@ void vrrp_fsm_init(struct vrrp_fsm *f, const struct vrrp_fsm_config *cfg, uint64
 	f->master_down_timer_ms = VRRP_NO_DEADLINE;
 }
 
-void vrrp_fsm_set_primary(struct vrrp_fsm *f, const struct cfg_ip *primary)
+void vrrp_fsm_set_primary(struct vrrp_fsm *f, const struct ip_addr *primary)
 {
 	f->cfg.primary = *primary;
 	if (f->state == VRRP_STATE_MASTER)
@@ -191,14 +191,14 @@ static void master_advert(struct vrrp_fsm *f, uint64_t now_ms, const struct vrrp
 		f->adver_timer_ms = now_ms + (uint64_t)f->cfg.interval_cs * CS_TO_MS;
 		return;
 	}
-	cmp = vrrp_addr_cmp(&adv->from, &f->cfg.primary);
+	cmp = ip_addr_cmp(&adv->from, &f->cfg.primary);
 	if (adv->priority < f->cfg.priority || (adv->priority == f->cfg.priority && cmp <= 0)) {
 		/* RFC 5798 6.4.3 discards it; keepalived would send an advert
 		 * here.  Our next advert is at most one interval away. */
 		f->stats.adverts_ignored++;
 		return;
 	}
-	vrrp_addr_str(&adv->from, from, sizeof(from));
+	ip_addr_str(&adv->from, from, sizeof(from));
 	if (adv->priority > f->cfg.priority)
 		set_reason(act, "higher priority advert from %s (priority %u)", from,
 			   adv->priority);
@@ -236,13 +236,13 @@ static void takeover_reason(const struct vrrp_fsm *f, struct vrrp_action *act)
 
 	if (f->preempting)
 		set_reason(act, "master down timer expired: preempting lower priority master %s (priority %u)",
-			   vrrp_addr_str(&f->preempt_addr, a, sizeof(a)), f->preempt_priority);
+			   ip_addr_str(&f->preempt_addr, a, sizeof(a)), f->preempt_priority);
 	else if (f->master_known && f->master_priority == VRRP_PRIO_RESIGN)
 		set_reason(act, "master %s resigned (priority 0), skew time expired",
-			   vrrp_addr_str(&f->master_addr, a, sizeof(a)));
+			   ip_addr_str(&f->master_addr, a, sizeof(a)));
 	else if (f->master_known) {
 		set_reason(act, "master down timer expired: no advert from %s (priority %u)",
-			   vrrp_addr_str(&f->master_addr, a, sizeof(a)), f->master_priority);
+			   ip_addr_str(&f->master_addr, a, sizeof(a)), f->master_priority);
 		act->master_silent = true;
 		act->silent_master = f->master_addr;
 	}

@@ -26,7 +26,7 @@ struct vrrp_fsm_config {
 	uint8_t priority; /* 1..255; 255 only for the address owner */
 	uint16_t interval_cs; /* Advertisement_Interval, 1..4095 */
 	bool preempt; /* Preempt_Mode */
-	struct cfg_ip primary; /* our primary address: breaks priority ties */
+	struct ip_addr primary; /* our primary address: breaks priority ties */
 };
 
 /* What the caller must do after an event, in this order. */
@@ -39,14 +39,14 @@ struct vrrp_action {
 	/* Taking over because this master went silent (no priority 0): its
 	 * node is probably dead, gateway included. */
 	bool master_silent;
-	struct cfg_ip silent_master;
+	struct ip_addr silent_master;
 };
 
 /* A received advert that passed vrrp_decode. */
 struct vrrp_fsm_advert {
 	uint8_t priority;
 	uint16_t interval_cs; /* the sender's Max Adver Int */
-	struct cfg_ip from; /* the sender's primary (IP source) address */
+	struct ip_addr from; /* the sender's primary (IP source) address */
 };
 
 struct vrrp_fsm_stats {
@@ -67,11 +67,11 @@ struct vrrp_fsm {
 	/* The current master as far as we know (ourselves when Master);
 	 * priority 0 while a resigning master's skew time runs. */
 	bool master_known;
-	struct cfg_ip master_addr;
+	struct ip_addr master_addr;
 	uint8_t master_priority;
 	/* Backup with preempt: a lower-priority master is being ignored. */
 	bool preempting;
-	struct cfg_ip preempt_addr;
+	struct ip_addr preempt_addr;
 	uint8_t preempt_priority;
 	struct vrrp_fsm_stats stats;
 };
@@ -96,7 +96,7 @@ void vrrp_fsm_timer(struct vrrp_fsm *f, uint64_t now_ms, struct vrrp_action *act
 /* The next time vrrp_fsm_timer must run; VRRP_NO_DEADLINE in Initialize. */
 uint64_t vrrp_fsm_deadline(const struct vrrp_fsm *f);
 /* A new primary address (the interface's addresses changed). */
-void vrrp_fsm_set_primary(struct vrrp_fsm *f, const struct cfg_ip *primary);
+void vrrp_fsm_set_primary(struct vrrp_fsm *f, const struct ip_addr *primary);
 
 const char *vrrp_state_name(enum vrrp_state s); /* "INIT", "BACKUP", "MASTER" */
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/sock.h"
 #include "vrrp/vrrp_net.h"
 
 /* DSCP CS6, network control, as routers and keepalived send VRRP */
@@ -18,21 +19,16 @@
 #define IPV6_MULTICAST_ALL 29 /* linux/in6.h, Linux 4.20 */
 #endif
 
-static bool ip_eq(const struct cfg_ip *a, const struct cfg_ip *b)
-{
-	return a->family == b->family && vrrp_addr_cmp(a, b) == 0;
-}
-
-static bool is_excluded(const struct cfg_ip *a, const struct cfg_ip *ex, unsigned n)
+static bool is_excluded(const struct ip_addr *a, const struct ip_addr *ex, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
-		if (ip_eq(a, &ex[i]))
+		if (ip_addr_eq(a, &ex[i]))
 			return true;
 	return false;
 }
 
 /* The address of an ifaddrs entry of the given family; false otherwise. */
-static bool ifa_ip(const struct ifaddrs *i, int family, struct cfg_ip *a)
+static bool ifa_ip(const struct ifaddrs *i, int family, struct ip_addr *a)
 {
 	if (!i->ifa_addr || i->ifa_addr->sa_family != family)
 		return false;
@@ -45,12 +41,12 @@ static bool ifa_ip(const struct ifaddrs *i, int family, struct cfg_ip *a)
 	return true;
 }
 
-int vrrp_primary_address(int family, const char *ifname, const struct cfg_ip *exclude,
-			 unsigned n_exclude, struct cfg_ip *out)
+int vrrp_primary_address(int family, const char *ifname, const struct ip_addr *exclude,
+			 unsigned n_exclude, struct ip_addr *out)
 {
 	struct ifaddrs *ifa, *i;
 	bool found = false;
-	struct cfg_ip a;
+	struct ip_addr a;
 
 	if (getifaddrs(&ifa) < 0)
 		return -1;
@@ -72,32 +68,14 @@ int vrrp_primary_address(int family, const char *ifname, const struct cfg_ip *ex
 	return 0;
 }
 
-/* True when a is assigned to any interface here. */
-static bool is_local(const struct cfg_ip *a)
-{
-	struct ifaddrs *ifa, *i;
-	bool found = false;
-	struct cfg_ip b;
-
-	if (getifaddrs(&ifa) < 0)
-		return false;
-	for (i = ifa; i && !found; i = i->ifa_next)
-		found = ifa_ip(i, a->family, &b) && ip_eq(a, &b);
-	freeifaddrs(ifa);
-	return found;
-}
-
 static int setopt(int fd, int level, int name, const void *val, socklen_t len, const char *what)
 {
-	if (setsockopt(fd, level, name, val, len) == 0)
-		return 0;
-	log_err("vrrp: setsockopt %s: %s", what, strerror(errno));
-	return -1;
+	return sock_setopt(fd, level, name, val, len, "vrrp", what);
 }
 
 static int setint(int fd, int level, int name, int val, const char *what)
 {
-	return setopt(fd, level, name, &val, sizeof(val), what);
+	return sock_setint(fd, level, name, val, "vrrp", what);
 }
 
 static int setup_v4(struct vrrp_net *n)
@@ -170,7 +148,7 @@ int vrrp_net_open(struct vrrp_net *n, const struct vrrp_net_config *c)
 		inet_pton(AF_INET6, VRRP_GROUP6_STR, &n->group.v6);
 	/* every node may share one peer list: leave ourselves out */
 	for (unsigned i = 0; i < c->n_peers && n->n_peers < CFG_MAX_PEERS; i++)
-		if (c->peers[i].family == c->family && !is_local(&c->peers[i]))
+		if (c->peers[i].family == c->family && !ip_addr_is_local(&c->peers[i]))
 			n->peers[n->n_peers++] = c->peers[i];
 
 	n->fd = socket(c->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_IPPROTO);
@@ -198,7 +176,7 @@ void vrrp_net_close(struct vrrp_net *n)
 
 int vrrp_net_refresh_primary(struct vrrp_net *n)
 {
-	struct cfg_ip p;
+	struct ip_addr p;
 
 	if (vrrp_primary_address(n->family, n->ifname, n->exclude, n->n_exclude, &p) < 0) {
 		log_err("vrrp: no %s address on %s to send adverts from",
@@ -209,7 +187,7 @@ int vrrp_net_refresh_primary(struct vrrp_net *n)
 	return 0;
 }
 
-static int send_one(struct vrrp_net *n, const struct vrrp_advert *a, const struct cfg_ip *dst)
+static int send_one(struct vrrp_net *n, const struct vrrp_advert *a, const struct ip_addr *dst)
 {
 	uint8_t pkt[VRRP_PKT_MAX];
 	union {
@@ -264,7 +242,7 @@ static int send_one(struct vrrp_net *n, const struct vrrp_advert *a, const struc
 
 int vrrp_net_send(struct vrrp_net *n, const struct vrrp_advert *a, struct vrrp_counters *cnt)
 {
-	const struct cfg_ip *dst = n->n_peers ? n->peers : &n->group;
+	const struct ip_addr *dst = n->n_peers ? n->peers : &n->group;
 	unsigned count = n->n_peers ? n->n_peers : 1;
 	int rc = 0;
 
@@ -373,7 +351,7 @@ static int recv_one(struct vrrp_net *n, struct vrrp_packet *pkt, struct vrrp_cou
 		pkt->src.family = AF_INET6;
 		pkt->src.v6 = from.sin6_addr;
 	}
-	if (ip_eq(&pkt->src, &n->primary)) {
+	if (ip_addr_eq(&pkt->src, &n->primary)) {
 		cnt->own++;
 		return -1;
 	}

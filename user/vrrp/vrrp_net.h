@@ -23,10 +23,10 @@ struct vrrp_net_config {
 	/* Unicast peers; when any is of this family, adverts go to them and
 	 * the multicast group is not joined.  Peers of the other family and
 	 * this host's own addresses are skipped. */
-	const struct cfg_ip *peers;
+	const struct ip_addr *peers;
 	unsigned n_peers;
 	/* Addresses never chosen as the primary address (the VIPs). */
-	const struct cfg_ip *exclude;
+	const struct ip_addr *exclude;
 	unsigned n_exclude;
 };
 
@@ -35,11 +35,11 @@ struct vrrp_net {
 	int family;
 	int ifindex;
 	char ifname[IF_NAMESIZE];
-	struct cfg_ip primary; /* source of adverts; the FSM's tie-breaker */
-	struct cfg_ip group; /* 224.0.0.18 or ff02::12 */
-	struct cfg_ip peers[CFG_MAX_PEERS];
+	struct ip_addr primary; /* source of adverts; the FSM's tie-breaker */
+	struct ip_addr group; /* 224.0.0.18 or ff02::12 */
+	struct ip_addr peers[CFG_MAX_PEERS];
 	unsigned n_peers;
-	struct cfg_ip exclude[VRRP_NET_MAX_VIPS];
+	struct ip_addr exclude[VRRP_NET_MAX_VIPS];
 	unsigned n_exclude;
 	bool send_failing; /* logged once until a send works again */
 	uint8_t buf[VRRP_PKT_MAX + 64]; /* room for a full IPv4 header */
@@ -50,7 +50,7 @@ struct vrrp_packet {
 	const uint8_t *data; /* points into vrrp_net.buf until the next recv */
 	size_t len;
 	int ttl; /* TTL / hop limit; -1 when unknown */
-	struct cfg_ip src, dst;
+	struct ip_addr src, dst;
 };
 
 /*
@@ -58,8 +58,8 @@ struct vrrp_packet {
  * excluded; IPv6, the first link-local one.  0, or -1 with errno
  * (EADDRNOTAVAIL: none yet).
  */
-int vrrp_primary_address(int family, const char *ifname, const struct cfg_ip *exclude,
-			 unsigned n_exclude, struct cfg_ip *out);
+int vrrp_primary_address(int family, const char *ifname, const struct ip_addr *exclude,
+			 unsigned n_exclude, struct ip_addr *out);
 
 /*
  * IPv4 raw sockets deliver the IP header: checks it (version, IHL, total

@@ -53,7 +53,7 @@ size_t vrrp_advert_len(int family, unsigned n_addrs)
 
 /* The pseudo-header of RFC 5798 5.2.8: IPv4 as for UDP (RFC 768), IPv6 as
  * in RFC 2460 section 8.1, both with protocol / next header 112. */
-static uint32_t pseudo_sum(const struct cfg_ip *src, const struct cfg_ip *dst,
+static uint32_t pseudo_sum(const struct ip_addr *src, const struct ip_addr *dst,
 			   size_t len)
 {
 	uint32_t sum = 0;
@@ -73,13 +73,13 @@ static uint32_t pseudo_sum(const struct cfg_ip *src, const struct cfg_ip *dst,
 	return inet_csum_add(sum, tail, sizeof(tail));
 }
 
-static bool families_ok(int family, const struct cfg_ip *src, const struct cfg_ip *dst)
+static bool families_ok(int family, const struct ip_addr *src, const struct ip_addr *dst)
 {
 	return addr_len(family) && src->family == family && dst->family == family;
 }
 
 int vrrp_encode(void *buf, size_t size, const struct vrrp_advert *a,
-		const struct cfg_ip *src, const struct cfg_ip *dst)
+		const struct ip_addr *src, const struct ip_addr *dst)
 {
 	size_t len = vrrp_advert_len(a->family, a->n_addrs);
 	uint8_t *p = buf;
@@ -103,7 +103,7 @@ int vrrp_encode(void *buf, size_t size, const struct vrrp_advert *a,
 }
 
 enum vrrp_rx vrrp_decode(const void *pkt, size_t len, int ttl,
-			 const struct cfg_ip *src, const struct cfg_ip *dst,
+			 const struct ip_addr *src, const struct ip_addr *dst,
 			 uint8_t vrid, struct vrrp_advert *out)
 {
 	const uint8_t *p = pkt;
@@ -137,17 +137,3 @@ enum vrrp_rx vrrp_decode(const void *pkt, size_t len, int ttl,
 	return VRRP_RX_OK;
 }
 
-int vrrp_addr_cmp(const struct cfg_ip *a, const struct cfg_ip *b)
-{
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	/* network order bytes compare as big-endian numbers */
-	return memcmp(&a->v6, &b->v6, addr_len(a->family));
-}
-
-const char *vrrp_addr_str(const struct cfg_ip *a, char *buf, size_t len)
-{
-	if (!addr_len(a->family) || !inet_ntop(a->family, &a->v6, buf, (socklen_t)len))
-		snprintf(buf, len, "-");
-	return buf;
-}

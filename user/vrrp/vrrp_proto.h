@@ -95,7 +95,7 @@ size_t vrrp_advert_len(int family, unsigned n_addrs);
  * encodable (family mismatch, no addresses, interval out of range).
  */
 int vrrp_encode(void *buf, size_t size, const struct vrrp_advert *a,
-		const struct cfg_ip *src, const struct cfg_ip *dst);
+		const struct ip_addr *src, const struct ip_addr *dst);
 
 /*
  * Checks a received VRRP message (the IP payload, len bytes) sent from src
@@ -105,13 +105,7 @@ int vrrp_encode(void *buf, size_t size, const struct vrrp_advert *a,
  * the interval.  src and dst must be of the same family.
  */
 enum vrrp_rx vrrp_decode(const void *pkt, size_t len, int ttl,
-			 const struct cfg_ip *src, const struct cfg_ip *dst,
+			 const struct ip_addr *src, const struct ip_addr *dst,
 			 uint8_t vrid, struct vrrp_advert *out);
-
-/* Compares two addresses of one family as unsigned big-endian numbers:
- * <0, 0, >0.  Different families compare by family. */
-int vrrp_addr_cmp(const struct cfg_ip *a, const struct cfg_ip *b);
-/* Formats an address ("198.18.0.1", "fe80::1"); "-" when unset. */
-const char *vrrp_addr_str(const struct cfg_ip *a, char *buf, size_t len);
 
 #endif

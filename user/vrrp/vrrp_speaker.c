@@ -7,7 +7,7 @@
 #include "vrrp/vrrp_speaker.h"
 
 int vrrp_speaker_config_from(struct vrrp_speaker_config *sc, const struct config *c, int family,
-			     struct cfg_ip *vip_storage)
+			     struct ip_addr *vip_storage)
 {
 	memset(sc, 0, sizeof(*sc));
 	memset(vip_storage, 0, sizeof(*vip_storage));

@@ -36,9 +36,9 @@ struct vrrp_speaker_config {
 	uint8_t priority; /* 1..255 */
 	uint16_t interval_cs; /* 1..4095 */
 	bool preempt;
-	const struct cfg_ip *vips; /* advertised, of this family; 1..VRRP_NET_MAX_VIPS */
+	const struct ip_addr *vips; /* advertised, of this family; 1..VRRP_NET_MAX_VIPS */
 	unsigned n_vips;
-	const struct cfg_ip *peers; /* unicast peers (see vrrp_net_config) */
+	const struct ip_addr *peers; /* unicast peers (see vrrp_net_config) */
 	unsigned n_peers;
 	vrrp_role_cb on_role;
 	void *ctx;
@@ -49,7 +49,7 @@ struct vrrp_speaker {
 	struct vrrp_net net;
 	struct vrrp_counters cnt; /* packets: for `status` */
 	uint8_t vrid;
-	struct cfg_ip vips[VRRP_NET_MAX_VIPS];
+	struct ip_addr vips[VRRP_NET_MAX_VIPS];
 	unsigned n_vips;
 	vrrp_role_cb on_role;
 	void *ctx;
@@ -61,7 +61,7 @@ struct vrrp_speaker {
  * the config has no VIP of that family.
  */
 int vrrp_speaker_config_from(struct vrrp_speaker_config *sc, const struct config *c, int family,
-			     struct cfg_ip *vip_storage);
+			     struct ip_addr *vip_storage);
 
 /* Opens the socket, finds the primary address; 0, or -1 (logged). */
 int vrrp_speaker_open(struct vrrp_speaker *s, const struct vrrp_speaker_config *c,
