@@ -1,19 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "ike/authmode.h"
+#include "base/log.h"
+#include "base/loop.h"
 #include "cluster/balancer.h"
 #include "cluster/cluster.h"
-#include "daemon/daemon.h"
-#include "base/log.h"
 #include "cluster/members.h"
-#include "cluster/reports.h"
+#include "cluster/targets.h"
 
-static struct pool_entry pool[IKELB_MAX_TARGETS];
-static unsigned n_pool;
-static struct balancer *bal;
+struct cluster {
+	struct loop *loop;
+	const struct config *cfg;
+	const struct dataplane *dp;
+	struct members *members;
+	char node_id[CFG_NODE_ID_MAX + 1];
+	struct cluster_hooks hooks;
+	bool draining;
+	struct targets tg;
+	struct balancer *bal;
+	struct pool_entry pool[IKELB_MAX_TARGETS];
+	unsigned n_pool;
+	uint64_t auth_redirects[IKELB_MAX_TARGETS]; /* auth mode's, per target */
+	struct loop_timer refill;
+};
 
 _Static_assert((int)CFG_POLICY_LEAST_TUNNELS == (int)BALANCER_LEAST_TUNNELS &&
 		       (int)CFG_POLICY_LEAST_UTILIZATION == (int)BALANCER_LEAST_UTILIZATION,
@@ -26,11 +38,10 @@ const char *pool_state_name(enum pool_state s)
 	return s <= POOL_DEAD ? n[s] : "?";
 }
 
-unsigned cluster_pool(struct daemon *d, const struct pool_entry **out)
+unsigned cluster_pool(const struct cluster *c, const struct pool_entry **out)
 {
-	(void)d;
-	*out = pool;
-	return n_pool;
+	*out = c->pool;
+	return c->n_pool;
 }
 
 /* The identity used for clients of the VIP of each family: an FQDN serves
@@ -66,22 +77,22 @@ static void describe(struct pool_entry *e, const struct cfg_gw_addr *a,
 		snprintf(e->address, sizeof(e->address), "%s", s1);
 }
 
-static struct pool_entry *add_entry(struct daemon *d, enum pool_kind kind, const char *key,
+static struct pool_entry *add_entry(struct cluster *c, enum pool_kind kind, const char *key,
 				    const char *name, const struct cfg_gw_addr *a,
 				    const struct cfg_gw_addr *a6, uint64_t now)
 {
 	struct ikelb_target t;
 	struct pool_entry *e;
 
-	if (n_pool >= IKELB_MAX_TARGETS)
+	if (c->n_pool >= IKELB_MAX_TARGETS)
 		return NULL;
-	e = &pool[n_pool++];
+	e = &c->pool[c->n_pool++];
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	describe(e, a, a6);
 	gw_ids(a, a6, &t);
-	e->idx = targets_want(&d->tg, key, &t, now);
+	e->idx = targets_want(&c->tg, key, &t, now);
 	if (e->idx < 0)
 		log_warn("no free target index for %s", name);
 	e->age_ms = -1;
@@ -109,8 +120,8 @@ static enum pool_state member_state(const struct member_info *m, char *reason, s
 	}
 }
 
-/* Gateways heard through status messages, this node included. */
-static void collect_members(struct daemon *d, struct members *m, uint64_t now)
+/* Gateways heard through load reports, this node included. */
+static void collect_members(struct cluster *c, struct members *m, uint64_t now)
 {
 	char key[TARGETS_KEY_MAX];
 
@@ -121,7 +132,7 @@ static void collect_members(struct daemon *d, struct members *m, uint64_t now)
 		if (!members_get(m, i, now, &mi))
 			continue;
 		snprintf(key, sizeof(key), "node:%s", mi.node_id);
-		e = add_entry(d, mi.self ? POOL_SELF : POOL_MEMBER, key, mi.node_id, mi.address,
+		e = add_entry(c, mi.self ? POOL_SELF : POOL_MEMBER, key, mi.node_id, mi.address,
 			      mi.address6, now);
 		if (!e)
 			continue;
@@ -133,29 +144,29 @@ static void collect_members(struct daemon *d, struct members *m, uint64_t now)
 	}
 }
 
-/* This node's [gateway] without the status protocol: its own reading, or
+/* This node's [gateway] without the report protocol: its own reading, or
  * balanced like a static target when it has no tunnels source. */
-static void collect_self(struct daemon *d, uint64_t now)
+static void collect_self(struct cluster *cl, uint64_t now)
 {
-	const struct config *c = &d->cfg;
+	const struct config *c = cl->cfg;
 	struct pool_entry *e;
-	bool known;
+	bool known = false;
 	uint64_t n = 0;
-	bool ok;
+	bool ok = false;
 
-	e = add_entry(d, POOL_SELF, "self", reports_node_id(d), &c->gw_address,
-		      &c->gw_address6, now);
+	e = add_entry(cl, POOL_SELF, "self", cl->node_id, &c->gw_address, &c->gw_address6, now);
 	if (!e)
 		return;
 	e->max_tunnels = c->gw_max_tunnels;
-	ok = reports_self_load(d, &known, &n, e->reason, sizeof(e->reason));
+	if (cl->hooks.self_load)
+		ok = cl->hooks.self_load(cl->hooks.ctx, &known, &n, e->reason, sizeof(e->reason));
 	e->has_load = known;
 	e->tunnels = n;
 	if (known)
 		e->age_ms = 0;
 	if (known && !ok)
 		e->state = POOL_UNHEALTHY;
-	else if (d->draining)
+	else if (cl->draining)
 		e->state = POOL_DRAINING;
 	else if (known && n >= c->gw_max_tunnels)
 		e->state = POOL_FULL;
@@ -163,50 +174,49 @@ static void collect_self(struct daemon *d, uint64_t now)
 		e->state = POOL_ACTIVE;
 }
 
-static void collect(struct daemon *d, uint64_t now)
+static void collect(struct cluster *cl, uint64_t now)
 {
-	const struct config *c = &d->cfg;
-	struct members *m = reports_members(d);
+	const struct config *c = cl->cfg;
 	char key[TARGETS_KEY_MAX];
 
-	n_pool = 0;
-	targets_begin(&d->tg);
-	if (m)
-		collect_members(d, m, now);
+	cl->n_pool = 0;
+	targets_begin(&cl->tg);
+	if (cl->members)
+		collect_members(cl, cl->members, now);
 	else if (c->has_gateway)
-		collect_self(d, now);
+		collect_self(cl, now);
 	for (unsigned i = 0; i < c->n_targets; i++) {
 		const struct cfg_target *t = &c->targets[i];
 		struct pool_entry *e;
 
 		snprintf(key, sizeof(key), "static:%s", t->name);
-		e = add_entry(d, POOL_STATIC, key, t->name, &t->address, &t->address6, now);
+		e = add_entry(cl, POOL_STATIC, key, t->name, &t->address, &t->address6, now);
 		if (e)
 			e->max_tunnels = t->max_tunnels;
 	}
-	targets_end(&d->tg, now);
+	targets_end(&cl->tg, now);
 }
 
 /* Writes changed target entries: active ones before the slots may name
  * them, deactivated ones after the slots stopped naming them. */
-static void write_targets(struct daemon *d, bool active)
+static void write_targets(struct cluster *c, bool active)
 {
 	for (uint32_t i = 0; i < IKELB_MAX_TARGETS; i++) {
-		struct target_slot *s = &d->tg.s[i];
+		struct target_slot *s = &c->tg.s[i];
 
 		if (!s->dirty || !!s->t.active != active)
 			continue;
-		if (xdp_set_target(&d->xdp, i, &s->t))
+		if (c->dp->ops->set_target(c->dp->ctx, i, &s->t))
 			log_err("cannot write target %u: %s", i, strerror(errno));
 		else
 			s->dirty = false;
 	}
 }
 
-static void balancer_in(struct daemon *d, const struct pool_entry *e, uint64_t now,
+static void balancer_in(struct cluster *c, const struct pool_entry *e, uint64_t now,
 			const uint64_t *redirects, struct balancer_input *in)
 {
-	const struct ikelb_target *t = &d->tg.s[e->idx].t;
+	const struct ikelb_target *t = &c->tg.s[e->idx].t;
 
 	in->kind = e->has_load ? BALANCER_REPORTED : BALANCER_STATIC;
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
@@ -220,9 +230,9 @@ static void balancer_in(struct daemon *d, const struct pool_entry *e, uint64_t n
 
 /* One table into the mmapped map: only changed slots, one 32-bit store each,
  * so the XDP program always reads a whole, valid index. */
-static void publish_table(struct daemon *d, unsigned table, unsigned fam, const uint32_t *src)
+static void publish_table(struct cluster *c, unsigned table, unsigned fam, const uint32_t *src)
 {
-	struct ikelb_slot *dst = d->xdp.slots + XDP_SLOT(table, fam, 0);
+	struct ikelb_slot *dst = c->dp->slots + XDP_SLOT(table, fam, 0);
 
 	for (unsigned k = 0; k < IKELB_SLOTS; k++)
 		if (dst[k].target != src[k])
@@ -235,50 +245,51 @@ static void publish_table(struct daemon *d, unsigned table, unsigned fam, const 
  * on top of what each CPU has sent it so far.  Budgets are written first,
  * so a new plan never starts with an old, used-up budget.
  */
-static void publish(struct daemon *d, const uint64_t *per)
+static void publish(struct cluster *c, const uint64_t *per)
 {
-	int nc = d->xdp.ncpus;
+	int nc = c->dp->ncpus;
 	uint64_t until[IKELB_MAX_TARGETS * nc];
 
 	for (unsigned i = 0; i < IKELB_MAX_TARGETS; i++) {
-		uint64_t share = (balancer_budget(bal, i) + nc - 1) / nc + 1;
+		uint64_t share = (balancer_budget(c->bal, i) + nc - 1) / nc + 1;
 
 		/* per NULL: the counts could not be read; 0 is "no limit" to XDP,
 		 * where a budget from 0 would put every target over it at once */
 		for (int c = 0; c < nc; c++)
 			until[i * nc + c] = per ? per[i * nc + c] + share : 0;
 	}
-	if (xdp_set_budgets(&d->xdp, until))
+	if (c->dp->ops->set_budgets(c->dp->ctx, until))
 		log_warn("cannot write the redirect budgets: %s", strerror(errno));
 	for (unsigned fam = 0; fam < IKELB_FAMILIES; fam++) {
-		publish_table(d, IKELB_TABLE_PLAN, fam, balancer_table(bal, fam));
-		publish_table(d, IKELB_TABLE_SPILL, fam, balancer_spill(bal, fam));
+		publish_table(c, IKELB_TABLE_PLAN, fam, balancer_table(c->bal, fam));
+		publish_table(c, IKELB_TABLE_SPILL, fam, balancer_spill(c->bal, fam));
 	}
 }
 
 /* Balancer inputs from the pool, then its figures back into the pool. */
-static void fill(struct daemon *d, uint64_t now, const uint64_t *redirects, const uint64_t *per)
+static void fill(struct cluster *c, uint64_t now, const uint64_t *redirects,
+		 const uint64_t *per)
 {
 	struct balancer_input in[IKELB_MAX_TARGETS] = {};
 
 	for (unsigned i = 0; i < IKELB_MAX_TARGETS; i++)
-		if (d->tg.s[i].fresh) {
-			balancer_forget(bal, i);
-			d->tg.s[i].fresh = false;
+		if (c->tg.s[i].fresh) {
+			balancer_forget(c->bal, i);
+			c->tg.s[i].fresh = false;
 		}
-	for (unsigned i = 0; i < n_pool; i++)
-		if (pool[i].idx >= 0)
-			balancer_in(d, &pool[i], now, redirects, &in[pool[i].idx]);
-	if (balancer_refill(bal, now, in, IKELB_MAX_TARGETS, NULL) < 0)
+	for (unsigned i = 0; i < c->n_pool; i++)
+		if (c->pool[i].idx >= 0)
+			balancer_in(c, &c->pool[i], now, redirects, &in[c->pool[i].idx]);
+	if (balancer_refill(c->bal, now, in, IKELB_MAX_TARGETS, NULL) < 0)
 		log_err("balancer refill failed: %s", strerror(errno));
-	publish(d, per);
-	for (unsigned i = 0; i < n_pool; i++) {
-		struct pool_entry *e = &pool[i];
+	publish(c, per);
+	for (unsigned i = 0; i < c->n_pool; i++) {
+		struct pool_entry *e = &c->pool[i];
 		const struct balancer_figures *f;
 
 		if (e->idx < 0)
 			continue;
-		f = balancer_figures(bal, e->idx);
+		f = balancer_figures(c->bal, e->idx);
 		e->redirects = redirects[e->idx];
 		e->redirects_since_report = f->since_report;
 		e->est_util = f->utilization;
@@ -287,79 +298,101 @@ static void fill(struct daemon *d, uint64_t now, const uint64_t *redirects, cons
 	}
 }
 
-void cluster_refill(struct daemon *d, uint64_t now)
+void cluster_refill(struct cluster *c)
 {
-	uint64_t redirects[IKELB_MAX_TARGETS] = { 0 }, per[IKELB_MAX_TARGETS * d->xdp.ncpus];
+	int nc = c->dp->ncpus;
+	uint64_t now = loop_now(c->loop);
+	uint64_t redirects[IKELB_MAX_TARGETS] = { 0 }, per[IKELB_MAX_TARGETS * nc];
+	bool read_ok;
 
-	collect(d, now);
-	write_targets(d, true);
-	bool read_ok = xdp_read_redirects_percpu(&d->xdp, per) == 0;
-
+	collect(c, now);
+	write_targets(c, true);
+	read_ok = c->dp->ops->read_redirects(c->dp->ctx, per) == 0;
 	if (!read_ok)
 		memset(per, 0, sizeof(per));
-	for (unsigned i = 0; i < IKELB_MAX_TARGETS; i++)
-		for (int c = 0; c < d->xdp.ncpus; c++)
-			redirects[i] += per[i * d->xdp.ncpus + c];
-	authmode_add_redirects(d, redirects);
-	fill(d, now, redirects, read_ok ? per : NULL);
-	write_targets(d, false);
-}
-
-int cluster_start(struct daemon *d)
-{
-	if (reports_start(d))
-		return -1;
-	bal = balancer_new(NULL);
-	if (!bal) {
-		log_err("cannot create the balancer: %s", strerror(errno));
-		return -1;
+	for (unsigned i = 0; i < IKELB_MAX_TARGETS; i++) {
+		for (int k = 0; k < nc; k++)
+			redirects[i] += per[i * nc + k];
+		redirects[i] += c->auth_redirects[i];
 	}
-	balancer_set_policy(bal, (enum balancer_policy)d->cfg.policy);
-	return 0;
+	fill(c, now, redirects, read_ok ? per : NULL);
+	write_targets(c, false);
 }
 
-void cluster_stop(struct daemon *d)
+void cluster_note_redirect(struct cluster *c, uint32_t idx)
 {
-	reports_stop(d);
-	balancer_free(bal);
-	bal = NULL;
+	if (idx < IKELB_MAX_TARGETS)
+		c->auth_redirects[idx]++;
 }
 
-void cluster_config_changed(struct daemon *d)
+static void on_refill(void *arg)
 {
-	if (reports_config_changed(d))
-		log_err("the new tunnels source failed to start; this gateway reports unhealthy");
-	balancer_set_policy(bal, (enum balancer_policy)d->cfg.policy);
-	cluster_refill(d, now_ms());
+	cluster_refill(arg);
 }
 
-uint64_t cluster_next_deadline(struct daemon *d, uint64_t t)
+struct cluster *cluster_new(struct loop *l, const struct cluster_params *p,
+			    const struct cluster_hooks *h)
 {
-	return reports_next_deadline(d, t);
+	struct cluster *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		log_err("out of memory");
+		return NULL;
+	}
+	c->loop = l;
+	c->cfg = p->cfg;
+	c->dp = p->dp;
+	c->members = p->members;
+	snprintf(c->node_id, sizeof(c->node_id), "%s", p->node_id ? p->node_id : "");
+	if (h)
+		c->hooks = *h;
+	targets_init(&c->tg);
+	c->bal = balancer_new(NULL);
+	if (!c->bal) {
+		log_err("cannot create the balancer: %s", strerror(errno));
+		free(c);
+		return NULL;
+	}
+	balancer_set_policy(c->bal, (enum balancer_policy)c->cfg->policy);
+	loop_timer_init(&c->refill, l, on_refill, c);
+	loop_timer_every(&c->refill, CLUSTER_REFILL_MS);
+	return c;
 }
 
-void cluster_timers(struct daemon *d, uint64_t now)
+void cluster_free(struct cluster *c)
 {
-	reports_timers(d, now);
+	if (!c)
+		return;
+	loop_timer_stop(&c->refill);
+	balancer_free(c->bal);
+	free(c);
 }
 
-void cluster_fd_ready(struct daemon *d, int fd)
+void cluster_reload(struct cluster *c, const struct config *cfg)
 {
-	reports_fd_ready(d, fd);
+	c->cfg = cfg;
+	balancer_set_policy(c->bal, (enum balancer_policy)cfg->policy);
+	cluster_refill(c);
 }
 
-int cluster_pick(struct daemon *d, int fam, uint64_t spi_raw, uint32_t *idx,
+void cluster_set_draining(struct cluster *c, bool draining)
+{
+	c->draining = draining;
+	cluster_refill(c);
+}
+
+int cluster_pick(const struct cluster *c, int fam, uint64_t spi_raw, uint32_t *idx,
 		 struct ikelb_gw_id *id)
 {
 	uint32_t i;
 	const struct target_slot *t;
 
-	if (fam < 0 || fam >= IKELB_FAMILIES || !d->xdp.slots)
+	if (fam < 0 || fam >= IKELB_FAMILIES || !c->dp->slots)
 		return -1;
-	i = d->xdp.slots[XDP_SLOT(IKELB_TABLE_PLAN, fam, ikelb_slot_of_spi(spi_raw))].target;
+	i = c->dp->slots[XDP_SLOT(IKELB_TABLE_PLAN, fam, ikelb_slot_of_spi(spi_raw))].target;
 	if (i >= IKELB_MAX_TARGETS)
 		return -1;
-	t = &d->tg.s[i];
+	t = &c->tg.s[i];
 	if (!t->used || !t->t.active || !t->t.id[fam].type || !t->t.id[fam].len)
 		return -1;
 	*idx = i;

@@ -1,429 +1,390 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <errno.h>
-#include <pthread.h>
-#include <sys/eventfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
-#include "daemon/daemon.h"
-#include "cluster/keyfile.h"
+#include "base/json_out.h"
 #include "base/log.h"
+#include "base/loop.h"
+#include "cluster/keyfile.h"
 #include "cluster/members.h"
 #include "cluster/reports.h"
 #include "cluster/status_net.h"
-#include "ike/tunnels.h"
-
-/* What the reader thread last saw; guarded by mu. */
-struct tunnel_reading {
-	bool ok;
-	uint64_t count;
-	char why[160];
-	uint64_t at_ms;
-};
+#include "ike/tunnel_reader.h"
 
 struct reports {
-	bool enabled; /* status protocol */
+	struct loop *loop;
+	const struct config *cfg;
+	struct reports_hooks hooks;
 	char node_id[CFG_NODE_ID_MAX + 1];
+	bool draining;
+
+	/* the report protocol (key_file set) */
+	bool enabled;
 	struct cluster_key key;
 	struct members *members;
+	uint64_t members_gen; /* members_generation() when the hook last ran */
 	struct status_net net;
+	struct loop_io net_io;
 	struct status_report self;
-	uint64_t next_send_ms;
 
-	/*
-	 * Tunnel reader thread.  Each report carries a reading taken for it:
-	 * the master adds only the redirects sent after a report's arrival, so
-	 * an older count would lose the clients sent in between.  The loop asks
-	 * (want), the thread reads and says so through done_fd (an eventfd in
-	 * the epoll loop); a reading that takes longer than answer_ms makes the
-	 * report say unhealthy instead of waiting.
-	 */
+	/* this node's tunnel count */
 	bool have_source;
-	pthread_t thread;
-	bool thread_running;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool quit, want;
-	int done_fd;
-	bool pending; /* a reading was asked for and not yet reported */
-	uint64_t asked_ms;
-	uint32_t answer_ms;
-	struct tunnels_src src;
+	struct tunnel_reader *reader; /* NULL: the source could not be set up */
 	struct tunnel_reading last;
+	bool have_reading;
+	uint64_t asked_ms; /* when the reading in progress was asked for */
+	bool waiting; /* this interval's report waits for a reading */
 	bool last_ok_logged; /* to log a source's failures and recoveries once */
+
+	struct loop_timer tick; /* every interval: a reading, then a report */
+	struct loop_timer answer; /* the report goes without a fresh reading */
 };
 
-static struct reports R;
-
-static void *reader_main(void *arg)
+static uint32_t answer_ms(const struct reports *r)
 {
-	struct reports *r = arg;
-	uint64_t one = 1;
-
-	pthread_mutex_lock(&r->mu);
-	for (;;) {
-		struct tunnel_reading t = {};
-
-		while (!r->want && !r->quit)
-			pthread_cond_wait(&r->cv, &r->mu);
-		if (r->quit)
-			break;
-		r->want = false;
-		pthread_mutex_unlock(&r->mu);
-		t.ok = tunnels_read(&r->src, &t.count, t.why, sizeof(t.why)) == 0;
-		t.at_ms = now_ms();
-		pthread_mutex_lock(&r->mu);
-		r->last = t;
-		if (write(r->done_fd, &one, sizeof(one)) < 0)
-			break;
-	}
-	pthread_mutex_unlock(&r->mu);
-	return NULL;
-}
-
-static int start_reader(struct daemon *d)
-{
-	R.have_source = d->cfg.has_gateway && d->cfg.tunnels != CFG_TUNNELS_NONE;
-	if (!R.have_source)
-		return 0;
-	/* tunnels_init_config also leaves SAs at the VIPs out in auth mode */
-	if (tunnels_init_config(&R.src, &d->cfg)) {
-		log_err("cannot set up the tunnels source of [gateway]");
-		return -1;
-	}
-	R.answer_ms = d->cfg.status_interval_ms / 2;
-	R.last = (struct tunnel_reading){ .ok = false, .why = "not read yet" };
-	R.quit = R.want = R.pending = false;
-	if (R.done_fd < 0) {
-		R.done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (R.done_fd < 0 || daemon_watch(d, R.done_fd)) {
-			log_err("cannot make the tunnel reader's eventfd: %s", strerror(errno));
-			if (R.done_fd >= 0)
-				close(R.done_fd);
-			R.done_fd = -1;
-			tunnels_close(&R.src);
-			return -1;
-		}
-	}
-	pthread_cond_init(&R.cv, NULL);
-	pthread_mutex_init(&R.mu, NULL);
-	if (pthread_create(&R.thread, NULL, reader_main, &R)) {
-		log_err("cannot start the tunnel reader thread");
-		tunnels_close(&R.src);
-		return -1;
-	}
-	R.thread_running = true;
-	return 0;
-}
-
-/* Asks the reader for a fresh count (for the report due now). */
-static void ask_reading(uint64_t now)
-{
-	pthread_mutex_lock(&R.mu);
-	R.want = true;
-	pthread_cond_signal(&R.cv);
-	pthread_mutex_unlock(&R.mu);
-	R.pending = true;
-	R.asked_ms = now;
-}
-
-static void drain_done_fd(void)
-{
-	uint64_t n;
-
-	if (R.done_fd >= 0 && read(R.done_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		log_warn("tunnel reader's eventfd: %s", strerror(errno));
-}
-
-static void stop_reader(void)
-{
-	if (!R.thread_running)
-		return;
-	pthread_mutex_lock(&R.mu);
-	R.quit = true;
-	pthread_cond_signal(&R.cv);
-	pthread_mutex_unlock(&R.mu);
-	pthread_join(R.thread, NULL);
-	R.thread_running = false;
-	tunnels_close(&R.src);
-	/* a reading that finished meanwhile is no answer to the next reader's
-	 * request, and left unread it would wake the level-triggered loop
-	 * forever once no source reads it */
-	drain_done_fd();
-}
-
-static struct tunnel_reading reading(void)
-{
-	struct tunnel_reading t;
-
-	pthread_mutex_lock(&R.mu);
-	t = R.last;
-	pthread_mutex_unlock(&R.mu);
-	return t;
+	return r->cfg->status_interval_ms / 2;
 }
 
 /* A failing source is logged when it starts and stops failing. */
-static void log_source_change(const struct tunnel_reading *t)
+static void log_source_change(struct reports *r, bool ok, uint64_t n, const char *why)
 {
-	if (t->ok && !R.last_ok_logged)
-		log_info("tunnels source ok: %llu tunnels", (unsigned long long)t->count);
-	else if (!t->ok && R.last_ok_logged)
-		log_warn("tunnels source failing, reporting unhealthy: %s", t->why);
-	R.last_ok_logged = t->ok;
+	if (!r->have_reading)
+		return;
+	if (ok && !r->last_ok_logged)
+		log_info("tunnels source ok: %llu tunnels", (unsigned long long)n);
+	else if (!ok && r->last_ok_logged)
+		log_warn("tunnels source failing, reporting unhealthy: %s", why);
+	r->last_ok_logged = ok;
 }
 
-bool reports_self_load(struct daemon *d, bool *known, uint64_t *tunnels, char *why,
+bool reports_self_load(struct reports *r, bool *known, uint64_t *tunnels, char *why,
 		       size_t whylen)
 {
-	struct tunnel_reading t;
+	uint64_t now = loop_now(r->loop);
 
-	(void)d;
-	*known = R.have_source;
-	if (!R.have_source)
+	*known = r->have_source;
+	*tunnels = 0;
+	if (!r->have_source)
 		return false;
-	t = reading();
-	if (t.at_ms)
-		log_source_change(&t);
-	*tunnels = t.count;
-	snprintf(why, whylen, "%s", t.ok ? "" : t.why);
-	if (t.ok && R.pending && now_ms() >= R.asked_ms + R.answer_ms) {
-		/* the source hangs: a number it gave earlier is not current */
-		snprintf(why, whylen, "tunnels source has not answered for %llu ms",
-			 (unsigned long long)(now_ms() - R.asked_ms));
+	if (!r->reader) {
+		snprintf(why, whylen, "the tunnels source cannot be set up");
 		return false;
 	}
-	return t.ok;
+	if (!r->have_reading) {
+		snprintf(why, whylen, "not read yet");
+		return false;
+	}
+	*tunnels = r->last.count;
+	snprintf(why, whylen, "%s", r->last.ok ? "" : r->last.why);
+	if (r->last.ok && tunnel_reader_busy(r->reader) && now >= r->asked_ms + answer_ms(r)) {
+		/* the source hangs: a number it gave earlier is not current */
+		snprintf(why, whylen, "tunnels source has not answered for %llu ms",
+			 (unsigned long long)(now - r->asked_ms));
+		return false;
+	}
+	return r->last.ok;
 }
 
-const char *reports_node_id(struct daemon *d)
+const char *reports_node_id(const struct reports *r)
 {
-	(void)d;
-	return R.node_id;
+	return r->node_id;
 }
 
-void reports_master_silent(struct daemon *d, const struct ip_addr *addr)
+void reports_master_silent(struct reports *r, const struct ip_addr *addr)
 {
-	(void)d;
-	if (R.enabled)
-		members_declare_dead(R.members, addr, now_ms());
+	if (r->enabled)
+		members_declare_dead(r->members, addr, loop_now(r->loop));
 }
 
-struct members *reports_members(struct daemon *d)
+struct members *reports_members(struct reports *r)
 {
-	(void)d;
-	return R.enabled ? R.members : NULL;
+	return r->enabled ? r->members : NULL;
 }
 
-static void fill_self(struct daemon *d)
+static void members_maybe_changed(struct reports *r)
 {
-	struct status_report *s = &R.self;
+	uint64_t gen = members_generation(r->members);
+
+	if (gen == r->members_gen)
+		return;
+	r->members_gen = gen;
+	if (r->hooks.on_members_changed)
+		r->hooks.on_members_changed(r->hooks.ctx);
+}
+
+static void fill_self(struct reports *r)
+{
+	const struct config *c = r->cfg;
+	struct status_report *s = &r->self;
 	bool known;
 	uint64_t n = 0;
 	char why[160];
-	bool ok = reports_self_load(d, &known, &n, why, sizeof(why));
+	bool ok = reports_self_load(r, &known, &n, why, sizeof(why));
 
-	snprintf(s->cluster, sizeof(s->cluster), "%s", d->cfg.name);
-	snprintf(s->node_id, sizeof(s->node_id), "%s", R.node_id);
-	s->address = d->cfg.gw_address;
-	s->address6 = d->cfg.gw_address6;
-	s->max_tunnels = d->cfg.gw_max_tunnels;
+	if (known)
+		log_source_change(r, ok, n, why);
+	snprintf(s->cluster, sizeof(s->cluster), "%s", c->name);
+	snprintf(s->node_id, sizeof(s->node_id), "%s", r->node_id);
+	s->address = c->gw_address;
+	s->address6 = c->gw_address6;
+	s->max_tunnels = c->gw_max_tunnels;
 	s->tunnels = (uint32_t)(n > STATUS_MAX_TUNNELS ? STATUS_MAX_TUNNELS : n);
 	s->reason[0] = 0;
 	if (known && !ok) {
 		s->state = STATUS_UNHEALTHY;
 		snprintf(s->reason, sizeof(s->reason), "%.*s", STATUS_REASON_MAX, why);
 	} else {
-		s->state = d->draining ? STATUS_DRAINING : STATUS_ACTIVE;
+		s->state = r->draining ? STATUS_DRAINING : STATUS_ACTIVE;
 	}
-}
-
-static void send_report(struct daemon *d, uint64_t now)
-{
-	if (!d->cfg.has_gateway)
-		return;
-	fill_self(d);
-	R.self.seq++;
-	if (status_net_send_report(&R.net, &R.self, &R.key) < 0)
-		log_warn("cannot encode this node's status report");
-	members_update_self(R.members, &R.self, now);
-}
-
-static int open_members(struct daemon *d)
-{
-	struct members_params p = {
-		.cluster = d->cfg.name,
-		.key = &R.key,
-		.self_id = R.node_id,
-		.dead_after_ms = d->cfg.dead_after_ms,
-		.vip4 = d->cfg.has_vip4 ? &d->cfg.vip4 : NULL,
-		.vip6 = d->cfg.has_vip6 ? &d->cfg.vip6 : NULL,
-	};
-
-	R.members = members_new(&p);
-	return R.members ? 0 : -1;
-}
-
-static int open_net(struct daemon *d)
-{
-	struct status_net_params p = {
-		.ifname = d->cfg.interface,
-		.group = d->cfg.status_group,
-		.peers = d->cfg.status_peers,
-		.n_peers = d->cfg.n_status_peers,
-		.port = d->cfg.status_port,
-	};
-
-	if (status_net_open(&R.net, &p))
-		return -1;
-	return daemon_watch(d, status_net_fd(&R.net));
-}
-
-static int start_status(struct daemon *d)
-{
-	char err[256];
-
-	if (keyfile_load(d->cfg.key_file, &R.key, err, sizeof(err))) {
-		log_err("%s", err);
-		return -1;
-	}
-	R.self.epoch = status_epoch_new();
-	if (!R.self.epoch) {
-		log_err("cannot make a boot epoch (no randomness)");
-		return -1;
-	}
-	R.self.seq = 0;
-	if (open_members(d) || open_net(d))
-		return -1;
-	R.enabled = true;
-	R.next_send_ms = now_ms();
-	return 0;
-}
-
-int reports_start(struct daemon *d)
-{
-	memset(&R, 0, sizeof(R));
-	R.net.fd = -1;
-	R.done_fd = -1;
-	snprintf(R.node_id, sizeof(R.node_id), "%s", d->cfg.node_id);
-	if (!R.node_id[0] && gethostname(R.node_id, sizeof(R.node_id) - 1))
-		snprintf(R.node_id, sizeof(R.node_id), "node");
-	if (start_reader(d))
-		return -1;
-	return config_status_enabled(&d->cfg) ? start_status(d) : 0;
-}
-
-void reports_stop(struct daemon *d)
-{
-	(void)d;
-	stop_reader();
-	if (R.done_fd >= 0)
-		close(R.done_fd);
-	R.done_fd = -1;
-	if (R.net.fd >= 0)
-		status_net_close(&R.net);
-	members_free(R.members);
-	R.members = NULL;
-	cluster_key_clear(&R.key);
-	R.enabled = false;
-}
-
-int reports_config_changed(struct daemon *d)
-{
-	/* The source may have changed: restart the reader with the new one,
-	 * and take a reading for the next report at once. */
-	stop_reader();
-	R.pending = false;
-	R.next_send_ms = now_ms();
-	return start_reader(d);
-}
-
-uint64_t reports_next_deadline(struct daemon *d, uint64_t t)
-{
-	(void)d;
-	if (!R.enabled && !R.have_source)
-		return t;
-	if (R.pending)
-		return R.asked_ms + R.answer_ms < t ? R.asked_ms + R.answer_ms : t;
-	return R.next_send_ms < t ? R.next_send_ms : t;
 }
 
 /* The report that was due, now that its reading is in (or overdue). */
-static void report_due(struct daemon *d, uint64_t now)
+static void report_due(struct reports *r)
 {
-	if (!R.enabled)
-		return;
-	send_report(d, now);
-	members_tick(R.members, now);
-}
+	uint64_t now = loop_now(r->loop);
 
-void reports_timers(struct daemon *d, uint64_t now)
-{
-	if (R.pending && now >= R.asked_ms + R.answer_ms) {
-		report_due(d, now); /* unhealthy: see reports_self_load */
-		R.pending = false;
-	}
-	if (R.pending || now < R.next_send_ms || (!R.enabled && !R.have_source))
-		return;
-	R.next_send_ms = now + d->cfg.status_interval_ms;
-	if (R.have_source)
-		ask_reading(now);
-	else
-		report_due(d, now);
-}
+	if (!r->enabled) {
+		if (r->have_source) { /* only the log of a failing source */
+			bool known;
+			uint64_t n;
+			char why[160];
+			bool ok = reports_self_load(r, &known, &n, why, sizeof(why));
 
-bool reports_fd_ready(struct daemon *d, int fd)
-{
-	uint64_t n;
-
-	if (R.done_fd >= 0 && fd == R.done_fd) {
-		if (read(R.done_fd, &n, sizeof(n)) == sizeof(n) && R.have_source && R.pending) {
-			R.pending = false;
-			report_due(d, now_ms());
+			log_source_change(r, ok, n, why);
 		}
-		return true;
+		return;
 	}
-	if (!R.enabled || fd != status_net_fd(&R.net))
-		return false;
-	status_net_handle_readable(&R.net, R.members, now_ms());
-	return true;
+	if (r->cfg->has_gateway) {
+		fill_self(r);
+		r->self.seq++;
+		if (status_net_send_report(&r->net, &r->self, &r->key) < 0)
+			log_warn("cannot encode this node's status report");
+		members_update_self(r->members, &r->self, now);
+	}
+	members_tick(r->members, now);
+	members_maybe_changed(r);
 }
 
-void reports_text(struct daemon *d, FILE *out)
+static void on_reading(void *arg, const struct tunnel_reading *t)
+{
+	struct reports *r = arg;
+
+	r->last = *t;
+	r->have_reading = true;
+	if (!r->waiting)
+		return;
+	r->waiting = false;
+	loop_timer_stop(&r->answer);
+	report_due(r);
+}
+
+static void on_answer_overdue(void *arg)
+{
+	struct reports *r = arg;
+
+	if (!r->waiting)
+		return;
+	r->waiting = false;
+	report_due(r); /* unhealthy: see reports_self_load */
+}
+
+static void on_tick(void *arg)
+{
+	struct reports *r = arg;
+	uint64_t now = loop_now(r->loop);
+
+	loop_timer_after(&r->tick, r->cfg->status_interval_ms);
+	if (!r->have_source || !r->reader) {
+		report_due(r);
+		return;
+	}
+	/* a reader still busy with an earlier request is not asked again:
+	 * that reading's age decides */
+	if (tunnel_reader_ask(r->reader))
+		r->asked_ms = now;
+	r->waiting = true;
+	loop_timer_at(&r->answer, r->asked_ms + answer_ms(r));
+}
+
+static void on_net_readable(void *arg, int fd, uint32_t events)
+{
+	struct reports *r = arg;
+
+	(void)fd;
+	(void)events;
+	status_net_handle_readable(&r->net, r->members, loop_now(r->loop));
+	members_maybe_changed(r);
+}
+
+static int start_reader(struct reports *r)
+{
+	const struct config *c = r->cfg;
+
+	r->have_source = c->has_gateway && c->tunnels != CFG_TUNNELS_NONE;
+	r->have_reading = false;
+	r->waiting = false;
+	loop_timer_stop(&r->answer);
+	if (!r->have_source)
+		return 0;
+	r->reader = tunnel_reader_new(r->loop, c, on_reading, r);
+	return r->reader ? 0 : -1;
+}
+
+static int open_members(struct reports *r)
+{
+	const struct config *c = r->cfg;
+	struct members_params p = {
+		.cluster = c->name,
+		.key = &r->key,
+		.self_id = r->node_id,
+		.dead_after_ms = c->dead_after_ms,
+		.vip4 = c->has_vip4 ? &c->vip4 : NULL,
+		.vip6 = c->has_vip6 ? &c->vip6 : NULL,
+	};
+
+	r->members = members_new(&p);
+	return r->members ? 0 : -1;
+}
+
+static int open_net(struct reports *r)
+{
+	const struct config *c = r->cfg;
+	struct status_net_params p = {
+		.ifname = c->interface,
+		.group = c->status_group,
+		.peers = c->status_peers,
+		.n_peers = c->n_status_peers,
+		.port = c->status_port,
+	};
+
+	if (status_net_open(&r->net, &p))
+		return -1;
+	loop_io_init(&r->net_io, r->loop, status_net_fd(&r->net), on_net_readable, r);
+	return loop_io_start(&r->net_io, LOOP_IN);
+}
+
+static int start_protocol(struct reports *r)
+{
+	char err[256];
+
+	if (keyfile_load(r->cfg->key_file, &r->key, err, sizeof(err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	r->self.epoch = status_epoch_new();
+	if (!r->self.epoch) {
+		log_err("cannot make a boot epoch (no randomness)");
+		return -1;
+	}
+	r->self.seq = 0;
+	if (open_members(r) || open_net(r))
+		return -1;
+	r->members_gen = members_generation(r->members);
+	r->enabled = true;
+	return 0;
+}
+
+struct reports *reports_new(struct loop *l, const struct config *c,
+			    const struct reports_hooks *h)
+{
+	struct reports *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		log_err("out of memory");
+		return NULL;
+	}
+	r->loop = l;
+	r->cfg = c;
+	if (h)
+		r->hooks = *h;
+	r->net.fd = -1;
+	loop_timer_init(&r->tick, l, on_tick, r);
+	loop_timer_init(&r->answer, l, on_answer_overdue, r);
+	snprintf(r->node_id, sizeof(r->node_id), "%s", c->node_id);
+	if (!r->node_id[0] && gethostname(r->node_id, sizeof(r->node_id) - 1))
+		snprintf(r->node_id, sizeof(r->node_id), "node");
+	if (start_reader(r) || (config_status_enabled(c) && start_protocol(r))) {
+		reports_free(r);
+		return NULL;
+	}
+	loop_timer_after(&r->tick, 0);
+	return r;
+}
+
+void reports_free(struct reports *r)
+{
+	if (!r)
+		return;
+	loop_timer_stop(&r->tick);
+	loop_timer_stop(&r->answer);
+	tunnel_reader_free(r->reader);
+	if (r->net.fd >= 0) {
+		loop_io_stop(&r->net_io);
+		status_net_close(&r->net);
+	}
+	members_free(r->members);
+	cluster_key_clear(&r->key);
+	free(r);
+}
+
+int reports_reload(struct reports *r, const struct config *c)
+{
+	const struct config *old = r->cfg;
+	int rc = 0;
+
+	r->cfg = c;
+	if (!tunnel_reader_same_source(old, c)) {
+		/* the old reader may hang in a read: it is left to finish alone */
+		tunnel_reader_free(r->reader);
+		r->reader = NULL;
+		rc = start_reader(r);
+	}
+	loop_timer_after(&r->tick, 0);
+	return rc;
+}
+
+void reports_set_draining(struct reports *r, bool draining)
+{
+	if (r->draining == draining)
+		return;
+	r->draining = draining;
+	loop_timer_after(&r->tick, 0);
+}
+
+void reports_text(const struct reports *r, FILE *out)
 {
 	char buf[512];
 
-	(void)d;
-	if (!R.enabled) {
+	if (!r->enabled) {
 		fprintf(out, "\nstatus protocol off (no key_file)\n");
 		return;
 	}
-	fprintf(out, "\nstatus protocol: node %s, %llu sent, %llu send errors\n", R.node_id,
-		(unsigned long long)R.net.stats.sent, (unsigned long long)R.net.stats.send_errors);
-	fprintf(out, "status receiver: %s\n", members_counters_str(R.members, buf, sizeof(buf)));
+	fprintf(out, "\nstatus protocol: node %s, %llu sent, %llu send errors\n", r->node_id,
+		(unsigned long long)r->net.stats.sent, (unsigned long long)r->net.stats.send_errors);
+	fprintf(out, "status receiver: %s\n", members_counters_str(r->members, buf, sizeof(buf)));
 }
 
-struct json_object *reports_json(struct daemon *d)
+struct json_object *reports_json(const struct reports *r)
 {
 	json_object *o = json_object_new_object(), *rx;
 	const struct members_counters *c;
 
-	(void)d;
-	json_object_object_add(o, "enabled", json_object_new_boolean(R.enabled));
-	json_object_object_add(o, "node_id", json_object_new_string(R.node_id));
-	if (!R.enabled)
+	json_add_bool(o, "enabled", r->enabled);
+	json_add_str(o, "node_id", r->node_id);
+	if (!r->enabled)
 		return o;
-	json_object_object_add(o, "sent", json_object_new_uint64(R.net.stats.sent));
-	json_object_object_add(o, "send_errors", json_object_new_uint64(R.net.stats.send_errors));
+	json_add_u64(o, "sent", r->net.stats.sent);
+	json_add_u64(o, "send_errors", r->net.stats.send_errors);
 	rx = json_object_new_object();
-	c = members_counters(R.members);
-	json_object_object_add(rx, "received", json_object_new_uint64(c->received));
+	c = members_counters(r->members);
+	json_add_u64(rx, "received", c->received);
 	for (int v = 0; v < MEMBERS_VERDICT_MAX; v++)
-		json_object_object_add(rx, members_verdict_str(v),
-				       json_object_new_uint64(c->verdict[v]));
-	json_object_object_add(rx, "vip_identity", json_object_new_uint64(c->vip_identity));
+		json_add_u64(rx, members_verdict_str(v), c->verdict[v]);
+	json_add_u64(rx, "vip_identity", c->vip_identity);
 	json_object_object_add(o, "receiver", rx);
 	return o;
 }

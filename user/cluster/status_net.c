@@ -303,33 +303,34 @@ ssize_t status_net_recv(struct status_net *n, uint8_t *buf, size_t size, bool *n
 	return r;
 }
 
-/* The datagram's source as an address (IPv4-mapped IPv6 as IPv4). */
-static const struct ip_addr *source_of(const struct sockaddr_storage *ss)
+/* The datagram's source as an address (IPv4-mapped IPv6 as IPv4); NULL
+ * when it has none. */
+static const struct ip_addr *source_of(const struct sockaddr_storage *ss, struct ip_addr *ip)
 {
-	static struct ip_addr ip;
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-	memset(&ip, 0, sizeof(ip));
+	memset(ip, 0, sizeof(*ip));
 	if (ss->ss_family == AF_INET) {
-		ip.family = AF_INET;
-		ip.v4 = ((const struct sockaddr_in *)ss)->sin_addr;
+		ip->family = AF_INET;
+		ip->v4 = ((const struct sockaddr_in *)ss)->sin_addr;
 	} else if (ss->ss_family == AF_INET6) {
 		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
 
 		if (!memcmp(a->s6_addr, mapped, sizeof(mapped))) {
-			ip.family = AF_INET;
-			memcpy(&ip.v4, a->s6_addr + 12, 4);
+			ip->family = AF_INET;
+			memcpy(&ip->v4, a->s6_addr + 12, 4);
 		} else {
-			ip.family = AF_INET6;
-			ip.v6 = *a;
+			ip->family = AF_INET6;
+			ip->v6 = *a;
 		}
 	}
-	return ip.family ? &ip : NULL;
+	return ip->family ? ip : NULL;
 }
 
 unsigned status_net_handle_readable(struct status_net *n, struct members *m, uint64_t now_ms)
 {
 	struct sockaddr_storage from;
+	struct ip_addr src;
 	unsigned count;
 	bool none;
 
@@ -348,7 +349,7 @@ unsigned status_net_handle_readable(struct status_net *n, struct members *m, uin
 			members_note_oversized(m);
 			continue;
 		}
-		members_handle_datagram_from(m, n->buf, (size_t)r, now_ms, source_of(&from));
+		members_handle_datagram_from(m, n->buf, (size_t)r, now_ms, source_of(&from, &src));
 	}
 	return count;
 }

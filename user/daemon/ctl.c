@@ -9,19 +9,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon/ctl.h"
 #include "base/log.h"
-
-void ctl_path(char *buf, size_t len, const char *cluster, const char *suffix)
-{
-	snprintf(buf, len, "%s/%s.%s", CTL_RUN_DIR, cluster, suffix);
-}
+#include "base/loop.h"
+#include "base/rundir.h"
+#include "daemon/ctl.h"
 
 static int sun_for(struct sockaddr_un *sun, const char *cluster)
 {
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
-	ctl_path(sun->sun_path, sizeof(sun->sun_path), cluster, "sock");
+	rundir_path(sun->sun_path, sizeof(sun->sun_path), cluster, "sock");
 	return 0;
 }
 
@@ -30,11 +27,11 @@ int ctl_lock(const char *cluster)
 	char path[128], pid[32] = "";
 	int fd;
 
-	if (mkdir(CTL_RUN_DIR, 0755) && errno != EEXIST) {
-		log_err("cannot create %s: %s", CTL_RUN_DIR, strerror(errno));
+	if (mkdir(RUN_DIR, 0755) && errno != EEXIST) {
+		log_err("cannot create %s: %s", RUN_DIR, strerror(errno));
 		return -1;
 	}
-	ctl_path(path, sizeof(path), cluster, "lock");
+	rundir_path(path, sizeof(path), cluster, "lock");
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		log_err("cannot open %s: %s", path, strerror(errno));
@@ -55,96 +52,226 @@ int ctl_lock(const char *cluster)
 	return fd;
 }
 
-int ctl_listen(const char *cluster)
-{
-	struct sockaddr_un sun;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+struct ctl_client {
+	struct ctl_server *srv;
+	int fd; /* -1: free slot */
+	struct loop_io io;
+	struct loop_timer deadline;
+	char req[CTL_REQ_MAX];
+	size_t req_len;
+	char *reply; /* once the request is complete */
+	size_t reply_len, reply_off;
+};
 
-	if (fd < 0)
-		return -1;
-	sun_for(&sun, cluster);
-	unlink(sun.sun_path); /* stale: the lock proves no daemon owns it */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(sun.sun_path, 0660) ||
-	    listen(fd, 8)) {
-		log_err("cannot listen on %s: %s", sun.sun_path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
+struct ctl_server {
+	struct loop *loop;
+	char cluster[64];
+	int fd;
+	struct loop_io io;
+	ctl_handler handler;
+	void *ctx;
+	unsigned n_clients;
+	struct ctl_client c[CTL_MAX_CLIENTS];
+};
+
+static void drop(struct ctl_client *c)
+{
+	struct ctl_server *s = c->srv;
+
+	loop_io_stop(&c->io);
+	loop_timer_stop(&c->deadline);
+	close(c->fd);
+	c->fd = -1;
+	free(c->reply);
+	c->reply = NULL;
+	/* a slot is free again: take the next waiting connection */
+	if (s->n_clients-- == CTL_MAX_CLIENTS)
+		loop_io_start(&s->io, LOOP_IN);
 }
 
-void ctl_unlink(const char *cluster)
+static void on_deadline(void *arg)
 {
-	struct sockaddr_un sun;
-	char lock[128];
+	struct ctl_client *c = arg;
 
-	sun_for(&sun, cluster);
-	unlink(sun.sun_path);
-	ctl_path(lock, sizeof(lock), cluster, "lock");
-	unlink(lock);
+	log_debug("control socket: a client did not finish within %d ms; dropped",
+		  CTL_DEADLINE_MS);
+	drop(c);
 }
 
-/* Reads one request line; a client has 1 s to send it. */
-static int read_request(int fd, char *buf, size_t len)
+/* The whole request is in (a line, or EOF): the reply, ready to send. */
+static void answer(struct ctl_client *c, bool bad)
 {
-	struct timeval tv = { .tv_sec = 1 };
-	size_t got = 0;
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (got < len - 1) {
-		ssize_t n = read(fd, buf + got, len - 1 - got);
-
-		if (n <= 0)
-			break;
-		got += n;
-		if (memchr(buf, '\n', got))
-			break;
-	}
-	buf[got] = 0;
-	if (!memchr(buf, '\n', got + 1) && got == len - 1)
-		return -1;
-	buf[strcspn(buf, "\r\n")] = 0;
-	return got ? 0 : -1;
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w <= 0)
-			return;
-		p += w;
-		n -= w;
-	}
-}
-
-void ctl_serve_one(int listen_fd, ctl_handler h, void *ctx)
-{
-	char req[CTL_REQ_MAX], *body = NULL;
+	struct ctl_server *s = c->srv;
+	char *body = NULL;
 	size_t len = 0;
-	FILE *out;
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC), rc;
+	FILE *out = open_memstream(&body, &len);
+	int rc = -1;
 
-	if (fd < 0)
-		return;
-	out = open_memstream(&body, &len);
 	if (!out) {
-		close(fd);
+		drop(c);
 		return;
 	}
-	if (read_request(fd, req, sizeof(req))) {
-		rc = -1;
+	if (bad) {
 		fprintf(out, "bad request\n");
 	} else {
-		rc = h(ctx, req, out);
+		c->req[strcspn(c->req, "\r\n")] = 0;
+		rc = s->handler(s->ctx, c->req, out);
 	}
 	fclose(out);
-	write_all(fd, rc ? "error: " : "ok\n", rc ? 7 : 3);
-	write_all(fd, body, len);
+	c->reply = malloc(len + 8);
+	if (!c->reply) {
+		free(body);
+		drop(c);
+		return;
+	}
+	c->reply_len = (size_t)sprintf(c->reply, "%s", rc ? "error: " : "ok\n");
+	memcpy(c->reply + c->reply_len, body, len);
+	c->reply_len += len;
+	c->reply_off = 0;
 	free(body);
-	close(fd);
+	loop_io_start(&c->io, LOOP_OUT);
+}
+
+static void client_read(struct ctl_client *c)
+{
+	ssize_t n = read(c->fd, c->req + c->req_len, sizeof(c->req) - 1 - c->req_len);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		drop(c);
+		return;
+	}
+	c->req_len += (size_t)n;
+	c->req[c->req_len] = 0;
+	if (memchr(c->req, '\n', c->req_len))
+		answer(c, false);
+	else if (n == 0)
+		answer(c, c->req_len == 0); /* EOF ends a request without newline */
+	else if (c->req_len == sizeof(c->req) - 1)
+		answer(c, true); /* too long for any request */
+}
+
+static void client_write(struct ctl_client *c)
+{
+	ssize_t n = send(c->fd, c->reply + c->reply_off, c->reply_len - c->reply_off,
+			 MSG_NOSIGNAL);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		drop(c);
+		return;
+	}
+	c->reply_off += (size_t)n;
+	if (c->reply_off == c->reply_len)
+		drop(c);
+}
+
+static void on_client(void *arg, int fd, uint32_t events)
+{
+	struct ctl_client *c = arg;
+
+	(void)fd;
+	if (c->reply && (events & (LOOP_OUT | EPOLLERR | EPOLLHUP)))
+		client_write(c);
+	else if (!c->reply)
+		client_read(c);
+}
+
+static void on_accept(void *arg, int fd, uint32_t events)
+{
+	struct ctl_server *s = arg;
+
+	(void)events;
+	while (s->n_clients < CTL_MAX_CLIENTS) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct ctl_client *c = NULL;
+
+		if (cfd < 0)
+			return;
+		for (unsigned i = 0; i < CTL_MAX_CLIENTS && !c; i++)
+			if (s->c[i].fd < 0)
+				c = &s->c[i];
+		c->fd = cfd;
+		c->req_len = 0;
+		c->reply = NULL;
+		loop_io_init(&c->io, s->loop, cfd, on_client, c);
+		if (loop_io_start(&c->io, LOOP_IN)) {
+			close(cfd);
+			c->fd = -1;
+			continue;
+		}
+		loop_timer_after(&c->deadline, CTL_DEADLINE_MS);
+		s->n_clients++;
+	}
+	/* all slots taken: the next connections wait in the backlog */
+	loop_io_stop(&s->io);
+}
+
+struct ctl_server *ctl_server_new(struct loop *l, const char *cluster, ctl_handler h,
+				  void *ctx)
+{
+	struct ctl_server *s = calloc(1, sizeof(*s));
+	struct sockaddr_un sun;
+
+	if (!s) {
+		log_err("out of memory");
+		return NULL;
+	}
+	s->loop = l;
+	s->handler = h;
+	s->ctx = ctx;
+	snprintf(s->cluster, sizeof(s->cluster), "%s", cluster);
+	for (unsigned i = 0; i < CTL_MAX_CLIENTS; i++) {
+		s->c[i].srv = s;
+		s->c[i].fd = -1;
+		loop_timer_init(&s->c[i].deadline, l, on_deadline, &s->c[i]);
+	}
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
+		log_err("control socket: %s", strerror(errno));
+		free(s);
+		return NULL;
+	}
+	sun_for(&sun, cluster);
+	unlink(sun.sun_path); /* stale: the lock proves no daemon owns it */
+	if (bind(s->fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(sun.sun_path, 0660) ||
+	    listen(s->fd, 64)) {
+		log_err("cannot listen on %s: %s", sun.sun_path, strerror(errno));
+		close(s->fd);
+		free(s);
+		return NULL;
+	}
+	loop_io_init(&s->io, l, s->fd, on_accept, s);
+	if (loop_io_start(&s->io, LOOP_IN)) {
+		close(s->fd);
+		unlink(sun.sun_path);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void ctl_server_free(struct ctl_server *s)
+{
+	struct sockaddr_un sun;
+
+	if (!s)
+		return;
+	for (unsigned i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (s->c[i].fd >= 0)
+			drop(&s->c[i]);
+	loop_io_stop(&s->io);
+	close(s->fd);
+	sun_for(&sun, s->cluster);
+	unlink(sun.sun_path);
+	free(s);
+}
+
+unsigned ctl_server_clients(const struct ctl_server *s)
+{
+	return s->n_clients;
 }
 
 int ctl_request(const char *cluster, const char *request, FILE *out)

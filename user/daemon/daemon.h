@@ -1,67 +1,56 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* The running daemon: its state and the pieces that share it. */
+/*
+ * The daemon: makes the modules with the loop, the config and the data
+ * path, and wires their hooks together.  It is the only place that knows
+ * every module; no module knows the daemon.
+ *
+ *   election --on_role--> reports (a silent master's member is dead),
+ *                         cluster (refill), role (the transition)
+ *   role     --on_changed--> authmode (a VIP held or given up)
+ *   reports  --on_members_changed--> cluster (refill)
+ *   cluster  <--self_load-- reports (this node's own load)
+ *   authmode --on_xdp_answers--> role; --on_redirect--> cluster;
+ *            <--pick-- cluster (the target for an SA)
+ *
+ * daemon_run is `ikelb-load run`: the real loop, the XDP program, the
+ * control socket, signals; daemon_new/daemon_start/daemon_free are the
+ * wiring alone, which unit tests drive with a fake data path and clock.
+ */
 #ifndef IKELB_DAEMON_H
 #define IKELB_DAEMON_H
 
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "config.h"
-#include "cluster/targets.h"
-#include "dataplane/xdp.h"
 
-enum role { ROLE_BACKUP, ROLE_MASTER };
+struct loop;
+struct dataplane;
+struct xdp_state;
 
-/* The VIP of one address family and who holds it. */
-struct vip_state {
-	bool configured;
-	struct ip_addr ip;
-	enum role role;
-	bool added; /* we added the address (and remove it when we stop) */
-	time_t since; /* wall clock of the last role change */
-	char reason[160];
-	struct ip_addr master; /* current master's address, if known */
-	uint32_t master_prio;
-	unsigned announce_left; /* gratuitous ARP / NA still to send */
-	uint64_t next_announce_ms;
-	uint64_t transitions;
-};
-
-struct daemon {
-	struct config cfg;
-	char cfg_path[PATH_MAX];
-	int ifindex;
-	struct xdp_state xdp;
-	struct targets tg;
-	struct vip_state vip[IKELB_FAMILIES];
-	bool draining;
-	time_t started;
-
-	int epfd, sigfd, ctl_fd, lock_fd, addr_fd;
-	bool stop;
-	uint64_t next_refill_ms;
-	uint64_t reloads, reload_failures;
-};
-
-uint64_t now_ms(void);
-/* Adds fd to the event loop (readable events go to the module that owns it). */
-int daemon_watch(struct daemon *d, int fd);
-
-/* role.c: the one transition that moves a VIP and XDP together. */
-int role_set(struct daemon *d, int fam, enum role r, const char *reason);
-/* Writes the XDP config map from the config and the VIPs held. */
-int role_push_config(struct daemon *d);
-/* Removes VIPs a crashed run left behind (recorded in /run/ikelb). */
-void role_clean_stale(struct daemon *d);
-const char *role_name(enum role r);
-
-/* report.c: `ikelb-load status` output, text and JSON. */
-void report_text(struct daemon *d, FILE *out);
-void report_json(struct daemon *d, FILE *out);
-
-/* daemon.c */
+/* `ikelb-load run -c cfg_path`: returns the exit status. */
 int daemon_run(const char *cfg_path);
+
+/*
+ * The modules for config cfg (taken over: the daemon frees it), path for
+ * reloads.  xdp may be NULL (no program details in `status`).  NULL
+ * (logged) when a module cannot be made.
+ */
+struct daemon *daemon_new(struct loop *l, const char *cfg_path, struct config *cfg,
+			  const struct dataplane *dp, struct xdp_state *xdp);
+/* Takes the roles this node has from the start (vrrp = off: attach and
+ * hold every VIP; external: the VIPs on the interface), fills the
+ * tables, starts VRRP.  0, or -1 (logged). */
+int daemon_start(struct daemon *d);
+/* Resigns where master, gives the VIPs up, frees every module. */
+void daemon_free(struct daemon *d);
+
+/* A control request ("status", "status json", "drain", "drain on|off"):
+ * the reply body to out; 0, or -1 when the body is an error. */
+int daemon_request(void *daemon, const char *req, FILE *out);
+/* SIGHUP: the config file again; a bad one or one that changes what a
+ * reload may not change is refused and the running config stays. */
+void daemon_reload(struct daemon *d);
+/* The interface's addresses changed. */
+void daemon_addr_changed(struct daemon *d);
 
 #endif

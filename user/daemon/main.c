@@ -118,7 +118,7 @@ static int cmd_ctl(const char *path, const char *req)
 	rc = ctl_request(name, req, stdout);
 	if (rc == 2)
 		fprintf(stderr, "ikelb-load: the daemon for cluster \"%s\" is not running "
-				"(no control socket %s/%s.sock)\n", name, CTL_RUN_DIR, name);
+				"(no control socket %s/%s.sock)\n", name, RUN_DIR, name);
 	else if (rc < 0)
 		perror("ikelb-load: control socket");
 	return rc == 0 ? 0 : rc == 2 ? 3 : 1;

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * [redirect] mode = auth (issue 8).  The master's own strongSwan terminates
+ * [redirect] mode = auth.  The master's own strongSwan terminates
  * IKE at the VIP; once a client's IKE SA there is up (it has authenticated
  * and verified the cluster), this module redirects it over VICI to the
- * gateway cluster_pick() names for its SPIi, the slot table and choice of
+ * gateway the pick hook (cluster_pick) names for its SPIi, the slot table and choice of
  * the XDP path, and counts it per target as XDP counts its redirects.
  *
  * Two vici connections: one for events (ike-updown, ike-rekey, log), read
- * in the epoll loop; one for commands, which block the loop for at most
+ * on the event loop; one for commands, which block the loop for at most
  * AUTH_CMD_TIMEOUT_MS (a listing: AUTH_LIST_TIMEOUT_MS; charon answers in
  * milliseconds unless it hangs, and then we reconnect).  When charon is missing or goes away, reconnect
  * after 0.5 s, doubling up to 10 s; meanwhile the XDP program answers at
@@ -28,7 +28,7 @@
  *    client as unsupported (the redirect stays counted: charon accepted
  *    the command).
  *  - An SA at a VIP this node does not hold (any more) is closed, forced:
- *    role.c tells us after the address is gone, when charon can no longer
+ *    the role change reaches us after the address is gone, when charon can no longer
  *    send a redirect or a DELETE from it.
  */
 #include <arpa/inet.h>
@@ -41,11 +41,11 @@
 
 #include <json-c/json.h>
 
+#include "base/json_out.h"
+#include "base/log.h"
+#include "base/loop.h"
 #include "ike/authmode.h"
 #include "ike/authmode_events.h"
-#include "cluster/cluster.h"
-#include "daemon/daemon.h"
-#include "base/log.h"
 #include "vici.h"
 
 #define AUTH_CMD_TIMEOUT_MS 1000
@@ -59,11 +59,17 @@ struct auth_counts {
 	uint64_t redirected, unsupported, no_target, closed, errors;
 };
 
-static struct {
-	bool on; /* mode = auth */
+struct authmode {
+	struct loop *loop;
+	const struct config *cfg;
+	struct authmode_hooks hooks;
+	bool held[IKELB_FAMILIES]; /* this node holds the VIP */
+	bool role_known[IKELB_FAMILIES]; /* a role was set for it */
+	bool xdp_answers; /* last told through the hook */
+	struct loop_io ev_io;
+	struct loop_timer retry, sweep_timer;
 	struct vici_conn ev, cmd;
 	bool connected;
-	bool sweep_due; /* list the SAs at the VIPs at the next timer run */
 	bool reconcile_due; /* and forget what is not listed (after a reconnect) */
 	char reason[256]; /* why not connected */
 	time_t since; /* wall clock of the last connect or loss */
@@ -72,78 +78,97 @@ static struct {
 	uint64_t up_ms; /* when the connection came up */
 	uint64_t connects, losses;
 	struct authev_table tab;
-	uint64_t per_target[IKELB_MAX_TARGETS];
 	struct auth_counts n;
-} A;
+};
 
-static const char *fallback_name(const struct daemon *d)
+static const char *fallback_name(const struct authmode *a)
 {
-	return d->cfg.auth_fallback == CFG_FALLBACK_INIT ? "init" : "pass";
+	return a->cfg->auth_fallback == CFG_FALLBACK_INIT ? "init" : "pass";
 }
 
-bool authmode_xdp_answers(const struct daemon *d)
+bool authmode_xdp_answers(const struct authmode *a)
 {
-	if (d->cfg.mode != CFG_MODE_AUTH)
-		return true;
-	return !A.connected && d->cfg.auth_fallback == CFG_FALLBACK_INIT;
+	return !a->connected && a->cfg->auth_fallback == CFG_FALLBACK_INIT;
 }
 
-static const struct ip_addr *vips_of(const struct daemon *d, struct ip_addr vips[IKELB_FAMILIES])
+/* Tells the role when the XDP answers at the VIPs go on or off. */
+static void tell_xdp_answers(struct authmode *a)
 {
-	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
-		vips[fam] = d->vip[fam].configured ? d->vip[fam].ip : (struct ip_addr){ 0 };
+	bool answers = authmode_xdp_answers(a);
+
+	if (answers == a->xdp_answers)
+		return;
+	a->xdp_answers = answers;
+	if (a->hooks.on_xdp_answers)
+		a->hooks.on_xdp_answers(a->hooks.ctx, answers);
+}
+
+static const struct ip_addr *vips_of(const struct authmode *a,
+				     struct ip_addr vips[IKELB_FAMILIES])
+{
+	const struct config *c = a->cfg;
+
+	vips[IKELB_FAM_V4] = c->has_vip4 ? (struct ip_addr){ .family = AF_INET, .v4 = c->vip4 }
+					 : (struct ip_addr){ 0 };
+	vips[IKELB_FAM_V6] = c->has_vip6 ? (struct ip_addr){ .family = AF_INET6, .v6 = c->vip6 }
+					 : (struct ip_addr){ 0 };
 	return vips;
 }
 
 /* ---- losing and finding charon ------------------------------------------ */
 
-static void go_down(struct daemon *d, const char *why)
+static void on_events_readable(void *arg, int fd, uint32_t events);
+
+static void go_down(struct authmode *a, const char *why)
 {
-	if (!A.connected)
+	if (!a->connected)
 		return;
-	snprintf(A.reason, sizeof(A.reason), "%s", why && *why ? why : "connection lost");
-	vici_close(&A.ev);
-	vici_close(&A.cmd);
-	A.connected = false;
-	A.losses++;
-	A.since = time(NULL);
+	snprintf(a->reason, sizeof(a->reason), "%s", why && *why ? why : "connection lost");
+	vici_close(&a->ev);
+	vici_close(&a->cmd);
+	a->connected = false;
+	a->losses++;
+	a->since = time(NULL);
 	/* a connection that drops soon after it came up (charon refusing
 	 * something of ours) backs off further; one that lasted starts over */
-	if (now_ms() - A.up_ms >= AUTH_STABLE_MS || !A.backoff_ms)
-		A.backoff_ms = AUTH_BACKOFF_MIN_MS;
-	else if ((A.backoff_ms *= 2) > AUTH_BACKOFF_MAX_MS)
-		A.backoff_ms = AUTH_BACKOFF_MAX_MS;
-	A.next_try_ms = now_ms() + A.backoff_ms;
+	if (loop_now(a->loop) - a->up_ms >= AUTH_STABLE_MS || !a->backoff_ms)
+		a->backoff_ms = AUTH_BACKOFF_MIN_MS;
+	else if ((a->backoff_ms *= 2) > AUTH_BACKOFF_MAX_MS)
+		a->backoff_ms = AUTH_BACKOFF_MAX_MS;
+	a->next_try_ms = loop_now(a->loop) + a->backoff_ms;
 	log_warn("auth mode: lost charon's vici (%s); reconnecting in %.1f s; meanwhile %s",
-		 A.reason, A.backoff_ms / 1000.0,
-		 authmode_xdp_answers(d) ? "XDP answers at the VIP (auth_fallback = init)"
+		 a->reason, a->backoff_ms / 1000.0,
+		 authmode_xdp_answers(a) ? "XDP answers at the VIP (auth_fallback = init)"
 					 : "IKE at the VIP is passed (auth_fallback = pass)");
-	role_push_config(d);
+	tell_xdp_answers(a);
+	loop_io_stop(&a->ev_io);
+	loop_timer_stop(&a->sweep_timer);
+	loop_timer_at(&a->retry, a->next_try_ms);
 }
 
-static void retry_later(struct daemon *d, uint64_t now, const char *why)
+static void retry_later(struct authmode *a, uint64_t now, const char *why)
 {
-	bool news = strcmp(A.reason, why) != 0;
+	bool news = strcmp(a->reason, why) != 0;
 
-	A.backoff_ms = A.backoff_ms ? A.backoff_ms * 2 : AUTH_BACKOFF_MIN_MS;
-	if (A.backoff_ms > AUTH_BACKOFF_MAX_MS)
-		A.backoff_ms = AUTH_BACKOFF_MAX_MS;
-	A.next_try_ms = now + A.backoff_ms;
-	snprintf(A.reason, sizeof(A.reason), "%s", why);
+	a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : AUTH_BACKOFF_MIN_MS;
+	if (a->backoff_ms > AUTH_BACKOFF_MAX_MS)
+		a->backoff_ms = AUTH_BACKOFF_MAX_MS;
+	a->next_try_ms = now + a->backoff_ms;
+	snprintf(a->reason, sizeof(a->reason), "%s", why);
 	/* one line per new reason, not one per attempt */
 	log_msg(news ? LOG_LVL_WARN : LOG_LVL_DEBUG,
 		"auth mode: no vici connection to charon: %s; retrying in %.1f s "
 		"(auth_fallback = %s)",
-		why, A.backoff_ms / 1000.0, fallback_name(d));
+		why, a->backoff_ms / 1000.0, fallback_name(a));
 }
 
 /* A command failed: counted; a broken connection is a lost charon. */
-static void command_failed(struct daemon *d, const char *what, const char *detail)
+static void command_failed(struct authmode *a, const char *what, const char *detail)
 {
-	A.n.errors++;
+	a->n.errors++;
 	log_warn("auth mode: %s: %s", what, detail);
-	if (!vici_connected(&A.cmd))
-		go_down(d, vici_error(&A.cmd));
+	if (!vici_connected(&a->cmd))
+		go_down(a, vici_error(&a->cmd));
 }
 
 /* ---- acting on one SA ---------------------------------------------------- */
@@ -166,7 +191,7 @@ static int gw_str(const struct ikelb_gw_id *id, char *buf, size_t len)
 }
 
 /* 0, or -1 with the reason in err. */
-static int terminate_sa(uint32_t ike_id, bool force, char *err, size_t len)
+static int terminate_sa(struct authmode *a, uint32_t ike_id, bool force, char *err, size_t len)
 {
 	struct vici_builder b;
 	struct vici_node *r = NULL;
@@ -178,8 +203,8 @@ static int terminate_sa(uint32_t ike_id, bool force, char *err, size_t len)
 	if (force)
 		vici_add_kv(&b, "force", "yes");
 	vici_add_kv(&b, "timeout", "-1"); /* do not wait for the peer */
-	if (vici_call(&A.cmd, "terminate", &b, AUTH_CMD_TIMEOUT_MS, &r)) {
-		snprintf(err, len, "%s", vici_error(&A.cmd));
+	if (vici_call(&a->cmd, "terminate", &b, AUTH_CMD_TIMEOUT_MS, &r)) {
+		snprintf(err, len, "%s", vici_error(&a->cmd));
 	} else {
 		ok = vici_find_str(r, "success");
 		msg = vici_find_str(r, "errmsg");
@@ -191,34 +216,35 @@ static int terminate_sa(uint32_t ike_id, bool force, char *err, size_t len)
 	return rc;
 }
 
-static void close_sa(struct daemon *d, uint32_t ike_id, struct authev_entry *e, bool force,
+static void close_sa(struct authmode *a, uint32_t ike_id, struct authev_entry *e, bool force,
 		     const char *why)
 {
 	char what[64], err[256];
 
-	if (terminate_sa(ike_id, force, err, sizeof(err))) {
+	if (terminate_sa(a, ike_id, force, err, sizeof(err))) {
 		snprintf(what, sizeof(what), "terminate IKE_SA #%u", ike_id);
-		command_failed(d, what, err);
+		command_failed(a, what, err);
 		return;
 	}
-	A.n.closed++;
+	a->n.closed++;
 	if (e)
 		e->fate = AUTH_FATE_CLOSING;
 	log_info("auth mode: IKE_SA #%u at the VIP closed: %s", ike_id, why);
 }
 
-static void redirect_sa(struct daemon *d, const struct auth_sa *sa, struct authev_entry *e,
+static void redirect_sa(struct authmode *a, const struct auth_sa *sa, struct authev_entry *e,
 			uint32_t idx, const char *gw)
 {
 	char what[320];
 
-	if (vici_redirect(&A.cmd, sa->id, gw, AUTH_CMD_TIMEOUT_MS, NULL)) {
+	if (vici_redirect(&a->cmd, sa->id, gw, AUTH_CMD_TIMEOUT_MS, NULL)) {
 		snprintf(what, sizeof(what), "redirect IKE_SA #%u", sa->id);
-		command_failed(d, what, vici_error(&A.cmd));
+		command_failed(a, what, vici_error(&a->cmd));
 		return;
 	}
-	A.n.redirected++;
-	A.per_target[idx]++;
+	a->n.redirected++;
+	if (a->hooks.on_redirect)
+		a->hooks.on_redirect(a->hooks.ctx, idx);
 	e->fate = AUTH_FATE_REDIRECTED;
 	log_info("auth mode: IKE_SA #%u of '%s' (%s) redirected to %s", sa->id, sa->remote_id,
 		 sa->remote, gw);
@@ -227,34 +253,35 @@ static void redirect_sa(struct daemon *d, const struct auth_sa *sa, struct authe
 /* The target for this SA: the plan table's for its SPIi, as XDP would
  * choose it for its IKE_SA_INIT before any budget runs out (auth mode does
  * not use the spill table; see README, Limits). */
-static bool pick(struct daemon *d, int fam, const struct auth_sa *sa, uint32_t *idx, char *gw,
+static bool pick(struct authmode *a, int fam, const struct auth_sa *sa, uint32_t *idx, char *gw,
 		 size_t len)
 {
 	struct ikelb_gw_id id;
 
-	return sa->has_spi && cluster_pick(d, fam, sa->spi_raw, idx, &id) == 0 &&
+	return sa->has_spi && a->hooks.pick &&
+	       a->hooks.pick(a->hooks.ctx, fam, sa->spi_raw, idx, &id) == 0 &&
 	       *idx < IKELB_MAX_TARGETS && gw_str(&id, gw, len) == 0;
 }
 
 /* The entry of this SA; what another SA under its id left there is dropped. */
-static struct authev_entry *entry_of(const struct auth_sa *sa)
+static struct authev_entry *entry_of(struct authmode *a, const struct auth_sa *sa)
 {
-	struct authev_entry *e = authev_get(&A.tab, sa->id);
+	struct authev_entry *e = authev_get(&a->tab, sa->id);
 
 	if (e->fate != AUTH_FATE_NONE && e->spi_raw != sa->spi_raw)
-		e = authev_fresh(&A.tab, sa->id);
+		e = authev_fresh(&a->tab, sa->id);
 	return e;
 }
 
-static void decide_and_act(struct daemon *d, const struct auth_sa *sa, int fam)
+static void decide_and_act(struct authmode *a, const struct auth_sa *sa, int fam)
 {
-	struct authev_entry *e = entry_of(sa);
+	struct authev_entry *e = entry_of(a, sa);
 	enum authev_support s = sa->version == 1 ? AUTH_SUPPORT_NO : e->support;
 	char gw[IKE_GW_ID_MAX_LEN + 1];
 	uint32_t idx = 0;
-	bool target = s != AUTH_SUPPORT_NO && pick(d, fam, sa, &idx, gw, sizeof(gw));
-	struct authev_decision dec = authev_decide(s, target, d->cfg.unsupported,
-						   d->cfg.no_target);
+	bool target = s != AUTH_SUPPORT_NO && pick(a, fam, sa, &idx, gw, sizeof(gw));
+	struct authev_decision dec = authev_decide(s, target, a->cfg->unsupported,
+						   a->cfg->no_target);
 	const char *why = dec.why == AUTH_WHY_UNSUPPORTED ? "the client cannot follow a redirect"
 							  : "no usable target";
 
@@ -262,12 +289,12 @@ static void decide_and_act(struct daemon *d, const struct auth_sa *sa, int fam)
 	e->fam = (uint8_t)fam;
 	e->fate = AUTH_FATE_NONE;
 	if (dec.why == AUTH_WHY_UNSUPPORTED)
-		A.n.unsupported++;
+		a->n.unsupported++;
 	else if (dec.why == AUTH_WHY_NO_TARGET)
-		A.n.no_target++;
+		a->n.no_target++;
 	switch (dec.act) {
 	case AUTH_ACT_REDIRECT:
-		redirect_sa(d, sa, e, idx, gw);
+		redirect_sa(a, sa, e, idx, gw);
 		break;
 	case AUTH_ACT_KEEP:
 		e->fate = AUTH_FATE_KEPT;
@@ -275,69 +302,69 @@ static void decide_and_act(struct daemon *d, const struct auth_sa *sa, int fam)
 			 sa->remote_id, sa->remote, why);
 		break;
 	case AUTH_ACT_CLOSE:
-		close_sa(d, sa->id, e, false, why);
+		close_sa(a, sa->id, e, false, why);
 		break;
 	}
 }
 
 /* An IKE SA that is up, from an event or a listing. */
-static void handle_sa(struct daemon *d, const struct auth_sa *sa)
+static void handle_sa(struct authmode *a, const struct auth_sa *sa)
 {
 	struct ip_addr vips[IKELB_FAMILIES];
 	struct authev_entry *e;
 	int fam;
 
-	if (!A.connected ||
-	    authev_scope(sa, vips_of(d, vips), d->cfg.auth_connection, &fam) != AUTH_SCOPE_OURS)
+	if (!a->connected ||
+	    authev_scope(sa, vips_of(a, vips), a->cfg->auth_connection, &fam) != AUTH_SCOPE_OURS)
 		return;
-	if (d->vip[fam].role == ROLE_MASTER) {
-		if (!authev_handled(&A.tab, sa))
-			decide_and_act(d, sa, fam);
+	if (a->held[fam]) {
+		if (!authev_handled(&a->tab, sa))
+			decide_and_act(a, sa, fam);
 		return;
 	}
 	/* a VIP we do not hold (any more): nothing may stay there */
-	if (!d->vip[fam].since || (authev_handled(&A.tab, sa) &&
-				   authev_find(&A.tab, sa->id)->fate == AUTH_FATE_CLOSING))
+	if (!a->role_known[fam] || (authev_handled(&a->tab, sa) &&
+				   authev_find(&a->tab, sa->id)->fate == AUTH_FATE_CLOSING))
 		return;
-	e = entry_of(sa);
+	e = entry_of(a, sa);
 	e->spi_raw = sa->spi_raw;
 	e->fam = (uint8_t)fam;
-	close_sa(d, sa->id, e, true, "this node does not hold the VIP");
+	close_sa(a, sa->id, e, true, "this node does not hold the VIP");
 }
 
 /*
  * The VIP of fam is gone: close the SAs known to be there, by id, since
  * charon may already have moved them to another local address (MOBIKE).
  */
-static void close_known(struct daemon *d, int fam)
+static void close_known(struct authmode *a, int fam)
 {
-	for (unsigned i = 0; i < AUTHEV_TABLE_SIZE && A.connected; i++) {
-		struct authev_entry *e = &A.tab.e[i];
+	for (unsigned i = 0; i < AUTHEV_TABLE_SIZE && a->connected; i++) {
+		struct authev_entry *e = &a->tab.e[i];
 
 		if (e->id && e->fam == fam &&
 		    (e->fate == AUTH_FATE_KEPT || e->fate == AUTH_FATE_REDIRECTED))
-			close_sa(d, e->id, e, true, "this node does not hold the VIP");
+			close_sa(a, e->id, e, true, "this node does not hold the VIP");
 	}
 }
 
 /* ---- events -------------------------------------------------------------- */
 
-static void sa_down(const struct auth_sa *sa)
+static void sa_down(struct authmode *a, const struct auth_sa *sa)
 {
-	if (authev_handled(&A.tab, sa))
-		authev_forget(&A.tab, sa->id);
+	if (authev_handled(&a->tab, sa))
+		authev_forget(&a->tab, sa->id);
 }
 
 /* A rekeyed SA keeps what was decided for it under its new id. */
-static void sa_rekeyed(const struct auth_sa *old_sa, const struct auth_sa *new_sa)
+static void sa_rekeyed(struct authmode *a, const struct auth_sa *old_sa, const struct auth_sa *new_sa)
 {
 	struct authev_entry was, *e;
 
-	if (!authev_handled(&A.tab, old_sa))
+	if (!authev_handled(&a->tab, old_sa))
 		return;
-	was = *authev_find(&A.tab, old_sa->id);
-	authev_forget(&A.tab, old_sa->id);
-	e = authev_fresh(&A.tab, new_sa->id);
+	was = *authev_find(&a->tab, old_sa->id);
+	authev_forget(&a->tab, old_sa->id);
+	e = authev_fresh(&a->tab, new_sa->id);
 	if (!e)
 		return;
 	e->support = was.support;
@@ -347,52 +374,52 @@ static void sa_rekeyed(const struct auth_sa *old_sa, const struct auth_sa *new_s
 }
 
 /* charon did not send our redirect: the client never announced support. */
-static void refused(struct daemon *d, uint32_t ike_id)
+static void refused(struct authmode *a, uint32_t ike_id)
 {
-	struct authev_entry *e = authev_find(&A.tab, ike_id);
+	struct authev_entry *e = authev_find(&a->tab, ike_id);
 
 	if (!e || e->fate != AUTH_FATE_REDIRECTED)
 		return;
 	e->support = AUTH_SUPPORT_NO;
 	e->fate = AUTH_FATE_KEPT;
-	A.n.unsupported++;
+	a->n.unsupported++;
 	log_info("auth mode: IKE_SA #%u: charon did not redirect it (the client does not "
 		 "support redirects)", ike_id);
-	if (d->cfg.unsupported == IKELB_ACT_DROP)
-		close_sa(d, ike_id, e, false, "the client cannot follow a redirect");
+	if (a->cfg->unsupported == IKELB_ACT_DROP)
+		close_sa(a, ike_id, e, false, "the client cannot follow a redirect");
 }
 
-static void on_log(struct daemon *d, const struct vici_node *msg)
+static void on_log(struct authmode *a, const struct vici_node *msg)
 {
 	uint32_t id;
 	enum authev_log kind = authev_log(msg, &id);
 
 	if (kind == AUTHEV_LOG_INIT_SUPPORTED || kind == AUTHEV_LOG_INIT_UNSUPPORTED)
-		authev_fresh(&A.tab, id)->support = kind == AUTHEV_LOG_INIT_SUPPORTED
+		authev_fresh(&a->tab, id)->support = kind == AUTHEV_LOG_INIT_SUPPORTED
 							    ? AUTH_SUPPORT_YES
 							    : AUTH_SUPPORT_NO;
 	else if (kind == AUTHEV_LOG_REFUSED)
-		refused(d, id);
+		refused(a, id);
 }
 
 static void on_event(void *ctx, const char *name, const struct vici_node *msg)
 {
-	struct daemon *d = ctx;
+	struct authmode *a = ctx;
 	struct auth_sa sa, sa2;
 	bool up;
 
 	if (!strcmp(name, "log")) {
-		on_log(d, msg);
+		on_log(a, msg);
 	} else if (!strcmp(name, "ike-updown")) {
 		if (authev_updown(msg, &up, &sa))
 			log_debug("auth mode: ike-updown event without an IKE SA");
 		else if (up)
-			handle_sa(d, &sa);
+			handle_sa(a, &sa);
 		else
-			sa_down(&sa);
+			sa_down(a, &sa);
 	} else if (!strcmp(name, "ike-rekey")) {
 		if (authev_rekey(msg, &sa, &sa2) == 0)
-			sa_rekeyed(&sa, &sa2);
+			sa_rekeyed(a, &sa, &sa2);
 	}
 }
 
@@ -433,10 +460,10 @@ static void on_list_sa(void *ctx, const char *event, const struct vici_node *msg
  * so that a slow SA cannot stall the loop), and events keep the table
  * right otherwise.
  */
-static void reconcile(const struct sa_list *l)
+static void reconcile(struct authmode *a, const struct sa_list *l)
 {
 	for (unsigned i = 0; i < AUTHEV_TABLE_SIZE; i++) {
-		struct authev_entry *e = &A.tab.e[i];
+		struct authev_entry *e = &a->tab.e[i];
 		bool listed = false;
 
 		if (!e->id || e->fate == AUTH_FATE_NONE)
@@ -448,28 +475,28 @@ static void reconcile(const struct sa_list *l)
 	}
 }
 
-static void sweep(struct daemon *d, bool forget_unlisted)
+static void sweep(struct authmode *a, bool forget_unlisted)
 {
 	struct ip_addr vips[IKELB_FAMILIES];
-	struct sa_list l = { .vips = vips_of(d, vips) };
+	struct sa_list l = { .vips = vips_of(a, vips) };
 	struct vici_builder b;
 	int rc;
 
 	vici_builder_init(&b);
 	vici_add_kv(&b, "noblock", "yes");
 	/* only the VIP's connection: the gateway's own tunnels may be many */
-	if (d->cfg.auth_connection[0])
-		vici_add_kv(&b, "ike", d->cfg.auth_connection);
-	rc = vici_call_stream(&A.cmd, "list-sas", &b, "list-sa", on_list_sa, &l,
+	if (a->cfg->auth_connection[0])
+		vici_add_kv(&b, "ike", a->cfg->auth_connection);
+	rc = vici_call_stream(&a->cmd, "list-sas", &b, "list-sa", on_list_sa, &l,
 			      AUTH_LIST_TIMEOUT_MS, NULL);
 	vici_builder_free(&b);
 	if (rc) {
-		command_failed(d, "list-sas", vici_error(&A.cmd));
+		command_failed(a, "list-sas", vici_error(&a->cmd));
 	} else {
 		if (forget_unlisted)
-			reconcile(&l);
+			reconcile(a, &l);
 		for (size_t i = 0; i < l.n; i++)
-			handle_sa(d, &l.v[i]);
+			handle_sa(a, &l.v[i]);
 	}
 	free(l.v);
 }
@@ -487,136 +514,153 @@ __attribute__((format(printf, 3, 4))) static int fail(char *why, size_t len, con
 	return -1;
 }
 
-static int open_connections(struct daemon *d, char *why, size_t len)
+static int open_connections(struct authmode *a, char *why, size_t len)
 {
 	static const char *const events[] = { "log", "ike-rekey", "ike-updown" };
 
-	if (vici_connect(&A.cmd, d->cfg.vici, AUTH_CMD_TIMEOUT_MS) ||
-	    vici_connect(&A.ev, d->cfg.vici, AUTH_CMD_TIMEOUT_MS))
+	if (vici_connect(&a->cmd, a->cfg->vici, AUTH_CMD_TIMEOUT_MS) ||
+	    vici_connect(&a->ev, a->cfg->vici, AUTH_CMD_TIMEOUT_MS))
 		return fail(why, len, "%s",
-			    vici_connected(&A.cmd) ? vici_error(&A.ev) : vici_error(&A.cmd));
+			    vici_connected(&a->cmd) ? vici_error(&a->ev) : vici_error(&a->cmd));
 	for (unsigned i = 0; i < sizeof(events) / sizeof(events[0]); i++)
-		if (vici_register(&A.ev, events[i], AUTH_CMD_TIMEOUT_MS))
+		if (vici_register(&a->ev, events[i], AUTH_CMD_TIMEOUT_MS))
 			return fail(why, len, "register for %s: %s", events[i],
-				    vici_error(&A.ev));
-	if (daemon_watch(d, vici_fd(&A.ev)))
-		return fail(why, len, "epoll: %s", strerror(errno));
+				    vici_error(&a->ev));
+	loop_io_init(&a->ev_io, a->loop, vici_fd(&a->ev), on_events_readable, a);
+	if (loop_io_start(&a->ev_io, LOOP_IN))
+		return fail(why, len, "event loop: %s", strerror(errno));
 	return 0;
 }
 
 /* What was learnt about unfinished handshakes may be stale now. */
-static void forget_support(void)
+static void forget_support(struct authmode *a)
 {
 	for (unsigned i = 0; i < AUTHEV_TABLE_SIZE; i++)
-		if (A.tab.e[i].fate == AUTH_FATE_NONE)
-			A.tab.e[i] = (struct authev_entry){ 0 };
+		if (a->tab.e[i].fate == AUTH_FATE_NONE)
+			a->tab.e[i] = (struct authev_entry){ 0 };
 }
 
-static void try_connect(struct daemon *d, uint64_t now)
+static void try_connect(struct authmode *a)
 {
+	uint64_t now = loop_now(a->loop);
 	char why[256];
 
-	forget_support();
-	if (open_connections(d, why, sizeof(why))) {
-		vici_close(&A.ev);
-		vici_close(&A.cmd);
-		retry_later(d, now, why);
+	forget_support(a);
+	if (open_connections(a, why, sizeof(why))) {
+		loop_io_stop(&a->ev_io);
+		vici_close(&a->ev);
+		vici_close(&a->cmd);
+		retry_later(a, now, why);
+		loop_timer_at(&a->retry, a->next_try_ms);
 		return;
 	}
-	A.connected = true;
-	A.connects++;
-	A.since = time(NULL);
-	A.up_ms = now;
-	A.reason[0] = 0;
-	log_info("auth mode: %sconnected to charon (vici %s)", A.connects > 1 ? "re" : "",
-		 d->cfg.vici);
-	role_push_config(d);
-	A.sweep_due = A.reconcile_due = true;
+	a->connected = true;
+	a->connects++;
+	a->since = time(NULL);
+	a->up_ms = now;
+	a->reason[0] = 0;
+	log_info("auth mode: %sconnected to charon (vici %s)", a->connects > 1 ? "re" : "",
+		 a->cfg->vici);
+	tell_xdp_answers(a);
+	a->reconcile_due = true;
+	loop_timer_after(&a->sweep_timer, 0);
 	/* events read along with the registrations wait in the buffer */
-	if (vici_process(&A.ev) < 0)
-		go_down(d, vici_error(&A.ev));
+	if (vici_process(&a->ev) < 0)
+		go_down(a, vici_error(&a->ev));
 }
 
-/* ---- daemon hooks ---------------------------------------------------------- */
-
-int authmode_start(struct daemon *d)
+static void on_retry(void *arg)
 {
-	if (d->cfg.mode != CFG_MODE_AUTH)
-		return 0;
-	memset(&A, 0, sizeof(A));
-	A.on = true;
-	vici_conn_init(&A.ev);
-	vici_conn_init(&A.cmd);
-	vici_set_event_handler(&A.ev, on_event, d);
-	A.since = time(NULL);
-	snprintf(A.reason, sizeof(A.reason), "not connected yet");
-	try_connect(d, now_ms());
-	return 0;
+	struct authmode *a = arg;
+
+	if (!a->connected)
+		try_connect(a);
 }
 
-void authmode_stop(struct daemon *d)
+/* List the SAs at the VIPs (after a connect or a takeover). */
+static void on_sweep(void *arg)
 {
-	(void)d;
-	if (!A.on)
+	struct authmode *a = arg;
+	bool forget = a->reconcile_due;
+
+	if (!a->connected)
 		return;
-	vici_close(&A.ev);
-	vici_close(&A.cmd);
-	A.connected = false;
-	A.on = false;
+	a->reconcile_due = false;
+	sweep(a, forget);
 }
 
-uint64_t authmode_deadline(struct daemon *d, uint64_t t)
+static void on_events_readable(void *arg, int fd, uint32_t events)
 {
-	(void)d;
-	if (!A.on)
-		return t;
-	if (A.connected)
-		return A.sweep_due ? 0 : t;
-	return A.next_try_ms < t ? A.next_try_ms : t;
+	struct authmode *a = arg;
+
+	(void)fd;
+	(void)events;
+	if (a->connected && vici_process(&a->ev) < 0)
+		go_down(a, vici_error(&a->ev));
 }
 
-void authmode_timers(struct daemon *d, uint64_t now)
-{
-	if (A.on && !A.connected && now >= A.next_try_ms)
-		try_connect(d, now);
-	if (A.on && A.connected && A.sweep_due) {
-		bool forget = A.reconcile_due;
+/* ---- the module's life ------------------------------------------------------- */
 
-		A.sweep_due = A.reconcile_due = false;
-		sweep(d, forget);
+struct authmode *authmode_new(struct loop *l, const struct config *c,
+			      const struct authmode_hooks *h)
+{
+	struct authmode *a = calloc(1, sizeof(*a));
+
+	if (!a) {
+		log_err("out of memory");
+		return NULL;
 	}
+	a->loop = l;
+	a->cfg = c;
+	if (h)
+		a->hooks = *h;
+	a->xdp_answers = true; /* what the role starts with */
+	vici_conn_init(&a->ev);
+	vici_conn_init(&a->cmd);
+	vici_set_event_handler(&a->ev, on_event, a);
+	loop_io_init(&a->ev_io, l, -1, on_events_readable, a);
+	loop_timer_init(&a->retry, l, on_retry, a);
+	loop_timer_init(&a->sweep_timer, l, on_sweep, a);
+	a->since = time(NULL);
+	snprintf(a->reason, sizeof(a->reason), "not connected yet");
+	tell_xdp_answers(a);
+	loop_timer_after(&a->retry, 0);
+	return a;
 }
 
-bool authmode_fd_ready(struct daemon *d, int fd)
+void authmode_free(struct authmode *a)
 {
-	if (!A.on || !A.connected || fd != vici_fd(&A.ev))
-		return false;
-	if (vici_process(&A.ev) < 0)
-		go_down(d, vici_error(&A.ev));
-	return true;
+	if (!a)
+		return;
+	loop_io_stop(&a->ev_io);
+	loop_timer_stop(&a->retry);
+	loop_timer_stop(&a->sweep_timer);
+	vici_close(&a->ev);
+	vici_close(&a->cmd);
+	free(a);
+}
+
+void authmode_reload(struct authmode *a, const struct config *c)
+{
+	a->cfg = c;
+	tell_xdp_answers(a);
 }
 
 /* Losing a VIP is handled now (the daemon may be stopping); taking one
- * over from the next timer run, when the slot table has targets. */
-void authmode_role_changed(struct daemon *d, int fam, bool master)
+ * over from the next loop round, when the slot table has targets. */
+void authmode_role_changed(struct authmode *a, int fam, bool master)
 {
-	if (!A.on || !A.connected)
+	a->held[fam] = master;
+	a->role_known[fam] = true;
+	if (!a->connected)
 		return;
 	if (master) {
-		A.sweep_due = true;
+		loop_timer_after(&a->sweep_timer, 0);
 		return;
 	}
-	close_known(d, fam);
-	sweep(d, false);
-}
-
-void authmode_add_redirects(struct daemon *d, uint64_t out[IKELB_MAX_TARGETS])
-{
-	(void)d;
-	if (!A.on)
-		return;
-	for (int i = 0; i < IKELB_MAX_TARGETS; i++)
-		out[i] += A.per_target[i];
+	close_known(a, fam);
+	if (a->connected)
+		sweep(a, false);
 }
 
 /* ---- status ------------------------------------------------------------------ */
@@ -629,73 +673,63 @@ static void fmt_time(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-static int64_t retry_in_ms(void)
+static int64_t retry_in_ms(const struct authmode *a)
 {
-	uint64_t now = now_ms();
+	uint64_t now = loop_now(a->loop);
 
-	return A.next_try_ms > now ? (int64_t)(A.next_try_ms - now) : 0;
+	return a->next_try_ms > now ? (int64_t)(a->next_try_ms - now) : 0;
 }
 
-void authmode_text(struct daemon *d, FILE *out)
+void authmode_text(const struct authmode *a, FILE *out)
 {
 	char since[32];
 
-	if (!A.on)
-		return;
-	fmt_time(A.since, since, sizeof(since));
-	fprintf(out, "\nauth mode: vici %s\n", d->cfg.vici);
-	if (A.connected)
+	fmt_time(a->since, since, sizeof(since));
+	fprintf(out, "\nauth mode: vici %s\n", a->cfg->vici);
+	if (a->connected)
 		fprintf(out, "  connected since %s", since);
 	else
-		fprintf(out, "  NOT CONNECTED since %s: %s; next try in %.1f s", since, A.reason,
-			retry_in_ms() / 1000.0);
-	fprintf(out, " (%llu connects, %llu losses)\n", (unsigned long long)A.connects,
-		(unsigned long long)A.losses);
+		fprintf(out, "  NOT CONNECTED since %s: %s; next try in %.1f s", since, a->reason,
+			retry_in_ms(a) / 1000.0);
+	fprintf(out, " (%llu connects, %llu losses)\n", (unsigned long long)a->connects,
+		(unsigned long long)a->losses);
 	fprintf(out, "  XDP answers at held VIPs: %s (auth_fallback = %s)\n",
-		authmode_xdp_answers(d) ? "yes" : "no", fallback_name(d));
-	if (d->cfg.auth_connection[0])
-		fprintf(out, "  connection: %s\n", d->cfg.auth_connection);
+		authmode_xdp_answers(a) ? "yes" : "no", fallback_name(a));
+	if (a->cfg->auth_connection[0])
+		fprintf(out, "  connection: %s\n", a->cfg->auth_connection);
 	fprintf(out, "  redirected %llu  unsupported %llu  no_target %llu  closed %llu  errors %llu\n",
-		(unsigned long long)A.n.redirected, (unsigned long long)A.n.unsupported,
-		(unsigned long long)A.n.no_target, (unsigned long long)A.n.closed,
-		(unsigned long long)A.n.errors);
+		(unsigned long long)a->n.redirected, (unsigned long long)a->n.unsupported,
+		(unsigned long long)a->n.no_target, (unsigned long long)a->n.closed,
+		(unsigned long long)a->n.errors);
 	fprintf(out, "  SAs at the VIP: %u lingering after a redirect, %u kept, %u closing\n",
-		authev_count(&A.tab, AUTH_FATE_REDIRECTED), authev_count(&A.tab, AUTH_FATE_KEPT),
-		authev_count(&A.tab, AUTH_FATE_CLOSING));
+		authev_count(&a->tab, AUTH_FATE_REDIRECTED), authev_count(&a->tab, AUTH_FATE_KEPT),
+		authev_count(&a->tab, AUTH_FATE_CLOSING));
 }
 
-static void jadd_u64(struct json_object *o, const char *k, uint64_t v)
+struct json_object *authmode_json(const struct authmode *a)
 {
-	json_object_object_add(o, k, json_object_new_uint64(v));
-}
+	struct json_object *o = json_object_new_object();
 
-struct json_object *authmode_json(struct daemon *d)
-{
-	struct json_object *o;
-
-	if (!A.on)
-		return NULL;
-	o = json_object_new_object();
-	json_object_object_add(o, "vici", json_object_new_string(d->cfg.vici));
-	json_object_object_add(o, "connected", json_object_new_boolean(A.connected));
-	json_object_object_add(o, "since", json_object_new_int64(A.since));
-	json_object_object_add(o, "reason", A.connected ? NULL : json_object_new_string(A.reason));
+	json_add_str(o, "vici", a->cfg->vici);
+	json_add_bool(o, "connected", a->connected);
+	json_object_object_add(o, "since", json_object_new_int64(a->since));
+	json_object_object_add(o, "reason", a->connected ? NULL : json_object_new_string(a->reason));
 	json_object_object_add(o, "next_retry_ms",
-			       A.connected ? NULL : json_object_new_int64(retry_in_ms()));
-	jadd_u64(o, "connects", A.connects);
-	jadd_u64(o, "losses", A.losses);
-	json_object_object_add(o, "auth_fallback", json_object_new_string(fallback_name(d)));
-	json_object_object_add(o, "xdp_answers", json_object_new_boolean(authmode_xdp_answers(d)));
-	json_object_object_add(o, "connection", d->cfg.auth_connection[0]
-							? json_object_new_string(d->cfg.auth_connection)
+			       a->connected ? NULL : json_object_new_int64(retry_in_ms(a)));
+	json_add_u64(o, "connects", a->connects);
+	json_add_u64(o, "losses", a->losses);
+	json_add_str(o, "auth_fallback", fallback_name(a));
+	json_add_bool(o, "xdp_answers", authmode_xdp_answers(a));
+	json_object_object_add(o, "connection", a->cfg->auth_connection[0]
+							? json_object_new_string(a->cfg->auth_connection)
 							: NULL);
-	jadd_u64(o, "redirected", A.n.redirected);
-	jadd_u64(o, "unsupported", A.n.unsupported);
-	jadd_u64(o, "no_target", A.n.no_target);
-	jadd_u64(o, "closed", A.n.closed);
-	jadd_u64(o, "errors", A.n.errors);
-	jadd_u64(o, "lingering", authev_count(&A.tab, AUTH_FATE_REDIRECTED));
-	jadd_u64(o, "kept", authev_count(&A.tab, AUTH_FATE_KEPT));
-	jadd_u64(o, "closing", authev_count(&A.tab, AUTH_FATE_CLOSING));
+	json_add_u64(o, "redirected", a->n.redirected);
+	json_add_u64(o, "unsupported", a->n.unsupported);
+	json_add_u64(o, "no_target", a->n.no_target);
+	json_add_u64(o, "closed", a->n.closed);
+	json_add_u64(o, "errors", a->n.errors);
+	json_add_u64(o, "lingering", authev_count(&a->tab, AUTH_FATE_REDIRECTED));
+	json_add_u64(o, "kept", authev_count(&a->tab, AUTH_FATE_KEPT));
+	json_add_u64(o, "closing", authev_count(&a->tab, AUTH_FATE_CLOSING));
 	return o;
 }

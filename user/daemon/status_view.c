@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-/*
- * `ikelb-load status`: the same facts as an aligned table for people and as
- * JSON (schema in docs/status-json.md; "schema" bumps on incompatible change).
- */
+/* The status view: see status_view.h. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include <json-c/json.h>
 
-#include "dataplane/addr.h"
 #include "cluster/cluster.h"
-#include "ike/authmode.h"
-#include "daemon/daemon.h"
-#include "vrrp/election.h"
 #include "cluster/reports.h"
+#include "daemon/status_view.h"
+#include "dataplane/dataplane.h"
+#include "dataplane/role.h"
+#include "dataplane/xdp.h"
+#include "ike/authmode.h"
+#include "vrrp/election.h"
 
 #define STATUS_SCHEMA 1
 
@@ -60,29 +60,36 @@ static void load_bar(double u, char *buf)
 	buf[12] = 0;
 }
 
-static void text_roles(struct daemon *d, FILE *out)
+static bool master_of(const struct status_sources *s, int fam, struct ip_addr *m,
+		      unsigned *prio)
 {
-	char ip[INET6_ADDRSTRLEN], since[32], m[INET6_ADDRSTRLEN];
+	return s->election && election_master(s->election, fam, m, prio);
+}
+
+static void text_roles(const struct status_sources *s, FILE *out)
+{
+	char ip[INET6_ADDRSTRLEN], since[32], ms[INET6_ADDRSTRLEN];
+	struct ip_addr m;
+	unsigned prio;
 
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
-		const struct vip_state *v = &d->vip[fam];
+		const struct vip_state *v = role_vip(s->role, fam);
 
 		if (!v->configured)
 			continue;
 		fmt_time(v->since, since, sizeof(since));
 		fprintf(out, "VIP %-22s %-6s since %s (%s)", ip_addr_str(&v->ip, ip, sizeof(ip)),
 			role_name(v->role), since, v->reason[0] ? v->reason : "-");
-		if (v->master.family)
-			fprintf(out, ", master %s priority %u", ip_addr_str(&v->master, m, sizeof(m)),
-				v->master_prio);
+		if (master_of(s, fam, &m, &prio))
+			fprintf(out, ", master %s priority %u", ip_addr_str(&m, ms, sizeof(ms)), prio);
 		fputc('\n', out);
 	}
 }
 
-static void text_targets(struct daemon *d, FILE *out)
+static void text_targets(const struct status_sources *s, FILE *out)
 {
 	const struct pool_entry *p;
-	unsigned n = cluster_pool(d, &p);
+	unsigned n = cluster_pool(s->cluster, &p);
 	char bar[16], tun[24], age[24];
 
 	fprintf(out, "\n%-16s %-7s %-24s %-9s %8s %8s %6s %-12s %6s %10s %8s\n", "TARGET",
@@ -107,35 +114,49 @@ static void text_targets(struct daemon *d, FILE *out)
 		fprintf(out, "(no targets)\n");
 }
 
-static void text_counters(struct daemon *d, FILE *out)
+static bool xdp_attached_now(const struct status_sources *s)
+{
+	return s->dp->ops->attached(s->dp->ctx);
+}
+
+static int read_counters(const struct status_sources *s, uint64_t c[IKELB_CNT_MAX])
+{
+	return s->xdp ? xdp_read_counters(s->xdp, c) : -1;
+}
+
+static void text_counters(const struct status_sources *s, FILE *out)
 {
 	uint64_t c[IKELB_CNT_MAX];
 
-	if (xdp_read_counters(&d->xdp, c))
+	if (read_counters(s, c))
 		return;
 	fprintf(out, "\nXDP counters:\n");
 	for (int i = 0; i < IKELB_CNT_MAX; i++)
 		fprintf(out, "  %-18s %12llu\n", counter_names[i], (unsigned long long)c[i]);
 }
 
-void report_text(struct daemon *d, FILE *out)
+void status_view_text(const struct status_sources *s, FILE *out)
 {
-	const struct config *c = &d->cfg;
+	const struct config *c = s->cfg;
 
 	fprintf(out, "cluster %s  interface %s  vrrp %s  mode %s  policy %s%s\n", c->name,
 		c->interface, vrrp_mode(c), c->mode == CFG_MODE_AUTH ? "auth" : "init",
 		c->policy == CFG_POLICY_LEAST_TUNNELS ? "least-tunnels" : "least-utilization",
-		d->draining ? "  DRAINING" : "");
-	if (xdp_attached(&d->xdp))
-		fprintf(out, "XDP attached, %s mode, program id %u\n", d->xdp.mode, d->xdp.prog_id);
+		s->draining ? "  DRAINING" : "");
+	if (xdp_attached_now(s) && s->xdp)
+		fprintf(out, "XDP attached, %s mode, program id %u\n", s->xdp->mode, s->xdp->prog_id);
+	else if (xdp_attached_now(s))
+		fprintf(out, "XDP attached\n");
 	else
 		fprintf(out, "XDP not attached\n");
-	text_roles(d, out);
-	election_text(d, out);
-	text_targets(d, out);
-	reports_text(d, out);
-	authmode_text(d, out);
-	text_counters(d, out);
+	text_roles(s, out);
+	if (s->election)
+		election_text(s->election, out);
+	text_targets(s, out);
+	reports_text(s->reports, out);
+	if (s->authmode)
+		authmode_text(s->authmode, out);
+	text_counters(s, out);
 }
 
 static void jadd(json_object *o, const char *k, json_object *v)
@@ -148,13 +169,16 @@ static json_object *jstr(const char *s)
 	return json_object_new_string(s);
 }
 
-static json_object *json_vips(struct daemon *d)
+static json_object *json_vips(const struct status_sources *s)
 {
 	json_object *a = json_object_new_array();
 	char ip[INET6_ADDRSTRLEN];
 
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
-		const struct vip_state *v = &d->vip[fam];
+		const struct vip_state *v = role_vip(s->role, fam);
+		struct ip_addr m;
+		unsigned prio;
+		bool known = master_of(s, fam, &m, &prio);
 		json_object *o;
 
 		if (!v->configured)
@@ -166,10 +190,8 @@ static json_object *json_vips(struct daemon *d)
 		jadd(o, "since", json_object_new_int64(v->since));
 		jadd(o, "reason", jstr(v->reason));
 		jadd(o, "transitions", json_object_new_uint64(v->transitions));
-		jadd(o, "master", v->master.family ? jstr(ip_addr_str(&v->master, ip, sizeof(ip)))
-						   : NULL);
-		jadd(o, "master_priority",
-		     v->master.family ? json_object_new_int64(v->master_prio) : NULL);
+		jadd(o, "master", known ? jstr(ip_addr_str(&m, ip, sizeof(ip))) : NULL);
+		jadd(o, "master_priority", known ? json_object_new_int64(prio) : NULL);
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -184,11 +206,11 @@ static json_object *jratio(double v)
 	return json_object_new_double_s(v, buf);
 }
 
-static json_object *json_targets(struct daemon *d)
+static json_object *json_targets(const struct status_sources *s)
 {
 	json_object *a = json_object_new_array();
 	const struct pool_entry *p;
-	unsigned n = cluster_pool(d, &p);
+	unsigned n = cluster_pool(s->cluster, &p);
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct pool_entry *e = &p[i];
@@ -213,22 +235,23 @@ static json_object *json_targets(struct daemon *d)
 	return a;
 }
 
-static json_object *json_counters(struct daemon *d)
+static json_object *json_counters(const struct status_sources *s)
 {
 	json_object *o = json_object_new_object();
 	uint64_t c[IKELB_CNT_MAX];
 
-	if (xdp_read_counters(&d->xdp, c))
+	if (read_counters(s, c))
 		memset(c, 0, sizeof(c));
 	for (int i = 0; i < IKELB_CNT_MAX; i++)
 		jadd(o, counter_names[i], json_object_new_uint64(c[i]));
 	return o;
 }
 
-void report_json(struct daemon *d, FILE *out)
+void status_view_json(const struct status_sources *s, FILE *out)
 {
-	const struct config *c = &d->cfg;
+	const struct config *c = s->cfg;
 	json_object *o = json_object_new_object(), *x = json_object_new_object();
+	bool attached = xdp_attached_now(s), details = attached && s->xdp;
 
 	jadd(o, "schema", json_object_new_int(STATUS_SCHEMA));
 	jadd(o, "version", jstr(IKELB_VERSION));
@@ -238,21 +261,21 @@ void report_json(struct daemon *d, FILE *out)
 	jadd(o, "mode", jstr(c->mode == CFG_MODE_AUTH ? "auth" : "init"));
 	jadd(o, "policy", jstr(c->policy == CFG_POLICY_LEAST_TUNNELS ? "least-tunnels"
 								     : "least-utilization"));
-	jadd(o, "draining", json_object_new_boolean(d->draining));
-	jadd(o, "started", json_object_new_int64(d->started));
-	jadd(o, "reloads", json_object_new_uint64(d->reloads));
-	jadd(o, "reload_failures", json_object_new_uint64(d->reload_failures));
-	jadd(x, "attached", json_object_new_boolean(xdp_attached(&d->xdp)));
-	jadd(x, "mode", xdp_attached(&d->xdp) ? jstr(d->xdp.mode) : NULL);
-	jadd(x, "prog_id", xdp_attached(&d->xdp) ? json_object_new_int64(d->xdp.prog_id) : NULL);
-	jadd(x, "pin_dir", jstr(d->xdp.pin_dir));
+	jadd(o, "draining", json_object_new_boolean(s->draining));
+	jadd(o, "started", json_object_new_int64(s->started));
+	jadd(o, "reloads", json_object_new_uint64(s->reloads));
+	jadd(o, "reload_failures", json_object_new_uint64(s->reload_failures));
+	jadd(x, "attached", json_object_new_boolean(attached));
+	jadd(x, "mode", details ? jstr(s->xdp->mode) : NULL);
+	jadd(x, "prog_id", details ? json_object_new_int64(s->xdp->prog_id) : NULL);
+	jadd(x, "pin_dir", s->xdp ? jstr(s->xdp->pin_dir) : NULL);
 	jadd(o, "xdp", x);
-	jadd(o, "vips", json_vips(d));
-	jadd(o, "vrrp_speakers", election_json(d));
-	jadd(o, "targets", json_targets(d));
-	jadd(o, "counters", json_counters(d));
-	jadd(o, "status_protocol", reports_json(d));
-	jadd(o, "auth_mode", authmode_json(d));
+	jadd(o, "vips", json_vips(s));
+	jadd(o, "vrrp_speakers", s->election ? election_json(s->election) : json_object_new_array());
+	jadd(o, "targets", json_targets(s));
+	jadd(o, "counters", json_counters(s));
+	jadd(o, "status_protocol", reports_json(s->reports));
+	jadd(o, "auth_mode", s->authmode ? authmode_json(s->authmode) : NULL);
 	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
