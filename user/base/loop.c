@@ -302,7 +302,9 @@ int loop_run_once(struct loop *l, int max_wait_ms)
 	int served;
 
 	if (l->fake) {
-		if (serve_fds(l, 0, &served))
+		/* fds may take real time (another thread's work); the clock
+		 * still moves only in loop_advance */
+		if (serve_fds(l, max_wait_ms > 0 ? max_wait_ms : 0, &served))
 			return -1;
 		fire_due(l);
 		return 0;

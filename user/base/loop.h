@@ -75,7 +75,8 @@ uint64_t loop_clock_ms(void);
 /* Runs until loop_stop; 0, or -1 when epoll fails (logged). */
 int loop_run(struct loop *l);
 /* Waits at most max_wait_ms (-1: until the next timer) for events and
- * runs what is due once; 0 or -1. */
+ * runs what is due once; 0 or -1.  A fake clock does not move: the wait
+ * is for fds only (-1 is 0 then). */
 int loop_run_once(struct loop *l, int max_wait_ms);
 /* loop_run returns after the callback that called this. */
 void loop_stop(struct loop *l);
