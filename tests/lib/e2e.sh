@@ -7,31 +7,16 @@ E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$E2E_TOP/tests/lib/strongswan.sh"
 . "$E2E_TOP/tests/lib/ikelb.sh"
 . "$E2E_TOP/scripts/lab.sh"
-JG=$E2E_TOP/build/tests/tools/json_get
 E2E_START=$SECONDS
 
-# e2e_require [--no-charon] [--bpftool] [TOOL...]: a skip (and exit) when
-# this machine cannot run the lab, a failure when something of ours is not
-# built.  --no-charon: the lab runs without strongSwan; TOOL: a program in
-# build/tests/tools/ the test needs.
+# e2e_require [--no-charon] [--bpftool] [TOOL...]: ikelb_require for the
+# lab, with strongSwan unless --no-charon
 e2e_require() {
-	local charon=1 t built=1
-	if [ "$(id -u)" != 0 ]; then skip "needs root"; tap_done; exit; fi
-	for t in "$@"; do
-		case "$t" in
-		--no-charon) charon=0 ;;
-		--bpftool) command -v bpftool >/dev/null ||
-			{ skip "bpftool not installed"; tap_done; exit; } ;;
-		*) [ -x "$E2E_TOP/build/tests/tools/$t" ] || built=0 ;;
-		esac
+	local charon=--charon a args=()
+	for a in "$@"; do
+		case "$a" in --no-charon) charon= ;; *) args+=("$a") ;; esac
 	done
-	if [ $charon = 1 ] && { ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; }; then
-		skip "strongSwan (charon, swanctl) not installed"; tap_done; exit
-	fi
-	if [ $built = 0 ] || ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] ||
-		! [ -f "$IKELB_TOP/build/bpf/xdp_pass.bpf.o" ]; then
-		not_ok "built (run make)"; tap_done; exit 1
-	fi
+	ikelb_require $charon "${args[@]}"
 }
 
 # e2e_logs: the end of every log of the lab, as TAP diagnostics
@@ -146,6 +131,17 @@ e2e_connect() {
 		shown=$((shown + 1))
 		diag "c$k ($LAB_CLIENT) failed:"
 		lab_client_log "$k" | grep -v 'activating\|queueing' | tail -n 8 | sed 's/^/#   /'
+	done
+}
+
+# e2e_check_held: a check per gateway: its strongSwan holds exactly the IKE
+# SAs of the clients that landed there (LANDED, from e2e_landing)
+e2e_check_held() {
+	local i n
+	for ((i = 1; i <= LAB_N; i++)); do
+		n=$(lab_gateway_count "$i")
+		check "gw$i's strongSwan holds exactly the $n IKE SAs of the clients that landed there" \
+			test "$n" = "${LANDED[$i]}"
 	done
 }
 

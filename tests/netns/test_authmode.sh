@@ -35,16 +35,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/netns.sh"
 . "$TOP/tests/lib/strongswan.sh"
 . "$TOP/tests/lib/ikelb.sh"
-JG=$TOP/build/tests/tools/json_get
-
-if [ "$(id -u)" != 0 ]; then skip "needs root"; tap_done; exit; fi
-if ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; then
-	skip "strongSwan (charon, swanctl) not installed"; tap_done; exit
-fi
-if ! command -v pki >/dev/null; then skip "strongSwan's pki not installed"; tap_done; exit; fi
-if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -f "$TOP/build/bpf/xdp_pass.bpf.o" ]; then
-	not_ok "built (run make)"; tap_done; exit 1
-fi
+ikelb_require --charon --pki
 
 VIP4=198.18.0.1 VIP6=2001:db8::1
 BAL=198.18.0.3 BAL6=2001:db8::3
@@ -61,9 +52,7 @@ lab_bridge "$SW" br0
 for n in "$CLI c0 198.18.0.2 2001:db8::2" "$CLN n0 198.18.0.4 2001:db8::4" \
 	"$NB e0 $BAL $BAL6" "$G1 g1 $GW1 $GW1_6" "$G2 g2 $GW2 $GW2_6"; do
 	read -r ns dev a4 a6 <<<"$n"
-	lab_veth "$ns" "$dev" "$SW" "s$dev" && lab_port "$SW" br0 "s$dev" || exit 1
-	ip -n "$ns" addr add "$a4/24" dev "$dev"
-	ip -n "$ns" addr add "$a6/64" dev "$dev" nodad
+	lab_switch_host "$SW" "s$dev" "$ns" "$dev" "$a4" "$a6" || exit 1
 done
 
 # ---- certificates -----------------------------------------------------------

@@ -24,12 +24,7 @@ LAB_N=4 LAB_PRIO="200 150 100 90" LAB_MAX="100 100 100 100" \
 DEAD_MS=$((3 * LAB_STATUS_MS)) # the default dead_after_ms
 FOLLOW_MS=3000                 # reports followed within (6 intervals)
 is() { [ "$1" = "$2" ]; }
-lab_init
-if ! lab_up; then
-	not_ok "lab up"
-	for f in "$LAB_DIR"/gw*/ikelb.log; do sed "s|^|# $f: |" "$f" | tail -n 5; done
-	tap_done; exit 1
-fi
+e2e_up
 M=$(lab_master)
 check "gw1 (highest priority) is the master" is "$M" 1
 CL=$LAB_PREFIX-cl

@@ -24,12 +24,7 @@ LAB_N=4 LAB_PRIO="200 150 100 90" LAB_MAX="250 250 500 1000" \
 INIT="125 25 50 0"
 N=1000 RATE=${BURST_RATE:-1000}
 is() { [ "$1" = "$2" ]; }
-lab_init
-if ! lab_up; then
-	not_ok "lab up"
-	for f in "$LAB_DIR"/gw*/ikelb.log; do sed "s|^|# $f: |" "$f" | tail -n 5; done
-	tap_done; exit 1
-fi
+e2e_up
 M=$(lab_master)
 CL=$LAB_PREFIX-cl # the generator's namespace: the lab's client, without charon
 snap() { lab_status "$M" --json >"$LAB_DIR/snap.json"; }

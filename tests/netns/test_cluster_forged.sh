@@ -20,12 +20,7 @@ LAB_N=3 LAB_MAX="100 100 100" LAB_TUNNELS="file file file" LAB_STATUS_MS=500 \
 	LAB_CLIENT_NO_CHARON=1
 DEAD_MS=$((3 * LAB_STATUS_MS))
 is() { [ "$1" = "$2" ]; }
-lab_init
-if ! lab_up; then
-	not_ok "lab up"
-	for f in "$LAB_DIR"/gw*/ikelb.log; do sed "s|^|# $f: |" "$f" | tail -n 5; done
-	tap_done; exit 1
-fi
+e2e_up
 M=$(lab_master)
 CL=$LAB_PREFIX-cl
 (umask 077

@@ -20,16 +20,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/netns.sh"
 . "$TOP/tests/lib/strongswan.sh"
 . "$TOP/tests/lib/ikelb.sh"
-JG=$TOP/build/tests/tools/json_get
-
-if [ "$(id -u)" != 0 ]; then skip "needs root"; tap_done; exit; fi
-if ! [ -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; then
-	skip "strongSwan (charon, swanctl) not installed"; tap_done; exit
-fi
-if ! command -v bpftool >/dev/null; then skip "bpftool not installed"; tap_done; exit; fi
-if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -f "$TOP/build/bpf/xdp_pass.bpf.o" ]; then
-	not_ok "built (run make)"; tap_done; exit 1
-fi
+ikelb_require --charon --bpftool
 
 VIP4=198.18.0.1 VIP6=2001:db8::1
 GW1=198.18.0.11 GW1_6=2001:db8::11
@@ -43,9 +34,7 @@ lab_bridge "$SW" br0
 for n in "$CLI c0 198.18.0.2 2001:db8::2" "$BAL e0 198.18.0.3 2001:db8::3" \
 	"$G1 g1 $GW1 $GW1_6" "$G2 g2 $GW2 $GW2_6"; do
 	read -r ns dev a4 a6 <<<"$n"
-	lab_veth "$ns" "$dev" "$SW" "s$dev" && lab_port "$SW" br0 "s$dev" || exit 1
-	ip -n "$ns" addr add "$a4/24" dev "$dev"
-	ip -n "$ns" addr add "$a6/64" dev "$dev" nodad
+	lab_switch_host "$SW" "s$dev" "$ns" "$dev" "$a4" "$a6" || exit 1
 done
 RUN=$LAB_DIR/run # the daemon's /run
 CONF=$LAB_DIR/ikelb.conf

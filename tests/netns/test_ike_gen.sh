@@ -11,13 +11,11 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
 . "$TOP/tests/lib/netns.sh"
-T=$TOP/build/tests/tools
+. "$TOP/tests/lib/ikelb.sh"
+T=$IKELB_TOOLS
 A4=198.18.9.1 A6=2001:db8:9::1
 
-if [ "$(id -u)" != 0 ]; then skip "needs root for a network namespace"; tap_done; exit 0; fi
-if ! [ -x "$T/ike_gen" ] || ! [ -x "$T/ike_responder" ] || ! [ -x "$T/json_get" ]; then
-	not_ok "tools built (run make)"; tap_done; exit 1
-fi
+ikelb_require ike_gen ike_responder
 lab_init
 NS=$(lab_ns g) || exit 1
 ip -n "$NS" addr add $A4/32 dev lo

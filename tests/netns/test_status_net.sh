@@ -9,22 +9,14 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/netns.sh"
-T=$IKELB_TOP/build/tests/tools
+. "$(dirname "$0")/../lib/ikelb.sh"
+T=$IKELB_TOOLS
 PORT=4510
 G4=239.255.75.1
 G6=ff02::4b4c:1
 DEAD=1000
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root for network namespaces"
-	tap_done
-	exit 0
-fi
-if [ ! -x "$T/status_send" ] || [ ! -x "$T/status_recv" ]; then
-	not_ok "status tools built (run make)"
-	tap_done
-	exit 1
-fi
+ikelb_require status_send status_recv
 
 lab_init
 SW=$(lab_ns sw) && NA=$(lab_ns a) && NB=$(lab_ns b) && NC=$(lab_ns c) || exit 1
@@ -34,10 +26,7 @@ ip -n "$SW" link set br0 type bridge mcast_snooping 0
 i=0
 for ns in "$NA" "$NB" "$NC"; do
 	i=$((i + 1))
-	lab_veth "$ns" eth0 "$SW" "port$i" || exit 1
-	ip -n "$SW" link set "port$i" master br0
-	ip -n "$ns" addr add "198.18.5.$i/24" dev eth0
-	ip -n "$ns" addr add "2001:db8:5::$i/64" dev eth0 nodad
+	lab_switch_host "$SW" "port$i" "$ns" eth0 "198.18.5.$i" "2001:db8:5::$i" || exit 1
 done
 
 (umask 077

@@ -18,39 +18,22 @@ cd "$(dirname "$0")/../.."
 source tests/lib/tap.sh
 source tests/lib/netns.sh
 source tests/lib/strongswan.sh
+source tests/lib/ikelb.sh
 
 T=build/tests/tools
 GW=198.18.0.1 VIP=198.18.0.10 GW2=198.18.0.3 CL=198.18.0.2 CL2=198.18.0.4
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root for namespaces"
-	tap_done
-	exit
-fi
-if [ ! -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null; then
-	skip "strongSwan (charon, swanctl) not installed"
-	tap_done
-	exit
-fi
-if [ ! -x $T/tunnels_count ] || [ ! -x $T/vici_tool ]; then
-	not_ok "tools built (make)"
-	tap_done
-	exit
-fi
+ikelb_require --charon tunnels_count vici_tool
 
 lab_init
 D=$LAB_DIR
 sw=$(lab_ns sw) && gw=$(lab_ns gw) && gw2=$(lab_ns gw2) && cl=$(lab_ns cl) && cl2=$(lab_ns cl2) ||
 	{ not_ok "namespaces"; tap_done; exit; }
-ip -n "$sw" link add br0 type bridge && ip -n "$sw" link set br0 up
-for n in gw gw2 cl cl2; do
-	lab_veth "$LAB_PREFIX-$n" eth0 "$sw" "p$n" && ip -n "$sw" link set "p$n" master br0
-done
-ip -n "$gw" addr add $GW/24 dev eth0
+lab_bridge "$sw" br0
+lab_switch_host "$sw" pgw "$gw" eth0 $GW && lab_switch_host "$sw" pgw2 "$gw2" eth0 $GW2 &&
+	lab_switch_host "$sw" pcl "$cl" eth0 $CL && lab_switch_host "$sw" pcl2 "$cl2" eth0 $CL2 ||
+	{ not_ok "switch"; tap_done; exit 1; }
 ip -n "$gw" addr add $VIP/24 dev eth0
-ip -n "$gw2" addr add $GW2/24 dev eth0
-ip -n "$cl" addr add $CL/24 dev eth0
-ip -n "$cl2" addr add $CL2/24 dev eth0
 
 # ---- charons ------------------------------------------------------------
 FLUSH="	filelog { log { flush_line = yes } }"
