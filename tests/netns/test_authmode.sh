@@ -492,7 +492,7 @@ ikelb_ctl "$DPID" "$CONF" drain off >/dev/null
 # ---- no target ----------------------------------------------------------------------------
 NT=c$((NC4 + 6))
 reload notargets=1
-# this node's own entry lasts until its last status report is dead
+# this node's own entry lasts until its last load report is dead
 no_active() { ! sj targets/state=active/name >/dev/null 2>&1; }
 check "status: no active target after a reload without [gateway] and [target]s" \
 	lab_wait_for 5 no_active

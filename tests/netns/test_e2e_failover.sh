@@ -12,7 +12,7 @@
 # strongSwan retries through the VIP (remote_addrs), so they end on a live
 # gateway too.  The new master knows the old one is gone (its adverts
 # stopped): it should send no client there, though the dead node's last
-# status report is younger than dead_after_ms (1.5 s in the lab).
+# load report is younger than dead_after_ms (1.5 s in the lab).
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 e2e_require

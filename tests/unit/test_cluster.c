@@ -199,10 +199,10 @@ static void test_auth_redirects_and_pick(void **state)
 	done(e);
 }
 
-static struct status_report report(const char *node, uint64_t seq, const char *addr)
+static struct load_report report(const char *node, uint64_t seq, const char *addr)
 {
-	struct status_report r = { .epoch = 77, .seq = seq, .tunnels = 10, .max_tunnels = 100,
-				   .state = STATUS_ACTIVE };
+	struct load_report r = { .epoch = 77, .seq = seq, .tunnels = 10, .max_tunnels = 100,
+				   .state = REPORT_ACTIVE };
 
 	strcpy(r.cluster, "lab");
 	strcpy(r.node_id, node);
@@ -219,13 +219,13 @@ static void test_members(void **state)
 				     .dead_after_ms = 3000 };
 	struct members *m = members_new(&mp);
 	struct env *e = make(STATIC_CONF, m);
-	struct status_report r1 = report("gw1", 1, "198.18.0.11"), r2 = report("gw2", 1, "198.18.0.12");
-	uint8_t msg[STATUS_MSG_MAX];
+	struct load_report r1 = report("gw1", 1, "198.18.0.11"), r2 = report("gw2", 1, "198.18.0.12");
+	uint8_t msg[REPORT_MAX];
 	int len;
 
 	(void)state;
 	members_update_self(m, &r1, loop_now(e->l));
-	len = status_msg_encode(&r2, &k, msg, sizeof(msg));
+	len = report_encode(&r2, &k, msg, sizeof(msg));
 	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, loop_now(e->l)),
 			 MEMBERS_ACCEPTED);
 	cluster_refill(e->c);

@@ -25,7 +25,7 @@
 #include "base/loop.h"
 #include "cluster/members.h"
 #include "cluster/reports.h"
-#include "cluster/status_msg.h"
+#include "cluster/report_codec.h"
 #include "../lib/unit_env.h"
 
 #define PORT 4510
@@ -82,7 +82,7 @@ static struct config *with_key(const char *gateway)
 struct self_seen {
 	struct env *e;
 	uint64_t seq; /* wait for a report after this one */
-	enum status_state state;
+	enum report_state state;
 };
 
 static bool self_reported(void *arg)
@@ -97,11 +97,11 @@ static bool self_reported(void *arg)
 /* Another node's report, signed with the cluster key, from 127.0.0.1. */
 static void send_report(const char *node, uint64_t seq)
 {
-	struct status_report rep = { .epoch = 1000, .seq = seq, .tunnels = 3,
-				     .max_tunnels = 50, .state = STATUS_ACTIVE };
+	struct load_report rep = { .epoch = 1000, .seq = seq, .tunnels = 3,
+				     .max_tunnels = 50, .state = REPORT_ACTIVE };
 	struct cluster_key k = { .len = 32 };
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(PORT) };
-	uint8_t msg[STATUS_MSG_MAX];
+	uint8_t msg[REPORT_MAX];
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), len;
 
 	memset(k.bytes, 0x5a, 32);
@@ -110,7 +110,7 @@ static void send_report(const char *node, uint64_t seq)
 	rep.address.type = IKE_GW_ID_IPV4;
 	rep.address.len = 4;
 	inet_pton(AF_INET, "198.18.0.12", rep.address.data);
-	len = status_msg_encode(&rep, &k, msg, sizeof(msg));
+	len = report_encode(&rep, &k, msg, sizeof(msg));
 	assert_true(len > 0);
 	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
 	assert_int_equal(sendto(fd, msg, (size_t)len, 0, (struct sockaddr *)&to, sizeof(to)), len);
@@ -135,7 +135,7 @@ static void test_reports_with_fresh_readings(void **state)
 {
 	static struct env e;
 	struct reports_hooks h = { .ctx = &e, .on_members_changed = on_members_changed };
-	struct self_seen seen = { .e = &e, .state = STATUS_ACTIVE };
+	struct self_seen seen = { .e = &e, .state = REPORT_ACTIVE };
 	struct member_seen ms = { .e = &e };
 	struct member_info i;
 	struct ip_addr src = { .family = AF_INET };
@@ -169,7 +169,7 @@ static void test_reports_with_fresh_readings(void **state)
 	/* draining goes out at once, not at the next interval */
 	members_find(reports_members(e.r), "gw1", loop_now(e.l), &i);
 	seen.seq = i.seq;
-	seen.state = STATUS_DRAINING;
+	seen.state = REPORT_DRAINING;
 	reports_set_draining(e.r, true);
 	loop_advance(e.l, 0);
 	assert_true(unit_pump_until(e.l, self_reported, &seen, 2000));
@@ -223,7 +223,7 @@ static void test_hung_source_never_holds_anything_up(void **state)
 	assert_string_equal(why, "not read yet");
 	/* half an interval later the report goes without the reading,
 	 * unhealthy; and so on every interval while the reader is stuck */
-	seen = (struct self_seen){ .e = e, .seq = 0, .state = STATUS_UNHEALTHY };
+	seen = (struct self_seen){ .e = e, .seq = 0, .state = REPORT_UNHEALTHY };
 	loop_advance(e->l, 499);
 	assert_false(self_reported(&seen));
 	loop_advance(e->l, 1);
@@ -231,7 +231,7 @@ static void test_hung_source_never_holds_anything_up(void **state)
 	loop_advance(e->l, 5000);
 	assert_true(members_find(reports_members(e->r), "gw1", loop_now(e->l), &i));
 	assert_int_equal(i.seq, 6);
-	assert_int_equal(i.state, STATUS_UNHEALTHY);
+	assert_int_equal(i.state, REPORT_UNHEALTHY);
 	assert_string_equal(i.reason, "not read yet");
 	assert_false(reports_self_load(e->r, &known, &n, why, sizeof(why)));
 	/* the end does not wait for it */

@@ -13,7 +13,7 @@
  * (or equal tunnels), and slots move only as far as the new shares require.
  *
  * Usage: balancer_new(), then balancer_refill() every 50-100 ms and on every
- * status report or membership change, writing straight into the mmapped
+ * load report or membership change, writing straight into the mmapped
  * slots map if you like (only slots whose value changes are stored, each
  * with one aligned 32-bit store, so XDP always reads a valid index).
  */

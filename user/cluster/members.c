@@ -24,12 +24,12 @@ struct member {
 	bool warned;
 	struct ip_addr src; /* source address of the last accepted report */
 	bool declared_dead; /* by members_declare_dead, until the next report */
-	struct status_report r;
+	struct load_report r;
 };
 
 struct members {
-	char cluster[STATUS_CLUSTER_MAX + 1];
-	char self_id[STATUS_NODE_ID_MAX + 1];
+	char cluster[REPORT_CLUSTER_MAX + 1];
+	char self_id[REPORT_NODE_ID_MAX + 1];
 	struct cluster_key key;
 	uint32_t dead_after_ms, forget_after_ms;
 	bool has_vip4, has_vip6;
@@ -80,11 +80,11 @@ struct members *members_new(const struct members_params *p)
 {
 	struct members *m;
 
-	if (!name_ok(p->cluster, STATUS_CLUSTER_MAX) || !p->key ||
+	if (!name_ok(p->cluster, REPORT_CLUSTER_MAX) || !p->key ||
 	    p->key->len < CLUSTER_KEY_MIN || p->key->len > CLUSTER_KEY_MAX ||
 	    p->dead_after_ms == 0 || (p->self_id && *p->self_id &&
-				      !name_ok(p->self_id, STATUS_NODE_ID_MAX))) {
-		log_err("status: member table: invalid cluster name, key, node id or dead_after_ms");
+				      !name_ok(p->self_id, REPORT_NODE_ID_MAX))) {
+		log_err("reports: member table: invalid cluster name, key, node id or dead_after_ms");
 		return NULL;
 	}
 	m = calloc(1, sizeof(*m));
@@ -148,7 +148,7 @@ static struct member *alloc(struct members *m)
 			oldest = e;
 	}
 	if (oldest)
-		log_info("status: reusing the replay record of forgotten member %s",
+		log_info("reports: reusing the replay record of forgotten member %s",
 			 oldest->r.node_id);
 	return oldest;
 }
@@ -178,30 +178,30 @@ static bool is_dead(const struct members *m, const struct member *e, uint64_t no
 	return e->declared_dead || age(now_ms, e->report_ms) >= m->dead_after_ms;
 }
 
-static void warn_old_epoch(struct member *e, const struct status_report *r, uint64_t now_ms)
+static void warn_old_epoch(struct member *e, const struct load_report *r, uint64_t now_ms)
 {
 	if (e->warned && age(now_ms, e->warned_ms) < OLD_EPOCH_WARN_MS)
 		return;
 	e->warned = true;
 	e->warned_ms = now_ms;
-	log_warn("status: member %s: dropped a report from an older boot (epoch %#" PRIx64
+	log_warn("reports: member %s: dropped a report from an older boot (epoch %#" PRIx64
 		 " < %#" PRIx64 "): a replay, or its clock went back",
 		 r->node_id, r->epoch, e->epoch);
 }
 
-static void note_accept(struct members *m, struct member *e, const struct status_report *r)
+static void note_accept(struct members *m, struct member *e, const struct load_report *r)
 {
 	bool vip = gw_is_vip(m, &r->address) || gw_is_vip(m, &r->address6);
 
 	if (!e->listed)
-		log_info("status: member %s joined (epoch %#" PRIx64 ")", r->node_id, r->epoch);
+		log_info("reports: member %s joined (epoch %#" PRIx64 ")", r->node_id, r->epoch);
 	else if (r->epoch != e->epoch)
-		log_info("status: member %s restarted (epoch %#" PRIx64 " -> %#" PRIx64 ")",
+		log_info("reports: member %s restarted (epoch %#" PRIx64 " -> %#" PRIx64 ")",
 			 r->node_id, e->epoch, r->epoch);
 	else if (e->dead_logged)
-		log_info("status: member %s alive again", r->node_id);
+		log_info("reports: member %s alive again", r->node_id);
 	if (vip && !e->vip)
-		log_warn("status: member %s names a virtual IP as its gateway address; "
+		log_warn("reports: member %s names a virtual IP as its gateway address; "
 			 "it is never a target",
 			 r->node_id);
 	if (vip)
@@ -209,7 +209,7 @@ static void note_accept(struct members *m, struct member *e, const struct status
 	e->vip = vip;
 }
 
-static enum members_verdict record(struct members *m, const struct status_report *r,
+static enum members_verdict record(struct members *m, const struct load_report *r,
 				   uint64_t now_ms, bool self, const struct ip_addr *src)
 {
 	struct member *e = find(m, r->node_id);
@@ -245,24 +245,24 @@ static enum members_verdict record(struct members *m, const struct status_report
 	return MEMBERS_ACCEPTED;
 }
 
-static enum members_verdict verdict_of(enum status_err e)
+static enum members_verdict verdict_of(enum report_err e)
 {
 	switch (e) {
-	case STATUS_OK:
+	case REPORT_OK:
 		return MEMBERS_ACCEPTED;
-	case STATUS_ERR_OVERSIZED:
+	case REPORT_ERR_OVERSIZED:
 		return MEMBERS_DROP_OVERSIZED;
-	case STATUS_ERR_BAD_MAGIC:
+	case REPORT_ERR_BAD_MAGIC:
 		return MEMBERS_DROP_BAD_MAGIC;
-	case STATUS_ERR_BAD_VERSION:
+	case REPORT_ERR_BAD_VERSION:
 		return MEMBERS_DROP_BAD_VERSION;
-	case STATUS_ERR_MALFORMED:
+	case REPORT_ERR_MALFORMED:
 		return MEMBERS_DROP_MALFORMED;
-	case STATUS_ERR_OTHER_CLUSTER:
+	case REPORT_ERR_OTHER_CLUSTER:
 		return MEMBERS_DROP_OTHER_CLUSTER;
-	case STATUS_ERR_BAD_MAC:
+	case REPORT_ERR_BAD_MAC:
 		return MEMBERS_DROP_BAD_MAC;
-	case STATUS_ERR_KEY:
+	case REPORT_ERR_KEY:
 		break;
 	}
 	return MEMBERS_DROP_ERROR;
@@ -278,10 +278,10 @@ enum members_verdict members_handle_datagram_from(struct members *m, const uint8
 						  size_t len, uint64_t now_ms,
 						  const struct ip_addr *src)
 {
-	struct status_report r;
+	struct load_report r;
 	enum members_verdict v;
 
-	v = verdict_of(status_msg_decode(buf, len, m->cluster, &m->key, &r));
+	v = verdict_of(report_decode(buf, len, m->cluster, &m->key, &r));
 	if (v == MEMBERS_ACCEPTED && m->self_id[0] && strcmp(r.node_id, m->self_id) == 0)
 		v = MEMBERS_DROP_SELF;
 	if (v == MEMBERS_ACCEPTED)
@@ -289,7 +289,7 @@ enum members_verdict members_handle_datagram_from(struct members *m, const uint8
 	m->cnt.received++;
 	m->cnt.verdict[v]++;
 	if (v != MEMBERS_ACCEPTED)
-		log_debug("status: dropped a %zu-byte datagram: %s", len, members_verdict_str(v));
+		log_debug("reports: dropped a %zu-byte datagram: %s", len, members_verdict_str(v));
 	return v;
 }
 
@@ -299,10 +299,10 @@ void members_note_oversized(struct members *m)
 	m->cnt.verdict[MEMBERS_DROP_OVERSIZED]++;
 }
 
-enum members_verdict members_update_self(struct members *m, const struct status_report *r,
+enum members_verdict members_update_self(struct members *m, const struct load_report *r,
 					 uint64_t now_ms)
 {
-	if (status_report_check(r) < 0)
+	if (report_check(r) < 0)
 		return MEMBERS_DROP_MALFORMED;
 	if (strcmp(r->cluster, m->cluster) != 0)
 		return MEMBERS_DROP_OTHER_CLUSTER;
@@ -325,7 +325,7 @@ unsigned members_declare_dead(struct members *m, const struct ip_addr *src, uint
 		e->dead_logged = true;
 		m->generation++;
 		n++;
-		log_info("status: member %s taken for dead: it was the VRRP master and went silent",
+		log_info("reports: member %s taken for dead: it was the VRRP master and went silent",
 			 e->r.node_id);
 	}
 	return n;
@@ -340,12 +340,12 @@ void members_tick(struct members *m, uint64_t now_ms)
 		if (!e->listed)
 			continue;
 		if (a >= m->forget_after_ms) {
-			log_info("status: member %s forgotten (no report for %" PRIu64 " ms)",
+			log_info("reports: member %s forgotten (no report for %" PRIu64 " ms)",
 				 e->r.node_id, a);
 			e->listed = false;
 			m->generation++;
 		} else if (a >= m->dead_after_ms && !e->dead_logged) {
-			log_info("status: member %s dead (no valid report for %" PRIu64 " ms)",
+			log_info("reports: member %s dead (no valid report for %" PRIu64 " ms)",
 				 e->r.node_id, a);
 			e->dead_logged = true;
 			m->generation++;
@@ -361,9 +361,9 @@ static enum member_why why_of(const struct members *m, const struct member *e, u
 		return MEMBER_DEAD;
 	if (e->vip)
 		return MEMBER_IS_VIP;
-	if (e->r.state == STATUS_UNHEALTHY)
+	if (e->r.state == REPORT_UNHEALTHY)
 		return MEMBER_UNHEALTHY;
-	if (e->r.state == STATUS_DRAINING)
+	if (e->r.state == REPORT_DRAINING)
 		return MEMBER_DRAINING;
 	if (e->r.tunnels >= e->r.max_tunnels)
 		return MEMBER_FULL;

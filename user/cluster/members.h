@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The member table: what every node knows about the gateways of its
- * cluster, from their status messages (and its own report, fed in
+ * cluster, from their load reports (and its own report, fed in
  * directly).  The balancer reads it to fill the target table.
  *
  * Replay protection, per node id: the table keeps the highest (epoch, seq)
  * pair accepted and accepts only a strictly higher one.  Epochs order by
- * boot time (status_msg.h), so a restarted node's new epoch is higher and
+ * boot time (report_codec.h), so a restarted node's new epoch is higher and
  * is accepted, while a message recorded in an earlier boot is refused even
  * with a high sequence number.  The pair is kept after a member is
  * forgotten (a tombstone), so replays stay refused for the life of the
@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cluster/status_msg.h"
+#include "cluster/report_codec.h"
 
 #define MEMBERS_DEFAULT_CAPACITY 256
 #define MEMBERS_DEFAULT_FORGET_MS 300000 /* dead members listed for 5 minutes */
@@ -88,7 +88,7 @@ struct member_info {
 	const struct cfg_gw_addr *address6; /* type 0: none */
 	uint32_t tunnels;
 	uint32_t max_tunnels;
-	enum status_state state;
+	enum report_state state;
 	const char *reason;
 	uint64_t epoch;
 	uint64_t seq;
@@ -107,7 +107,7 @@ struct members;
 struct members *members_new(const struct members_params *p);
 void members_free(struct members *m);
 
-/* A datagram from the status socket: decode, authenticate, check replay,
+/* A datagram from the report socket: decode, authenticate, check replay,
  * record; every datagram is counted under exactly one verdict. */
 enum members_verdict members_handle_datagram(struct members *m, const uint8_t *buf,
 					     size_t len, uint64_t now_ms);
@@ -121,12 +121,12 @@ enum members_verdict members_handle_datagram_from(struct members *m, const uint8
  * well before dead_after_ms would tell.  Returns how many were marked.
  */
 unsigned members_declare_dead(struct members *m, const struct ip_addr *src, uint64_t now_ms);
-/* A datagram longer than STATUS_MSG_MAX that the socket truncated. */
+/* A datagram longer than REPORT_MAX that the socket truncated. */
 void members_note_oversized(struct members *m);
 /* This node's own report, not sent through the network (multicast loop is
  * off).  Not counted in the receiver counters; replay rules still apply,
  * so the caller increments r->seq for each report. */
-enum members_verdict members_update_self(struct members *m, const struct status_report *r,
+enum members_verdict members_update_self(struct members *m, const struct load_report *r,
 					 uint64_t now_ms);
 /* Logs members that died and forgets those dead for forget_after_ms;
  * call it periodically (e.g. with every own report). */

@@ -12,7 +12,7 @@
 #include "cluster/keyfile.h"
 #include "cluster/members.h"
 #include "cluster/reports.h"
-#include "cluster/status_net.h"
+#include "cluster/report_socket.h"
 #include "ike/tunnel_reader.h"
 
 struct reports {
@@ -27,9 +27,9 @@ struct reports {
 	struct cluster_key key;
 	struct members *members;
 	uint64_t members_gen; /* members_generation() when the hook last ran */
-	struct status_net net;
+	struct report_socket net;
 	struct loop_io net_io;
-	struct status_report self;
+	struct load_report self;
 
 	/* this node's tunnel count */
 	bool have_source;
@@ -119,7 +119,7 @@ static void members_maybe_changed(struct reports *r)
 static void fill_self(struct reports *r)
 {
 	const struct config *c = r->cfg;
-	struct status_report *s = &r->self;
+	struct load_report *s = &r->self;
 	bool known;
 	uint64_t n = 0;
 	char why[160];
@@ -132,13 +132,13 @@ static void fill_self(struct reports *r)
 	s->address = c->gw_address;
 	s->address6 = c->gw_address6;
 	s->max_tunnels = c->gw_max_tunnels;
-	s->tunnels = (uint32_t)(n > STATUS_MAX_TUNNELS ? STATUS_MAX_TUNNELS : n);
+	s->tunnels = (uint32_t)(n > REPORT_MAX_TUNNELS ? REPORT_MAX_TUNNELS : n);
 	s->reason[0] = 0;
 	if (known && !ok) {
-		s->state = STATUS_UNHEALTHY;
-		snprintf(s->reason, sizeof(s->reason), "%.*s", STATUS_REASON_MAX, why);
+		s->state = REPORT_UNHEALTHY;
+		snprintf(s->reason, sizeof(s->reason), "%.*s", REPORT_REASON_MAX, why);
 	} else {
-		s->state = r->draining ? STATUS_DRAINING : STATUS_ACTIVE;
+		s->state = r->draining ? REPORT_DRAINING : REPORT_ACTIVE;
 	}
 }
 
@@ -161,8 +161,8 @@ static void report_due(struct reports *r)
 	if (r->cfg->has_gateway) {
 		fill_self(r);
 		r->self.seq++;
-		if (status_net_send_report(&r->net, &r->self, &r->key) < 0)
-			log_warn("cannot encode this node's status report");
+		if (report_socket_send_report(&r->net, &r->self, &r->key) < 0)
+			log_warn("cannot encode this node's load report");
 		members_update_self(r->members, &r->self, now);
 	}
 	members_tick(r->members, now);
@@ -216,7 +216,7 @@ static void on_net_readable(void *arg, int fd, uint32_t events)
 
 	(void)fd;
 	(void)events;
-	status_net_handle_readable(&r->net, r->members, loop_now(r->loop));
+	report_socket_handle_readable(&r->net, r->members, loop_now(r->loop));
 	members_maybe_changed(r);
 }
 
@@ -253,7 +253,7 @@ static int open_members(struct reports *r)
 static int open_net(struct reports *r)
 {
 	const struct config *c = r->cfg;
-	struct status_net_params p = {
+	struct report_socket_params p = {
 		.ifname = c->interface,
 		.group = c->status_group,
 		.peers = c->status_peers,
@@ -261,9 +261,9 @@ static int open_net(struct reports *r)
 		.port = c->status_port,
 	};
 
-	if (status_net_open(&r->net, &p))
+	if (report_socket_open(&r->net, &p))
 		return -1;
-	loop_io_init(&r->net_io, r->loop, status_net_fd(&r->net), on_net_readable, r);
+	loop_io_init(&r->net_io, r->loop, report_socket_fd(&r->net), on_net_readable, r);
 	return loop_io_start(&r->net_io, LOOP_IN);
 }
 
@@ -275,7 +275,7 @@ static int start_protocol(struct reports *r)
 		log_err("%s", err);
 		return -1;
 	}
-	r->self.epoch = status_epoch_new();
+	r->self.epoch = report_epoch_new();
 	if (!r->self.epoch) {
 		log_err("cannot make a boot epoch (no randomness)");
 		return -1;
@@ -324,7 +324,7 @@ void reports_free(struct reports *r)
 	tunnel_reader_free(r->reader);
 	if (r->net.fd >= 0) {
 		loop_io_stop(&r->net_io);
-		status_net_close(&r->net);
+		report_socket_close(&r->net);
 	}
 	members_free(r->members);
 	cluster_key_clear(&r->key);
@@ -360,12 +360,12 @@ void reports_text(const struct reports *r, FILE *out)
 	char buf[512];
 
 	if (!r->enabled) {
-		fprintf(out, "\nstatus protocol off (no key_file)\n");
+		fprintf(out, "\nload reports off (no key_file)\n");
 		return;
 	}
-	fprintf(out, "\nstatus protocol: node %s, %llu sent, %llu send errors\n", r->node_id,
+	fprintf(out, "\nload reports: node %s, %llu sent, %llu send errors\n", r->node_id,
 		(unsigned long long)r->net.stats.sent, (unsigned long long)r->net.stats.send_errors);
-	fprintf(out, "status receiver: %s\n", members_counters_str(r->members, buf, sizeof(buf)));
+	fprintf(out, "reports received: %s\n", members_counters_str(r->members, buf, sizeof(buf)));
 }
 
 struct json_object *reports_json(const struct reports *r)

@@ -16,7 +16,7 @@
 #include "ike/authmode.h"
 #include "vrrp/election.h"
 
-#define STATUS_SCHEMA 1
+#define STATUS_SCHEMA 2 /* 2: "status_protocol" is "reports" */
 
 static const char *const counter_names[] = IKELB_COUNTER_NAMES;
 
@@ -274,7 +274,7 @@ void status_view_json(const struct status_sources *s, FILE *out)
 	jadd(o, "vrrp_speakers", s->election ? election_json(s->election) : json_object_new_array());
 	jadd(o, "targets", json_targets(s));
 	jadd(o, "counters", json_counters(s));
-	jadd(o, "status_protocol", reports_json(s->reports));
+	jadd(o, "reports", reports_json(s->reports));
 	jadd(o, "auth_mode", s->authmode ? authmode_json(s->authmode) : NULL);
 	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Status protocol over real sockets: three nodes on a bridge (a switch
 # namespace), senders and a receiver built from the daemon's own modules
-# (build/tests/tools/status_send, status_recv).  IPv4 multicast, IPv6
+# (build/tests/tools/report_send, report_recv).  IPv4 multicast, IPv6
 # multicast and unicast peers: members appear; forged, replayed, old-epoch,
 # other-cluster, own-id, oversized and malformed messages are dropped,
 # counted and change nothing; a node that stops sending is dead after
@@ -16,7 +16,7 @@ G4=239.255.75.1
 G6=ff02::4b4c:1
 DEAD=1000
 
-ikelb_require status_send status_recv
+ikelb_require report_send report_recv
 
 lab_init
 SW=$(lab_ns sw) && NA=$(lab_ns a) && NB=$(lab_ns b) && NC=$(lab_ns c) || exit 1
@@ -35,18 +35,18 @@ done
 	openssl rand -hex 32 >"$LAB_DIR/other.key")
 K=$LAB_DIR/cluster.key
 
-# send NS ARGS...: one status_send run (cluster lab, our key unless given)
+# send NS ARGS...: one report_send run (cluster lab, our key unless given)
 send() {
 	local ns=$1
 	shift
-	ip netns exec "$ns" "$T/status_send" --key "$K" --cluster lab --port $PORT "$@"
+	ip netns exec "$ns" "$T/report_send" --key "$K" --cluster lab --port $PORT "$@"
 }
 
-# receive NAME NS SECONDS ARGS...: status_recv in the background, ready to use
+# receive NAME NS SECONDS ARGS...: report_recv in the background, ready to use
 receive() {
 	local name=$1 ns=$2 secs=$3
 	shift 3
-	lab_spawn "$LAB_DIR/$name.out" ip netns exec "$ns" "$T/status_recv" --key "$K" \
+	lab_spawn "$LAB_DIR/$name.out" ip netns exec "$ns" "$T/report_recv" --key "$K" \
 		--cluster lab --port $PORT --seconds "$secs" --dead-after-ms $DEAD "$@"
 	lab_wait_for 5 grep -q '^ready' "$LAB_DIR/$name.out"
 }
@@ -76,7 +76,7 @@ has_member() { grep -q "^member node=$2 " "$1"; }
 M4="--group $G4 --ifname eth0"
 receive r4 "$NC" 4 $M4 --self gw-c || not_ok "ipv4: receiver ready"
 receive loop4 "$NA" 4 $M4 || not_ok "ipv4: receiver on a ready"
-lab_spawn "$LAB_DIR/a4.out" ip netns exec "$NA" "$T/status_send" --key "$K" --cluster lab \
+lab_spawn "$LAB_DIR/a4.out" ip netns exec "$NA" "$T/report_send" --key "$K" --cluster lab \
 	--port $PORT $M4 --node gw-a --address 198.18.5.1 --tunnels 10 --max 100 \
 	--epoch 0x1000 --count 60 --interval-ms 100
 a4_pid=$LAB_PID

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * The status socket: one non-blocking UDP socket that sends this node's
+ * The report socket: one non-blocking UDP socket that sends this node's
  * reports and receives everyone else's.
  *
  * Multicast (no peers): bound to group:port with SO_REUSEADDR, tied to the
@@ -16,16 +16,16 @@
  * mapped addresses.
  *
  * Use in an epoll loop:
- *     status_net_open(&net, &params);            add status_net_fd(&net), EPOLLIN
- *     on EPOLLIN:  status_net_handle_readable(&net, members, now_ms);
+ *     report_socket_open(&net, &params);            add report_socket_fd(&net), EPOLLIN
+ *     on EPOLLIN:  report_socket_handle_readable(&net, members, now_ms);
  *     every status_interval_ms:
  *         r.seq++; (fill tunnels, state)
- *         status_net_send_report(&net, &r, &key);
+ *         report_socket_send_report(&net, &r, &key);
  *         members_update_self(members, &r, now_ms);
  *         members_tick(members, now_ms);
  */
-#ifndef IKELB_STATUS_NET_H
-#define IKELB_STATUS_NET_H
+#ifndef IKELB_REPORT_SOCKET_H
+#define IKELB_REPORT_SOCKET_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,14 +34,14 @@
 
 #include "config.h"
 #include "cluster/members.h"
-#include "cluster/status_msg.h"
+#include "cluster/report_codec.h"
 
-#define STATUS_NET_RCVBUF (256 * 1024)
+#define REPORT_SOCKET_RCVBUF (256 * 1024)
 /* Datagrams handled per readable event; the rest wait for the next one,
  * so a flood cannot starve the rest of the event loop. */
-#define STATUS_NET_BATCH 64
+#define REPORT_SOCKET_BATCH 64
 
-struct status_net_params {
+struct report_socket_params {
 	const char *ifname; /* multicast: required; unicast: ignored */
 	struct ip_addr group; /* multicast group (used when n_peers == 0) */
 	const struct ip_addr *peers; /* unicast peers, or NULL */
@@ -49,14 +49,14 @@ struct status_net_params {
 	uint16_t port;
 };
 
-struct status_net_stats {
+struct report_socket_stats {
 	uint64_t sent; /* datagrams handed to the kernel */
 	uint64_t send_errors;
 	uint64_t recv_errors;
-	uint64_t truncated; /* larger than STATUS_MSG_MAX: counted as oversized too */
+	uint64_t truncated; /* larger than REPORT_MAX: counted as oversized too */
 };
 
-struct status_net {
+struct report_socket {
 	int fd;
 	int family;
 	bool multicast;
@@ -65,38 +65,38 @@ struct status_net {
 	struct sockaddr_storage dst[CFG_MAX_PEERS];
 	socklen_t dst_len[CFG_MAX_PEERS];
 	bool send_failing; /* for logging a failure once, not every interval */
-	struct status_net_stats stats;
-	uint8_t buf[STATUS_MSG_MAX + 1];
+	struct report_socket_stats stats;
+	uint8_t buf[REPORT_MAX + 1];
 };
 
 /* Opens the socket; 0, or -1 with the reason logged (fd is then -1). */
-int status_net_open(struct status_net *n, const struct status_net_params *p);
-void status_net_close(struct status_net *n);
-static inline int status_net_fd(const struct status_net *n)
+int report_socket_open(struct report_socket *n, const struct report_socket_params *p);
+void report_socket_close(struct report_socket *n);
+static inline int report_socket_fd(const struct report_socket *n)
 {
 	return n->fd;
 }
 
 /* Sends one datagram to the group or every peer; returns how many
  * destinations took it (errors are counted and logged once per outage). */
-unsigned status_net_send(struct status_net *n, const void *msg, size_t len);
+unsigned report_socket_send(struct report_socket *n, const void *msg, size_t len);
 /* Encodes and signs r, then sends it; -1 when r cannot be encoded. */
-int status_net_send_report(struct status_net *n, const struct status_report *r,
+int report_socket_send_report(struct report_socket *n, const struct load_report *r,
 			   const struct cluster_key *key);
 
 /*
- * Reads up to STATUS_NET_BATCH waiting datagrams and hands each to the
+ * Reads up to REPORT_SOCKET_BATCH waiting datagrams and hands each to the
  * member table (truncated ones are counted as oversized).  Returns the
  * number read; call again on the next readable event.
  */
-unsigned status_net_handle_readable(struct status_net *n, struct members *m, uint64_t now_ms);
+unsigned report_socket_handle_readable(struct report_socket *n, struct members *m, uint64_t now_ms);
 
 /*
  * Reads one datagram into buf (tools and tests).  Returns its full length
  * (more than size when truncated), 0 with *none set when nothing waits,
  * -1 on error.
  */
-ssize_t status_net_recv(struct status_net *n, uint8_t *buf, size_t size, bool *none,
+ssize_t report_socket_recv(struct report_socket *n, uint8_t *buf, size_t size, bool *none,
 			struct sockaddr_storage *from);
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * The status message codec.  The known-answer messages below were written
- * byte by byte from the layout in docs/status-protocol.md, and their MACs
+ * The load report codec.  The known-answer messages below were written
+ * byte by byte from the layout in docs/report-protocol.md, and their MACs
  * computed independently with
  *   xxd -r -p <<<"$MSG" | openssl dgst -sha256 -mac HMAC -macopt hexkey:000102...1f
  */
@@ -18,7 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "cluster/status_msg.h"
+#include "cluster/report_codec.h"
 
 static const char KEY_HEX[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
@@ -84,10 +84,10 @@ static void gw_fqdn(struct cfg_gw_addr *a, const char *s)
 	memcpy(a->data, s, a->len);
 }
 
-static struct status_report kat1_report(void)
+static struct load_report kat1_report(void)
 {
-	struct status_report r = { .epoch = 0x0123456789abcdefull, .seq = 2, .tunnels = 5,
-				   .max_tunnels = 100, .state = STATUS_ACTIVE };
+	struct load_report r = { .epoch = 0x0123456789abcdefull, .seq = 2, .tunnels = 5,
+				   .max_tunnels = 100, .state = REPORT_ACTIVE };
 
 	strcpy(r.cluster, "lab");
 	strcpy(r.node_id, "gw-a");
@@ -96,11 +96,11 @@ static struct status_report kat1_report(void)
 	return r;
 }
 
-static struct status_report kat2_report(void)
+static struct load_report kat2_report(void)
 {
-	struct status_report r = { .epoch = 0x18bcfe56800abcdeull, .seq = 1ull << 32,
+	struct load_report r = { .epoch = 0x18bcfe56800abcdeull, .seq = 1ull << 32,
 				   .tunnels = 0, .max_tunnels = 10000000,
-				   .state = STATUS_UNHEALTHY };
+				   .state = REPORT_UNHEALTHY };
 
 	strcpy(r.cluster, "lab");
 	strcpy(r.node_id, "gw-b");
@@ -122,7 +122,7 @@ static void resign(uint8_t *msg, size_t len, const struct cluster_key *k)
 	assert_int_equal(n, 32);
 }
 
-static void assert_reports_equal(const struct status_report *a, const struct status_report *b)
+static void assert_reports_equal(const struct load_report *a, const struct load_report *b)
 {
 	assert_string_equal(a->cluster, b->cluster);
 	assert_string_equal(a->node_id, b->node_id);
@@ -142,18 +142,18 @@ static void assert_reports_equal(const struct status_report *a, const struct sta
 
 /* ---- known answers -------------------------------------------------------- */
 
-static void check_kat(const char *hex, struct status_report want)
+static void check_kat(const char *hex, struct load_report want)
 {
 	struct cluster_key k = key_of(KEY_HEX);
-	uint8_t expect[STATUS_MSG_MAX], got[STATUS_MSG_MAX];
+	uint8_t expect[REPORT_MAX], got[REPORT_MAX];
 	size_t n = unhex(hex, expect);
-	struct status_report r;
+	struct load_report r;
 	int len;
 
-	len = status_msg_encode(&want, &k, got, sizeof(got));
+	len = report_encode(&want, &k, got, sizeof(got));
 	assert_int_equal(len, (int)n);
 	assert_memory_equal(got, expect, n);
-	assert_int_equal(status_msg_decode(expect, n, "lab", &k, &r), STATUS_OK);
+	assert_int_equal(report_decode(expect, n, "lab", &k, &r), REPORT_OK);
 	assert_reports_equal(&r, &want);
 	/* the FQDN comes back NUL-terminated for printing */
 	if (r.address.type == IKE_GW_ID_FQDN)
@@ -177,8 +177,8 @@ static void test_kat_fqdn_unhealthy(void **state)
 static void test_round_trip_longest(void **state)
 {
 	struct cluster_key k = key_of(KEY_HEX);
-	struct status_report r = kat1_report(), back;
-	uint8_t msg[STATUS_MSG_MAX];
+	struct load_report r = kat1_report(), back;
+	uint8_t msg[REPORT_MAX];
 	char fqdn[256];
 	int len;
 
@@ -195,36 +195,36 @@ static void test_round_trip_longest(void **state)
 	gw_fqdn(&r.address6, fqdn);
 	memset(r.reason, ' ', 127);
 	r.reason[127] = 0;
-	r.state = STATUS_DRAINING;
+	r.state = REPORT_DRAINING;
 	r.tunnels = UINT32_MAX;
 	r.max_tunnels = 1;
 	r.epoch = UINT64_MAX;
 	r.seq = UINT64_MAX;
-	len = status_msg_encode(&r, &k, msg, sizeof(msg));
+	len = report_encode(&r, &k, msg, sizeof(msg));
 	/* 32 fixed + 33 + 64 + 2 * 257 + 128 + 32 MAC */
 	assert_int_equal(len, 803);
-	assert_int_equal(len, STATUS_MSG_LONGEST);
-	assert_int_equal(status_msg_decode(msg, (size_t)len, r.cluster, &k, &back), STATUS_OK);
+	assert_int_equal(len, REPORT_LONGEST);
+	assert_int_equal(report_decode(msg, (size_t)len, r.cluster, &k, &back), REPORT_OK);
 	assert_reports_equal(&back, &r);
 	/* one byte short of the space needed */
-	assert_int_equal(status_msg_encode(&r, &k, msg, 802), -1);
+	assert_int_equal(report_encode(&r, &k, msg, 802), -1);
 }
 
 static void test_round_trip_shortest(void **state)
 {
 	struct cluster_key k = key_of(KEY_HEX);
-	struct status_report r = { .epoch = 1, .seq = 1, .max_tunnels = 1 }, back;
-	uint8_t msg[STATUS_MSG_MAX];
+	struct load_report r = { .epoch = 1, .seq = 1, .max_tunnels = 1 }, back;
+	uint8_t msg[REPORT_MAX];
 	int len;
 
 	(void)state;
 	strcpy(r.cluster, "x");
 	strcpy(r.node_id, "n");
 	gw_fqdn(&r.address, "g");
-	len = status_msg_encode(&r, &k, msg, sizeof(msg));
+	len = report_encode(&r, &k, msg, sizeof(msg));
 	/* 32 fixed + 2 + 2 + 3 + 2 + 1 + 32 MAC */
 	assert_int_equal(len, 74);
-	assert_int_equal(status_msg_decode(msg, (size_t)len, "x", &k, &back), STATUS_OK);
+	assert_int_equal(report_decode(msg, (size_t)len, "x", &k, &back), REPORT_OK);
 	assert_reports_equal(&back, &r);
 }
 
@@ -238,25 +238,25 @@ static size_t kat1(uint8_t *buf)
 static void test_oversized(void **state)
 {
 	struct cluster_key k = key_of(KEY_HEX);
-	uint8_t buf[STATUS_MSG_MAX + 1] = { 0 };
-	struct status_report r;
+	uint8_t buf[REPORT_MAX + 1] = { 0 };
+	struct load_report r;
 
 	(void)state;
 	kat1(buf);
-	assert_int_equal(status_msg_decode(buf, STATUS_MSG_MAX + 1, "lab", &k, &r),
-			 STATUS_ERR_OVERSIZED);
+	assert_int_equal(report_decode(buf, REPORT_MAX + 1, "lab", &k, &r),
+			 REPORT_ERR_OVERSIZED);
 	/* never read: a huge length with a tiny buffer is safe */
-	assert_int_equal(status_msg_decode(buf, 65536, "lab", &k, &r), STATUS_ERR_OVERSIZED);
+	assert_int_equal(report_decode(buf, 65536, "lab", &k, &r), REPORT_ERR_OVERSIZED);
 	/* 1024 bytes is not oversized, but a 98-byte message padded to it is malformed */
-	assert_int_equal(status_msg_decode(buf, STATUS_MSG_MAX, "lab", &k, &r),
-			 STATUS_ERR_MALFORMED);
+	assert_int_equal(report_decode(buf, REPORT_MAX, "lab", &k, &r),
+			 REPORT_ERR_MALFORMED);
 }
 
 static void test_bad_magic_and_version(void **state)
 {
 	struct cluster_key k = key_of(KEY_HEX);
-	uint8_t buf[STATUS_MSG_MAX];
-	struct status_report r;
+	uint8_t buf[REPORT_MAX];
+	struct load_report r;
 	size_t n;
 
 	(void)state;
@@ -264,15 +264,15 @@ static void test_bad_magic_and_version(void **state)
 		n = kat1(buf);
 		buf[i] ^= 0x20;
 		resign(buf, n, &k);
-		assert_int_equal(status_msg_decode(buf, n, "lab", &k, &r), STATUS_ERR_BAD_MAGIC);
+		assert_int_equal(report_decode(buf, n, "lab", &k, &r), REPORT_ERR_BAD_MAGIC);
 	}
 	n = kat1(buf);
 	buf[4] = 2;
 	resign(buf, n, &k);
-	assert_int_equal(status_msg_decode(buf, n, "lab", &k, &r), STATUS_ERR_BAD_VERSION);
+	assert_int_equal(report_decode(buf, n, "lab", &k, &r), REPORT_ERR_BAD_VERSION);
 	buf[4] = 0;
 	resign(buf, n, &k);
-	assert_int_equal(status_msg_decode(buf, n, "lab", &k, &r), STATUS_ERR_BAD_VERSION);
+	assert_int_equal(report_decode(buf, n, "lab", &k, &r), REPORT_ERR_BAD_VERSION);
 }
 
 /* Byte offsets in KAT1 */
@@ -295,13 +295,13 @@ static void test_bad_magic_and_version(void **state)
 static void expect_malformed(size_t off, const uint8_t *bytes, size_t n)
 {
 	struct cluster_key k = key_of(KEY_HEX);
-	uint8_t buf[STATUS_MSG_MAX];
-	struct status_report r;
+	uint8_t buf[REPORT_MAX];
+	struct load_report r;
 	size_t len = kat1(buf);
 
 	memcpy(buf + off, bytes, n);
 	resign(buf, len, &k);
-	assert_int_equal(status_msg_decode(buf, len, "lab", &k, &r), STATUS_ERR_MALFORMED);
+	assert_int_equal(report_decode(buf, len, "lab", &k, &r), REPORT_ERR_MALFORMED);
 }
 
 static void test_malformed_fields(void **state)
@@ -355,130 +355,130 @@ static void test_malformed_unspecified_v6(void **state)
 	/* the zero8 case above only broke the prefix; make sure a genuinely
 	 * unspecified / loopback address6 is rejected, and a valid one passes */
 	struct cluster_key k = key_of(KEY_HEX);
-	struct status_report r = kat1_report(), back;
-	uint8_t buf[STATUS_MSG_MAX];
+	struct load_report r = kat1_report(), back;
+	uint8_t buf[REPORT_MAX];
 	int len;
 
 	(void)state;
 	gw_v6(&r.address6, "2001:db8::b");
-	len = status_msg_encode(&r, &k, buf, sizeof(buf));
+	len = report_encode(&r, &k, buf, sizeof(buf));
 	assert_true(len > 0);
-	assert_int_equal(status_msg_decode(buf, (size_t)len, "lab", &k, &back), STATUS_OK);
+	assert_int_equal(report_decode(buf, (size_t)len, "lab", &k, &back), REPORT_OK);
 	gw_v6(&r.address6, "::");
-	assert_int_equal(status_msg_encode(&r, &k, buf, sizeof(buf)), -1);
+	assert_int_equal(report_encode(&r, &k, buf, sizeof(buf)), -1);
 	gw_v6(&r.address6, "::1");
-	assert_int_equal(status_msg_encode(&r, &k, buf, sizeof(buf)), -1);
+	assert_int_equal(report_encode(&r, &k, buf, sizeof(buf)), -1);
 	gw_v6(&r.address6, "ff05::1");
-	assert_int_equal(status_msg_encode(&r, &k, buf, sizeof(buf)), -1);
+	assert_int_equal(report_encode(&r, &k, buf, sizeof(buf)), -1);
 }
 
 static void test_malformed_lengths(void **state)
 {
 	struct cluster_key k = key_of(KEY_HEX);
-	uint8_t buf[STATUS_MSG_MAX];
-	struct status_report r;
+	uint8_t buf[REPORT_MAX];
+	struct load_report r;
 	size_t n = kat1(buf);
 
 	(void)state;
 	/* the length field disagrees with the datagram, both ways */
 	buf[7] = 0x61;
-	assert_int_equal(status_msg_decode(buf, n, "lab", &k, &r), STATUS_ERR_MALFORMED);
+	assert_int_equal(report_decode(buf, n, "lab", &k, &r), REPORT_ERR_MALFORMED);
 	buf[7] = 0x63;
-	assert_int_equal(status_msg_decode(buf, n, "lab", &k, &r), STATUS_ERR_MALFORMED);
+	assert_int_equal(report_decode(buf, n, "lab", &k, &r), REPORT_ERR_MALFORMED);
 	/* a trailing byte after the reason, with a consistent length and MAC */
 	n = kat1(buf);
 	memmove(buf + n - 31, buf + n - 32, 32);
 	buf[n - 32] = 'x';
 	resign(buf, n + 1, &k);
-	assert_int_equal(status_msg_decode(buf, n + 1, "lab", &k, &r), STATUS_ERR_MALFORMED);
+	assert_int_equal(report_decode(buf, n + 1, "lab", &k, &r), REPORT_ERR_MALFORMED);
 }
 
 static void test_other_cluster(void **state)
 {
 	struct cluster_key k = key_of(KEY_HEX), other = key_of(KEY_HEX);
-	struct status_report rep = kat1_report(), r;
-	uint8_t buf[STATUS_MSG_MAX];
+	struct load_report rep = kat1_report(), r;
+	uint8_t buf[REPORT_MAX];
 	size_t n = kat1(buf);
 	int len;
 
 	(void)state;
-	assert_int_equal(status_msg_decode(buf, n, "lab2", &k, &r), STATUS_ERR_OTHER_CLUSTER);
-	assert_int_equal(status_msg_decode(buf, n, "la", &k, &r), STATUS_ERR_OTHER_CLUSTER);
-	assert_int_equal(status_msg_decode(buf, n, "LAB", &k, &r), STATUS_ERR_OTHER_CLUSTER);
+	assert_int_equal(report_decode(buf, n, "lab2", &k, &r), REPORT_ERR_OTHER_CLUSTER);
+	assert_int_equal(report_decode(buf, n, "la", &k, &r), REPORT_ERR_OTHER_CLUSTER);
+	assert_int_equal(report_decode(buf, n, "LAB", &k, &r), REPORT_ERR_OTHER_CLUSTER);
 	/* another cluster with another key: "other cluster", not a forgery */
 	other.bytes[0] ^= 1;
 	strcpy(rep.cluster, "other");
-	len = status_msg_encode(&rep, &other, buf, sizeof(buf));
+	len = report_encode(&rep, &other, buf, sizeof(buf));
 	assert_true(len > 0);
-	assert_int_equal(status_msg_decode(buf, (size_t)len, "lab", &k, &r),
-			 STATUS_ERR_OTHER_CLUSTER);
-	assert_int_equal(status_msg_decode(buf, (size_t)len, "other", &other, &r), STATUS_OK);
+	assert_int_equal(report_decode(buf, (size_t)len, "lab", &k, &r),
+			 REPORT_ERR_OTHER_CLUSTER);
+	assert_int_equal(report_decode(buf, (size_t)len, "other", &other, &r), REPORT_OK);
 }
 
 static void test_bad_mac(void **state)
 {
 	struct cluster_key k = key_of(KEY_HEX), wrong = key_of(KEY_HEX);
-	struct status_report rep = kat1_report(), r;
-	uint8_t buf[STATUS_MSG_MAX];
+	struct load_report rep = kat1_report(), r;
+	uint8_t buf[REPORT_MAX];
 	int len;
 
 	(void)state;
 	wrong.bytes[31] ^= 0x80;
-	len = status_msg_encode(&rep, &wrong, buf, sizeof(buf));
+	len = report_encode(&rep, &wrong, buf, sizeof(buf));
 	assert_true(len > 0);
-	assert_int_equal(status_msg_decode(buf, (size_t)len, "lab", &k, &r), STATUS_ERR_BAD_MAC);
+	assert_int_equal(report_decode(buf, (size_t)len, "lab", &k, &r), REPORT_ERR_BAD_MAC);
 	/* a longer key with the same prefix is a different key */
 	wrong = key_of(KEY_HEX);
 	wrong.bytes[32] = 0x20;
 	wrong.len = 33;
-	len = status_msg_encode(&rep, &wrong, buf, sizeof(buf));
-	assert_int_equal(status_msg_decode(buf, (size_t)len, "lab", &k, &r), STATUS_ERR_BAD_MAC);
+	len = report_encode(&rep, &wrong, buf, sizeof(buf));
+	assert_int_equal(report_decode(buf, (size_t)len, "lab", &k, &r), REPORT_ERR_BAD_MAC);
 	/* a forger changing a field without the key */
 	len = (int)kat1(buf);
 	buf[27] = 0; /* 5 tunnels -> 0 */
-	assert_int_equal(status_msg_decode(buf, (size_t)len, "lab", &k, &r), STATUS_ERR_BAD_MAC);
+	assert_int_equal(report_decode(buf, (size_t)len, "lab", &k, &r), REPORT_ERR_BAD_MAC);
 }
 
 static void test_unusable_key(void **state)
 {
 	struct cluster_key none = { 0 }, k = key_of(KEY_HEX);
-	struct status_report rep = kat1_report(), r;
-	uint8_t buf[STATUS_MSG_MAX];
+	struct load_report rep = kat1_report(), r;
+	uint8_t buf[REPORT_MAX];
 	size_t n = kat1(buf);
 
 	(void)state;
 	/* an unloaded (empty) key must never verify anything: HMAC with an
 	 * empty key is computable by anyone */
-	assert_int_equal(status_msg_decode(buf, n, "lab", &none, &r), STATUS_ERR_KEY);
-	assert_int_equal(status_msg_decode(buf, n, "lab", NULL, &r), STATUS_ERR_KEY);
-	assert_int_equal(status_msg_encode(&rep, &none, buf, sizeof(buf)), -1);
+	assert_int_equal(report_decode(buf, n, "lab", &none, &r), REPORT_ERR_KEY);
+	assert_int_equal(report_decode(buf, n, "lab", NULL, &r), REPORT_ERR_KEY);
+	assert_int_equal(report_encode(&rep, &none, buf, sizeof(buf)), -1);
 	k.len = 31;
-	assert_int_equal(status_msg_decode(buf, n, "lab", &k, &r), STATUS_ERR_KEY);
-	assert_int_equal(status_msg_encode(&rep, &k, buf, sizeof(buf)), -1);
+	assert_int_equal(report_decode(buf, n, "lab", &k, &r), REPORT_ERR_KEY);
+	assert_int_equal(report_encode(&rep, &k, buf, sizeof(buf)), -1);
 }
 
 static void test_every_bit_flip_fails(void **state)
 {
 	struct cluster_key k = key_of(KEY_HEX);
-	uint8_t buf[STATUS_MSG_MAX];
-	struct status_report r;
+	uint8_t buf[REPORT_MAX];
+	struct load_report r;
 	size_t n = kat1(buf);
 
 	(void)state;
 	for (size_t bit = 0; bit < n * 8; bit++) {
 		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-		if (status_msg_decode(buf, n, "lab", &k, &r) == STATUS_OK)
+		if (report_decode(buf, n, "lab", &k, &r) == REPORT_OK)
 			fail_msg("flipping bit %zu still decodes", bit);
 		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 	}
-	assert_int_equal(status_msg_decode(buf, n, "lab", &k, &r), STATUS_OK);
+	assert_int_equal(report_decode(buf, n, "lab", &k, &r), REPORT_OK);
 }
 
 static void test_every_truncation_fails(void **state)
 {
 	struct cluster_key k = key_of(KEY_HEX);
-	uint8_t full[STATUS_MSG_MAX], buf[STATUS_MSG_MAX];
-	struct status_report r;
+	uint8_t full[REPORT_MAX], buf[REPORT_MAX];
+	struct load_report r;
 	size_t n = unhex(KAT2_HEX, full);
 
 	(void)state;
@@ -487,14 +487,14 @@ static void test_every_truncation_fails(void **state)
 		uint8_t *cut = malloc(len ? len : 1);
 
 		memcpy(cut, full, len);
-		assert_int_equal(status_msg_decode(cut, len, "lab", &k, &r), STATUS_ERR_MALFORMED);
+		assert_int_equal(report_decode(cut, len, "lab", &k, &r), REPORT_ERR_MALFORMED);
 		free(cut);
 		/* cut, but with the length field and MAC made consistent */
-		if (len >= STATUS_FIXED_LEN + STATUS_MAC_LEN) {
+		if (len >= REPORT_FIXED_LEN + REPORT_MAC_LEN) {
 			memcpy(buf, full, len - 32);
 			resign(buf, len, &k);
-			assert_int_equal(status_msg_decode(buf, len, "lab", &k, &r),
-					 STATUS_ERR_MALFORMED);
+			assert_int_equal(report_decode(buf, len, "lab", &k, &r),
+					 REPORT_ERR_MALFORMED);
 		}
 	}
 }
@@ -504,16 +504,16 @@ static void test_every_truncation_fails(void **state)
 static void test_encode_refuses_invalid(void **state)
 {
 	struct cluster_key k = key_of(KEY_HEX);
-	uint8_t buf[STATUS_MSG_MAX];
-	struct status_report r;
+	uint8_t buf[REPORT_MAX];
+	struct load_report r;
 
 	(void)state;
 #define REFUSE(mutation)                                                          \
 	do {                                                                       \
 		r = kat1_report();                                                 \
 		mutation;                                                          \
-		assert_int_equal(status_msg_encode(&r, &k, buf, sizeof(buf)), -1); \
-		assert_int_equal(status_report_check(&r), -1);                     \
+		assert_int_equal(report_encode(&r, &k, buf, sizeof(buf)), -1); \
+		assert_int_equal(report_check(&r), -1);                     \
 	} while (0)
 	REFUSE(r.cluster[0] = 0);
 	REFUSE(strcpy(r.cluster, "a b"));
@@ -523,15 +523,15 @@ static void test_encode_refuses_invalid(void **state)
 	REFUSE(r.epoch = 0);
 	REFUSE(r.seq = 0);
 	REFUSE(r.max_tunnels = 0);
-	REFUSE(r.max_tunnels = STATUS_MAX_TUNNELS + 1);
-	REFUSE(r.state = (enum status_state)3);
+	REFUSE(r.max_tunnels = REPORT_MAX_TUNNELS + 1);
+	REFUSE(r.state = (enum report_state)3);
 	REFUSE(r.address.type = 0);
 	REFUSE(r.address.len = 5);
 	REFUSE(r.address6.len = 4);
 	REFUSE(strcpy(r.reason, "tab\there"));
 #undef REFUSE
 	r = kat1_report();
-	assert_int_equal(status_report_check(&r), 0);
+	assert_int_equal(report_check(&r), 0);
 }
 
 /* ---- names and epochs ----------------------------------------------------------- */
@@ -544,14 +544,14 @@ static void test_epoch(void **state)
 
 	(void)state;
 	/* 1700000000000 = 0x18bcfe56800, then 20 bits of 0xabcde */
-	assert_true(status_epoch_make(1700000000000ull, 0xabcde) == 0x18bcfe56800abcdeull);
-	assert_true(status_epoch_make(1700000000000ull, 0xfffabcde) == 0x18bcfe56800abcdeull);
+	assert_true(report_epoch_make(1700000000000ull, 0xabcde) == 0x18bcfe56800abcdeull);
+	assert_true(report_epoch_make(1700000000000ull, 0xfffabcde) == 0x18bcfe56800abcdeull);
 	/* one millisecond later beats any random part of the earlier boot */
-	assert_true(status_epoch_make(1700000000001ull, 0) >
-		    status_epoch_make(1700000000000ull, 0xfffff));
+	assert_true(report_epoch_make(1700000000001ull, 0) >
+		    report_epoch_make(1700000000000ull, 0xfffff));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	e = status_epoch_new();
+	e = report_epoch_new();
 	assert_true(e != 0);
 	assert_true((e >> 20) >= now_ms && (e >> 20) <= now_ms + 1000);
 }
@@ -559,13 +559,13 @@ static void test_epoch(void **state)
 static void test_names(void **state)
 {
 	(void)state;
-	assert_int_equal(status_state_parse("active"), STATUS_ACTIVE);
-	assert_int_equal(status_state_parse("draining"), STATUS_DRAINING);
-	assert_int_equal(status_state_parse("unhealthy"), STATUS_UNHEALTHY);
-	assert_int_equal(status_state_parse("up"), -1);
-	assert_string_equal(status_state_str(STATUS_UNHEALTHY), "unhealthy");
-	assert_string_equal(status_err_str(STATUS_ERR_OTHER_CLUSTER), "other cluster");
-	assert_string_equal(status_err_str(STATUS_ERR_BAD_MAC), "bad MAC");
+	assert_int_equal(report_state_parse("active"), REPORT_ACTIVE);
+	assert_int_equal(report_state_parse("draining"), REPORT_DRAINING);
+	assert_int_equal(report_state_parse("unhealthy"), REPORT_UNHEALTHY);
+	assert_int_equal(report_state_parse("up"), -1);
+	assert_string_equal(report_state_str(REPORT_UNHEALTHY), "unhealthy");
+	assert_string_equal(report_err_str(REPORT_ERR_OTHER_CLUSTER), "other cluster");
+	assert_string_equal(report_err_str(REPORT_ERR_BAD_MAC), "bad MAC");
 }
 
 int main(void)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * status_recv: receives status messages for a while with the daemon's own
+ * report_recv: receives load reports for a while with the daemon's own
  * socket, member table and clock handling (an epoll loop, as the daemon
  * runs it), then prints the member table and the counters:
  *
@@ -21,15 +21,15 @@
 #include "cluster/keyfile.h"
 #include "base/log.h"
 #include "cluster/members.h"
-#include "status_common.h"
-#include "cluster/status_net.h"
+#include "report_common.h"
+#include "cluster/report_socket.h"
 
 #define TICK_MS 50
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: status_recv --key FILE --cluster NAME --seconds S\n"
+		"usage: report_recv --key FILE --cluster NAME --seconds S\n"
 		"       [--group G --ifname IF | --peer IP ...] [--port P] [--self ID]\n"
 		"       [--dead-after-ms MS] [--forget-after-ms MS] [--vip4 IP] [--vip6 IP] [-v]\n");
 	exit(2);
@@ -96,20 +96,20 @@ static void print_table(const struct members *m, uint64_t now)
 		       "address=%s address6=%s epoch=%#" PRIx64 " seq=%" PRIu64
 		       " age_ms=%" PRIu64 " reports=%" PRIu64 " reason=\"%s\"\n",
 		       i.node_id, i.alive, i.usable, member_why_str(i.why),
-		       status_state_str(i.state), i.tunnels, i.max_tunnels,
+		       report_state_str(i.state), i.tunnels, i.max_tunnels,
 		       gw_str(i.address, a, sizeof(a)), gw_str(i.address6, a6, sizeof(a6)),
 		       i.epoch, i.seq, i.age_ms, i.reports, i.reason);
 	}
 	printf("counters %s\n", members_counters_str(m, cnt, sizeof(cnt)));
 }
 
-static int run(struct status_net *net, struct members *m, uint64_t run_ms)
+static int run(struct report_socket *net, struct members *m, uint64_t run_ms)
 {
 	uint64_t start = mono_ms(), now = start, last_tick = start;
 	struct epoll_event ev = { .events = EPOLLIN };
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
-	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, status_net_fd(net), &ev) < 0) {
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, report_socket_fd(net), &ev) < 0) {
 		perror("epoll");
 		return -1;
 	}
@@ -119,7 +119,7 @@ static int run(struct status_net *net, struct members *m, uint64_t run_ms)
 
 		now = mono_ms();
 		if (n > 0)
-			status_net_handle_readable(net, m, now);
+			report_socket_handle_readable(net, m, now);
 		if (now - last_tick >= TICK_MS) {
 			members_tick(m, now);
 			last_tick = now;
@@ -131,9 +131,9 @@ static int run(struct status_net *net, struct members *m, uint64_t run_ms)
 
 int main(int argc, char **argv)
 {
-	struct status_net_params np;
+	struct report_socket_params np;
 	struct members_params mp;
-	struct status_net net;
+	struct report_socket net;
 	struct cluster_key key;
 	struct members *m;
 	struct opts o;
@@ -153,9 +153,9 @@ int main(int argc, char **argv)
 	cluster_key_clear(&key);
 	if (!m)
 		return 1;
-	np = (struct status_net_params){ .ifname = o.ifname, .group = o.group,
+	np = (struct report_socket_params){ .ifname = o.ifname, .group = o.group,
 					 .peers = o.peers, .n_peers = o.n_peers, .port = o.port };
-	if (status_net_open(&net, &np) < 0)
+	if (report_socket_open(&net, &np) < 0)
 		return 1;
 	printf("ready\n");
 	fflush(stdout);
@@ -163,7 +163,7 @@ int main(int argc, char **argv)
 	print_table(m, mono_ms());
 	printf("net truncated=%" PRIu64 " recv_errors=%" PRIu64 "\n", net.stats.truncated,
 	       net.stats.recv_errors);
-	status_net_close(&net);
+	report_socket_close(&net);
 	members_free(m);
 	return rc < 0 ? 1 : 0;
 }

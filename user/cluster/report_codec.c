@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-/* The status message codec; the wire format is documented in status_msg.h. */
+/* The load report codec; the wire format is documented in report_codec.h. */
 #include <arpa/inet.h>
 #include <string.h>
 #include <time.h>
@@ -9,7 +9,7 @@
 #include <openssl/rand.h>
 
 #include "config.h"
-#include "cluster/status_msg.h"
+#include "cluster/report_codec.h"
 
 #define OFF_VERSION 4
 #define OFF_STATE 5
@@ -18,7 +18,7 @@
 #define OFF_SEQ 16
 #define OFF_TUNNELS 24
 #define OFF_MAX 28
-#define OFF_CLUSTER STATUS_FIXED_LEN
+#define OFF_CLUSTER REPORT_FIXED_LEN
 
 /* ---- field rules, shared by encoder and decoder ------------------------ */
 
@@ -30,7 +30,7 @@ static bool is_name_char(uint8_t c)
 
 static bool valid_cluster(const uint8_t *s, size_t n)
 {
-	if (n < 1 || n > STATUS_CLUSTER_MAX)
+	if (n < 1 || n > REPORT_CLUSTER_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!is_name_char(s[i]))
@@ -48,12 +48,12 @@ static bool valid_text(const uint8_t *s, size_t n, uint8_t lowest)
 
 static bool valid_node_id(const uint8_t *s, size_t n)
 {
-	return n >= 1 && n <= STATUS_NODE_ID_MAX && valid_text(s, n, 0x21);
+	return n >= 1 && n <= REPORT_NODE_ID_MAX && valid_text(s, n, 0x21);
 }
 
 static bool valid_reason(const uint8_t *s, size_t n)
 {
-	return n <= STATUS_REASON_MAX && valid_text(s, n, 0x20);
+	return n <= REPORT_REASON_MAX && valid_text(s, n, 0x20);
 }
 
 /* The rule `address =` in the config follows (cfg_parse_gw_addr), so a
@@ -103,15 +103,15 @@ static bool valid_gw(uint8_t type, uint8_t len, const uint8_t *data, bool option
 	}
 }
 
-static bool valid_numbers(const struct status_report *r)
+static bool valid_numbers(const struct load_report *r)
 {
 	return r->epoch != 0 && r->seq != 0 && r->max_tunnels >= 1 &&
-	       r->max_tunnels <= STATUS_MAX_TUNNELS &&
-	       (r->state == STATUS_ACTIVE || r->state == STATUS_DRAINING ||
-		r->state == STATUS_UNHEALTHY);
+	       r->max_tunnels <= REPORT_MAX_TUNNELS &&
+	       (r->state == REPORT_ACTIVE || r->state == REPORT_DRAINING ||
+		r->state == REPORT_UNHEALTHY);
 }
 
-int status_report_check(const struct status_report *r)
+int report_check(const struct load_report *r)
 {
 	size_t nc = strnlen(r->cluster, sizeof(r->cluster));
 	size_t nn = strnlen(r->node_id, sizeof(r->node_id));
@@ -136,12 +136,12 @@ static bool key_usable(const struct cluster_key *key)
 }
 
 static int mac(const struct cluster_key *key, const uint8_t *data, size_t len,
-	       uint8_t out[STATUS_MAC_LEN])
+	       uint8_t out[REPORT_MAC_LEN])
 {
 	unsigned int n = 0;
 
 	if (!HMAC(EVP_sha256(), key->bytes, (int)key->len, data, len, out, &n) ||
-	    n != STATUS_MAC_LEN)
+	    n != REPORT_MAC_LEN)
 		return -1;
 	return 0;
 }
@@ -183,16 +183,16 @@ static size_t put_gw(uint8_t *p, const struct cfg_gw_addr *a)
 	return 2 + (size_t)a->len;
 }
 
-int status_msg_encode(const struct status_report *r, const struct cluster_key *key,
+int report_encode(const struct load_report *r, const struct cluster_key *key,
 		      uint8_t *out, size_t outsize)
 {
-	uint8_t buf[STATUS_MSG_LONGEST];
+	uint8_t buf[REPORT_LONGEST];
 	size_t n;
 
-	if (!key_usable(key) || status_report_check(r) < 0)
+	if (!key_usable(key) || report_check(r) < 0)
 		return -1;
-	memcpy(buf, STATUS_MAGIC, 4);
-	buf[OFF_VERSION] = STATUS_VERSION;
+	memcpy(buf, REPORT_MAGIC, 4);
+	buf[OFF_VERSION] = REPORT_VERSION;
 	buf[OFF_STATE] = (uint8_t)r->state;
 	put_be64(buf + OFF_EPOCH, r->epoch);
 	put_be64(buf + OFF_SEQ, r->seq);
@@ -204,10 +204,10 @@ int status_msg_encode(const struct status_report *r, const struct cluster_key *k
 	n += put_gw(buf + n, &r->address);
 	n += put_gw(buf + n, &r->address6);
 	n += put_str(buf + n, r->reason);
-	put_be16(buf + OFF_LENGTH, (uint16_t)(n + STATUS_MAC_LEN));
-	if (mac(key, buf, n, buf + n) < 0 || n + STATUS_MAC_LEN > outsize)
+	put_be16(buf + OFF_LENGTH, (uint16_t)(n + REPORT_MAC_LEN));
+	if (mac(key, buf, n, buf + n) < 0 || n + REPORT_MAC_LEN > outsize)
 		return -1;
-	n += STATUS_MAC_LEN;
+	n += REPORT_MAC_LEN;
 	memcpy(out, buf, n);
 	return (int)n;
 }
@@ -288,90 +288,90 @@ static bool take_gw(struct reader *rd, struct cfg_gw_addr *a, bool optional)
 }
 
 /* Everything between the fixed header and the MAC. */
-static bool parse_body(struct reader *rd, struct status_report *out)
+static bool parse_body(struct reader *rd, struct load_report *out)
 {
 	const uint8_t *s;
 	size_t n = 0;
 
-	s = take_str(rd, out->cluster, STATUS_CLUSTER_MAX, &n);
+	s = take_str(rd, out->cluster, REPORT_CLUSTER_MAX, &n);
 	if (!s || !valid_cluster(s, n))
 		return false;
-	s = take_str(rd, out->node_id, STATUS_NODE_ID_MAX, &n);
+	s = take_str(rd, out->node_id, REPORT_NODE_ID_MAX, &n);
 	if (!s || !valid_node_id(s, n))
 		return false;
 	if (!take_gw(rd, &out->address, false) || !take_gw(rd, &out->address6, true))
 		return false;
-	s = take_str(rd, out->reason, STATUS_REASON_MAX, &n);
+	s = take_str(rd, out->reason, REPORT_REASON_MAX, &n);
 	if (!s || !valid_reason(s, n))
 		return false;
 	return rd->left == 0;
 }
 
-static enum status_err parse(const uint8_t *buf, size_t len, struct status_report *out)
+static enum report_err parse(const uint8_t *buf, size_t len, struct load_report *out)
 {
 	struct reader rd;
 
-	if (len > STATUS_MSG_MAX)
-		return STATUS_ERR_OVERSIZED;
+	if (len > REPORT_MAX)
+		return REPORT_ERR_OVERSIZED;
 	if (len < OFF_VERSION + 1)
-		return STATUS_ERR_MALFORMED;
-	if (memcmp(buf, STATUS_MAGIC, 4) != 0)
-		return STATUS_ERR_BAD_MAGIC;
-	if (buf[OFF_VERSION] != STATUS_VERSION)
-		return STATUS_ERR_BAD_VERSION;
-	if (len < STATUS_FIXED_LEN + STATUS_MAC_LEN || get_be16(buf + OFF_LENGTH) != len)
-		return STATUS_ERR_MALFORMED;
+		return REPORT_ERR_MALFORMED;
+	if (memcmp(buf, REPORT_MAGIC, 4) != 0)
+		return REPORT_ERR_BAD_MAGIC;
+	if (buf[OFF_VERSION] != REPORT_VERSION)
+		return REPORT_ERR_BAD_VERSION;
+	if (len < REPORT_FIXED_LEN + REPORT_MAC_LEN || get_be16(buf + OFF_LENGTH) != len)
+		return REPORT_ERR_MALFORMED;
 	memset(out, 0, sizeof(*out));
-	out->state = (enum status_state)buf[OFF_STATE];
+	out->state = (enum report_state)buf[OFF_STATE];
 	out->epoch = get_be64(buf + OFF_EPOCH);
 	out->seq = get_be64(buf + OFF_SEQ);
 	out->tunnels = get_be32(buf + OFF_TUNNELS);
 	out->max_tunnels = get_be32(buf + OFF_MAX);
 	if (!valid_numbers(out))
-		return STATUS_ERR_MALFORMED;
-	rd = (struct reader){ buf + OFF_CLUSTER, len - OFF_CLUSTER - STATUS_MAC_LEN, false };
-	return parse_body(&rd, out) ? STATUS_OK : STATUS_ERR_MALFORMED;
+		return REPORT_ERR_MALFORMED;
+	rd = (struct reader){ buf + OFF_CLUSTER, len - OFF_CLUSTER - REPORT_MAC_LEN, false };
+	return parse_body(&rd, out) ? REPORT_OK : REPORT_ERR_MALFORMED;
 }
 
-enum status_err status_msg_decode(const uint8_t *buf, size_t len, const char *cluster,
-				  const struct cluster_key *key, struct status_report *out)
+enum report_err report_decode(const uint8_t *buf, size_t len, const char *cluster,
+				  const struct cluster_key *key, struct load_report *out)
 {
-	uint8_t want[STATUS_MAC_LEN];
-	enum status_err e;
+	uint8_t want[REPORT_MAC_LEN];
+	enum report_err e;
 	bool match;
 
 	e = parse(buf, len, out);
-	if (e != STATUS_OK)
+	if (e != REPORT_OK)
 		return e;
 	if (!cluster || strcmp(out->cluster, cluster) != 0)
-		return STATUS_ERR_OTHER_CLUSTER;
-	if (!key_usable(key) || mac(key, buf, len - STATUS_MAC_LEN, want) < 0)
-		return STATUS_ERR_KEY;
-	match = CRYPTO_memcmp(want, buf + len - STATUS_MAC_LEN, STATUS_MAC_LEN) == 0;
+		return REPORT_ERR_OTHER_CLUSTER;
+	if (!key_usable(key) || mac(key, buf, len - REPORT_MAC_LEN, want) < 0)
+		return REPORT_ERR_KEY;
+	match = CRYPTO_memcmp(want, buf + len - REPORT_MAC_LEN, REPORT_MAC_LEN) == 0;
 	OPENSSL_cleanse(want, sizeof(want));
-	return match ? STATUS_OK : STATUS_ERR_BAD_MAC;
+	return match ? REPORT_OK : REPORT_ERR_BAD_MAC;
 }
 
 /* ---- names and epochs --------------------------------------------------- */
 
-const char *status_err_str(enum status_err e)
+const char *report_err_str(enum report_err e)
 {
 	switch (e) {
-	case STATUS_OK:
+	case REPORT_OK:
 		return "ok";
-	case STATUS_ERR_OVERSIZED:
+	case REPORT_ERR_OVERSIZED:
 		return "oversized";
-	case STATUS_ERR_BAD_MAGIC:
+	case REPORT_ERR_BAD_MAGIC:
 		return "bad magic";
-	case STATUS_ERR_BAD_VERSION:
+	case REPORT_ERR_BAD_VERSION:
 		return "bad version";
-	case STATUS_ERR_MALFORMED:
+	case REPORT_ERR_MALFORMED:
 		return "malformed";
-	case STATUS_ERR_OTHER_CLUSTER:
+	case REPORT_ERR_OTHER_CLUSTER:
 		return "other cluster";
-	case STATUS_ERR_BAD_MAC:
+	case REPORT_ERR_BAD_MAC:
 		return "bad MAC";
-	case STATUS_ERR_KEY:
+	case REPORT_ERR_KEY:
 		return "no usable key";
 	}
 	return "unknown error";
@@ -379,12 +379,12 @@ const char *status_err_str(enum status_err e)
 
 static const char *const state_names[] = { "active", "draining", "unhealthy" };
 
-const char *status_state_str(enum status_state s)
+const char *report_state_str(enum report_state s)
 {
 	return (unsigned)s < 3 ? state_names[s] : "invalid";
 }
 
-int status_state_parse(const char *s)
+int report_state_parse(const char *s)
 {
 	for (int i = 0; i < 3; i++)
 		if (strcmp(s, state_names[i]) == 0)
@@ -392,14 +392,14 @@ int status_state_parse(const char *s)
 	return -1;
 }
 
-uint64_t status_epoch_make(uint64_t boot_ms, uint32_t random)
+uint64_t report_epoch_make(uint64_t boot_ms, uint32_t random)
 {
-	const uint32_t mask = (1u << STATUS_EPOCH_RANDOM_BITS) - 1;
+	const uint32_t mask = (1u << REPORT_EPOCH_RANDOM_BITS) - 1;
 
-	return boot_ms << STATUS_EPOCH_RANDOM_BITS | (random & mask);
+	return boot_ms << REPORT_EPOCH_RANDOM_BITS | (random & mask);
 }
 
-uint64_t status_epoch_new(void)
+uint64_t report_epoch_new(void)
 {
 	struct timespec ts;
 	uint32_t rnd;
@@ -408,6 +408,6 @@ uint64_t status_epoch_new(void)
 	if (clock_gettime(CLOCK_REALTIME, &ts) < 0 ||
 	    RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
 		return 0;
-	e = status_epoch_make((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, rnd);
+	e = report_epoch_make((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, rnd);
 	return e ? e : 1;
 }

@@ -8,7 +8,7 @@
 
 #include "base/log.h"
 #include "base/sock.h"
-#include "cluster/status_net.h"
+#include "cluster/report_socket.h"
 
 static const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
@@ -23,16 +23,16 @@ static const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t
 
 static int set_int(int fd, int level, int opt, int val, const char *name)
 {
-	return sock_setint(fd, level, opt, val, "status", name);
+	return sock_setint(fd, level, opt, val, "reports", name);
 }
 
 static int new_socket(int family)
 {
 	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int rcvbuf = STATUS_NET_RCVBUF;
+	int rcvbuf = REPORT_SOCKET_RCVBUF;
 
 	if (fd < 0) {
-		log_err("status: socket: %s", strerror(errno));
+		log_err("reports: socket: %s", strerror(errno));
 		return -1;
 	}
 	if (set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR") < 0) {
@@ -42,7 +42,7 @@ static int new_socket(int family)
 	/* a burst from a large cluster must not overflow the default buffer;
 	 * the kernel caps it at rmem_max, which is fine */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
-		log_debug("status: SO_RCVBUF: %s", strerror(errno));
+		log_debug("reports: SO_RCVBUF: %s", strerror(errno));
 	return fd;
 }
 
@@ -52,14 +52,14 @@ static int bind_or_log(int fd, const struct sockaddr_storage *ss, socklen_t len,
 
 	if (bind(fd, (const struct sockaddr *)ss, len) == 0)
 		return 0;
-	log_err("status: bind to %s port %u: %s", addr_str(ss, b, sizeof(b)), port,
+	log_err("reports: bind to %s port %u: %s", addr_str(ss, b, sizeof(b)), port,
 		strerror(errno));
 	return -1;
 }
 
 /* ---- multicast ---------------------------------------------------------- */
 
-static int join_v4(struct status_net *n, const struct status_net_params *p, int ifindex)
+static int join_v4(struct report_socket *n, const struct report_socket_params *p, int ifindex)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)&n->dst[0];
 	struct ip_mreqn mreq = { .imr_multiaddr = p->group.v4, .imr_ifindex = ifindex };
@@ -75,13 +75,13 @@ static int join_v4(struct status_net *n, const struct status_net_params *p, int 
 		return -1;
 	if (setsockopt(n->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0 ||
 	    setsockopt(n->fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0) {
-		log_err("status: joining the group on %s: %s", p->ifname, strerror(errno));
+		log_err("reports: joining the group on %s: %s", p->ifname, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-static int join_v6(struct status_net *n, const struct status_net_params *p, int ifindex)
+static int join_v6(struct report_socket *n, const struct report_socket_params *p, int ifindex)
 {
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&n->dst[0];
 	struct ipv6_mreq mreq = { .ipv6mr_multiaddr = p->group.v6, .ipv6mr_interface = ifindex };
@@ -99,7 +99,7 @@ static int join_v6(struct status_net *n, const struct status_net_params *p, int 
 	    set_int(n->fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex, "IPV6_MULTICAST_IF") < 0)
 		return -1;
 	if (setsockopt(n->fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mreq, sizeof(mreq)) < 0) {
-		log_err("status: joining the group on %s: %s", p->ifname, strerror(errno));
+		log_err("reports: joining the group on %s: %s", p->ifname, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -112,18 +112,18 @@ static bool is_multicast(const struct ip_addr *ip)
 	return ip->family == AF_INET6 && IN6_IS_ADDR_MULTICAST(&ip->v6);
 }
 
-static int open_multicast(struct status_net *n, const struct status_net_params *p)
+static int open_multicast(struct report_socket *n, const struct report_socket_params *p)
 {
 	char b[INET6_ADDRSTRLEN];
 	int ifindex = p->ifname ? (int)if_nametoindex(p->ifname) : 0;
 
 	if (!ifindex) {
-		log_err("status: interface %s: %s", p->ifname ? p->ifname : "(none)",
+		log_err("reports: interface %s: %s", p->ifname ? p->ifname : "(none)",
 			p->ifname ? strerror(errno) : "not given");
 		return -1;
 	}
 	if (!is_multicast(&p->group)) {
-		log_err("status: status_group %s is not a multicast address",
+		log_err("reports: group %s is not a multicast address",
 			p->group.family ? ip_addr_str(&p->group, b, sizeof(b)) : "(unset)");
 		return -1;
 	}
@@ -135,20 +135,20 @@ static int open_multicast(struct status_net *n, const struct status_net_params *
 	/* only the group's traffic on this interface, sent out of it too */
 	if (setsockopt(n->fd, SOL_SOCKET, SO_BINDTODEVICE, p->ifname, (socklen_t)strlen(p->ifname)) <
 	    0) {
-		log_err("status: binding to interface %s: %s", p->ifname, strerror(errno));
+		log_err("reports: binding to interface %s: %s", p->ifname, strerror(errno));
 		return -1;
 	}
 	if ((n->family == AF_INET ? join_v4 : join_v6)(n, p, ifindex) < 0)
 		return -1;
 	n->n_dst = 1;
-	log_info("status: multicast %s port %u on %s", ip_addr_str(&p->group, b, sizeof(b)), p->port,
+	log_info("reports: multicast %s port %u on %s", ip_addr_str(&p->group, b, sizeof(b)), p->port,
 		 p->ifname);
 	return 0;
 }
 
 /* ---- unicast ------------------------------------------------------------ */
 
-static void add_peer(struct status_net *n, const struct ip_addr *ip, uint16_t port, int ifindex)
+static void add_peer(struct report_socket *n, const struct ip_addr *ip, uint16_t port, int ifindex)
 {
 	struct sockaddr_storage *ss = &n->dst[n->n_dst];
 
@@ -179,7 +179,7 @@ static void add_peer(struct status_net *n, const struct ip_addr *ip, uint16_t po
 	n->dst_len[n->n_dst++] = sizeof(*sin6);
 }
 
-static int open_unicast(struct status_net *n, const struct status_net_params *p)
+static int open_unicast(struct report_socket *n, const struct report_socket_params *p)
 {
 	struct sockaddr_storage any = { 0 };
 	int ifindex = p->ifname ? (int)if_nametoindex(p->ifname) : 0;
@@ -188,7 +188,7 @@ static int open_unicast(struct status_net *n, const struct status_net_params *p)
 	n->family = AF_INET;
 	for (unsigned i = 0; i < p->n_peers; i++) {
 		if (p->peers[i].family != AF_INET && p->peers[i].family != AF_INET6) {
-			log_err("status: status_peers entry %u has no address", i + 1);
+			log_err("reports: peers entry %u has no address", i + 1);
 			return -1;
 		}
 		if (p->peers[i].family == AF_INET6)
@@ -212,42 +212,42 @@ static int open_unicast(struct status_net *n, const struct status_net_params *p)
 	for (unsigned i = 0; i < p->n_peers; i++) {
 		if (ip_addr_is_local(&p->peers[i])) {
 			n->skipped_local++;
-			log_debug("status: peer %s is this host; not sending to it",
+			log_debug("reports: peer %s is this host; not sending to it",
 				  ip_addr_str(&p->peers[i], b, sizeof(b)));
 			continue;
 		}
 		add_peer(n, &p->peers[i], p->port, ifindex);
 	}
-	log_info("status: unicast to %u peer(s), port %u", n->n_dst, p->port);
+	log_info("reports: unicast to %u peer(s), port %u", n->n_dst, p->port);
 	return 0;
 }
 
 /* ---- public ------------------------------------------------------------- */
 
-int status_net_open(struct status_net *n, const struct status_net_params *p)
+int report_socket_open(struct report_socket *n, const struct report_socket_params *p)
 {
 	int rc;
 
 	memset(n, 0, sizeof(*n));
 	n->fd = -1;
 	if (p->n_peers > CFG_MAX_PEERS || (p->n_peers && !p->peers)) {
-		log_err("status: at most %d status_peers", CFG_MAX_PEERS);
+		log_err("reports: at most %d peers", CFG_MAX_PEERS);
 		return -1;
 	}
 	rc = p->n_peers ? open_unicast(n, p) : open_multicast(n, p);
 	if (rc < 0)
-		status_net_close(n);
+		report_socket_close(n);
 	return rc;
 }
 
-void status_net_close(struct status_net *n)
+void report_socket_close(struct report_socket *n)
 {
 	if (n->fd >= 0)
 		close(n->fd);
 	n->fd = -1;
 }
 
-unsigned status_net_send(struct status_net *n, const void *msg, size_t len)
+unsigned report_socket_send(struct report_socket *n, const void *msg, size_t len)
 {
 	char b[INET6_ADDRSTRLEN];
 	unsigned ok = 0;
@@ -260,33 +260,33 @@ unsigned status_net_send(struct status_net *n, const void *msg, size_t len)
 		}
 		n->stats.send_errors++;
 		if (!n->send_failing)
-			log_warn("status: sending to %s failed: %s",
+			log_warn("reports: sending to %s failed: %s",
 				 addr_str(&n->dst[i], b, sizeof(b)), strerror(errno));
 		n->send_failing = true;
 	}
 	n->stats.sent += ok;
 	if (ok == n->n_dst && n->send_failing) {
-		log_info("status: sending works again");
+		log_info("reports: sending works again");
 		n->send_failing = false;
 	}
 	return ok;
 }
 
-int status_net_send_report(struct status_net *n, const struct status_report *r,
+int report_socket_send_report(struct report_socket *n, const struct load_report *r,
 			   const struct cluster_key *key)
 {
-	uint8_t msg[STATUS_MSG_LONGEST];
-	int len = status_msg_encode(r, key, msg, sizeof(msg));
+	uint8_t msg[REPORT_LONGEST];
+	int len = report_encode(r, key, msg, sizeof(msg));
 
 	if (len < 0) {
-		log_err("status: cannot encode the report of %s (invalid field or key)",
+		log_err("reports: cannot encode the report of %s (invalid field or key)",
 			r->node_id);
 		return -1;
 	}
-	return (int)status_net_send(n, msg, (size_t)len);
+	return (int)report_socket_send(n, msg, (size_t)len);
 }
 
-ssize_t status_net_recv(struct status_net *n, uint8_t *buf, size_t size, bool *none,
+ssize_t report_socket_recv(struct report_socket *n, uint8_t *buf, size_t size, bool *none,
 			struct sockaddr_storage *from)
 {
 	socklen_t flen = sizeof(*from);
@@ -327,24 +327,24 @@ static const struct ip_addr *source_of(const struct sockaddr_storage *ss, struct
 	return ip->family ? ip : NULL;
 }
 
-unsigned status_net_handle_readable(struct status_net *n, struct members *m, uint64_t now_ms)
+unsigned report_socket_handle_readable(struct report_socket *n, struct members *m, uint64_t now_ms)
 {
 	struct sockaddr_storage from;
 	struct ip_addr src;
 	unsigned count;
 	bool none;
 
-	for (count = 0; count < STATUS_NET_BATCH; count++) {
-		ssize_t r = status_net_recv(n, n->buf, sizeof(n->buf), &none, &from);
+	for (count = 0; count < REPORT_SOCKET_BATCH; count++) {
+		ssize_t r = report_socket_recv(n, n->buf, sizeof(n->buf), &none, &from);
 
 		if (none)
 			break;
 		if (r < 0) {
 			n->stats.recv_errors++;
-			log_debug("status: receive: %s", strerror(errno));
+			log_debug("reports: receive: %s", strerror(errno));
 			break;
 		}
-		if ((size_t)r > STATUS_MSG_MAX) {
+		if ((size_t)r > REPORT_MAX) {
 			n->stats.truncated++;
 			members_note_oversized(m);
 			continue;

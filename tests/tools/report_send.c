@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * status_send: sends status messages with the fields given, through the
+ * report_send: sends load reports with the fields given, through the
  * daemon's own encoder and socket code, for tests.  Forgeries are made
  * with another key file (--key), replays by repeating --epoch/--seq, other
  * clusters with --cluster; --flip-bit and --pad damage the datagram after
@@ -14,13 +14,13 @@
 
 #include "cluster/keyfile.h"
 #include "base/log.h"
-#include "status_common.h"
-#include "cluster/status_net.h"
+#include "report_common.h"
+#include "cluster/report_socket.h"
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: status_send --key FILE --cluster NAME --node ID --address A [--address6 A]\n"
+		"usage: report_send --key FILE --cluster NAME --node ID --address A [--address6 A]\n"
 		"       [--tunnels N] [--max N] [--state active|draining|unhealthy] [--reason TEXT]\n"
 		"       [--epoch N] [--seq N] [--count N] [--interval-ms MS]\n"
 		"       [--group G --ifname IF | --peer IP ...] [--port P]\n"
@@ -30,7 +30,7 @@ static void usage(void)
 
 struct opts {
 	const char *key_file, *save, *ifname;
-	struct status_report r;
+	struct load_report r;
 	struct ip_addr group, peers[CFG_MAX_PEERS];
 	unsigned n_peers;
 	uint16_t port;
@@ -65,10 +65,10 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 't': o->r.tunnels = (uint32_t)num(optarg, "--tunnels"); break;
 		case 'm': o->r.max_tunnels = (uint32_t)num(optarg, "--max"); break;
 		case 's':
-			st = status_state_parse(optarg);
+			st = report_state_parse(optarg);
 			if (st < 0)
 				die("--state", optarg);
-			o->r.state = (enum status_state)st;
+			o->r.state = (enum report_state)st;
 			break;
 		case 'r': snprintf(o->r.reason, sizeof(o->r.reason), "%s", optarg); break;
 		case 'e': o->r.epoch = num(optarg, "--epoch"); break;
@@ -98,10 +98,10 @@ static void parse(int argc, char **argv, struct opts *o)
 static size_t build(const struct opts *o, const struct cluster_key *key, uint8_t *buf,
 		    size_t size)
 {
-	int len = status_msg_encode(&o->r, key, buf, size);
+	int len = report_encode(&o->r, key, buf, size);
 
 	if (len < 0)
-		die("cannot encode", "a field is invalid (see status_msg.h)");
+		die("cannot encode", "a field is invalid (see report_codec.h)");
 	if (o->flip_bit >= 0) {
 		if ((size_t)o->flip_bit >= (size_t)len * 8)
 			die("--flip-bit", "beyond the message");
@@ -123,8 +123,8 @@ static void save(const char *path, const uint8_t *buf, size_t len)
 
 int main(int argc, char **argv)
 {
-	struct status_net_params np = { 0 };
-	struct status_net net = { .fd = -1 };
+	struct report_socket_params np = { 0 };
+	struct report_socket net = { .fd = -1 };
 	struct cluster_key key;
 	struct opts o;
 	uint8_t buf[4096];
@@ -137,11 +137,11 @@ int main(int argc, char **argv)
 	if (keyfile_load(o.key_file, &key, err, sizeof(err)) != KEYFILE_OK)
 		die("key", err);
 	if (!o.r.epoch)
-		o.r.epoch = status_epoch_new();
+		o.r.epoch = report_epoch_new();
 	send = o.group.family || o.n_peers;
-	np = (struct status_net_params){ .ifname = o.ifname, .group = o.group,
+	np = (struct report_socket_params){ .ifname = o.ifname, .group = o.group,
 					 .peers = o.peers, .n_peers = o.n_peers, .port = o.port };
-	if (send && status_net_open(&net, &np) < 0)
+	if (send && report_socket_open(&net, &np) < 0)
 		return 1;
 	for (uint64_t i = 0; i < o.count; i++) {
 		size_t len = build(&o, &key, buf, sizeof(buf));
@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 		if (i == 0 && o.save)
 			save(o.save, buf, len);
 		if (send)
-			sent += status_net_send(&net, buf, len);
+			sent += report_socket_send(&net, buf, len);
 		if (i + 1 < o.count) {
 			o.r.seq++;
 			usleep((useconds_t)(o.interval_ms * 1000));
@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 	       "skipped_local=%u\n",
 	       (unsigned long long)o.r.epoch, (unsigned long long)(o.r.seq - (o.count - 1)),
 	       (unsigned long long)o.r.seq, sent, net.n_dst, net.skipped_local);
-	status_net_close(&net);
+	report_socket_close(&net);
 	cluster_key_clear(&key);
 	return send && sent == 0 ? 1 : 0;
 }
