@@ -1,6 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2016 # eval and lab_wait_for get their commands in single quotes
-# [redirect] mode = auth (issue 8) with real strongSwan 5.9 everywhere:
+# [redirect] mode = auth with real strongSwan 5.9 everywhere:
 #
 #   clients (cli: follows redirects; cln: follow_redirects = no)
 #        |

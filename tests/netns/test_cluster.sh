@@ -1,5 +1,5 @@
 #!/bin/bash
-# Cluster status end to end (issue 5), in the lab of scripts/lab.sh: four
+# Cluster status end to end, in the lab of scripts/lab.sh: four
 # ikelb-load nodes with VRRP and signed status every 500 ms; gw1..gw3 count
 # tunnels from files, gw4 from its real strongSwan gateway over VICI.
 # Requests come from build/tests/tools/ike_gen in the client namespace.

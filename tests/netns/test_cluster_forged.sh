@@ -1,5 +1,5 @@
 #!/bin/bash
-# Load reports that must not steer the master (issue 5), in the lab of
+# Load reports that must not steer the master, in the lab of
 # scripts/lab.sh with three ikelb-load nodes counting tunnels from files.
 # From the client namespace, build/tests/tools/report_send multicasts to the
 # cluster's group: reports forged with a wrong key (for a real member and

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A load report carries the tunnel count as of the report (issue 5: the
+# A load report carries the tunnel count as of the report (the
 # master counts the redirects it sends after a report on top of the count
 # in it, so a count older than its report loses the clients redirected in
 # between and a burst overshoots).  Two ikelb-load nodes of the lab

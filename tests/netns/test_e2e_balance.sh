@@ -1,5 +1,5 @@
 #!/bin/bash
-# End to end (issue 6): strongSwan clients through the VIP land on the
+# End to end: strongSwan clients through the VIP land on the
 # gateways in proportion to free capacity, and each establishes its IKE SA
 # with the gateway the VIP sent it to.  The lab: 3 gateways, max_tunnels
 # 40/40/80 (scripts/lab.sh).

@@ -1,5 +1,5 @@
 #!/bin/bash
-# End to end (issue 6): the master dies (SIGKILL of ikelb-load and its
+# End to end: the master dies (SIGKILL of ikelb-load and its
 # charon, link down: lab_kill_node) while clients are connecting through
 # the VIP.  A request sent to the VIP while nobody holds it is retransmitted
 # by the client after 1 s, by then to the new master, which redirects it:

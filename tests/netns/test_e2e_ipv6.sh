@@ -1,5 +1,5 @@
 #!/bin/bash
-# End to end (issue 6): strongSwan clients connecting to the IPv6 VIP
+# End to end: strongSwan clients connecting to the IPv6 VIP
 # (2001:db8::1) are redirected to a gateway's IPv6 address (an IPv6 GW
 # identity: the IPv6 slot table) and establish their IKE SA there, spread
 # like IPv4 clients in proportion to free capacity: 16 clients on empty

@@ -136,7 +136,7 @@ lab_stop "$RPID"
 
 # ---- --reflect: the bare reflector of the benchmarks (bpf/reflector.bpf.c) -------------
 # A veth pair: the reflector on the far end sends each request back as it
-# is; the near end's XDP_PASS lets XDP_TX frames in (DESIGN.md), and its
+# is; the near end's XDP_PASS lets XDP_TX frames in (docs/design.md), and its
 # transmit checksum offload is off, or the reflected partial checksum
 # would be dropped (tests/tools/tx_csum_off.c).
 if [ -f "$TOP/build/bpf/reflector.bpf.o" ] && [ -f "$TOP/build/bpf/xdp_pass.bpf.o" ] &&

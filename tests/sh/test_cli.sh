@@ -5,7 +5,7 @@
 # and options (exit 2), `status` with no daemon (exit 3), and `run` that
 # cannot start: missing capabilities, a missing interface, a bad config.
 # Expected lines are those of the files written here; the version comes
-# from the Makefile; the capabilities from ikelb-load(8) / issue 3.
+# from the Makefile; the capabilities from ikelb-load(8).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"

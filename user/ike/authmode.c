@@ -16,7 +16,7 @@
  * SAs that came up while nobody listened are handled too; when taking
  * over, from the next timer run, after the slot table has been filled.
  *
- * Choices where the issue leaves room:
+ * Choices made here:
  *  - A redirected SA is left to charon: the client deletes it as soon as it
  *    is up at the target (milliseconds), else charon deletes it
  *    half_open_timeout after the redirect.  It never counts as one of this
