@@ -123,14 +123,24 @@ int loop_io_start(struct loop_io *io, uint32_t events)
 {
 	struct loop *l = io->loop;
 	struct epoll_event ev = { .events = events, .data.fd = io->fd };
-	int op = io->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	int op = io->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, rc;
 
 	if (!events) {
 		loop_io_stop(io);
 		return 0;
 	}
-	if (io->fd < 0 || reserve(l, io->fd) || epoll_ctl(l->epfd, op, io->fd, &ev)) {
-		int e = io->fd < 0 ? EBADF : errno;
+	if (io->fd < 0) {
+		errno = EBADF;
+		rc = -1;
+	} else {
+		rc = reserve(l, io->fd) ? -1 : epoll_ctl(l->epfd, op, io->fd, &ev);
+		/* a watched fd that was closed left the set on its own: a new
+		 * fd with the same number is added, not modified */
+		if (rc && op == EPOLL_CTL_MOD && errno == ENOENT)
+			rc = epoll_ctl(l->epfd, EPOLL_CTL_ADD, io->fd, &ev);
+	}
+	if (rc) {
+		int e = errno;
 
 		log_err("event loop: cannot watch fd %d: %s", io->fd, strerror(e));
 		errno = e;
