@@ -227,15 +227,25 @@ int daemon_start(struct daemon *d)
 	return 0;
 }
 
-void daemon_free(struct daemon *d)
+void daemon_resign(struct daemon *d)
 {
-	if (!d)
-		return;
 	if (d->election)
 		election_stop(d->election);
 	for (int fam = 0; fam < IKELB_FAMILIES && d->role; fam++)
 		if (role_vip(d->role, fam)->role == ROLE_MASTER)
 			role_set(d->role, fam, ROLE_BACKUP, "stopping");
+}
+
+bool daemon_busy(const struct daemon *d)
+{
+	return d->authmode && authmode_busy(d->authmode);
+}
+
+void daemon_free(struct daemon *d)
+{
+	if (!d)
+		return;
+	daemon_resign(d);
 	election_free(d->election);
 	authmode_free(d->authmode);
 	d->authmode = NULL;
@@ -462,8 +472,19 @@ static int setup(struct runtime *rt, const struct config *c)
 	return 0;
 }
 
+/* A master resigns and gives its VIPs up at once; what that asks of
+ * charon gets STOP_GRACE_MS to go out. */
+#define STOP_GRACE_MS 2000
+
 static void teardown(struct runtime *rt, const char *cluster)
 {
+	if (rt->d) {
+		uint64_t until = loop_clock_ms() + STOP_GRACE_MS;
+
+		daemon_resign(rt->d);
+		while (daemon_busy(rt->d) && loop_clock_ms() < until)
+			loop_run_once(rt->loop, 50);
+	}
 	daemon_free(rt->d);
 	ctl_server_free(rt->ctl);
 	if (rt->xdp.skel)

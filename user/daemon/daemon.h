@@ -19,6 +19,7 @@
 #ifndef IKELB_DAEMON_H
 #define IKELB_DAEMON_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -41,7 +42,11 @@ struct daemon *daemon_new(struct loop *l, const char *cfg_path, struct config *c
  * hold every VIP; external: the VIPs on the interface), fills the
  * tables, starts VRRP.  0, or -1 (logged). */
 int daemon_start(struct daemon *d);
-/* Resigns where master, gives the VIPs up, frees every module. */
+/* Resigns where master (VRRP priority 0) and gives the VIPs up; what that
+ * asks of charon (auth mode) may still be on its way: daemon_busy. */
+void daemon_resign(struct daemon *d);
+bool daemon_busy(const struct daemon *d);
+/* Resigns (if not done), frees every module. */
 void daemon_free(struct daemon *d);
 
 /* A control request ("status", "status json", "drain", "drain on|off"):

@@ -46,6 +46,9 @@ void authmode_reload(struct authmode *a, const struct config *c);
 void authmode_role_changed(struct authmode *a, int fam, bool master);
 /* Whether the XDP program should answer IKE_SA_INIT at held VIPs. */
 bool authmode_xdp_answers(const struct authmode *a);
+/* Commands to charon are still on their way (a stopping daemon lets the
+ * terminates of the SAs at the VIP go out before it exits). */
+bool authmode_busy(const struct authmode *a);
 
 void authmode_text(const struct authmode *a, FILE *out);
 struct json_object *authmode_json(const struct authmode *a);
