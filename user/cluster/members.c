@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataplane/addr.h"
+#include "base/ip.h"
 #include "base/log.h"
 #include "cluster/members.h"
 

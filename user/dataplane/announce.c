@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dataplane/addr.h"
+#include "base/ip.h"
 #include "dataplane/announce.h"
 #include "base/log.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
-#include "dataplane/addr.h"
+#include "base/ip.h"
 #include "ike/authmode_events.h"
 
 #define LOG_INIT_PREFIX "parsed IKE_SA_INIT request "

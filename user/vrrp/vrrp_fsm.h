@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "base/ip.h"
 
 #define VRRP_REASON_MAX 160
 #define VRRP_NO_DEADLINE UINT64_MAX

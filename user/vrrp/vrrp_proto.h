@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "base/ip.h"
 
 #define VRRP_IPPROTO 112
 #define VRRP_VERSION 3
