@@ -4,7 +4,7 @@
  * keepalived 2.2.7 (vrrp_version 3) with tcpdump; the IPv4 one's checksum
  * was also worked out by hand (below).  Packets with deliberately broken
  * fields get their checksum from sum16() here, written independently of
- * user/inet_csum.c.
+ * user/base/inet_csum.c.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
