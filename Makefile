@@ -18,7 +18,7 @@ WARN     := -Wall -Wextra -Werror
 CPPFLAGS := -Iinclude -Iuser -I$(B) -D_GNU_SOURCE -DIKELB_VERSION=\"$(VERSION)\"
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN)
-LDLIBS   := -lbpf -lelf -lz -lcrypto -linih -lmnl -ljson-c -lsystemd -lm
+LDLIBS   := -lbpf -lelf -lz -lcrypto -lmnl -ljson-c -lsystemd -lm
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 CMOCKA   := -lcmocka
 

@@ -94,7 +94,7 @@ static int start_reader(struct daemon *d)
 		log_err("cannot set up the tunnels source of [gateway]");
 		return -1;
 	}
-	R.answer_ms = d->cfg.status_interval_ms / 2;
+	R.answer_ms = d->cfg.reports_interval_ms / 2;
 	R.last = (struct tunnel_reading){ .ok = false, .why = "not read yet" };
 	R.quit = R.want = R.pending = false;
 	if (R.done_fd < 0) {
@@ -270,10 +270,10 @@ static int open_net(struct daemon *d)
 {
 	struct status_net_params p = {
 		.ifname = d->cfg.interface,
-		.group = d->cfg.status_group,
-		.peers = d->cfg.status_peers,
-		.n_peers = d->cfg.n_status_peers,
-		.port = d->cfg.status_port,
+		.group = d->cfg.reports_group,
+		.peers = d->cfg.reports_peers,
+		.n_peers = d->cfg.n_reports_peers,
+		.port = d->cfg.reports_port,
 	};
 
 	if (status_net_open(&R.net, &p))
@@ -312,7 +312,7 @@ int reports_start(struct daemon *d)
 		snprintf(R.node_id, sizeof(R.node_id), "node");
 	if (start_reader(d))
 		return -1;
-	return config_status_enabled(&d->cfg) ? start_status(d) : 0;
+	return config_reports_enabled(&d->cfg) ? start_status(d) : 0;
 }
 
 void reports_stop(struct daemon *d)
@@ -367,7 +367,7 @@ void reports_timers(struct daemon *d, uint64_t now)
 	}
 	if (R.pending || now < R.next_send_ms || (!R.enabled && !R.have_source))
 		return;
-	R.next_send_ms = now + d->cfg.status_interval_ms;
+	R.next_send_ms = now + d->cfg.reports_interval_ms;
 	if (R.have_source)
 		ask_reading(now);
 	else

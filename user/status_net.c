@@ -133,7 +133,7 @@ static int open_multicast(struct status_net *n, const struct status_net_params *
 		return -1;
 	}
 	if (!is_multicast(&p->group)) {
-		log_err("status: status_group %s is not a multicast address",
+		log_err("status: [reports] group %s is not a multicast address",
 			p->group.family ? ip_str(&p->group, b, sizeof(b)) : "(unset)");
 		return -1;
 	}
@@ -216,7 +216,7 @@ static int open_unicast(struct status_net *n, const struct status_net_params *p)
 	n->family = AF_INET;
 	for (unsigned i = 0; i < p->n_peers; i++) {
 		if (p->peers[i].family != AF_INET && p->peers[i].family != AF_INET6) {
-			log_err("status: status_peers entry %u has no address", i + 1);
+			log_err("status: [reports] peers entry %u has no address", i + 1);
 			return -1;
 		}
 		if (p->peers[i].family == AF_INET6)
@@ -263,7 +263,7 @@ int status_net_open(struct status_net *n, const struct status_net_params *p)
 	memset(n, 0, sizeof(*n));
 	n->fd = -1;
 	if (p->n_peers > CFG_MAX_PEERS || (p->n_peers && !p->peers)) {
-		log_err("status: at most %d status_peers", CFG_MAX_PEERS);
+		log_err("status: at most %d [reports] peers", CFG_MAX_PEERS);
 		return -1;
 	}
 	rc = p->n_peers ? open_unicast(n, p) : open_multicast(n, p);

@@ -18,7 +18,7 @@
  * Use in an epoll loop:
  *     status_net_open(&net, &params);            add status_net_fd(&net), EPOLLIN
  *     on EPOLLIN:  status_net_handle_readable(&net, members, now_ms);
- *     every status_interval_ms:
+ *     every [reports] interval_ms:
  *         r.seq++; (fill tunnels, state)
  *         status_net_send_report(&net, &r, &key);
  *         members_update_self(members, &r, now_ms);
