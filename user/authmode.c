@@ -6,8 +6,9 @@
  * gateway cluster_pick() names for its SPIi, the slot table and choice of
  * the XDP path, and counts it per target as XDP counts its redirects.
  *
- * Two vici connections: one for events (ike-updown, ike-rekey, log), read
- * in the epoll loop; one for commands, which block the loop for at most
+ * Two vici connections (vici_conn.h): one for events (ike-updown,
+ * ike-rekey, log), read in the epoll loop; one for commands, which are
+ * still waited for with vici_sync.h and so block the loop for at most
  * AUTH_CMD_TIMEOUT_MS (a listing: AUTH_LIST_TIMEOUT_MS; charon answers in
  * milliseconds unless it hangs, and then we reconnect).  When charon is missing or goes away, reconnect
  * after 0.5 s, doubling up to 10 s; meanwhile the XDP program answers at
@@ -46,7 +47,9 @@
 #include "cluster.h"
 #include "daemon.h"
 #include "log.h"
-#include "vici.h"
+#include "vici_conn.h"
+#include "vici_query.h"
+#include "vici_sync.h"
 
 #define AUTH_CMD_TIMEOUT_MS 1000
 #define AUTH_LIST_TIMEOUT_MS 3000
@@ -61,7 +64,7 @@ struct auth_counts {
 
 static struct {
 	bool on; /* mode = auth */
-	struct vici_conn ev, cmd;
+	struct vic_conn *ev, *cmd;
 	bool connected;
 	bool sweep_due; /* list the SAs at the VIPs at the next timer run */
 	bool reconcile_due; /* and forget what is not listed (after a reconnect) */
@@ -102,8 +105,8 @@ static void go_down(struct daemon *d, const char *why)
 	if (!A.connected)
 		return;
 	snprintf(A.reason, sizeof(A.reason), "%s", why && *why ? why : "connection lost");
-	vici_close(&A.ev);
-	vici_close(&A.cmd);
+	vic_conn_close(A.ev);
+	vic_conn_close(A.cmd);
 	A.connected = false;
 	A.losses++;
 	A.since = time(NULL);
@@ -142,8 +145,8 @@ static void command_failed(struct daemon *d, const char *what, const char *detai
 {
 	A.n.errors++;
 	log_warn("auth mode: %s: %s", what, detail);
-	if (!vici_connected(&A.cmd))
-		go_down(d, vici_error(&A.cmd));
+	if (!vic_conn_is_open(A.cmd))
+		go_down(d, vic_conn_error(A.cmd));
 }
 
 /* ---- acting on one SA ---------------------------------------------------- */
@@ -168,33 +171,22 @@ static int gw_str(const struct ikelb_gw_id *id, char *buf, size_t len)
 /* 0, or -1 with the reason in err. */
 static int terminate_sa(uint32_t ike_id, bool force, char *err, size_t len)
 {
-	struct vici_builder b;
-	struct vici_node *r = NULL;
-	const char *ok, *msg;
-	int rc = -1;
+	struct vic_sync_result r = { 0 };
+	int rc;
 
-	vici_builder_init(&b);
-	vici_add_kvf(&b, "ike-id", "%u", ike_id);
-	if (force)
-		vici_add_kv(&b, "force", "yes");
-	vici_add_kv(&b, "timeout", "-1"); /* do not wait for the peer */
-	if (vici_call(&A.cmd, "terminate", &b, AUTH_CMD_TIMEOUT_MS, &r)) {
-		snprintf(err, len, "%s", vici_error(&A.cmd));
-	} else {
-		ok = vici_find_str(r, "success");
-		msg = vici_find_str(r, "errmsg");
-		rc = ok && !strcmp(ok, "yes") ? 0 : -1;
-		snprintf(err, len, "%s", msg ? msg : "charon says it failed");
-	}
-	vici_free(r);
-	vici_builder_free(&b);
+	rc = vic_sync_finish(A.cmd,
+			     vic_query_terminate(A.cmd, ike_id, force,
+						 vic_sync_deadline(AUTH_CMD_TIMEOUT_MS), vic_sync_done,
+						 &r),
+			     &r);
+	snprintf(err, len, "%s", r.why);
 	return rc;
 }
 
 static void close_sa(struct daemon *d, uint32_t ike_id, struct authev_entry *e, bool force,
 		     const char *why)
 {
-	char what[64], err[256];
+	char what[64], err[512];
 
 	if (terminate_sa(ike_id, force, err, sizeof(err))) {
 		snprintf(what, sizeof(what), "terminate IKE_SA #%u", ike_id);
@@ -212,9 +204,15 @@ static void redirect_sa(struct daemon *d, const struct auth_sa *sa, struct authe
 {
 	char what[320];
 
-	if (vici_redirect(&A.cmd, sa->id, gw, AUTH_CMD_TIMEOUT_MS, NULL)) {
+	struct vic_sync_result r = { 0 };
+
+	if (vic_sync_finish(A.cmd,
+			    vic_query_redirect(A.cmd, sa->id, gw,
+					       vic_sync_deadline(AUTH_CMD_TIMEOUT_MS), vic_sync_count,
+					       &r),
+			    &r)) {
 		snprintf(what, sizeof(what), "redirect IKE_SA #%u", sa->id);
-		command_failed(d, what, vici_error(&A.cmd));
+		command_failed(d, what, r.why);
 		return;
 	}
 	A.n.redirected++;
@@ -362,7 +360,7 @@ static void refused(struct daemon *d, uint32_t ike_id)
 		close_sa(d, ike_id, e, false, "the client cannot follow a redirect");
 }
 
-static void on_log(struct daemon *d, const struct vici_node *msg)
+static void on_log(struct daemon *d, const struct vic_node *msg)
 {
 	uint32_t id;
 	enum authev_log kind = authev_log(msg, &id);
@@ -375,7 +373,7 @@ static void on_log(struct daemon *d, const struct vici_node *msg)
 		refused(d, id);
 }
 
-static void on_event(void *ctx, const char *name, const struct vici_node *msg)
+static void on_event(void *ctx, const char *name, const struct vic_node *msg)
 {
 	struct daemon *d = ctx;
 	struct auth_sa sa, sa2;
@@ -404,14 +402,14 @@ struct sa_list {
 	size_t n, cap;
 };
 
-static void on_list_sa(void *ctx, const char *event, const struct vici_node *msg)
+static void on_list_sa(void *ctx, const char *event, const struct vic_node *msg)
 {
 	struct sa_list *l = ctx;
 	struct auth_sa sa;
 	int fam;
 
 	(void)event;
-	for (const struct vici_node *c = msg->child; c; c = c->next) {
+	for (const struct vic_node *c = msg->child; c; c = c->next) {
 		if (authev_sa(c, &sa) || authev_scope(&sa, l->vips, NULL, &fam) == AUTH_SCOPE_NOT_VIP)
 			continue;
 		if (l->n == l->cap) {
@@ -452,19 +450,15 @@ static void sweep(struct daemon *d, bool forget_unlisted)
 {
 	struct cfg_ip vips[IKELB_FAMILIES];
 	struct sa_list l = { .vips = vips_of(d, vips) };
-	struct vici_builder b;
-	int rc;
+	struct vic_sync_result r = { 0 };
 
-	vici_builder_init(&b);
-	vici_add_kv(&b, "noblock", "yes");
 	/* only the VIP's connection: the gateway's own tunnels may be many */
-	if (d->cfg.auth_connection[0])
-		vici_add_kv(&b, "ike", d->cfg.auth_connection);
-	rc = vici_call_stream(&A.cmd, "list-sas", &b, "list-sa", on_list_sa, &l,
-			      AUTH_LIST_TIMEOUT_MS, NULL);
-	vici_builder_free(&b);
-	if (rc) {
-		command_failed(d, "list-sas", vici_error(&A.cmd));
+	if (vic_sync_finish(A.cmd,
+			    vic_query_list_sas(A.cmd, d->cfg.auth_connection,
+					       vic_sync_deadline(AUTH_LIST_TIMEOUT_MS), on_list_sa,
+					       &l, vic_sync_done, &r),
+			    &r)) {
+		command_failed(d, "list-sas", r.why);
 	} else {
 		if (forget_unlisted)
 			reconcile(&l);
@@ -491,15 +485,15 @@ static int open_connections(struct daemon *d, char *why, size_t len)
 {
 	static const char *const events[] = { "log", "ike-rekey", "ike-updown" };
 
-	if (vici_connect(&A.cmd, d->cfg.vici, AUTH_CMD_TIMEOUT_MS) ||
-	    vici_connect(&A.ev, d->cfg.vici, AUTH_CMD_TIMEOUT_MS))
+	struct vic_sync_result r;
+
+	if (vic_conn_connect(A.cmd, d->cfg.vici) || vic_conn_connect(A.ev, d->cfg.vici))
 		return fail(why, len, "%s",
-			    vici_connected(&A.cmd) ? vici_error(&A.ev) : vici_error(&A.cmd));
+			    vic_conn_is_open(A.cmd) ? vic_conn_error(A.ev) : vic_conn_error(A.cmd));
 	for (unsigned i = 0; i < sizeof(events) / sizeof(events[0]); i++)
-		if (vici_register(&A.ev, events[i], AUTH_CMD_TIMEOUT_MS))
-			return fail(why, len, "register for %s: %s", events[i],
-				    vici_error(&A.ev));
-	if (daemon_watch(d, vici_fd(&A.ev)))
+		if (vic_sync_subscribe(A.ev, events[i], on_event, d, AUTH_CMD_TIMEOUT_MS, &r))
+			return fail(why, len, "register for %s: %s", events[i], r.why);
+	if (daemon_watch(d, vic_conn_fd(A.ev)))
 		return fail(why, len, "epoll: %s", strerror(errno));
 	return 0;
 }
@@ -518,8 +512,8 @@ static void try_connect(struct daemon *d, uint64_t now)
 
 	forget_support();
 	if (open_connections(d, why, sizeof(why))) {
-		vici_close(&A.ev);
-		vici_close(&A.cmd);
+		vic_conn_close(A.ev);
+		vic_conn_close(A.cmd);
 		retry_later(d, now, why);
 		return;
 	}
@@ -532,9 +526,9 @@ static void try_connect(struct daemon *d, uint64_t now)
 		 d->cfg.vici);
 	role_push_config(d);
 	A.sweep_due = A.reconcile_due = true;
-	/* events read along with the registrations wait in the buffer */
-	if (vici_process(&A.ev) < 0)
-		go_down(d, vici_error(&A.ev));
+	/* what came after the registrations (read by the loop from now on) */
+	if (vic_conn_on_readable(A.ev) < 0)
+		go_down(d, vic_conn_error(A.ev));
 }
 
 /* ---- daemon hooks ---------------------------------------------------------- */
@@ -544,10 +538,15 @@ int authmode_start(struct daemon *d)
 	if (d->cfg.mode != CFG_MODE_AUTH)
 		return 0;
 	memset(&A, 0, sizeof(A));
+	A.ev = vic_conn_new();
+	A.cmd = vic_conn_new();
+	if (!A.ev || !A.cmd) {
+		log_err("auth mode: out of memory");
+		vic_conn_free(A.ev);
+		vic_conn_free(A.cmd);
+		return -1;
+	}
 	A.on = true;
-	vici_conn_init(&A.ev);
-	vici_conn_init(&A.cmd);
-	vici_set_event_handler(&A.ev, on_event, d);
 	A.since = time(NULL);
 	snprintf(A.reason, sizeof(A.reason), "not connected yet");
 	try_connect(d, now_ms());
@@ -559,8 +558,9 @@ void authmode_stop(struct daemon *d)
 	(void)d;
 	if (!A.on)
 		return;
-	vici_close(&A.ev);
-	vici_close(&A.cmd);
+	vic_conn_free(A.ev);
+	vic_conn_free(A.cmd);
+	A.ev = A.cmd = NULL;
 	A.connected = false;
 	A.on = false;
 }
@@ -589,10 +589,10 @@ void authmode_timers(struct daemon *d, uint64_t now)
 
 bool authmode_fd_ready(struct daemon *d, int fd)
 {
-	if (!A.on || !A.connected || fd != vici_fd(&A.ev))
+	if (!A.on || !A.connected || fd != vic_conn_fd(A.ev))
 		return false;
-	if (vici_process(&A.ev) < 0)
-		go_down(d, vici_error(&A.ev));
+	if (vic_conn_on_readable(A.ev) < 0)
+		go_down(d, vic_conn_error(A.ev));
 	return true;
 }
 
