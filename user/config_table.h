@@ -12,9 +12,15 @@
  * required; whether a reload (SIGHUP) may change it; and an old name that
  * is refused with a pointer to the new one.
  *
- * Adding a key is one row here plus its field in struct config (and the
- * man page and example config); a cross-field rule, if it has one, goes in
- * config.c's checks, which find rows by field offset.
+ * Adding a key is one row in cfg_keys[] plus its field in struct config
+ * (and its lines in ikelb-load(8) and the example config), e.g.
+ *
+ *   KEY("reports", "burst", cfg_u32, C(reports_burst), CFG_LIVE,
+ *       .min = 1, .max = 100, .def = "10"),
+ *
+ * A new section is one row in cfg_sections[].  A rule that relates keys
+ * goes in config.c's checks, which find rows by field offset; a value of
+ * a new kind needs a struct cfg_type (parse and same) next to the others.
  */
 #ifndef IKELB_CONFIG_TABLE_H
 #define IKELB_CONFIG_TABLE_H

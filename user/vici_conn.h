@@ -30,12 +30,14 @@
  *
  * Requests.  vic_conn_command(), vic_conn_stream(), vic_conn_subscribe()
  * and vic_conn_unsubscribe() queue a request and return at once: 0, or -1
- * with errno (ENOTCONN: not open; EINVAL: bad name or message; EBUSY: the
- * event is already subscribed or streamed; ENOMEM).  A queued request's
- * done callback is called exactly once, never from inside the call that
- * queued it: with err 0, or with err != 0 and a reason in why.  Requests
- * go out one at a time, in order (VICI answers carry no request id, so
- * the next is written only when the previous one is answered).
+ * with errno (ENOTCONN: not open; EINVAL: a name empty or over 255 bytes,
+ * an unfinished message; E2BIG: a message over 512 KiB; EBUSY: the event
+ * is already subscribed or streamed; ENOENT: unsubscribing an event not
+ * subscribed; ENOMEM).  A queued request's done callback is called exactly
+ * once, never from inside the call that queued it: with err 0, or with
+ * err != 0 and a reason in why.  Requests go out one at a time, in order
+ * (VICI answers carry no request id, so the next is written only when the
+ * previous one is answered).
  *   err           why (examples)
  *   0             ""
  *   ENOENT        charon does not know the command or event
@@ -64,8 +66,10 @@
  * closed.  vic_conn_stream(cmd, event) is a command whose results charon
  * sends as events (list-sas / list-sa): it registers for event, sends the
  * command, delivers each event to on_event, unregisters, and then calls
- * done with the command's reply.  Events arrive at any time, also while a
- * request is pending; one no one listens to is dropped.
+ * done with the command's reply (or its error: a refused registration
+ * ends it before the command is sent; a refused command is still
+ * unregistered).  Its deadline covers all of it.  Events arrive at any
+ * time, also while a request is pending; one no one listens to is dropped.
  *
  * Callbacks may queue new requests and close or free the connection.  Not
  * thread-safe: one thread drives one connection.

@@ -69,11 +69,19 @@ int vic_sync_finish(struct vic_conn *c, int queued, struct vic_sync_result *r)
 		snprintf(r->why, sizeof(r->why), "%s",
 			 r->err == ENOTCONN && *vic_conn_error(c) ? vic_conn_error(c) :
 								     strerror(r->err));
+		errno = r->err;
+		return -1;
 	}
-	/* a completed request never leaves the connection with work pending
-	 * for it, so this ends: at the latest at the request's deadline */
-	while (!r->finished)
+	/* the request ends at the latest at its deadline: answered, failed,
+	 * or failed with the connection (which answers all it holds) */
+	while (!r->finished) {
+		if (!vic_conn_is_open(c)) { /* r was not c's request: nothing to wait for */
+			vic_sync_done(r, ENOTCONN,
+				      *vic_conn_error(c) ? vic_conn_error(c) : "not connected");
+			break;
+		}
 		run_once(c);
+	}
 	errno = r->err;
 	return r->err ? -1 : 0;
 }

@@ -1279,7 +1279,8 @@ static void test_renamed(void **state)
  * that need new sockets, a new program or new pins: the cluster's name,
  * interface, VIPs, VRRP and its mode, XDP mode, [vrrp]'s election
  * settings, auth mode and its socket, and the load reports' key, group,
- * port and peers).  Every key of the table must be listed here.
+ * port and peers).  These are the keys the table had when the decision
+ * moved into it; a key added later carries its decision in its own row.
  */
 static const struct reload_case {
 	const char *section, *key, *value; /* the changed value */
@@ -1377,7 +1378,7 @@ static void test_reload_refusal(void **state)
 	char text[1024], label[64];
 	struct config run, next;
 	const char *why;
-	size_t i, j;
+	size_t i;
 
 	(void)state;
 	reload_text(text, sizeof(text), NULL, NULL, NULL);
@@ -1413,16 +1414,13 @@ static void test_reload_refusal(void **state)
 	config_free(&next);
 	config_free(&run);
 
-	/* every key of the table has its case above */
-	for (i = 0; i < cfg_n_keys; i++) {
-		bool listed = false;
+	/* each case's row says the same: the table is where it is decided */
+	for (i = 0; i < sizeof(reload_cases) / sizeof(reload_cases[0]); i++) {
+		const struct cfg_key *k = cfg_key_find(reload_cases[i].section,
+						       reload_cases[i].key);
 
-		for (j = 0; j < sizeof(reload_cases) / sizeof(reload_cases[0]); j++)
-			listed = listed || (!strcmp(reload_cases[j].section, cfg_keys[i].section) &&
-					    !strcmp(reload_cases[j].key, cfg_keys[i].name));
-		if (!listed)
-			print_message("# no reload case for %s\n", cfg_keys[i].label);
-		assert_true(listed);
+		assert_non_null(k);
+		assert_int_equal(k->reload == CFG_RESTART, reload_cases[i].refused);
 	}
 }
 
