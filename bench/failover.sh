@@ -75,7 +75,7 @@ priority = ${PRIO[$1]}
 advert_interval_ms = $2
 announce_interval_ms = 100
 
-[status]
+[reports]
 key_file = $LAB_DIR/cluster.key
 
 [gateway]

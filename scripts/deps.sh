@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="make gcc clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev
-libssl-dev libinih-dev libmnl-dev libjson-c-dev libsystemd-dev libcmocka-dev pkg-config
+libssl-dev libmnl-dev libjson-c-dev libsystemd-dev libcmocka-dev pkg-config
 iproute2 procps util-linux systemd strongswan-charon strongswan-swanctl strongswan-pki
 keepalived"
 

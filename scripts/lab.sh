@@ -26,7 +26,7 @@ LAB_UNSUPPORTED=${LAB_UNSUPPORTED:-pass}
 LAB_NO_TARGET=${LAB_NO_TARGET:-pass}
 LAB_PORTS=${LAB_PORTS:-"500 4500"}
 LAB_EXTRA=${LAB_EXTRA:-}                   # extra lines for every node's [redirect]
-LAB_STATUS_EXTRA=${LAB_STATUS_EXTRA:-}     # extra lines for every node's [status]
+LAB_REPORTS_EXTRA=${LAB_REPORTS_EXTRA:-}   # extra lines for every node's [reports]
 # tunnels source per node: vici (its strongSwan gateway) or file (the number
 # in $(lab_node_tunnels_file N), 0 at start; that node runs no strongSwan)
 LAB_TUNNELS=${LAB_TUNNELS:-vici}
@@ -91,10 +91,10 @@ unsupported = $LAB_UNSUPPORTED
 no_target = $LAB_NO_TARGET
 $LAB_EXTRA
 
-[status]
+[reports]
 key_file = $LAB_DIR/cluster.key
-status_interval_ms = $LAB_STATUS_MS
-$LAB_STATUS_EXTRA
+interval_ms = $LAB_STATUS_MS
+$LAB_REPORTS_EXTRA
 
 [gateway]
 address = $(lab_node_ip "$i")

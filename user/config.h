@@ -1,24 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * The cluster configuration file (INI, parsed with inih).  This header is the
- * contract between the parser (config.c) and the rest of the daemon; every
- * key, its default and its range is documented here and in ikelb-load(8).
+ * The cluster configuration file.  This header is the contract between the
+ * parser (config.c, with its tokenizer config_lex.c and its table of keys
+ * config_table.c) and the rest of the daemon; every key, its default and
+ * its range is in the table, here and in ikelb-load(8).
  *
  * [cluster]   name, interface, virtual_ip, virtual_ip6, vrrp, xdp_mode, node_id
  * [vrrp]      vrid, priority, advert_interval_ms, preempt, vrrp_peers, notify,
  *             announce_count, announce_interval_ms
  * [redirect]  ports, natt_ports, unsupported, no_target, policy, mode, vici,
  *             auth_fallback, auth_connection
- * [status]    key_file, status_group, status_port, status_peers,
- *             status_interval_ms, dead_after_ms
+ * [reports]   key_file, group, port, peers, interval_ms, dead_after_ms
+ *             (once [status] with status_group, status_port, status_peers,
+ *             status_interval_ms: those names are refused with the new one)
  * [gateway]   address, address6, max_tunnels, tunnels
  * [target NAME] (repeatable) address, address6, max_tunnels
  *
- * Syntax: "key = value" lines; "#" or ";" at the start of a line or after a
- * blank starts a comment; no continuation lines; keys and enum values are
- * lower case; booleans are yes/no, true/false, on/off; numbers are plain
- * decimal; lists are separated by blanks and/or commas.  Unknown or
- * duplicate sections and keys are errors.
+ * Syntax (config_lex.h): "key = value" lines; "#" or ";" at the start of a
+ * line or after a blank starts a comment; no continuation lines; keys and
+ * enum values are lower case; booleans are yes/no, true/false, on/off;
+ * numbers are plain decimal; lists are separated by blanks and/or commas.
+ * Unknown or duplicate sections and keys are errors.
  */
 #ifndef IKELB_CONFIG_H
 #define IKELB_CONFIG_H
@@ -113,20 +115,20 @@ struct config {
 	/* [A-Za-z0-9._-]{1,64}; "" = any SA at a VIP */
 	char auth_connection[CFG_NAME_MAX * 2 + 1];
 
-	/* [status]: the status protocol runs when key_file is set; required
-	 * with vrrp = on, and with a [gateway] that has a tunnels source.
-	 * The key file itself is read and checked by the status module. */
+	/* [reports]: load reports run when key_file is set; required with
+	 * vrrp = on, and with a [gateway] that has a tunnels source.  The key
+	 * file itself is read and checked by the reports module. */
 	char key_file[PATH_MAX];
-	/* IPv4 multicast outside 224.0.0.0/24, or IPv6 multicast of at least
-	 * link-local scope; default 239.255.75.1 */
-	struct ip_addr status_group;
-	uint16_t status_port; /* default 4510; not one of the IKE ports */
-	/* unicast instead of the group (setting both is an error) */
-	struct ip_addr status_peers[CFG_MAX_PEERS];
-	unsigned n_status_peers;
-	uint32_t status_interval_ms; /* 50..60000, default 1000 */
-	/* > status_interval_ms, <= CFG_DEAD_AFTER_MAX;
-	 * default 3 * status_interval_ms */
+	/* group: IPv4 multicast outside 224.0.0.0/24, or IPv6 multicast of at
+	 * least link-local scope; default 239.255.75.1 */
+	struct ip_addr reports_group;
+	uint16_t reports_port; /* port: default 4510; not one of the IKE ports */
+	/* peers: unicast instead of the group (setting both is an error) */
+	struct ip_addr reports_peers[CFG_MAX_PEERS];
+	unsigned n_reports_peers;
+	uint32_t reports_interval_ms; /* interval_ms: 50..60000, default 1000 */
+	/* > reports_interval_ms, <= CFG_DEAD_AFTER_MAX;
+	 * default 3 * reports_interval_ms */
 	uint32_t dead_after_ms;
 
 	/* [gateway]: this node is a VPN gateway too */
@@ -155,7 +157,7 @@ struct cfg_errors {
 	unsigned n;
 };
 
-/* Fills *c with defaults. */
+/* Fills *c with the table's defaults. */
 void config_defaults(struct config *c);
 /*
  * Parses and validates; returns 0, or -1 with every problem in *errs (the
@@ -186,7 +188,15 @@ int cfg_parse_gw_addr(const char *s, struct cfg_gw_addr *out);
 const char *cfg_gw_addr_str(const struct cfg_gw_addr *a, char *buf, size_t len);
 /* Just [cluster] name, without validating the rest; 0 or -1. */
 int config_cluster_name(const char *path, char *out, size_t len);
-/* True when the status protocol runs (key_file set). */
-bool config_status_enabled(const struct config *c);
+/* True when load reports run (key_file set). */
+bool config_reports_enabled(const struct config *c);
+/*
+ * Whether a reload (SIGHUP) may replace the running config with next: NULL
+ * when it may, else the first key next changes that needs a restart, as
+ * "[section] key" (e.g. "[cluster] interface").  Decided by each key's
+ * row in the config table (config_table.h: CFG_RESTART); [target NAME]
+ * keys are always live.
+ */
+const char *config_reload_refusal(const struct config *running, const struct config *next);
 
 #endif

@@ -15,11 +15,6 @@
 
 struct loop;
 
-/* The config section of load reports and its keys, for test configs. */
-#define UNIT_REPORTS "[status]\n"
-#define UNIT_REPORTS_INTERVAL "status_interval_ms"
-#define UNIT_REPORTS_PEERS "status_peers"
-#define UNIT_REPORTS_PORT "status_port"
 
 /* Moves this process into new network and mount namespaces with lo up and
  * an empty /run with RUN_DIR in it, as the daemon makes it (needs root);

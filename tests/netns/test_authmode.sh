@@ -215,9 +215,9 @@ auth_fallback = $fallback
 auth_connection = vip
 unsupported = $unsupported
 
-[status]
+[reports]
 key_file = $D/cluster.key
-status_interval_ms = 200
+interval_ms = 200
 EOF
 	[ -n "$notargets" ] && return
 	cat <<EOF

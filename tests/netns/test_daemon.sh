@@ -304,7 +304,7 @@ check "broken config on disk: status still reaches the daemon" \
 echo "$GOOD" | sed 's/^interface = e0/interface = lo/' >"$CONF"
 kill -HUP "$D1"
 check "changed interface: reload rejected (reload_failures = 2)" lab_wait_for 5 failed 2
-check "changed interface: the log names it" grep -q "changes interface" "$LAB_DIR/daemon1.log"
+check "changed interface: the log names it" grep -q "changes \[cluster\] interface" "$LAB_DIR/daemon1.log"
 check "changed interface: still on e0 with the same program" eval \
 	'[ "$(sj interface)" = e0 ] && [ "$(xdp_id)" = "$XDP_ID" ]'
 echo "$GOOD" >"$CONF"

@@ -88,7 +88,7 @@ vrid = 51
 priority = $2
 advert_interval_ms = 100
 
-[status]
+[reports]
 key_file = $LAB_DIR/cluster.key
 EOF
 }

@@ -48,9 +48,9 @@ priority = $1
 advert_interval_ms = $INTERVAL_MS
 [redirect]
 $2
-[status]
+[reports]
 key_file = $LAB_DIR/cluster.key
-status_interval_ms = 100
+interval_ms = 100
 [gateway]
 address = 198.18.0.1${1:0:1}
 max_tunnels = 100

@@ -5,8 +5,8 @@
 # not announce REDIRECT_SUPPORTED.
 #   - vici: counts the gateway's established IKE_SAs (stats), not half-open
 #     ones; with the VIP excluded (list-sas) not the SA at the VIP either;
-#   - vici_redirect moves the client's SA at the VIP to the second gateway;
-#     the event connection (epoll + vici_process) sees it come up there;
+#   - vic_query_redirect moves the client's SA at the VIP to the second gateway;
+#     the event connection (epoll + vic_conn_on_readable) sees it come up there;
 #   - a client without REDIRECT_SUPPORTED is not moved;
 #   - the gateway's charon killed: the read fails with a reason, and a kept
 #     source reconnects once charon is back;
@@ -174,7 +174,7 @@ if [ -z "$uid" ]; then
 	not_ok "client4's IKE_SA found at the VIP"
 else
 	t0=$(date +%s%N)
-	eq "vici_redirect of IKE_SA #$uid to $GW2 matches it" "matches=1" \
+	eq "vic_query_redirect of IKE_SA #$uid to $GW2 matches it" "matches=1" \
 		"$($T/vici_tool "$D/gw/charon.vici" redirect "$uid" $GW2 2>&1)"
 	at_gw2() {
 		sw_ctl "$cl" "$D/cl" --list-sas --ike c4 --raw 2>/dev/null |

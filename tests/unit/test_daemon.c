@@ -38,7 +38,7 @@ static void write_conf(const char *ports, const char *name, const char *vrrp)
 		   "virtual_ip6 = 2001:db8::1\nvrrp = %s\nnode_id = gw1\n"
 		   "[vrrp]\nvrid = 9\nadvert_interval_ms = 100\nvrrp_peers = 198.18.0.20\n"
 		   "[redirect]\nports = %s\n"
-		   UNIT_REPORTS "key_file = %s\n" UNIT_REPORTS_PEERS " = 198.18.0.20\n"
+		   "[reports]\nkey_file = %s\n" "peers = 198.18.0.20\n"
 		   "[gateway]\naddress = 198.18.0.11\nmax_tunnels = 100\ntunnels = static:5\n"
 		   "[target a]\naddress = 198.18.0.21\nmax_tunnels = 100\n",
 		name, vrrp, ports, key_path);

@@ -30,7 +30,7 @@
 #define CONF(iface)                                                                        \
 	"[cluster]\nname = t\ninterface = " iface "\nvirtual_ip = 198.18.0.1\nvrrp = on\n" \
 	"[vrrp]\nvrid = 7\npriority = 100\nadvert_interval_ms = 100\n"                      \
-	"vrrp_peers = 198.18.0.20\n" UNIT_REPORTS "key_file = /nonexistent/key\n"           \
+	"vrrp_peers = 198.18.0.20\n" "[reports]\nkey_file = /nonexistent/key\n"           \
 	"[target a]\naddress = 198.18.0.50\nmax_tunnels = 10\n"
 
 /* priority 100, 10 cs: 3 * 10 + (256 - 100) * 10 / 256 = 36 cs */

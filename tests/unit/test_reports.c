@@ -73,8 +73,8 @@ static struct config *with_key(const char *gateway)
 
 	snprintf(text, sizeof(text),
 		 "[cluster]\nname = lab\ninterface = lo\nvirtual_ip = 198.18.0.1\nnode_id = gw1\n"
-		 UNIT_REPORTS "key_file = %s\n" UNIT_REPORTS_PEERS " = 198.18.0.20\n"
-		 UNIT_REPORTS_PORT " = %d\n" UNIT_REPORTS_INTERVAL " = 1000\n%s",
+		 "[reports]\nkey_file = %s\n" "peers = 198.18.0.20\n"
+		 "port = %d\n" "interval_ms = 1000\n%s",
 		 key_path, PORT, gateway);
 	return unit_config(text);
 }

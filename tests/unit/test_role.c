@@ -24,7 +24,7 @@
 	"[cluster]\nname = t\ninterface = lo\nvirtual_ip = 198.18.0.1\n"                  \
 	"virtual_ip6 = 2001:db8::1\nvrrp = " vrrp "\n"                                       \
 	"[vrrp]\nvrid = 7\nannounce_count = 3\nannounce_interval_ms = 100\n"             \
-	UNIT_REPORTS "key_file = /nonexistent/key\n"                                       \
+	"[reports]\nkey_file = /nonexistent/key\n"                                       \
 	"[target a]\naddress = 198.18.0.50\nmax_tunnels = 10\n"
 
 struct changes {

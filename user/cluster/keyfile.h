@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The cluster key that authenticates load reports, loaded from the
- * [status] key_file.  Format (docs/report-protocol.md): hex text, 64 to 128
+ * [reports] key_file.  Format (docs/report-protocol.md): hex text, 64 to 128
  * hex digits (32 to 64 bytes of key), surrounding whitespace ignored:
  *
  *     (umask 077; openssl rand -hex 32 > /etc/ikelb/cluster.key)

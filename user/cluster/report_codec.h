@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * Load reports: the signed load report each gateway sends every
- * status_interval_ms.  Wire format version 1 (also docs/report-protocol.md);
+ * Load reports: the signed message each gateway sends every [reports]
+ * interval_ms.  Wire format version 1 (also docs/report-protocol.md);
  * all integers big-endian, no padding, no optional parts:
  *
  *  off  size  field

@@ -18,7 +18,7 @@
  * Use in an epoll loop:
  *     report_socket_open(&net, &params);            add report_socket_fd(&net), EPOLLIN
  *     on EPOLLIN:  report_socket_handle_readable(&net, members, now_ms);
- *     every status_interval_ms:
+ *     every [reports] interval_ms:
  *         r.seq++; (fill tunnels, state)
  *         report_socket_send_report(&net, &r, &key);
  *         members_update_self(members, &r, now_ms);

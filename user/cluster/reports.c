@@ -46,7 +46,7 @@ struct reports {
 
 static uint32_t answer_ms(const struct reports *r)
 {
-	return r->cfg->status_interval_ms / 2;
+	return r->cfg->reports_interval_ms / 2;
 }
 
 /* A failing source is logged when it starts and stops failing. */
@@ -197,7 +197,7 @@ static void on_tick(void *arg)
 	struct reports *r = arg;
 	uint64_t now = loop_now(r->loop);
 
-	loop_timer_after(&r->tick, r->cfg->status_interval_ms);
+	loop_timer_after(&r->tick, r->cfg->reports_interval_ms);
 	if (!r->have_source || !r->reader) {
 		report_due(r);
 		return;
@@ -255,10 +255,10 @@ static int open_net(struct reports *r)
 	const struct config *c = r->cfg;
 	struct report_socket_params p = {
 		.ifname = c->interface,
-		.group = c->status_group,
-		.peers = c->status_peers,
-		.n_peers = c->n_status_peers,
-		.port = c->status_port,
+		.group = c->reports_group,
+		.peers = c->reports_peers,
+		.n_peers = c->n_reports_peers,
+		.port = c->reports_port,
 	};
 
 	if (report_socket_open(&r->net, &p))
@@ -307,7 +307,7 @@ struct reports *reports_new(struct loop *l, const struct config *c,
 	snprintf(r->node_id, sizeof(r->node_id), "%s", c->node_id);
 	if (!r->node_id[0] && gethostname(r->node_id, sizeof(r->node_id) - 1))
 		snprintf(r->node_id, sizeof(r->node_id), "node");
-	if (start_reader(r) || (config_status_enabled(c) && start_protocol(r))) {
+	if (start_reader(r) || (config_reports_enabled(c) && start_protocol(r))) {
 		reports_free(r);
 		return NULL;
 	}

@@ -311,35 +311,6 @@ int daemon_request(void *daemon, const char *req, FILE *out)
 	return 0;
 }
 
-/* Settings that need the program, the pins or the sockets rebuilt. */
-static const char *needs_restart(const struct config *a, const struct config *b)
-{
-	if (strcmp(a->name, b->name))
-		return "name";
-	if (strcmp(a->interface, b->interface))
-		return "interface";
-	if (a->vrrp != b->vrrp)
-		return "vrrp";
-	if (a->mode != b->mode || strcmp(a->vici, b->vici))
-		return "mode / vici";
-	if (a->xdp_mode != b->xdp_mode)
-		return "xdp_mode";
-	if (a->has_vip4 != b->has_vip4 || a->vip4.s_addr != b->vip4.s_addr ||
-	    a->has_vip6 != b->has_vip6 || memcmp(&a->vip6, &b->vip6, sizeof(a->vip6)))
-		return "virtual_ip / virtual_ip6";
-	if (a->vrid != b->vrid || a->priority != b->priority ||
-	    a->advert_interval_ms != b->advert_interval_ms || a->preempt != b->preempt ||
-	    a->n_vrrp_peers != b->n_vrrp_peers ||
-	    memcmp(a->vrrp_peers, b->vrrp_peers, sizeof(a->vrrp_peers)))
-		return "[vrrp] settings";
-	if (strcmp(a->key_file, b->key_file) || a->status_port != b->status_port ||
-	    memcmp(&a->status_group, &b->status_group, sizeof(a->status_group)) ||
-	    a->n_status_peers != b->n_status_peers ||
-	    memcmp(a->status_peers, b->status_peers, sizeof(a->status_peers)))
-		return "the [status] key file, group, port or peers";
-	return NULL;
-}
-
 void daemon_reload(struct daemon *d)
 {
 	struct config *next, *old = d->cfg;
@@ -352,7 +323,7 @@ void daemon_reload(struct daemon *d)
 	if (!next) {
 		log_err("new config rejected; the running config stays in force");
 		d->reload_failures++;
-	} else if ((what = needs_restart(old, next))) {
+	} else if ((what = config_reload_refusal(old, next))) {
 		log_err("new config changes %s, which needs a restart; the running config "
 			"stays in force", what);
 		free_config(next);

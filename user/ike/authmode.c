@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * [redirect] mode = auth.  The master's own strongSwan terminates
- * IKE at the VIP; once a client's IKE SA there is up (it has authenticated
- * and verified the cluster), this module redirects it over VICI to the
- * gateway the pick hook (cluster_pick) names for its SPIi, the slot table and choice of
- * the XDP path, and counts it per target as XDP counts its redirects.
+ * [redirect] mode = auth.  The master's own strongSwan terminates IKE at
+ * the VIP; once a client's IKE SA there is up (it has authenticated and
+ * verified the cluster), this module redirects it over VICI to the gateway
+ * the pick hook (cluster_pick) names for its SPIi -- the slot table and the
+ * choice of the XDP path -- and reports it through on_redirect, so that it
+ * is counted per target as XDP counts its redirects.
  *
- * Two vici connections: one for events (ike-updown, ike-rekey, log), read
- * on the event loop; one for commands, which block the loop for at most
- * AUTH_CMD_TIMEOUT_MS (a listing: AUTH_LIST_TIMEOUT_MS; charon answers in
- * milliseconds unless it hangs, and then we reconnect).  When charon is missing or goes away, reconnect
+ * Two asynchronous VICI connections on the event loop (ike/vici_loop.h):
+ * one subscribed to events (ike-updown, ike-rekey, log), one for commands
+ * (redirect, terminate, list-sas), each queued with a deadline and
+ * completed by a callback; nothing waits for charon.  A charon that does
+ * not answer makes a request miss its deadline, which closes the
+ * connection: charon is lost.  When charon is missing or lost, reconnect
  * after 0.5 s, doubling up to 10 s; meanwhile the XDP program answers at
  * held VIPs only with auth_fallback = init (authmode_xdp_answers).  Each
- * (re)connect and role change lists the SAs at the VIPs (list-sas), so that
- * SAs that came up while nobody listened are handled too; when taking
- * over, from the next timer run, after the slot table has been filled.
+ * (re)connect and role change lists the SAs at the VIPs (list-sas,
+ * streamed), so that SAs that came up while nobody listened are handled
+ * too; when taking over, from the next loop round, after the slot table
+ * has been filled.
  *
  * Choices made here:
  *  - A redirected SA is left to charon: the client deletes it as soon as it
@@ -27,13 +31,15 @@
  *    missed, the redirect is tried, and charon's refusal then counts the
  *    client as unsupported (the redirect stays counted: charon accepted
  *    the command).
+ *  - An SA's fate is recorded when its command is queued, so that an event
+ *    or a listing meanwhile does not act twice; a command that fails gives
+ *    the SA back to a later event or listing.
  *  - An SA at a VIP this node does not hold (any more) is closed, forced:
- *    the role change reaches us after the address is gone, when charon can no longer
- *    send a redirect or a DELETE from it.
+ *    the role change reaches us after the address is gone, when charon can
+ *    no longer send a redirect or a DELETE from it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,17 +52,30 @@
 #include "base/loop.h"
 #include "ike/authmode.h"
 #include "ike/authmode_events.h"
-#include "vici.h"
+#include "vici_conn.h"
+#include "ike/vici_loop.h"
+#include "vici_query.h"
 
 #define AUTH_CMD_TIMEOUT_MS 1000
 #define AUTH_LIST_TIMEOUT_MS 3000
+/* a queued command waits for those before it: this much more each */
+#define AUTH_CMD_QUEUE_MS 20
 #define AUTH_BACKOFF_MIN_MS 500
 #define AUTH_BACKOFF_MAX_MS 10000
 /* a connection that lasted this long was not refused: back off from the start */
 #define AUTH_STABLE_MS 5000
 
+static const char *const auth_events[] = { "log", "ike-rekey", "ike-updown" };
+#define AUTH_N_EVENTS (sizeof(auth_events) / sizeof(auth_events[0]))
+
 struct auth_counts {
 	uint64_t redirected, unsupported, no_target, closed, errors;
+};
+
+enum auth_state {
+	AUTH_DOWN, /* no connection; next try at next_try_ms */
+	AUTH_CONNECTING, /* connected, the subscriptions not yet confirmed */
+	AUTH_UP,
 };
 
 struct authmode {
@@ -66,11 +85,13 @@ struct authmode {
 	bool held[IKELB_FAMILIES]; /* this node holds the VIP */
 	bool role_known[IKELB_FAMILIES]; /* a role was set for it */
 	bool xdp_answers; /* last told through the hook */
-	struct loop_io ev_io;
+	struct vic_conn *ev, *cmd;
+	struct vici_loop ev_loop, cmd_loop;
 	struct loop_timer retry, sweep_timer;
-	struct vici_conn ev, cmd;
-	bool connected;
-	bool reconcile_due; /* and forget what is not listed (after a reconnect) */
+	enum auth_state state;
+	unsigned confirmed; /* subscriptions confirmed while connecting */
+	bool reconcile_due; /* forget what the next listing does not list */
+	bool sweeping, sweep_again; /* a list-sas in flight, another wanted */
 	char reason[256]; /* why not connected */
 	time_t since; /* wall clock of the last connect or loss */
 	uint64_t next_try_ms;
@@ -81,6 +102,11 @@ struct authmode {
 	struct auth_counts n;
 };
 
+static bool up(const struct authmode *a)
+{
+	return a->state == AUTH_UP;
+}
+
 static const char *fallback_name(const struct authmode *a)
 {
 	return a->cfg->auth_fallback == CFG_FALLBACK_INIT ? "init" : "pass";
@@ -88,13 +114,12 @@ static const char *fallback_name(const struct authmode *a)
 
 bool authmode_xdp_answers(const struct authmode *a)
 {
-	return !a->connected && a->cfg->auth_fallback == CFG_FALLBACK_INIT;
+	return !up(a) && a->cfg->auth_fallback == CFG_FALLBACK_INIT;
 }
 
 bool authmode_busy(const struct authmode *a)
 {
-	(void)a;
-	return false; /* commands are sent and answered before they return */
+	return up(a) && vic_conn_pending(a->cmd) > 0;
 }
 
 /* Tells the role when the XDP answers at the VIPs go on or off. */
@@ -121,46 +146,34 @@ static const struct ip_addr *vips_of(const struct authmode *a,
 	return vips;
 }
 
-/* ---- losing and finding charon ------------------------------------------ */
-
-static void on_events_readable(void *arg, int fd, uint32_t events);
-
-static void go_down(struct authmode *a, const char *why)
+/* A deadline for a command queued now behind the pending ones. */
+static uint64_t cmd_deadline(const struct authmode *a, unsigned timeout_ms)
 {
-	if (!a->connected)
-		return;
-	snprintf(a->reason, sizeof(a->reason), "%s", why && *why ? why : "connection lost");
-	vici_close(&a->ev);
-	vici_close(&a->cmd);
-	a->connected = false;
-	a->losses++;
-	a->since = time(NULL);
-	/* a connection that drops soon after it came up (charon refusing
-	 * something of ours) backs off further; one that lasted starts over */
-	if (loop_now(a->loop) - a->up_ms >= AUTH_STABLE_MS || !a->backoff_ms)
-		a->backoff_ms = AUTH_BACKOFF_MIN_MS;
-	else if ((a->backoff_ms *= 2) > AUTH_BACKOFF_MAX_MS)
-		a->backoff_ms = AUTH_BACKOFF_MAX_MS;
-	a->next_try_ms = loop_now(a->loop) + a->backoff_ms;
-	log_warn("auth mode: lost charon's vici (%s); reconnecting in %.1f s; meanwhile %s",
-		 a->reason, a->backoff_ms / 1000.0,
-		 authmode_xdp_answers(a) ? "XDP answers at the VIP (auth_fallback = init)"
-					 : "IKE at the VIP is passed (auth_fallback = pass)");
-	tell_xdp_answers(a);
-	loop_io_stop(&a->ev_io);
-	loop_timer_stop(&a->sweep_timer);
-	loop_timer_at(&a->retry, a->next_try_ms);
+	return loop_now(a->loop) + timeout_ms + AUTH_CMD_QUEUE_MS * vic_conn_pending(a->cmd);
 }
 
-static void retry_later(struct authmode *a, uint64_t now, const char *why)
+/* ---- losing and finding charon ------------------------------------------ */
+
+static void close_both(struct authmode *a)
+{
+	/* pending requests complete with ECANCELED: their callbacks see
+	 * that the state is no longer AUTH_UP */
+	vic_conn_close(a->ev);
+	vic_conn_close(a->cmd);
+	loop_timer_stop(&a->sweep_timer);
+	a->sweeping = a->sweep_again = false;
+}
+
+static void retry_later(struct authmode *a, const char *why)
 {
 	bool news = strcmp(a->reason, why) != 0;
 
 	a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : AUTH_BACKOFF_MIN_MS;
 	if (a->backoff_ms > AUTH_BACKOFF_MAX_MS)
 		a->backoff_ms = AUTH_BACKOFF_MAX_MS;
-	a->next_try_ms = now + a->backoff_ms;
+	a->next_try_ms = loop_now(a->loop) + a->backoff_ms;
 	snprintf(a->reason, sizeof(a->reason), "%s", why);
+	loop_timer_at(&a->retry, a->next_try_ms);
 	/* one line per new reason, not one per attempt */
 	log_msg(news ? LOG_LVL_WARN : LOG_LVL_DEBUG,
 		"auth mode: no vici connection to charon: %s; retrying in %.1f s "
@@ -168,13 +181,58 @@ static void retry_later(struct authmode *a, uint64_t now, const char *why)
 		why, a->backoff_ms / 1000.0, fallback_name(a));
 }
 
-/* A command failed: counted; a broken connection is a lost charon. */
-static void command_failed(struct authmode *a, const char *what, const char *detail)
+/* Connecting failed (refused, or a subscription not confirmed). */
+static void connect_failed(struct authmode *a, const char *why)
+{
+	a->state = AUTH_DOWN;
+	close_both(a);
+	retry_later(a, why && *why ? why : "connection failed");
+}
+
+static void go_down(struct authmode *a, const char *why)
+{
+	uint64_t now = loop_now(a->loop);
+
+	if (!up(a))
+		return;
+	snprintf(a->reason, sizeof(a->reason), "%s", why && *why ? why : "connection lost");
+	a->state = AUTH_DOWN;
+	close_both(a);
+	a->losses++;
+	a->since = time(NULL);
+	/* a connection that drops soon after it came up (charon refusing
+	 * something of ours) backs off further; one that lasted starts over */
+	if (now - a->up_ms >= AUTH_STABLE_MS || !a->backoff_ms)
+		a->backoff_ms = AUTH_BACKOFF_MIN_MS;
+	else if ((a->backoff_ms *= 2) > AUTH_BACKOFF_MAX_MS)
+		a->backoff_ms = AUTH_BACKOFF_MAX_MS;
+	a->next_try_ms = now + a->backoff_ms;
+	loop_timer_at(&a->retry, a->next_try_ms);
+	log_warn("auth mode: lost charon's vici (%s); reconnecting in %.1f s; meanwhile %s",
+		 a->reason, a->backoff_ms / 1000.0,
+		 authmode_xdp_answers(a) ? "XDP answers at the VIP (auth_fallback = init)"
+					 : "IKE at the VIP is passed (auth_fallback = pass)");
+	tell_xdp_answers(a);
+}
+
+/* Either connection closed on its own (error, charon gone, a deadline). */
+static void on_closed(void *ctx, int err, const char *why)
+{
+	struct authmode *a = ctx;
+
+	(void)err;
+	if (a->state == AUTH_CONNECTING)
+		connect_failed(a, why);
+	else
+		go_down(a, why);
+}
+
+/* A command failed: counted and logged (a broken connection closes
+ * itself and is handled by on_closed). */
+static void command_failed(struct authmode *a, const char *what, const char *why)
 {
 	a->n.errors++;
-	log_warn("auth mode: %s: %s", what, detail);
-	if (!vici_connected(&a->cmd))
-		go_down(a, vici_error(&a->cmd));
+	log_warn("auth mode: %s: %s", what, why);
 }
 
 /* ---- acting on one SA ---------------------------------------------------- */
@@ -196,64 +254,130 @@ static int gw_str(const struct ikelb_gw_id *id, char *buf, size_t len)
 	return inet_ntop(af, id->data, buf, len) ? 0 : -1;
 }
 
-/* 0, or -1 with the reason in err. */
-static int terminate_sa(struct authmode *a, uint32_t ike_id, bool force, char *err, size_t len)
-{
-	struct vici_builder b;
-	struct vici_node *r = NULL;
-	const char *ok, *msg;
-	int rc = -1;
+/* What a command needs when it completes. */
+struct sa_cmd {
+	struct authmode *a;
+	uint32_t id;
+	uint64_t spi_raw;
+	uint8_t fate_before; /* given back when the command fails */
+	uint32_t idx; /* redirect: the target */
+	char gw[IKE_GW_ID_MAX_LEN + 1];
+	char who[200]; /* "'remote-id' (remote)", for the log */
+	char why[64]; /* terminate: why */
+};
 
-	vici_builder_init(&b);
-	vici_add_kvf(&b, "ike-id", "%u", ike_id);
-	if (force)
-		vici_add_kv(&b, "force", "yes");
-	vici_add_kv(&b, "timeout", "-1"); /* do not wait for the peer */
-	if (vici_call(&a->cmd, "terminate", &b, AUTH_CMD_TIMEOUT_MS, &r)) {
-		snprintf(err, len, "%s", vici_error(&a->cmd));
-	} else {
-		ok = vici_find_str(r, "success");
-		msg = vici_find_str(r, "errmsg");
-		rc = ok && !strcmp(ok, "yes") ? 0 : -1;
-		snprintf(err, len, "%s", msg ? msg : "charon says it failed");
+/* The table entry of the command's SA, if it still is that SA's. */
+static struct authev_entry *entry_of_cmd(const struct sa_cmd *x)
+{
+	struct authev_entry *e = authev_find(&x->a->tab, x->id);
+
+	return e && e->spi_raw == x->spi_raw ? e : NULL;
+}
+
+static struct sa_cmd *new_cmd(struct authmode *a, uint32_t id, const struct authev_entry *e)
+{
+	struct sa_cmd *x = calloc(1, sizeof(*x));
+
+	if (!x) {
+		command_failed(a, "command", "out of memory");
+		return NULL;
 	}
-	vici_free(r);
-	vici_builder_free(&b);
-	return rc;
+	x->a = a;
+	x->id = id;
+	x->spi_raw = e ? e->spi_raw : 0;
+	x->fate_before = e ? e->fate : AUTH_FATE_NONE;
+	return x;
+}
+
+/* A failed command's SA is back to what it was, for a later try. */
+static void give_back(const struct sa_cmd *x, uint8_t fate_now)
+{
+	struct authev_entry *e = entry_of_cmd(x);
+
+	if (e && e->fate == fate_now)
+		e->fate = x->fate_before;
+}
+
+static void on_terminated(void *ctx, int err, const char *why)
+{
+	struct sa_cmd *x = ctx;
+	struct authmode *a = x->a;
+	char what[64];
+
+	if (err == ECANCELED) {
+		/* closed with the command pending: a later listing retries */
+	} else if (err) {
+		snprintf(what, sizeof(what), "terminate IKE_SA #%u", x->id);
+		command_failed(a, what, why);
+		give_back(x, AUTH_FATE_CLOSING);
+	} else {
+		a->n.closed++;
+		log_info("auth mode: IKE_SA #%u at the VIP closed: %s", x->id, x->why);
+	}
+	free(x);
 }
 
 static void close_sa(struct authmode *a, uint32_t ike_id, struct authev_entry *e, bool force,
 		     const char *why)
 {
-	char what[64], err[256];
+	struct sa_cmd *x = new_cmd(a, ike_id, e);
+	char what[64];
 
-	if (terminate_sa(a, ike_id, force, err, sizeof(err))) {
-		snprintf(what, sizeof(what), "terminate IKE_SA #%u", ike_id);
-		command_failed(a, what, err);
+	if (!x)
 		return;
-	}
-	a->n.closed++;
+	snprintf(x->why, sizeof(x->why), "%s", why);
 	if (e)
 		e->fate = AUTH_FATE_CLOSING;
-	log_info("auth mode: IKE_SA #%u at the VIP closed: %s", ike_id, why);
+	if (vic_query_terminate(a->cmd, ike_id, force, cmd_deadline(a, AUTH_CMD_TIMEOUT_MS),
+				on_terminated, x)) {
+		snprintf(what, sizeof(what), "terminate IKE_SA #%u", ike_id);
+		command_failed(a, what, vic_conn_error(a->cmd));
+		give_back(x, AUTH_FATE_CLOSING);
+		free(x);
+	}
+}
+
+static void on_redirected(void *ctx, int err, const char *why, uint64_t matches)
+{
+	struct sa_cmd *x = ctx;
+	struct authmode *a = x->a;
+	char what[64];
+
+	(void)matches;
+	if (err == ECANCELED) {
+		give_back(x, AUTH_FATE_REDIRECTED);
+	} else if (err) {
+		snprintf(what, sizeof(what), "redirect IKE_SA #%u", x->id);
+		command_failed(a, what, why);
+		give_back(x, AUTH_FATE_REDIRECTED);
+	} else {
+		a->n.redirected++;
+		if (a->hooks.on_redirect)
+			a->hooks.on_redirect(a->hooks.ctx, x->idx);
+		log_info("auth mode: IKE_SA #%u of %s redirected to %s", x->id, x->who, x->gw);
+	}
+	free(x);
 }
 
 static void redirect_sa(struct authmode *a, const struct auth_sa *sa, struct authev_entry *e,
 			uint32_t idx, const char *gw)
 {
-	char what[320];
+	struct sa_cmd *x = new_cmd(a, sa->id, e);
+	char what[64];
 
-	if (vici_redirect(&a->cmd, sa->id, gw, AUTH_CMD_TIMEOUT_MS, NULL)) {
-		snprintf(what, sizeof(what), "redirect IKE_SA #%u", sa->id);
-		command_failed(a, what, vici_error(&a->cmd));
+	if (!x)
 		return;
-	}
-	a->n.redirected++;
-	if (a->hooks.on_redirect)
-		a->hooks.on_redirect(a->hooks.ctx, idx);
+	x->idx = idx;
+	snprintf(x->gw, sizeof(x->gw), "%s", gw);
+	snprintf(x->who, sizeof(x->who), "'%s' (%s)", sa->remote_id, sa->remote);
 	e->fate = AUTH_FATE_REDIRECTED;
-	log_info("auth mode: IKE_SA #%u of '%s' (%s) redirected to %s", sa->id, sa->remote_id,
-		 sa->remote, gw);
+	if (vic_query_redirect(a->cmd, sa->id, gw, cmd_deadline(a, AUTH_CMD_TIMEOUT_MS),
+			       on_redirected, x)) {
+		snprintf(what, sizeof(what), "redirect IKE_SA #%u", sa->id);
+		command_failed(a, what, vic_conn_error(a->cmd));
+		give_back(x, AUTH_FATE_REDIRECTED);
+		free(x);
+	}
 }
 
 /* The target for this SA: the plan table's for its SPIi, as XDP would
@@ -320,7 +444,7 @@ static void handle_sa(struct authmode *a, const struct auth_sa *sa)
 	struct authev_entry *e;
 	int fam;
 
-	if (!a->connected ||
+	if (!up(a) ||
 	    authev_scope(sa, vips_of(a, vips), a->cfg->auth_connection, &fam) != AUTH_SCOPE_OURS)
 		return;
 	if (a->held[fam]) {
@@ -344,7 +468,7 @@ static void handle_sa(struct authmode *a, const struct auth_sa *sa)
  */
 static void close_known(struct authmode *a, int fam)
 {
-	for (unsigned i = 0; i < AUTHEV_TABLE_SIZE && a->connected; i++) {
+	for (unsigned i = 0; i < AUTHEV_TABLE_SIZE && up(a); i++) {
 		struct authev_entry *e = &a->tab.e[i];
 
 		if (e->id && e->fam == fam &&
@@ -362,7 +486,8 @@ static void sa_down(struct authmode *a, const struct auth_sa *sa)
 }
 
 /* A rekeyed SA keeps what was decided for it under its new id. */
-static void sa_rekeyed(struct authmode *a, const struct auth_sa *old_sa, const struct auth_sa *new_sa)
+static void sa_rekeyed(struct authmode *a, const struct auth_sa *old_sa,
+		       const struct auth_sa *new_sa)
 {
 	struct authev_entry was, *e;
 
@@ -395,31 +520,34 @@ static void refused(struct authmode *a, uint32_t ike_id)
 		close_sa(a, ike_id, e, false, "the client cannot follow a redirect");
 }
 
-static void on_log(struct authmode *a, const struct vici_node *msg)
+static void on_log(struct authmode *a, const struct vic_node *msg)
 {
 	uint32_t id;
 	enum authev_log kind = authev_log(msg, &id);
+	struct authev_entry *e;
 
-	if (kind == AUTHEV_LOG_INIT_SUPPORTED || kind == AUTHEV_LOG_INIT_UNSUPPORTED)
-		authev_fresh(&a->tab, id)->support = kind == AUTHEV_LOG_INIT_SUPPORTED
-							    ? AUTH_SUPPORT_YES
-							    : AUTH_SUPPORT_NO;
-	else if (kind == AUTHEV_LOG_REFUSED)
+	if (kind == AUTHEV_LOG_INIT_SUPPORTED || kind == AUTHEV_LOG_INIT_UNSUPPORTED) {
+		e = authev_fresh(&a->tab, id);
+		if (e)
+			e->support = kind == AUTHEV_LOG_INIT_SUPPORTED ? AUTH_SUPPORT_YES
+								       : AUTH_SUPPORT_NO;
+	} else if (kind == AUTHEV_LOG_REFUSED) {
 		refused(a, id);
+	}
 }
 
-static void on_event(void *ctx, const char *name, const struct vici_node *msg)
+static void on_event(void *ctx, const char *name, const struct vic_node *msg)
 {
 	struct authmode *a = ctx;
 	struct auth_sa sa, sa2;
-	bool up;
+	bool is_up;
 
 	if (!strcmp(name, "log")) {
 		on_log(a, msg);
 	} else if (!strcmp(name, "ike-updown")) {
-		if (authev_updown(msg, &up, &sa))
+		if (authev_updown(msg, &is_up, &sa))
 			log_debug("auth mode: ike-updown event without an IKE SA");
-		else if (up)
+		else if (is_up)
 			handle_sa(a, &sa);
 		else
 			sa_down(a, &sa);
@@ -432,19 +560,21 @@ static void on_event(void *ctx, const char *name, const struct vici_node *msg)
 /* ---- listing the SAs at the VIPs ----------------------------------------- */
 
 struct sa_list {
-	const struct ip_addr *vips;
+	struct authmode *a;
+	struct ip_addr vips[IKELB_FAMILIES];
+	bool forget_unlisted;
 	struct auth_sa *v;
 	size_t n, cap;
 };
 
-static void on_list_sa(void *ctx, const char *event, const struct vici_node *msg)
+static void on_list_sa(void *ctx, const char *event, const struct vic_node *msg)
 {
 	struct sa_list *l = ctx;
 	struct auth_sa sa;
 	int fam;
 
 	(void)event;
-	for (const struct vici_node *c = msg->child; c; c = c->next) {
+	for (const struct vic_node *c = msg->child; c; c = c->next) {
 		if (authev_sa(c, &sa) || authev_scope(&sa, l->vips, NULL, &fam) == AUTH_SCOPE_NOT_VIP)
 			continue;
 		if (l->n == l->cap) {
@@ -462,9 +592,8 @@ static void on_list_sa(void *ctx, const char *event, const struct vici_node *msg
 
 /*
  * Fates of SAs charon no longer has (gone while we were not listening).
- * Only after a reconnect: list-sas skips SAs busy at that moment (noblock,
- * so that a slow SA cannot stall the loop), and events keep the table
- * right otherwise.
+ * Only after a reconnect: list-sas skips SAs busy at that moment (noblock),
+ * and events keep the table right otherwise.
  */
 static void reconcile(struct authmode *a, const struct sa_list *l)
 {
@@ -481,62 +610,64 @@ static void reconcile(struct authmode *a, const struct sa_list *l)
 	}
 }
 
+static void sweep(struct authmode *a, bool forget_unlisted);
+
+static void on_listed(void *ctx, int err, const char *why)
+{
+	struct sa_list *l = ctx;
+	struct authmode *a = l->a;
+
+	if (err == ECANCELED || !up(a)) {
+		/* closed meanwhile: the next connect lists again */
+	} else if (err) {
+		command_failed(a, "list-sas", why);
+	} else {
+		if (l->forget_unlisted)
+			reconcile(a, l);
+		for (size_t i = 0; i < l->n && up(a); i++)
+			handle_sa(a, &l->v[i]);
+	}
+	free(l->v);
+	free(l);
+	if (err == ECANCELED)
+		return;
+	a->sweeping = false;
+	if (a->sweep_again && up(a)) {
+		bool forget = a->reconcile_due;
+
+		a->sweep_again = a->reconcile_due = false;
+		sweep(a, forget);
+	}
+}
+
 static void sweep(struct authmode *a, bool forget_unlisted)
 {
-	struct ip_addr vips[IKELB_FAMILIES];
-	struct sa_list l = { .vips = vips_of(a, vips) };
-	struct vici_builder b;
-	int rc;
+	struct sa_list *l;
 
-	vici_builder_init(&b);
-	vici_add_kv(&b, "noblock", "yes");
-	/* only the VIP's connection: the gateway's own tunnels may be many */
-	if (a->cfg->auth_connection[0])
-		vici_add_kv(&b, "ike", a->cfg->auth_connection);
-	rc = vici_call_stream(&a->cmd, "list-sas", &b, "list-sa", on_list_sa, &l,
-			      AUTH_LIST_TIMEOUT_MS, NULL);
-	vici_builder_free(&b);
-	if (rc) {
-		command_failed(a, "list-sas", vici_error(&a->cmd));
-	} else {
-		if (forget_unlisted)
-			reconcile(a, &l);
-		for (size_t i = 0; i < l.n; i++)
-			handle_sa(a, &l.v[i]);
+	if (a->sweeping) {
+		a->sweep_again = true;
+		a->reconcile_due |= forget_unlisted;
+		return;
 	}
-	free(l.v);
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		command_failed(a, "list-sas", "out of memory");
+		return;
+	}
+	l->a = a;
+	l->forget_unlisted = forget_unlisted;
+	vips_of(a, l->vips);
+	/* only the VIP's connection: the gateway's own tunnels may be many */
+	if (vic_query_list_sas(a->cmd, a->cfg->auth_connection[0] ? a->cfg->auth_connection : NULL,
+			       cmd_deadline(a, AUTH_LIST_TIMEOUT_MS), on_list_sa, l, on_listed, l)) {
+		command_failed(a, "list-sas", vic_conn_error(a->cmd));
+		free(l);
+		return;
+	}
+	a->sweeping = true;
 }
 
 /* ---- connection ----------------------------------------------------------- */
-
-__attribute__((format(printf, 3, 4))) static int fail(char *why, size_t len, const char *fmt,
-						      ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int open_connections(struct authmode *a, char *why, size_t len)
-{
-	static const char *const events[] = { "log", "ike-rekey", "ike-updown" };
-
-	if (vici_connect(&a->cmd, a->cfg->vici, AUTH_CMD_TIMEOUT_MS) ||
-	    vici_connect(&a->ev, a->cfg->vici, AUTH_CMD_TIMEOUT_MS))
-		return fail(why, len, "%s",
-			    vici_connected(&a->cmd) ? vici_error(&a->ev) : vici_error(&a->cmd));
-	for (unsigned i = 0; i < sizeof(events) / sizeof(events[0]); i++)
-		if (vici_register(&a->ev, events[i], AUTH_CMD_TIMEOUT_MS))
-			return fail(why, len, "register for %s: %s", events[i],
-				    vici_error(&a->ev));
-	loop_io_init(&a->ev_io, a->loop, vici_fd(&a->ev), on_events_readable, a);
-	if (loop_io_start(&a->ev_io, LOOP_IN))
-		return fail(why, len, "event loop: %s", strerror(errno));
-	return 0;
-}
 
 /* What was learnt about unfinished handshakes may be stale now. */
 static void forget_support(struct authmode *a)
@@ -546,40 +677,66 @@ static void forget_support(struct authmode *a)
 			a->tab.e[i] = (struct authev_entry){ 0 };
 }
 
-static void try_connect(struct authmode *a)
+static void came_up(struct authmode *a)
 {
-	uint64_t now = loop_now(a->loop);
-	char why[256];
-
-	forget_support(a);
-	if (open_connections(a, why, sizeof(why))) {
-		loop_io_stop(&a->ev_io);
-		vici_close(&a->ev);
-		vici_close(&a->cmd);
-		retry_later(a, now, why);
-		loop_timer_at(&a->retry, a->next_try_ms);
-		return;
-	}
-	a->connected = true;
+	a->state = AUTH_UP;
 	a->connects++;
 	a->since = time(NULL);
-	a->up_ms = now;
+	a->up_ms = loop_now(a->loop);
 	a->reason[0] = 0;
 	log_info("auth mode: %sconnected to charon (vici %s)", a->connects > 1 ? "re" : "",
 		 a->cfg->vici);
 	tell_xdp_answers(a);
 	a->reconcile_due = true;
 	loop_timer_after(&a->sweep_timer, 0);
-	/* events read along with the registrations wait in the buffer */
-	if (vici_process(&a->ev) < 0)
-		go_down(a, vici_error(&a->ev));
+}
+
+static void on_subscribed(void *ctx, int err, const char *why, const struct vic_node *reply)
+{
+	struct authmode *a = ctx;
+	char what[320];
+
+	(void)reply;
+	if (a->state != AUTH_CONNECTING)
+		return; /* cancelled: closed meanwhile */
+	if (err) {
+		snprintf(what, sizeof(what), "register for events: %s", why);
+		connect_failed(a, what);
+		return;
+	}
+	if (++a->confirmed == AUTH_N_EVENTS)
+		came_up(a);
+}
+
+static void try_connect(struct authmode *a)
+{
+	uint64_t dl = loop_now(a->loop) + AUTH_CMD_TIMEOUT_MS;
+	char why[320];
+
+	forget_support(a);
+	if (vic_conn_connect(a->cmd, a->cfg->vici) || vic_conn_connect(a->ev, a->cfg->vici)) {
+		snprintf(why, sizeof(why), "%s",
+			 vic_conn_is_open(a->cmd) ? vic_conn_error(a->ev) : vic_conn_error(a->cmd));
+		connect_failed(a, why);
+		return;
+	}
+	a->state = AUTH_CONNECTING;
+	a->confirmed = 0;
+	for (unsigned i = 0; i < AUTH_N_EVENTS; i++) {
+		if (vic_conn_subscribe(a->ev, auth_events[i], on_event, a, dl, on_subscribed, a)) {
+			snprintf(why, sizeof(why), "register for %s: %s", auth_events[i],
+				 vic_conn_error(a->ev));
+			connect_failed(a, why);
+			return;
+		}
+	}
 }
 
 static void on_retry(void *arg)
 {
 	struct authmode *a = arg;
 
-	if (!a->connected)
+	if (a->state == AUTH_DOWN)
 		try_connect(a);
 }
 
@@ -589,20 +746,10 @@ static void on_sweep(void *arg)
 	struct authmode *a = arg;
 	bool forget = a->reconcile_due;
 
-	if (!a->connected)
+	if (!up(a))
 		return;
 	a->reconcile_due = false;
 	sweep(a, forget);
-}
-
-static void on_events_readable(void *arg, int fd, uint32_t events)
-{
-	struct authmode *a = arg;
-
-	(void)fd;
-	(void)events;
-	if (a->connected && vici_process(&a->ev) < 0)
-		go_down(a, vici_error(&a->ev));
 }
 
 /* ---- the module's life ------------------------------------------------------- */
@@ -621,10 +768,19 @@ struct authmode *authmode_new(struct loop *l, const struct config *c,
 	if (h)
 		a->hooks = *h;
 	a->xdp_answers = true; /* what the role starts with */
-	vici_conn_init(&a->ev);
-	vici_conn_init(&a->cmd);
-	vici_set_event_handler(&a->ev, on_event, a);
-	loop_io_init(&a->ev_io, l, -1, on_events_readable, a);
+	a->ev = vic_conn_new();
+	a->cmd = vic_conn_new();
+	if (!a->ev || !a->cmd) {
+		log_err("out of memory");
+		vic_conn_free(a->ev);
+		vic_conn_free(a->cmd);
+		free(a);
+		return NULL;
+	}
+	vici_loop_init(&a->ev_loop, l, a->ev);
+	vici_loop_init(&a->cmd_loop, l, a->cmd);
+	vic_conn_set_closed(a->ev, on_closed, a);
+	vic_conn_set_closed(a->cmd, on_closed, a);
 	loop_timer_init(&a->retry, l, on_retry, a);
 	loop_timer_init(&a->sweep_timer, l, on_sweep, a);
 	a->since = time(NULL);
@@ -638,11 +794,13 @@ void authmode_free(struct authmode *a)
 {
 	if (!a)
 		return;
-	loop_io_stop(&a->ev_io);
+	a->state = AUTH_DOWN; /* callbacks of cancelled requests do nothing */
 	loop_timer_stop(&a->retry);
 	loop_timer_stop(&a->sweep_timer);
-	vici_close(&a->ev);
-	vici_close(&a->cmd);
+	vici_loop_stop(&a->ev_loop);
+	vici_loop_stop(&a->cmd_loop);
+	vic_conn_free(a->ev);
+	vic_conn_free(a->cmd);
 	free(a);
 }
 
@@ -658,15 +816,14 @@ void authmode_role_changed(struct authmode *a, int fam, bool master)
 {
 	a->held[fam] = master;
 	a->role_known[fam] = true;
-	if (!a->connected)
+	if (!up(a))
 		return;
 	if (master) {
 		loop_timer_after(&a->sweep_timer, 0);
 		return;
 	}
 	close_known(a, fam);
-	if (a->connected)
-		sweep(a, false);
+	sweep(a, false);
 }
 
 /* ---- status ------------------------------------------------------------------ */
@@ -692,8 +849,10 @@ void authmode_text(const struct authmode *a, FILE *out)
 
 	fmt_time(a->since, since, sizeof(since));
 	fprintf(out, "\nauth mode: vici %s\n", a->cfg->vici);
-	if (a->connected)
+	if (up(a))
 		fprintf(out, "  connected since %s", since);
+	else if (a->state == AUTH_CONNECTING)
+		fprintf(out, "  CONNECTING (waiting for charon to confirm the event registrations)");
 	else
 		fprintf(out, "  NOT CONNECTED since %s: %s; next try in %.1f s", since, a->reason,
 			retry_in_ms(a) / 1000.0);
@@ -717,11 +876,13 @@ struct json_object *authmode_json(const struct authmode *a)
 	struct json_object *o = json_object_new_object();
 
 	json_add_str(o, "vici", a->cfg->vici);
-	json_add_bool(o, "connected", a->connected);
+	json_add_bool(o, "connected", up(a));
 	json_object_object_add(o, "since", json_object_new_int64(a->since));
-	json_object_object_add(o, "reason", a->connected ? NULL : json_object_new_string(a->reason));
+	json_object_object_add(o, "reason", up(a) ? NULL : json_object_new_string(
+		a->state == AUTH_CONNECTING ? "waiting for charon to confirm the event registrations"
+					    : a->reason));
 	json_object_object_add(o, "next_retry_ms",
-			       a->connected ? NULL : json_object_new_int64(retry_in_ms(a)));
+			       a->state == AUTH_DOWN ? json_object_new_int64(retry_in_ms(a)) : NULL);
 	json_add_u64(o, "connects", a->connects);
 	json_add_u64(o, "losses", a->losses);
 	json_add_str(o, "auth_fallback", fallback_name(a));

@@ -50,50 +50,50 @@ static bool is_yes(const char *s)
 	return s && !strcmp(s, "yes");
 }
 
-int authev_sa(const struct vici_node *sec, struct auth_sa *sa)
+int authev_sa(const struct vic_node *sec, struct auth_sa *sa)
 {
 	uint64_t id, version;
 
 	memset(sa, 0, sizeof(*sa));
-	if (!sec || sec->type != VICI_N_SECTION)
+	if (!sec || sec->type != VIC_N_SECTION)
 		return -1;
-	if (vici_find_u64(sec, "uniqueid", &id) || id == 0 || id > UINT32_MAX)
+	if (vic_find_u64(sec, "uniqueid", &id) || id == 0 || id > UINT32_MAX)
 		return -1;
 	sa->id = (uint32_t)id;
 	if (strlen(sec->name) <= AUTHEV_CONN_MAX)
 		strcpy(sa->conn, sec->name);
-	sa->established = vici_find_str(sec, "state") &&
-			  !strcmp(vici_find_str(sec, "state"), "ESTABLISHED");
-	sa->initiator = is_yes(vici_find_str(sec, "initiator"));
-	if (!vici_find_u64(sec, "version", &version) && version < 10)
+	sa->established = vic_find_str(sec, "state") &&
+			  !strcmp(vic_find_str(sec, "state"), "ESTABLISHED");
+	sa->initiator = is_yes(vic_find_str(sec, "initiator"));
+	if (!vic_find_u64(sec, "version", &version) && version < 10)
 		sa->version = (unsigned)version;
-	parse_host(vici_find_str(sec, "local-host"), &sa->local);
-	sa->has_spi = !authev_spi(vici_find_str(sec, "initiator-spi"), &sa->spi_raw);
-	copy_str(sa->remote, sizeof(sa->remote), vici_find_str(sec, "remote-host"));
-	copy_str(sa->remote_id, sizeof(sa->remote_id), vici_find_str(sec, "remote-id"));
+	parse_host(vic_find_str(sec, "local-host"), &sa->local);
+	sa->has_spi = !authev_spi(vic_find_str(sec, "initiator-spi"), &sa->spi_raw);
+	copy_str(sa->remote, sizeof(sa->remote), vic_find_str(sec, "remote-host"));
+	copy_str(sa->remote_id, sizeof(sa->remote_id), vic_find_str(sec, "remote-id"));
 	return 0;
 }
 
 /* The first section among the direct children of n. */
-static const struct vici_node *first_section(const struct vici_node *n)
+static const struct vic_node *first_section(const struct vic_node *n)
 {
-	for (const struct vici_node *c = n ? n->child : NULL; c; c = c->next)
-		if (c->type == VICI_N_SECTION)
+	for (const struct vic_node *c = n ? n->child : NULL; c; c = c->next)
+		if (c->type == VIC_N_SECTION)
 			return c;
 	return NULL;
 }
 
-int authev_updown(const struct vici_node *msg, bool *up, struct auth_sa *sa)
+int authev_updown(const struct vic_node *msg, bool *up, struct auth_sa *sa)
 {
-	*up = is_yes(vici_find_str(msg, "up"));
+	*up = is_yes(vic_find_str(msg, "up"));
 	return authev_sa(first_section(msg), sa);
 }
 
-int authev_rekey(const struct vici_node *msg, struct auth_sa *old_sa, struct auth_sa *new_sa)
+int authev_rekey(const struct vic_node *msg, struct auth_sa *old_sa, struct auth_sa *new_sa)
 {
-	const struct vici_node *sec = first_section(msg);
-	const struct vici_node *o = sec ? vici_child(sec, "old") : NULL;
-	const struct vici_node *n = sec ? vici_child(sec, "new") : NULL;
+	const struct vic_node *sec = first_section(msg);
+	const struct vic_node *o = sec ? vic_child(sec, "old") : NULL;
+	const struct vic_node *n = sec ? vic_child(sec, "new") : NULL;
 
 	if (authev_sa(o, old_sa) || authev_sa(n, new_sa))
 		return -1;
@@ -126,13 +126,13 @@ static bool lists_redirect_support(const char *s)
 	return false;
 }
 
-enum authev_log authev_log(const struct vici_node *msg, uint32_t *id)
+enum authev_log authev_log(const struct vic_node *msg, uint32_t *id)
 {
-	const char *text = vici_find_str(msg, "msg"), *open;
+	const char *text = vic_find_str(msg, "msg"), *open;
 	uint64_t n;
 
 	*id = 0;
-	if (!text || vici_find_u64(msg, "ikesa-uniqueid", &n) || n == 0 || n > UINT32_MAX)
+	if (!text || vic_find_u64(msg, "ikesa-uniqueid", &n) || n == 0 || n > UINT32_MAX)
 		return AUTHEV_LOG_OTHER;
 	/* a list cut short says nothing either way */
 	open = strchr(text, '[');

@@ -27,7 +27,7 @@
 
 #include "config.h"
 #include "ikelb.h"
-#include "vici.h"
+#include "vici_codec.h"
 
 #define AUTHEV_CONN_MAX 64 /* connection names we compare (auth_connection) */
 
@@ -49,11 +49,11 @@ struct auth_sa {
  * The SA described by one section of charon's list_ike() fields (name =
  * connection name).  0, or -1 when the section has no valid uniqueid.
  */
-int authev_sa(const struct vici_node *sec, struct auth_sa *sa);
+int authev_sa(const struct vic_node *sec, struct auth_sa *sa);
 /* An ike-updown event: *up and the SA.  0, or -1 when malformed. */
-int authev_updown(const struct vici_node *msg, bool *up, struct auth_sa *sa);
+int authev_updown(const struct vic_node *msg, bool *up, struct auth_sa *sa);
 /* An ike-rekey event: the SA replaced and its successor.  0 or -1. */
-int authev_rekey(const struct vici_node *msg, struct auth_sa *old_sa, struct auth_sa *new_sa);
+int authev_rekey(const struct vic_node *msg, struct auth_sa *old_sa, struct auth_sa *new_sa);
 /*
  * charon prints an SPI as 16 hex digits, the wire bytes in order
  * ("%.16"PRIx64 of be64toh(spi)).  *raw gets those 8 bytes as the host
@@ -69,7 +69,7 @@ enum authev_log {
 };
 
 /* What a "log" event says, and the SA's unique id (*id = 0 if none). */
-enum authev_log authev_log(const struct vici_node *msg, uint32_t *id);
+enum authev_log authev_log(const struct vic_node *msg, uint32_t *id);
 
 /* ---- per-SA table ------------------------------------------------------- */
 

@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include "ike/tunnels.h"
+#include "vici_conn.h"
+#include "vici_query.h"
+#include "vici_sync.h"
 
 __attribute__((format(printf, 3, 4))) static int fail(char *why, size_t whylen,
 						      const char *fmt, ...)
@@ -34,7 +37,6 @@ int tunnels_init(struct tunnels_src *s, enum cfg_tunnels kind, const char *path,
 		 uint64_t value)
 {
 	memset(s, 0, sizeof(*s));
-	vici_conn_init(&s->vici);
 	s->kind = kind;
 	s->value = value;
 	s->timeout_ms = TUNNELS_VICI_TIMEOUT_MS;
@@ -83,7 +85,7 @@ int tunnels_init_spec(struct tunnels_src *s, const char *spec, char *why, size_t
 	if (!strcmp(spec, "xfrm"))
 		return tunnels_init(s, CFG_TUNNELS_XFRM, NULL, 0);
 	if (!strncmp(spec, "static:", 7)) {
-		if (vici_parse_u64(spec + 7, &n))
+		if (vic_parse_u64(spec + 7, &n))
 			return fail(why, whylen, "static: not a non-negative integer: '%s'",
 				    spec + 7);
 		return tunnels_init(s, CFG_TUNNELS_STATIC, NULL, n);
@@ -120,7 +122,8 @@ static void xfrm_drop(struct tunnels_src *s)
 
 void tunnels_close(struct tunnels_src *s)
 {
-	vici_close(&s->vici);
+	vic_conn_free(s->vici);
+	s->vici = NULL;
 	xfrm_drop(s);
 }
 
@@ -144,10 +147,10 @@ int tunnels_parse_number(const char *buf, size_t len, uint64_t *out)
 		return -1;
 	memcpy(num, buf + a, b - a);
 	num[b - a] = 0;
-	/* vici_parse_u64 would stop at an embedded NUL */
+	/* vic_parse_u64 would stop at an embedded NUL */
 	if (memchr(buf + a, 0, b - a))
 		return -1;
-	return vici_parse_u64(num, out);
+	return vic_parse_u64(num, out);
 }
 
 static int read_file(struct tunnels_src *s, uint64_t *count, char *why, size_t whylen)
@@ -213,19 +216,19 @@ static bool excluded(const struct tunnels_src *s, const char *host)
 	return false;
 }
 
-uint64_t tunnels_count_list_sa(const struct tunnels_src *s, const struct vici_node *event)
+uint64_t tunnels_count_list_sa(const struct tunnels_src *s, const struct vic_node *event)
 {
-	const struct vici_node *sa;
+	const struct vic_node *sa;
 	uint64_t n = 0;
 
 	for (sa = event ? event->child : NULL; sa; sa = sa->next) {
-		const char *state = vici_find_str(sa, "state");
+		const char *state = vic_find_str(sa, "state");
 
-		if (sa->type != VICI_N_SECTION || !state)
+		if (sa->type != VIC_N_SECTION || !state)
 			continue;
 		if (strcmp(state, "ESTABLISHED") && strcmp(state, "REKEYING"))
 			continue;
-		if (!excluded(s, vici_find_str(sa, "local-host")))
+		if (!excluded(s, vic_find_str(sa, "local-host")))
 			n++;
 	}
 	return n;
@@ -236,7 +239,7 @@ struct list_count {
 	uint64_t n;
 };
 
-static void on_list_sa(void *ctx, const char *event, const struct vici_node *msg)
+static void on_list_sa(void *ctx, const char *event, const struct vic_node *msg)
 {
 	struct list_count *lc = ctx;
 
@@ -247,43 +250,36 @@ static void on_list_sa(void *ctx, const char *event, const struct vici_node *msg
 static int vici_by_list(struct tunnels_src *s, uint64_t *count, char *why, size_t whylen)
 {
 	struct list_count lc = { s, 0 };
-	struct vici_builder b;
-	int rc;
+	struct vic_sync_result r = { 0 };
 
-	/* noblock: skip SAs busy right now instead of stalling the read */
-	vici_builder_init(&b);
-	vici_add_kv(&b, "noblock", "yes");
-	rc = vici_call_stream(&s->vici, "list-sas", &b, "list-sa", on_list_sa, &lc,
-			      s->timeout_ms, NULL);
-	vici_builder_free(&b);
-	if (rc)
-		return fail(why, whylen, "vici: list-sas: %s", vici_error(&s->vici));
+	if (vic_sync_finish(s->vici,
+			    vic_query_list_sas(s->vici, NULL, vic_sync_deadline(s->timeout_ms),
+					       on_list_sa, &lc, vic_sync_done, &r),
+			    &r))
+		return fail(why, whylen, "vici: list-sas: %s", r.why);
 	*count = lc.n;
 	return 0;
 }
 
 static int vici_by_stats(struct tunnels_src *s, uint64_t *count, char *why, size_t whylen)
 {
-	struct vici_node *r;
-	uint64_t total, half;
+	struct vic_sync_result r = { 0 };
 
-	if (vici_call(&s->vici, "stats", NULL, s->timeout_ms, &r))
-		return fail(why, whylen, "vici: stats: %s", vici_error(&s->vici));
-	if (vici_find_u64(r, "ikesas.total", &total) ||
-	    vici_find_u64(r, "ikesas.half-open", &half)) {
-		vici_free(r);
-		return fail(why, whylen, "vici: stats: no ikesas.total/half-open from charon");
-	}
-	vici_free(r);
-	/* the two are read one after the other in charon, so they may cross */
-	*count = half < total ? total - half : 0;
+	if (vic_sync_finish(s->vici,
+			    vic_query_ike_sas(s->vici, vic_sync_deadline(s->timeout_ms),
+					      vic_sync_count, &r),
+			    &r))
+		return fail(why, whylen, "vici: stats: %s", r.why);
+	*count = r.count;
 	return 0;
 }
 
 static int read_vici(struct tunnels_src *s, uint64_t *count, char *why, size_t whylen)
 {
-	if (!vici_connected(&s->vici) && vici_connect(&s->vici, s->path, s->timeout_ms))
-		return fail(why, whylen, "vici: %s", vici_error(&s->vici));
+	if (!s->vici && !(s->vici = vic_conn_new()))
+		return fail(why, whylen, "vici: out of memory");
+	if (!vic_conn_is_open(s->vici) && vic_conn_connect(s->vici, s->path))
+		return fail(why, whylen, "vici: %s", vic_conn_error(s->vici));
 	if (s->n_exclude)
 		return vici_by_list(s, count, why, whylen);
 	return vici_by_stats(s, count, why, whylen);

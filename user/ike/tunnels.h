@@ -13,7 +13,8 @@
  *                  state ESTABLISHED or REKEYING whose local-host is not
  *                  excluded; this costs one event per IKE_SA.  The socket
  *                  stays connected between reads and is reopened after a
- *                  failure.
+ *                  failure.  A read blocks for up to timeout_ms: call
+ *                  tunnels_read from a thread that may wait.
  *   xfrm           the kernel's SAD count (XFRM_MSG_GETSADINFO) of this
  *                  network namespace, halved and rounded up: an IPsec
  *                  tunnel is a pair of SAs, one per direction.  It counts
@@ -34,7 +35,9 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "vici.h"
+#include "vici_codec.h"
+
+struct vic_conn;
 
 #define TUNNELS_MAX_EXCLUDE 8
 #define TUNNELS_VICI_TIMEOUT_MS 1000
@@ -49,7 +52,7 @@ struct tunnels_src {
 	int timeout_ms; /* vici: per read, default TUNNELS_VICI_TIMEOUT_MS */
 	struct ip_addr exclude[TUNNELS_MAX_EXCLUDE]; /* vici: local addresses */
 	unsigned n_exclude;
-	struct vici_conn vici;
+	struct vic_conn *vici; /* NULL until first used; blocking use (vici_sync.h) */
 	struct mnl_socket *nl; /* xfrm */
 	uint32_t nl_seq;
 };
@@ -82,7 +85,7 @@ void tunnels_close(struct tunnels_src *s);
  * Counts the IKE_SAs of one list-sa event that the list-sas method counts
  * (state ESTABLISHED or REKEYING, local-host not excluded).
  */
-uint64_t tunnels_count_list_sa(const struct tunnels_src *s, const struct vici_node *event);
+uint64_t tunnels_count_list_sa(const struct tunnels_src *s, const struct vic_node *event);
 /* Strict file contents check: 0 and *out, or -1. */
 int tunnels_parse_number(const char *buf, size_t len, uint64_t *out);
 
