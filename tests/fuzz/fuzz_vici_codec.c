@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vici_codec.h"
+#include "ike/vici_codec.h"
 
 static void rebuild(struct vic_builder *b, const struct vic_node *sec)
 {

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "vici_conn.h"
+#include "ike/vici_conn.h"
 
 #define REQS 6
 

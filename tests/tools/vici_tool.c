@@ -16,9 +16,9 @@
 #include <sys/epoll.h>
 #include <time.h>
 
-#include "vici_conn.h"
-#include "vici_query.h"
-#include "vici_sync.h"
+#include "ike/vici_conn.h"
+#include "ike/vici_query.h"
+#include "ike/vici_sync.h"
 
 #define TIMEOUT_MS 5000
 

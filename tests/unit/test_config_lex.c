@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "config_lex.h"
+#include "config/config_lex.h"
 
 /* One token as text: "3 S cluster|", "4 K cluster|x name=lab", "5 E msg". */
 static void show(const struct cfg_token *t, char *buf, size_t len)

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vici_codec.h"
+#include "ike/vici_codec.h"
 
 /* The README's "Encoding example", byte for byte. */
 static const uint8_t readme_msg[] = {

@@ -26,8 +26,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "fake_charon.h"
-#include "vici_conn.h"
+#include "../lib/fake_charon.h"
+#include "ike/vici_conn.h"
 
 /* ---- what the callbacks saw ---------------------------------------------- */
 

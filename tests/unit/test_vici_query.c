@@ -16,8 +16,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "fake_charon.h"
-#include "vici_query.h"
+#include "../lib/fake_charon.h"
+#include "ike/vici_query.h"
 
 struct result {
 	int n, err;

@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vici_sync.h"
+#include "ike/vici_sync.h"
 
 struct child {
 	struct vic_conn *c;

@@ -8,7 +8,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "cluster/report_codec.h"
 
 #define OFF_VERSION 4

@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "cluster/keyfile.h"
 
 #define REPORT_MAGIC "IKLS"

@@ -32,7 +32,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "cluster/members.h"
 #include "cluster/report_codec.h"
 

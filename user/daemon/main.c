@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "daemon/ctl.h"
 #include "daemon/daemon.h"
 #include "base/log.h"

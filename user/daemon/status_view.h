@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "config.h"
+#include "config/config.h"
 
 struct role;
 struct election;

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+#include "config/config.h"
 
 /* Adds ip/32 or ip/128 (IPv6 without DAD) to ifindex; 0 if added or present. */
 int addr_add(int ifindex, const struct ip_addr *ip);

@@ -5,7 +5,7 @@
 #ifndef IKELB_ANNOUNCE_H
 #define IKELB_ANNOUNCE_H
 
-#include "config.h"
+#include "config/config.h"
 
 /* Sends one announcement of ip out of ifindex; 0 or -1 (logged). */
 int announce_vip(int ifindex, const struct ip_addr *ip);

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "base/ip.h"
-#include "config.h"
+#include "config/config.h"
 #include "dataplane/xdp.h"
 #include "ikelb.h"
 

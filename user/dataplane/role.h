@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include "base/ip.h"
-#include "config.h"
+#include "config/config.h"
 #include "dataplane/dataplane.h"
 #include "ikelb.h"
 

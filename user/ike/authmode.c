@@ -52,9 +52,9 @@
 #include "base/loop.h"
 #include "ike/authmode.h"
 #include "ike/authmode_events.h"
-#include "vici_conn.h"
+#include "ike/vici_conn.h"
 #include "ike/vici_loop.h"
-#include "vici_query.h"
+#include "ike/vici_query.h"
 
 #define AUTH_CMD_TIMEOUT_MS 1000
 #define AUTH_LIST_TIMEOUT_MS 3000

@@ -25,9 +25,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "ikelb.h"
-#include "vici_codec.h"
+#include "ike/vici_codec.h"
 
 #define AUTHEV_CONN_MAX 64 /* connection names we compare (auth_connection) */
 

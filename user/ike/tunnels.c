@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "ike/tunnels.h"
-#include "vici_conn.h"
-#include "vici_query.h"
-#include "vici_sync.h"
+#include "ike/vici_conn.h"
+#include "ike/vici_query.h"
+#include "ike/vici_sync.h"
 
 __attribute__((format(printf, 3, 4))) static int fail(char *why, size_t whylen,
 						      const char *fmt, ...)

@@ -34,8 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "vici_codec.h"
+#include "config/config.h"
+#include "ike/vici_codec.h"
 
 struct vic_conn;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <poll.h>
 
-#include "vici_conn.h"
+#include "ike/vici_conn.h"
 #include "ike/vici_loop.h"
 
 /* The connection's wishes, recorded in the loop (and nothing else: the

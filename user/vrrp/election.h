@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "base/ip.h"
-#include "config.h"
+#include "config/config.h"
 
 struct loop;
 struct json_object;

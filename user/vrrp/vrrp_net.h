@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "vrrp/vrrp_proto.h"
 
 #define VRRP_NET_MAX_VIPS 8

@@ -20,7 +20,7 @@
 #ifndef IKELB_VRRP_SPEAKER_H
 #define IKELB_VRRP_SPEAKER_H
 
-#include "config.h"
+#include "config/config.h"
 #include "vrrp/vrrp_fsm.h"
 #include "vrrp/vrrp_net.h"
 #include "vrrp/vrrp_proto.h"

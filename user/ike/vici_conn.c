@@ -20,7 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "vici_conn.h"
+#include "ike/vici_conn.h"
 
 #define READ_CHUNK 65536
 #define READS_PER_CALL 16 /* 1 MiB: then the loop gets its turn back */

@@ -18,8 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vici_conn.h"
-#include "vici_query.h"
+#include "ike/vici_conn.h"
+#include "ike/vici_query.h"
 
 struct vic_sync_result {
 	bool finished;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vici_query.h"
+#include "ike/vici_query.h"
 
 #define WHY_MAX 256
 

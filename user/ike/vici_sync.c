@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "vici_sync.h"
+#include "ike/vici_sync.h"
 
 uint64_t vic_sync_now(void)
 {

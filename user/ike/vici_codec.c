@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vici_codec.h"
+#include "ike/vici_codec.h"
 
 /* Longest message a packet can carry: the segment minus type and name. */
 #define VIC_MSG_MAX (VIC_MAX_PACKET - 2 - VIC_NAME_MAX)

@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vici_conn.h"
+#include "ike/vici_conn.h"
 
 /* The outcome of a query; why is "" when err is 0. */
 typedef void (*vic_done_fn)(void *ctx, int err, const char *why);

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "vici_conn.h"
+#include "ike/vici_conn.h"
 
 struct peer {
 	struct vic_conn *c;

@@ -7,7 +7,7 @@
  * had to undo all of that, and inih's callback added nothing the reader
  * did not already know.
  */
-#include "config_lex.h"
+#include "config/config_lex.h"
 
 #include <stdarg.h>
 #include <stdio.h>

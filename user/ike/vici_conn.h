@@ -80,7 +80,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vici_codec.h"
+#include "ike/vici_codec.h"
 
 #define VIC_NO_DEADLINE UINT64_MAX
 

@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "config/config.h"
 
 /* Whether SIGHUP may change a key (config_reload_refusal). */
 enum cfg_reload {

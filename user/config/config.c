@@ -6,7 +6,7 @@
  * read, find the keys they relate by field offset, and name the line of
  * the offending key.
  */
-#include "config.h"
+#include "config/config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_lex.h"
-#include "config_table.h"
+#include "config/config_lex.h"
+#include "config/config_table.h"
 
 #define CFG_MAX_FILE_SIZE (1024 * 1024)
 #define WHY_MAX 512 /* a value parser's message */

@@ -4,14 +4,14 @@
  * (config_table.h says what a row holds).  The rows are the reference for
  * ikelb-load(8) and scripts/ikelb.conf.example.
  */
-#include "config_table.h"
+#include "config/config_table.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "config_lex.h"
+#include "config/config_lex.h"
 
 #define ITEM_MAX 64 /* longest list item (an IPv6 address is 45) */
 
