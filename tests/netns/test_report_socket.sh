@@ -1,5 +1,5 @@
 #!/bin/bash
-# Status protocol over real sockets: three nodes on a bridge (a switch
+# Load reports over real sockets: three nodes on a bridge (a switch
 # namespace), senders and a receiver built from the daemon's own modules
 # (build/tests/tools/report_send, report_recv).  IPv4 multicast, IPv6
 # multicast and unicast peers: members appear; forged, replayed, old-epoch,
