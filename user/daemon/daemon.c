@@ -480,7 +480,7 @@ static void teardown(struct runtime *rt, const char *cluster)
 
 int daemon_run(const char *cfg_path)
 {
-	static struct runtime rt = { .lock_fd = -1, .sig_fd = -1, .addr_fd = -1 };
+	struct runtime rt = { .lock_fd = -1, .sig_fd = -1, .addr_fd = -1 };
 	struct config *cfg = load_config(cfg_path);
 	char name[CFG_NAME_MAX + 1], iface[IF_NAMESIZE];
 	int rc = 1;
