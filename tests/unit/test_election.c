@@ -119,9 +119,17 @@ static void test_backup_master_backup(void **state)
 	assert_true(election_master(e, IKELB_FAM_V4, &m, &prio));
 	assert_string_equal(ip_addr_str(&m, s, sizeof(s)), "198.18.0.11");
 	assert_int_equal(prio, 200);
-	/* it falls silent: master again after the master-down interval, and
-	 * the hook names the node it takes over from */
-	loop_advance(l, MDI_MS);
+	/* it falls silent: after two of its intervals it counts as silent
+	 * (for the other family's takeover), then master again after the
+	 * master-down interval, and the hook names the node it takes over from */
+	assert_false(election_master_silent(e, IKELB_FAM_V4, &m));
+	loop_advance(l, 200);
+	assert_false(election_master_silent(e, IKELB_FAM_V4, &m));
+	loop_advance(l, 1);
+	assert_true(election_master_silent(e, IKELB_FAM_V4, &m));
+	assert_string_equal(ip_addr_str(&m, s, sizeof(s)), "198.18.0.11");
+	assert_int_equal(r.n, 3);
+	loop_advance(l, MDI_MS - 201);
 	assert_int_equal(r.n, 4);
 	assert_true(r.master[3]);
 	assert_true(r.silent[3]);

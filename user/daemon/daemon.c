@@ -87,9 +87,16 @@ static void on_vrrp_role(void *ctx, int fam, bool master, const char *reason,
 	struct daemon *d = ctx;
 
 	if (silent_master) {
+		struct ip_addr other;
+
 		/* Before the VIP arrives: no client may be sent to the gateway
-		 * of the node that just died. */
+		 * of the node that just died -- found by the address it sends
+		 * its reports from, which may be its master address of the
+		 * other family only (an IPv6 master speaks from link-local) */
 		reports_master_silent(d->reports, silent_master);
+		for (int f = 0; f < IKELB_FAMILIES; f++)
+			if (f != fam && election_master_silent(d->election, f, &other))
+				reports_master_silent(d->reports, &other);
 		cluster_refill(d->cluster);
 	}
 	role_set(d->role, fam, master ? ROLE_MASTER : ROLE_BACKUP, reason);

@@ -191,6 +191,19 @@ static const struct vrrp_speaker *speaker(const struct election *e, int fam)
 	return e->sp[fam].open ? &e->sp[fam].s : NULL;
 }
 
+bool election_master_silent(const struct election *e, int fam, struct ip_addr *addr)
+{
+	const struct vrrp_speaker *s = speaker(e, fam);
+	uint64_t now = loop_now(e->loop);
+
+	if (!s || s->fsm.state != VRRP_STATE_BACKUP || !s->fsm.master_known ||
+	    s->fsm.master_priority == VRRP_PRIO_RESIGN ||
+	    now <= s->fsm.master_heard_ms + 2u * s->fsm.master_adver_interval_cs * 10u)
+		return false;
+	*addr = s->fsm.master_addr;
+	return true;
+}
+
 bool election_master(const struct election *e, int fam, struct ip_addr *addr,
 		     unsigned *priority)
 {

@@ -47,6 +47,14 @@ void election_reload(struct election *e, const struct config *c);
 /* An interface address changed: the primary address may have. */
 void election_addr_changed(struct election *e);
 
+/*
+ * fam's speaker is backup and its master has said nothing for more than
+ * two of its advert intervals: true with the master's address.  When one
+ * family's master is found dead, the other family's master is most likely
+ * the same node, whose adverts stopped at the same moment but whose
+ * master-down timer has not run out yet.
+ */
+bool election_master_silent(const struct election *e, int fam, struct ip_addr *addr);
 /* The master of fam's virtual router as far as known (this node when
  * master): true with its address and priority. */
 bool election_master(const struct election *e, int fam, struct ip_addr *addr,

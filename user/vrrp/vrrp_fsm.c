@@ -165,6 +165,7 @@ static void backup_advert(struct vrrp_fsm *f, uint64_t now_ms, const struct vrrp
 		f->stats.adverts_accepted++;
 		f->master_adver_interval_cs = sane_interval(adv->interval_cs);
 		arm_master_down(f, now_ms);
+		f->master_heard_ms = now_ms;
 		f->master_known = true;
 		f->master_addr = adv->from;
 		f->master_priority = adv->priority;
@@ -209,6 +210,7 @@ static void master_advert(struct vrrp_fsm *f, uint64_t now_ms, const struct vrrp
 	enter(f, VRRP_STATE_BACKUP, now_ms, act);
 	f->master_adver_interval_cs = sane_interval(adv->interval_cs);
 	arm_master_down(f, now_ms);
+	f->master_heard_ms = now_ms;
 	f->master_known = true;
 	f->master_addr = adv->from;
 	f->master_priority = adv->priority;

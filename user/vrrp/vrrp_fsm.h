@@ -69,6 +69,7 @@ struct vrrp_fsm {
 	bool master_known;
 	struct ip_addr master_addr;
 	uint8_t master_priority;
+	uint64_t master_heard_ms; /* Backup: its last advert that reset our timer */
 	/* Backup with preempt: a lower-priority master is being ignored. */
 	bool preempting;
 	struct ip_addr preempt_addr;
