@@ -1,5 +1,7 @@
-# ikelb — see README.md.  `make` builds everything, `make check` runs every
-# test, `make demo` runs the lab demo, `make bench` the benchmarks.
+# ikelb — see README.md.  `make` builds the product (build/ikelb-load and the
+# XDP objects it and the lab use), `make check` builds and runs every test,
+# `make demo` runs the lab demo, `make bench` the benchmarks.  Every output
+# goes under build/; compiler dependency files (.d) keep rebuilds exact.
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
@@ -15,22 +17,32 @@ BPFTOOL  ?= bpftool
 B        := build
 
 WARN     := -Wall -Wextra -Werror
-CPPFLAGS := -Iinclude -Iuser -I$(B) -D_GNU_SOURCE -DIKELB_VERSION=\"$(VERSION)\"
+DEPFLAGS  = -MMD -MP
+CPPFLAGS := -Iinclude -Iuser -I$(B)/skel -D_GNU_SOURCE -DIKELB_VERSION=\"$(VERSION)\"
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN)
-LDLIBS   := -lbpf -lelf -lz -lcrypto -linih -lmnl -ljson-c -lsystemd -lm
+LDLIBS   := -lbpf -lelf -lz -lcrypto -lmnl -ljson-c -lsystemd -lm -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 CMOCKA   := -lcmocka
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(BPF_SRCS:.bpf.c=.bpf.o)
-SKELS    := $(patsubst bpf/%.bpf.c,$(B)/%.skel.h,$(BPF_SRCS))
-BPF_HDRS := $(wildcard include/*.h)
-HDRS     := $(BPF_HDRS) $(wildcard user/*.h tests/lib/*.h)
+# ---- what there is -----------------------------------------------------
+# BPF programs: the product's in bpf/, the benchmarks' wherever they live;
+# every object goes to build/bpf/NAME.bpf.o and its skeleton to
+# build/skel/NAME.skel.h, whatever folder the source is in.
+vpath %.bpf.c bpf bench bench/bpf
+BPF_SRCS  := $(wildcard bpf/*.bpf.c bench/*.bpf.c bench/bpf/*.bpf.c)
+BPF_NAMES := $(notdir $(BPF_SRCS:.bpf.c=))
+BPF_OBJS  := $(BPF_NAMES:%=$(B)/bpf/%.bpf.o)
+SKELS     := $(BPF_NAMES:%=$(B)/skel/%.skel.h)
+PROD_BPF  := $(B)/bpf/ikelb.bpf.o $(B)/bpf/xdp_pass.bpf.o
+BPF_HDRS  := $(wildcard include/*.h bpf/*.h)
 
-LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
-SAN_OBJS := $(LIB_SRCS:%.c=$(B)/san/%.o)
+USER_SRCS := $(shell find user -name '*.c' | sort)
+MAIN_SRC  := $(filter %/main.c,$(USER_SRCS))
+LIB_SRCS  := $(filter-out $(MAIN_SRC),$(USER_SRCS))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+SAN_OBJS  := $(LIB_SRCS:%.c=$(B)/san/%.o)
+FUZ_OBJS  := $(LIB_SRCS:%.c=$(B)/fz/%.o)
 
 TLIB_SRCS := $(wildcard tests/lib/*.c)
 TLIB_OBJS := $(TLIB_SRCS:%.c=$(B)/obj/%.o)
@@ -46,20 +58,26 @@ TOOLS     := $(TOOL_SRCS:%.c=$(B)/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all deps check test-build fuzz demo bench install clean vmlinux
+.PHONY: all deps tests check fuzz demo bench install clean vmlinux
 .SECONDARY:
+.DELETE_ON_ERROR:
 
-all: $(BPF_OBJS) $(SKELS) $(B)/ikelb-load test-build
+# The product needs no test package (cmocka, clang's fuzzer runtime, ...).
+all: $(B)/ikelb-load $(PROD_BPF)
 
 deps:
 	scripts/deps.sh
 
 # ---- BPF ---------------------------------------------------------------
-bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h
-	$(CLANG) -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 $(WARN) \
+# x86 is the one architecture built and tested here; the target macro only
+# selects the register layout of struct pt_regs, which no program uses.
+$(B)/bpf/%.bpf.o: %.bpf.c vmlinux/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 $(WARN) $(DEPFLAGS) \
 		-Iinclude -Ivmlinux -c $< -o $@
 
-$(B)/%.skel.h: bpf/%.bpf.o | $(B)
+$(B)/skel/%.skel.h: $(B)/bpf/%.bpf.o
+	@mkdir -p $(dir $@)
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
 # Regenerate the committed vmlinux.h from the running kernel's BTF.
@@ -67,16 +85,15 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
 # ---- user space --------------------------------------------------------
-$(B):
-	mkdir -p $(B)
-
-$(B)/obj/%.o: %.c $(HDRS) $(SKELS)
+# Skeletons are order-only: a first build must have them before any C file
+# that includes one; afterwards the .d files name the real dependencies.
+$(B)/obj/%.o: %.c | $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(B)/san/%.o: %.c $(HDRS) $(SKELS)
+$(B)/san/%.o: %.c | $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(DEPFLAGS) -c $< -o $@
 
 $(B)/libikelb.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -84,11 +101,11 @@ $(B)/libikelb.a: $(LIB_OBJS)
 $(B)/libikelb-san.a: $(SAN_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/ikelb-load: $(B)/obj/user/main.o $(B)/libikelb.a
+$(B)/ikelb-load: $(MAIN_SRC:%.c=$(B)/obj/%.o) $(B)/libikelb.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- tests -------------------------------------------------------------
-test-build: $(TESTS) $(SAN_TESTS) $(TOOLS) $(BPF_OBJS)
+tests: $(TESTS) $(SAN_TESTS) $(TOOLS) $(BPF_OBJS) $(FUZZERS) all
 
 $(B)/tests/%: $(B)/obj/tests/%.o $(TLIB_OBJS) $(B)/libikelb.a
 	@mkdir -p $(dir $@)
@@ -104,28 +121,37 @@ $(B)/tests/tools/%: $(B)/obj/tests/tools/%.o $(TLIB_OBJS) $(B)/libikelb.a
 
 $(B)/bench/%: $(B)/obj/bench/%.o $(TLIB_OBJS) $(B)/libikelb.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# libFuzzer targets: clang, with the library sources rebuilt for coverage.
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -std=gnu11 $(WARN)
-$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS) $(SKELS)
+# libFuzzer targets: the library built once more with clang's coverage.
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(CPPFLAGS) -std=gnu11 $(WARN)
+$(B)/fz/%.o: %.c | $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+	$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(B)/libikelb-fuzz.a: $(FUZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/fuzz/%: $(B)/fz/tests/fuzz/%.o $(B)/libikelb-fuzz.a
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 
 fuzz: $(FUZZERS)
 
 check:
 	scripts/deps.sh
-	$(MAKE) all fuzz
+	$(MAKE) tests
 	tests/run.sh $(T)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # ---- demo, bench, install ----------------------------------------------
 demo:
 	scripts/deps.sh
-	$(MAKE) all
+	$(MAKE) all tests
 	scripts/demo.sh
 
-bench: all
+bench: tests
 	bench/run.sh
 
 install: $(B)/ikelb-load
@@ -140,4 +166,4 @@ install: $(B)/ikelb-load
 	install -D -m 0644 scripts/ikelb.conf.example $(DESTDIR)$(SYSCONFDIR)/ikelb/ikelb.conf.example
 
 clean:
-	rm -rf $(B) bpf/*.bpf.o
+	rm -rf $(B)

@@ -12,7 +12,7 @@
 # The classic policy "every new client to the gateway with the fewest
 # tunnels in its last report" (and its lowest-utilisation variant) is not
 # something ikelb runs: its figures come from the burst simulation of
-# user/balance_sim.c with the same gateways, clients, rate and reports
+# tests/lib/balance_sim.c with the same gateways, clients, rate and reports
 # (bench/balance_sim_run.c), which also gives ikelb's balancer simulated,
 # as a cross-check of the measured run.  A second lab run with status
 # every 250 ms is a diagnostic: it shows how the result depends on the age
@@ -105,7 +105,7 @@ bench_begin balance "3. Balance under bursts (4 gateways, max tunnels 1:1:2:4)"
 bench_say "Lab: 4 ikelb-load nodes, max_tunnels $LAB_MAX, status every 1 s, tunnels from files that"
 bench_say "ike_gen updates as clients arrive; $N clients; deviation in percentage points of"
 bench_say "utilisation from the ideal equal one, files read every 100 ms. Classic policies and the"
-bench_say "cross-check: the burst simulation (user/balance_sim.c) with the same parameters."
+bench_say "cross-check: the burst simulation (tests/lib/balance_sim.c) with the same parameters."
 bench_say ""
 bench_say "| clients/s | policy | how | deviation at the end | largest deviation (at) | end tunnels | goal: <= 2 end, <= 10 any moment |"
 bench_say "|---:|---|---|---:|---:|---|---|"
@@ -151,7 +151,7 @@ else
 		printf "gw%d ended %.0f clients above its equal share", w, b }' <<<"$MAIN_ENDS")
 	bench_say "Goal: at most 2 points at the end, at most 10 at any moment: NOT met (see the table)." \
 		"What limits it: a node reads its tunnel count on a timer of its own, once per status" \
-		"interval (user/reports.c, reader_main), so a report carries a count up to 1 s older" \
+		"interval (user/cluster/reports.c), so a report carries a count up to 1 s older" \
 		"than the report; the master takes each report as exact when it arrives (the" \
 		"balancer's settle_ms is 0), loses the redirects it sent that gateway in between, and" \
 		"sends it more: at $rate/s, $over. The simulation, whose reports are exact, stays" \

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * Benchmark 3's simulated side: the burst of user/balance_sim.c with the
+ * Benchmark 3's simulated side: the burst of tests/lib/balance_sim.c with the
  * same gateways, clients and rate as the lab run, for ikelb's balancer (a
  * cross-check of the measured figures) and for the classic policies (every
  * new client to the gateway with the fewest tunnels, or the lowest
@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "balance_sim.h"
+#include "../tests/lib/balance_sim.h"
 
 #define MAX_SECONDS 600
 

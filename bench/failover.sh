@@ -21,6 +21,7 @@ set -u
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 . "$BENCH_TOP/tests/lib/ikelb.sh"
+. "$BENCH_TOP/tests/lib/keepalived.sh"
 bench_need_root
 PROBE=$BENCH_BIN/failover_probe
 GEN=$BENCH_TOP/build/tests/tools/ike_gen
@@ -40,15 +41,12 @@ ip -n "$sw" link set br0 type bridge mcast_snooping 0
 declare -A NS
 for n in 1 2 cl; do
 	NS[$n]=$(lab_ns "n$n") || bench_fail "cannot make namespaces"
-	if ! lab_veth "${NS[$n]}" e0 "$sw" "p$n" || ! lab_port "$sw" br0 "p$n"; then
-		bench_fail "cannot wire n$n"
-	fi
+	if [ $n = cl ]; then
+		lab_switch_host "$sw" "p$n" "${NS[$n]}" e0 198.18.0.100
+	else
+		lab_switch_host "$sw" "p$n" "${NS[$n]}" e0 "198.18.0.1$n" "2001:db8::1$n"
+	fi || bench_fail "cannot wire n$n"
 done
-for n in 1 2; do
-	ip -n "${NS[$n]}" addr add "198.18.0.1$n/24" dev e0
-	ip -n "${NS[$n]}" addr add "2001:db8::1$n/64" dev e0 nodad
-done
-ip -n "${NS[cl]}" addr add 198.18.0.100/24 dev e0
 
 mdi_ms() { awk -v i="$1" -v p="${PRIO[2]}" 'BEGIN { printf "%.1f", 3 * i + (256 - p) * i / 256 }'; }
 has_vip() { ip -n "${NS[$1]}" -4 addr show dev e0 | grep -q "inet $VIP/"; }
@@ -77,7 +75,7 @@ priority = ${PRIO[$1]}
 advert_interval_ms = $2
 announce_interval_ms = 100
 
-[status]
+[reports]
 key_file = $LAB_DIR/cluster.key
 
 [gateway]
@@ -86,24 +84,6 @@ address = 198.18.0.1$1
 address6 = 2001:db8::1$1
 max_tunnels = 10000000
 tunnels = static:0
-EOC
-}
-
-ka_conf() { # NODE INTERVAL_MS
-	cat <<EOC
-global_defs {
-    vrrp_version 3
-    router_id n$1
-}
-vrrp_instance V4 {
-    interface e0
-    virtual_router_id 51
-    priority ${PRIO[$1]}
-    advert_int $(awk -v i="$2" 'BEGIN { print i / 1000 }')
-    virtual_ipaddress {
-        $VIP/32
-    }
-}
 EOC
 }
 
@@ -117,18 +97,17 @@ start_pair() {
 			ikelb_start "${NS[$n]}" "$LAB_DIR/n$n.conf" "$LAB_DIR/n$n-$iv.log"
 			DPID[$n]=$IKELB_PID
 		else
-			ka_conf "$n" "$iv" >"$LAB_DIR/ka$n.conf"
-			rm -f "$LAB_DIR/ka$n.pid" "$LAB_DIR/ka$n.vpid"
-			lab_spawn "$LAB_DIR/ka$n-$iv.log" ip netns exec "${NS[$n]}" keepalived -n -l -D -P -R \
-				-f "$LAB_DIR/ka$n.conf" -p "$LAB_DIR/ka$n.pid" -r "$LAB_DIR/ka$n.vpid"
-			DPID[$n]=$LAB_PID
-			lab_wait_for 10 test -s "$LAB_DIR/ka$n.vpid" || bench_fail "keepalived n$n did not start"
+			ka_conf "n$n" e0 "${PRIO[$n]}" "$(awk -v i="$iv" 'BEGIN { print i / 1000 }')" \
+				"$VIP/32" >"$LAB_DIR/ka$n.conf"
+			ka_start "ka$n-$iv" "${NS[$n]}" "$LAB_DIR/ka$n.conf" ||
+				bench_fail "keepalived n$n did not start"
+			DPID[$n]=${KA_PID[ka$n-$iv]}
 		fi
 		# node 1 first, so that it is master from the start
 		[ "$n" = 1 ] && { lab_wait_for 15 has_vip 1 || bench_fail "$impl n1 did not become master"; }
 	done
 	KILL_PID=${DPID[1]}
-	[ "$impl" = keepalived ] && KILL_PID=$(cat "$LAB_DIR/ka1.vpid")
+	[ "$impl" = keepalived ] && KILL_PID=$(ka_vrrp_pid "ka1-$iv")
 	# a few adverts, so that node 2 has learned the master
 	sleep "$(awk -v i="$iv" 'BEGIN { s = 5 * i / 1000; print (s < 1) ? 1 : s }')"
 	has_vip 2 && bench_fail "$impl: both nodes hold the VIP"

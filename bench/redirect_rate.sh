@@ -6,11 +6,11 @@
 # behind a direct veth pair (client namespace <-> server namespace); on the
 # server end, in turn: ikelb's XDP program (tests/tools/xdp_loader, one
 # target), libreswan's pluto with --global-redirect (bench/libreswan.sh),
-# and the bare reflector (bpf/reflector.bpf.o).  For each: the rate and
+# and the bare reflector (build/bpf/reflector.bpf.o).  For each: the rate and
 # latency at window 1, then the best rate over a range of windows among the
 # runs that lost nothing.  The client's veth has transmit checksum offload
 # off (tests/tools/tx_csum_off.c: the reflector would otherwise return a
-# partial checksum) and XDP_PASS attached (XDP_TX frames need it, DESIGN.md);
+# partial checksum) and XDP_PASS attached (XDP_TX frames need it, docs/design.md);
 # the same for all three.
 #
 #   bench/redirect_rate.sh   (BENCH_FULL=1: 3 rounds of 5 s instead of 1 of 2 s)
@@ -21,8 +21,8 @@ set -u
 . "$(dirname "$0")/libreswan.sh"
 T=$BENCH_TOP/build/tests/tools
 bench_need_root
-bench_need "$T/ike_gen" "$T/xdp_loader" "$T/tx_csum_off" "$BENCH_TOP/bpf/reflector.bpf.o" \
-	"$BENCH_TOP/bpf/xdp_pass.bpf.o"
+bench_need "$T/ike_gen" "$T/xdp_loader" "$T/tx_csum_off" "$BENCH_TOP/build/bpf/reflector.bpf.o" \
+	"$BENCH_TOP/build/bpf/xdp_pass.bpf.o"
 lab_init
 libreswan_fetch || bench_fail "cannot fetch libreswan (apt-get download libreswan)"
 
@@ -34,7 +34,7 @@ if ! cns=$(lab_ns rcl) || ! sns=$(lab_ns rsrv); then bench_fail "cannot make nam
 lab_veth "$cns" c0 "$sns" s0 || bench_fail "cannot make the veth pair"
 ip -n "$cns" addr add "$CLIENT/24" dev c0
 ip -n "$sns" addr add "$VIP/24" dev s0
-ip -n "$cns" link set dev c0 xdpdrv obj "$BENCH_TOP/bpf/xdp_pass.bpf.o" sec xdp
+ip -n "$cns" link set dev c0 xdpdrv obj "$BENCH_TOP/build/bpf/xdp_pass.bpf.o" sec xdp
 ip netns exec "$cns" "$T/tx_csum_off" c0 || bench_fail "cannot turn off checksum offload"
 ip -n "$cns" neigh replace "$VIP" lladdr "$(ip -n "$sns" -br link show s0 | awk '{ print $3 }')" dev c0
 
@@ -51,7 +51,7 @@ server() {
 		SPID=$LS_PID
 		;;
 	reflector)
-		ip -n "$sns" link set dev s0 xdpdrv obj "$BENCH_TOP/bpf/reflector.bpf.o" sec xdp ||
+		ip -n "$sns" link set dev s0 xdpdrv obj "$BENCH_TOP/build/bpf/reflector.bpf.o" sec xdp ||
 			bench_fail "cannot attach the reflector"
 		SPID=
 		;;

@@ -31,7 +31,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 bench_need_root
 bench_need "$BENCH_BIN/xdp_gen" "$BENCH_TOP/build/tests/tools/xdp_loader" \
-	"$BENCH_TOP/bpf/reflector.bpf.o" "$BENCH_TOP/bpf/bench_drop.bpf.o"
+	"$BENCH_TOP/build/bpf/reflector.bpf.o" "$BENCH_TOP/build/bpf/bench_drop.bpf.o"
 lab_init
 
 ROUNDS=5 SECS=2
@@ -57,8 +57,8 @@ dut_on() {
 		lab_wait_for 10 grep -q '^ready' "$LAB_DIR/loader.log" ||
 			bench_fail "xdp_loader did not start: $(cat "$LAB_DIR/loader.log")"
 	else
-		local obj=$BENCH_TOP/bpf/reflector.bpf.o
-		[ "$1" = drop ] && obj=$BENCH_TOP/bpf/bench_drop.bpf.o
+		local obj=$BENCH_TOP/build/bpf/reflector.bpf.o
+		[ "$1" = drop ] && obj=$BENCH_TOP/build/bpf/bench_drop.bpf.o
 		ip -n "$sns" link set dev "$SIF" xdpdrv obj "$obj" sec xdp ||
 			bench_fail "cannot attach $obj"
 		DUT_PID=

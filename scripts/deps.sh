@@ -11,7 +11,7 @@ set -eu
 
 # Build: compilers, BPF tools, libraries (headers and pkg-config files).
 BUILD="make gcc libc6-dev clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev
-zlib1g-dev libssl-dev libinih-dev libmnl-dev libjson-c-dev libsystemd-dev pkg-config"
+zlib1g-dev libssl-dev libmnl-dev libjson-c-dev libsystemd-dev pkg-config"
 # Tests: unit tests, and the real peers and commands of the namespace tests.
 #   libstrongswan-standard-plugins: charon's openssl plugin (every DH group
 #     and cipher the lab uses); a Recommends that --no-install-recommends skips

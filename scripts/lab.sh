@@ -4,7 +4,7 @@
 # every process by PID and deletes every namespace, whatever happened.
 #
 #   switch ns "sw": bridge br0; every port has XDP_PASS so that XDP_TX
-#                   frames from the nodes are delivered (DESIGN.md)
+#                   frames from the nodes are delivered (lab_port)
 #   node ns gw1..gwN: e0 198.18.0.1N/24, 2001:db8::1N/64; ikelb-load (VRRP,
 #                   signed status, tunnels = vici:...) next to a strongSwan
 #                   gateway (charon) with the shared identity gw.ikelb.test;
@@ -26,7 +26,7 @@ LAB_UNSUPPORTED=${LAB_UNSUPPORTED:-pass}
 LAB_NO_TARGET=${LAB_NO_TARGET:-pass}
 LAB_PORTS=${LAB_PORTS:-"500 4500"}
 LAB_EXTRA=${LAB_EXTRA:-}                   # extra lines for every node's [redirect]
-LAB_STATUS_EXTRA=${LAB_STATUS_EXTRA:-}     # extra lines for every node's [status]
+LAB_REPORTS_EXTRA=${LAB_REPORTS_EXTRA:-}   # extra lines for every node's [reports]
 # tunnels source per node: vici (its strongSwan gateway) or file (the number
 # in $(lab_node_tunnels_file N), 0 at start; that node runs no strongSwan)
 LAB_TUNNELS=${LAB_TUNNELS:-vici}
@@ -91,10 +91,10 @@ unsupported = $LAB_UNSUPPORTED
 no_target = $LAB_NO_TARGET
 $LAB_EXTRA
 
-[status]
+[reports]
 key_file = $LAB_DIR/cluster.key
-status_interval_ms = $LAB_STATUS_MS
-$LAB_STATUS_EXTRA
+interval_ms = $LAB_STATUS_MS
+$LAB_REPORTS_EXTRA
 
 [gateway]
 address = $(lab_node_ip "$i")
@@ -138,10 +138,7 @@ _lab_node_up() {
 	local i=$1 ns dir
 	ns=$(lab_ns "gw$i")
 	dir=$(lab_node_sw "$i")
-	lab_veth "$ns" e0 "$LAB_PREFIX-sw" "p$i"
-	lab_port "$LAB_PREFIX-sw" br0 "p$i"
-	ip -n "$ns" addr add "$(lab_node_ip "$i")/24" dev e0
-	ip -n "$ns" addr add "$(lab_node_ip6 "$i")/64" dev e0 nodad
+	lab_switch_host "$LAB_PREFIX-sw" "p$i" "$ns" e0 "$(lab_node_ip "$i")" "$(lab_node_ip6 "$i")"
 	if [ "$(lab_node_source "$i")" = file ]; then
 		mkdir -p "$LAB_DIR/tunnels"
 		echo 0 >"$(lab_node_tunnels_file "$i")"
@@ -170,10 +167,7 @@ lab_client_up() {
 	local name=$1 a4=$2 a6=$3 extra=${4:-} ns dir=$LAB_DIR/$1
 	ns=$(lab_ns "$name") || return 1
 	mkdir -p "$dir"
-	lab_veth "$ns" e0 "$LAB_PREFIX-sw" "p$name"
-	lab_port "$LAB_PREFIX-sw" br0 "p$name"
-	ip -n "$ns" addr add "$a4/24" dev e0
-	ip -n "$ns" addr add "$a6/64" dev e0 nodad
+	lab_switch_host "$LAB_PREFIX-sw" "p$name" "$ns" e0 "$a4" "$a6" || return 1
 	# A vici initiate holds one of charon's threads until its IKE SA is up:
 	# 16 threads (the default) starve with a dozen initiates in flight.
 	# Log lines name their IKE_SA (<cK|ID>): lab_client_log.

@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authmode_events.h"
+#include "ike/authmode_events.h"
 
 static struct authev_table tab;
 
 static void use_sa(const struct auth_sa *sa)
 {
-	struct cfg_ip vips[IKELB_FAMILIES] = { { .family = AF_INET }, { .family = AF_INET6 } };
+	struct ip_addr vips[IKELB_FAMILIES] = { { .family = AF_INET }, { .family = AF_INET6 } };
 	struct authev_entry *e;
 	int fam;
 
@@ -40,7 +40,7 @@ static void use_sa(const struct auth_sa *sa)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct vici_node *m = vici_parse(data, size);
+	struct vic_node *m = vic_tree_parse(data, size);
 	struct auth_sa a, b;
 	uint32_t id;
 	bool up;
@@ -55,10 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (authev_log(m, &id) != AUTHEV_LOG_OTHER && id == 0)
 		abort();
-	for (const struct vici_node *c = m->child; c; c = c->next)
+	for (const struct vic_node *c = m->child; c; c = c->next)
 		if (authev_sa(c, &a) == 0)
 			use_sa(&a);
 	authev_count(&tab, AUTH_FATE_KEPT);
-	vici_free(m);
+	vic_tree_free(m);
 	return 0;
 }

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * libFuzzer target for the config parser: any text either parses into a
- * config that keeps the documented invariants, or yields at least one
- * "NAME:LINE: message"; never a crash, a leak or undefined behaviour.
+ * libFuzzer target for the config parser (tokenizer, table and checks):
+ * any text either parses into a config that keeps the documented
+ * invariants, or yields at least one "NAME:LINE: message"; never a crash,
+ * a leak or undefined behaviour.  A config that parses is also compared
+ * with itself and with a fixed one by the reload decision: a config never
+ * needs a restart to become itself, and the decision is symmetric.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 
 #define NAME "fuzz.conf"
 
@@ -61,10 +64,10 @@ static void check_config(const struct config *c)
 	}
 	check(c->vrid <= 255 && c->priority >= 1 && c->priority <= 255);
 	check(c->advert_interval_ms % 10 == 0);
-	check(c->dead_after_ms > c->status_interval_ms);
+	check(c->dead_after_ms > c->reports_interval_ms);
 	check(c->n_vrrp_peers <= CFG_MAX_PEERS &&
-	      c->n_status_peers <= CFG_MAX_PEERS);
-	check(c->vrrp != CFG_VRRP_ON || (c->vrid && config_status_enabled(c)));
+	      c->n_reports_peers <= CFG_MAX_PEERS);
+	check(c->vrrp != CFG_VRRP_ON || (c->vrid && config_reports_enabled(c)));
 	check(c->mode != CFG_MODE_AUTH || c->vici[0] == '/');
 	check(c->n_targets <= CFG_MAX_TARGETS);
 	if (c->has_gateway) {
@@ -79,6 +82,23 @@ static void check_config(const struct config *c)
 		check(c->targets[i].max_tunnels >= 1 &&
 		      c->targets[i].max_tunnels <= CFG_MAX_TUNNELS);
 	}
+}
+
+static const char base_text[] =
+	"[cluster]\nname = lab\ninterface = e0\nvirtual_ip = 198.18.0.1\n"
+	"vrrp = on\n[vrrp]\nvrid = 51\n[reports]\nkey_file = /k\n";
+
+static void check_reload(const struct config *c)
+{
+	struct config base;
+	struct cfg_errors e;
+
+	check(config_reload_refusal(c, c) == NULL);
+	check(config_parse_string(base_text, "base", &base, &e) == 0);
+	check((config_reload_refusal(c, &base) == NULL) ==
+	      (config_reload_refusal(&base, c) == NULL));
+	config_free(&base);
+	cfg_errors_free(&e);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -96,6 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (config_parse_string(text, NAME, &c, &e) == 0) {
 		check(e.n == 0);
 		check_config(&c);
+		check_reload(&c);
 		config_free(&c);
 	} else {
 		check(e.n >= 1 && e.n <= CFG_MAX_ERRORS + 1);

@@ -14,13 +14,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "inet_csum.h"
-#include "vrrp_fsm.h"
-#include "vrrp_net.h"
-#include "vrrp_proto.h"
+#include "base/inet_csum.h"
+#include "vrrp/vrrp_fsm.h"
+#include "vrrp/vrrp_net.h"
+#include "vrrp/vrrp_proto.h"
 
-static void fix_checksum(uint8_t *p, size_t len, const struct cfg_ip *src,
-			 const struct cfg_ip *dst)
+static void fix_checksum(uint8_t *p, size_t len, const struct ip_addr *src,
+			 const struct ip_addr *dst)
 {
 	size_t alen = src->family == AF_INET ? 4 : 16;
 	uint8_t tail[8] = { 0 };
@@ -44,7 +44,7 @@ static void fix_checksum(uint8_t *p, size_t len, const struct cfg_ip *src,
 	p[7] = (uint8_t)c;
 }
 
-static void drive_fsm(unsigned role, const struct vrrp_advert *a, const struct cfg_ip *from)
+static void drive_fsm(unsigned role, const struct vrrp_advert *a, const struct ip_addr *from)
 {
 	struct vrrp_fsm_config c = { .priority = 100, .interval_cs = 100, .preempt = true };
 	struct vrrp_fsm_advert fa = { .priority = a->priority, .interval_cs = a->interval_cs,

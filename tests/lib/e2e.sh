@@ -3,31 +3,20 @@
 # strongSwan clients and gateways see.  Source it (bash) first thing.
 E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$E2E_TOP/tests/lib/tap.sh"
-. "$E2E_TOP/tests/lib/require.sh"
 . "$E2E_TOP/tests/lib/netns.sh"
 . "$E2E_TOP/tests/lib/strongswan.sh"
 . "$E2E_TOP/tests/lib/ikelb.sh"
 . "$E2E_TOP/scripts/lab.sh"
-JG=$E2E_TOP/build/tests/tools/json_get
 E2E_START=$SECONDS
 
-# e2e_require [--no-charon] [--bpftool] [TOOL...]: a failure (and exit) when
-# a peer, a command or something of ours is missing (tests/lib/require.sh).
-# --no-charon: the lab runs without strongSwan; TOOL: a program in
-# build/tests/tools/ the test needs.
+# e2e_require [--no-charon] [--bpftool] [TOOL...]: ikelb_require for the
+# lab, with strongSwan unless --no-charon
 e2e_require() {
-	local charon=1 t
-	require_root
-	require_cmd openssl openssl
-	for t in "$@"; do
-		case "$t" in
-		--no-charon) charon=0 ;;
-		--bpftool) require_cmd bpftool bpftool ;;
-		*) require_built "$E2E_TOP/build/tests/tools/$t" ;;
-		esac
+	local charon=--charon a args=(--openssl) # the lab's cluster key
+	for a in "$@"; do
+		case "$a" in --no-charon) charon= ;; *) args+=("$a") ;; esac
 	done
-	[ $charon = 1 ] && require_strongswan
-	require_built "$IKELB_LOAD" "$JG" "$IKELB_TOP/bpf/xdp_pass.bpf.o"
+	ikelb_require $charon "${args[@]}"
 }
 
 # e2e_logs: the end of every log of the lab, as TAP diagnostics
@@ -142,6 +131,17 @@ e2e_connect() {
 		shown=$((shown + 1))
 		diag "c$k ($LAB_CLIENT) failed:"
 		lab_client_log "$k" | grep -v 'activating\|queueing' | tail -n 8 | sed 's/^/#   /'
+	done
+}
+
+# e2e_check_held: a check per gateway: its strongSwan holds exactly the IKE
+# SAs of the clients that landed there (LANDED, from e2e_landing)
+e2e_check_held() {
+	local i n
+	for ((i = 1; i <= LAB_N; i++)); do
+		n=$(lab_gateway_count "$i")
+		check "gw$i's strongSwan holds exactly the $n IKE SAs of the clients that landed there" \
+			test "$n" = "${LANDED[$i]}"
 	done
 }
 

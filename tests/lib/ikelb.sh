@@ -5,6 +5,38 @@
 # Inspect a node with ikelb_in PID CMD... (nsenter into its namespaces).
 
 IKELB_LOAD=${IKELB_LOAD:-$IKELB_TOP/build/ikelb-load}
+IKELB_TOOLS=$IKELB_TOP/build/tests/tools
+JG=$IKELB_TOOLS/json_get
+
+# ikelb_require [--charon] [--pki] [--keepalived] [--bpftool] [--openssl] [TOOL...]:
+# what the test needs, or the end of it: a skip when not root (namespaces),
+# a failure when a peer's package is missing (scripts/deps.sh installs
+# them) or something of ours is not built: ikelb-load, json_get, the lab's
+# XDP_PASS object, each TOOL of build/tests/tools/.  After tap.sh, netns.sh.
+ikelb_require() {
+	local t missing=
+	if [ "$(id -u)" != 0 ]; then skip "needs root (namespaces)"; tap_done; exit 0; fi
+	for t in "$@"; do
+		case "$t" in
+		--charon)
+			[ -x /usr/lib/ipsec/charon ] || missing+=" charon (package strongswan-charon)"
+			command -v swanctl >/dev/null || missing+=" swanctl (package strongswan-swanctl)" ;;
+		--pki) command -v pki >/dev/null || missing+=" pki (package strongswan-pki)" ;;
+		--keepalived) command -v keepalived >/dev/null ||
+			missing+=" keepalived (package keepalived)" ;;
+		--bpftool) command -v bpftool >/dev/null || missing+=" bpftool (package bpftool)" ;;
+		--openssl) command -v openssl >/dev/null || missing+=" openssl (package openssl)" ;;
+		*) [ -x "$IKELB_TOOLS/$t" ] || missing+=" build/tests/tools/$t (make tests)" ;;
+		esac
+	done
+	[ -x "$IKELB_LOAD" ] && [ -x "$JG" ] && [ -f "$IKELB_TOP/build/bpf/xdp_pass.bpf.o" ] ||
+		missing+=" ikelb-load, json_get or xdp_pass.bpf.o (make tests)"
+	if [ -n "$missing" ]; then
+		not_ok "missing:$missing; scripts/deps.sh installs the packages"
+		tap_done
+		exit 1
+	fi
+}
 
 # ikelb_start NS CONF LOG [ARGS...]: start `ikelb-load run`; sets IKELB_PID
 ikelb_start() {

@@ -2,7 +2,7 @@
 # (bash).  Every namespace and background process made through these helpers
 # is recorded, and lab_cleanup (installed by lab_init as the EXIT trap)
 # stops the processes by PID and deletes the namespaces, even after a failure.
-# Addresses: only 198.18.0.0/15 and 2001:db8::/32 (see DEVELOPERS.md).
+# Addresses: only 198.18.0.0/15 and 2001:db8::/32, multicast 239.0.0.0/8 and ff0x::.
 
 IKELB_TOP=${IKELB_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 LAB_PREFIX=${LAB_PREFIX:-ikt$$}
@@ -66,13 +66,24 @@ lab_bridge() {
 }
 
 # lab_port NS BR IF: IF in NS joins bridge BR, with XDP_PASS attached so that
-# XDP_TX frames from its veth peer are delivered (DESIGN.md).
+# XDP_TX frames from its veth peer are delivered (a veth drops XDP_TX frames
+# unless its peer runs an XDP program: docs/design.md, "Test facts").
 lab_port() {
 	ip -n "$1" link set "$3" master "$2" && lab_xdp_pass "$1" "$3"
 }
 
+# lab_switch_host SW PORT NS DEV ADDR4 [ADDR6]: NS on the switch of namespace
+# SW (bridge br0, made by lab_bridge) through its interface DEV, the switch's
+# port PORT; ADDR4/24 and ADDR6/64 (no DAD) on DEV
+lab_switch_host() {
+	local sw=$1 port=$2 ns=$3 dev=$4 a4=$5 a6=${6:-}
+	lab_veth "$ns" "$dev" "$sw" "$port" && lab_port "$sw" br0 "$port" &&
+		ip -n "$ns" addr add "$a4/24" dev "$dev" || return 1
+	[ -z "$a6" ] || ip -n "$ns" addr add "$a6/64" dev "$dev" nodad
+}
+
 lab_xdp_pass() {
-	ip -n "$1" link set dev "$2" xdpdrv obj "$IKELB_TOP/bpf/xdp_pass.bpf.o" sec xdp
+	ip -n "$1" link set dev "$2" xdpdrv obj "$IKELB_TOP/build/bpf/xdp_pass.bpf.o" sec xdp
 }
 
 # lab_spawn LOG CMD...: CMD in the background, output to LOG; sets LAB_PID

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Test packet builder (see pkt.h).  Every field is written from RFC 791,
- * RFC 8200, RFC 768, RFC 1071, RFC 3948, RFC 7296, RFC 5685 and DESIGN.md.
+ * RFC 8200, RFC 768, RFC 1071, RFC 3948, RFC 7296, RFC 5685 and docs/design.md.
  */
 #include "pkt.h"
 

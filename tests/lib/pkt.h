@@ -3,7 +3,7 @@
  * Packet builder for tests, benchmarks and the lab: Ethernet frames with
  * 0..2 VLAN tags, IPv4/IPv6, UDP (optionally behind the non-ESP marker),
  * IKEv2 messages with any payload chain, and the REDIRECT response that
- * DESIGN.md specifies.  Written from the RFCs and DESIGN.md only, never from
+ * docs/design.md describes.  Written from the RFCs and docs/design.md only, never from
  * the XDP program, so tests can compare the program's output against it.
  * Multi-byte values in the structs are in host order unless named _be.
  */
@@ -114,7 +114,7 @@ bool pkt_ike_payloads(const uint8_t *ike, size_t len, uint8_t *types, size_t max
 /* The first Nonce payload's data, or false. */
 bool pkt_ike_find_nonce(const uint8_t *ike, size_t len, const uint8_t **nonce, size_t *nlen);
 
-/* ---- the REDIRECT response (RFC 5685, DESIGN.md) ---------------------- */
+/* ---- the REDIRECT response (RFC 5685, docs/design.md) ----------------- */
 
 struct pkt_gw_ident {
 	uint8_t type; /* 1 IPv4, 2 IPv6, 3 FQDN */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Judges an IKE message received in answer to an IKE_SA_INIT request: is it
- * the REDIRECT that DESIGN.md and RFC 5685 describe, for this request?
- * Written from the RFCs and DESIGN.md only (never from the XDP program), for
+ * the REDIRECT that docs/design.md and RFC 5685 describe, for this request?
+ * Written from the RFCs and docs/design.md only (never from the XDP program), for
  * the request generator (tests/tools/ike_gen) and tests.
  */
 #ifndef IKELB_TESTS_REDIRECT_CHECK_H

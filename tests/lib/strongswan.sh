@@ -1,5 +1,5 @@
 # strongSwan helpers (source after netns.sh): one charon per namespace, each
-# with its own strongswan.conf, vici socket and private /run.
+# with its own strongswan.conf, vici socket and private /run (docs/design.md).
 
 SW_PLUGINS="random nonce openssl kdf hmac sha1 sha2 aes pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-netlink socket-default vici"
 

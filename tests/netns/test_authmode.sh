@@ -1,6 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2016 # eval and lab_wait_for get their commands in single quotes
-# [redirect] mode = auth (issue 8) with real strongSwan 5.9 everywhere:
+# [redirect] mode = auth with real strongSwan 5.9 everywhere:
 #
 #   clients (cli: follows redirects; cln: follow_redirects = no)
 #        |
@@ -32,18 +32,10 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
-. "$TOP/tests/lib/require.sh"
 . "$TOP/tests/lib/netns.sh"
 . "$TOP/tests/lib/strongswan.sh"
 . "$TOP/tests/lib/ikelb.sh"
-JG=$TOP/build/tests/tools/json_get
-
-require_root
-require_strongswan
-require_cmd pki strongswan-pki
-if ! [ -x "$IKELB_LOAD" ] || ! [ -x "$JG" ] || ! [ -f "$TOP/bpf/xdp_pass.bpf.o" ]; then
-	not_ok "built (run make)"; tap_done; exit 1
-fi
+ikelb_require --charon --pki
 
 VIP4=198.18.0.1 VIP6=2001:db8::1
 BAL=198.18.0.3 BAL6=2001:db8::3
@@ -60,9 +52,7 @@ lab_bridge "$SW" br0
 for n in "$CLI c0 198.18.0.2 2001:db8::2" "$CLN n0 198.18.0.4 2001:db8::4" \
 	"$NB e0 $BAL $BAL6" "$G1 g1 $GW1 $GW1_6" "$G2 g2 $GW2 $GW2_6"; do
 	read -r ns dev a4 a6 <<<"$n"
-	lab_veth "$ns" "$dev" "$SW" "s$dev" && lab_port "$SW" br0 "s$dev" || exit 1
-	ip -n "$ns" addr add "$a4/24" dev "$dev"
-	ip -n "$ns" addr add "$a6/64" dev "$dev" nodad
+	lab_switch_host "$SW" "s$dev" "$ns" "$dev" "$a4" "$a6" || exit 1
 done
 
 # ---- certificates -----------------------------------------------------------
@@ -225,9 +215,9 @@ auth_fallback = $fallback
 auth_connection = vip
 unsupported = $unsupported
 
-[status]
+[reports]
 key_file = $D/cluster.key
-status_interval_ms = 200
+interval_ms = 200
 EOF
 	[ -n "$notargets" ] && return
 	cat <<EOF
@@ -502,7 +492,7 @@ ikelb_ctl "$DPID" "$CONF" drain off >/dev/null
 # ---- no target ----------------------------------------------------------------------------
 NT=c$((NC4 + 6))
 reload notargets=1
-# this node's own entry lasts until its last status report is dead
+# this node's own entry lasts until its last load report is dead
 no_active() { ! sj targets/state=active/name >/dev/null 2>&1; }
 check "status: no active target after a reload without [gateway] and [target]s" \
 	lab_wait_for 5 no_active

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Cluster status end to end (issue 5), in the lab of scripts/lab.sh: four
+# Cluster status end to end, in the lab of scripts/lab.sh: four
 # ikelb-load nodes with VRRP and signed status every 500 ms; gw1..gw3 count
 # tunnels from files, gw4 from its real strongSwan gateway over VICI.
 # Requests come from build/tests/tools/ike_gen in the client namespace.
@@ -24,12 +24,7 @@ LAB_N=4 LAB_PRIO="200 150 100 90" LAB_MAX="100 100 100 100" \
 DEAD_MS=$((3 * LAB_STATUS_MS)) # the default dead_after_ms
 FOLLOW_MS=3000                 # reports followed within (6 intervals)
 is() { [ "$1" = "$2" ]; }
-lab_init
-if ! lab_up; then
-	not_ok "lab up"
-	for f in "$LAB_DIR"/gw*/ikelb.log; do sed "s|^|# $f: |" "$f" | tail -n 5; done
-	tap_done; exit 1
-fi
+e2e_up
 M=$(lab_master)
 check "gw1 (highest priority) is the master" is "$M" 1
 CL=$LAB_PREFIX-cl

@@ -1,6 +1,6 @@
 #!/bin/bash
 # A burst of new clients against unequal loads and capacities ends near
-# equal utilisation (issue 5), in the lab of scripts/lab.sh: four
+# equal utilisation, in the lab of scripts/lab.sh: four
 # ikelb-load nodes with max_tunnels 250:250:500:1000 (1:1:2:4) and 125, 25,
 # 50, 0 tunnels at the start (50 %, 10 %, 10 %, 0 %), status every 500 ms,
 # tunnels counted from files.  build/tests/tools/ike_gen sends 1000
@@ -9,7 +9,7 @@
 # Twice from the same start: as fast as the generator goes, and at 1000/s.
 # Ideal end: (200 + 1000) / 2000 = 60 % everywhere, i.e. 25, 125, 250 and
 # 600 new clients.  The bounds are generous (every gateway within 20 and 10
-# points of 60 %); the benchmark (issue 7, 3) measures the exact deviation.
+# points of 60 %); benchmark 3 (bench/balance.sh) measures the exact deviation.
 # Both the master's view (status --json) and the generator's own count of
 # REDIRECTs (independent of the daemon) are checked.
 set -u
@@ -24,12 +24,7 @@ LAB_N=4 LAB_PRIO="200 150 100 90" LAB_MAX="250 250 500 1000" \
 INIT="125 25 50 0"
 N=1000 RATE=${BURST_RATE:-1000}
 is() { [ "$1" = "$2" ]; }
-lab_init
-if ! lab_up; then
-	not_ok "lab up"
-	for f in "$LAB_DIR"/gw*/ikelb.log; do sed "s|^|# $f: |" "$f" | tail -n 5; done
-	tap_done; exit 1
-fi
+e2e_up
 M=$(lab_master)
 CL=$LAB_PREFIX-cl # the generator's namespace: the lab's client, without charon
 snap() { lab_status "$M" --json >"$LAB_DIR/snap.json"; }

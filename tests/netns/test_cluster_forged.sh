@@ -1,31 +1,26 @@
 #!/bin/bash
-# Status messages that must not steer the master (issue 5), in the lab of
+# Load reports that must not steer the master, in the lab of
 # scripts/lab.sh with three ikelb-load nodes counting tunnels from files.
-# From the client namespace, build/tests/tools/status_send multicasts to the
+# From the client namespace, build/tests/tools/report_send multicasts to the
 # cluster's group: reports forged with a wrong key (for a real member and
 # for a new node), a real member's old sequence number signed with the
 # right key (a replay), a report of that member's older boot, and reports
 # of another cluster.  Every one is dropped and counted under its verdict
-# in `status --json` status_protocol.receiver, and the master's table does
+# in `status --json` reports.receiver, and the master's table does
 # not change: same members, loads, states and slots; the real member's
 # later reports are still accepted (its replay window was not pushed).
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 TOP=$E2E_TOP
-SEND=$TOP/build/tests/tools/status_send
-e2e_require --no-charon status_send
+SEND=$TOP/build/tests/tools/report_send
+e2e_require --no-charon report_send
 
 # shellcheck disable=SC2034 # settings of scripts/lab.sh
 LAB_N=3 LAB_MAX="100 100 100" LAB_TUNNELS="file file file" LAB_STATUS_MS=500 \
 	LAB_CLIENT_NO_CHARON=1
 DEAD_MS=$((3 * LAB_STATUS_MS))
 is() { [ "$1" = "$2" ]; }
-lab_init
-if ! lab_up; then
-	not_ok "lab up"
-	for f in "$LAB_DIR"/gw*/ikelb.log; do sed "s|^|# $f: |" "$f" | tail -n 5; done
-	tap_done; exit 1
-fi
+e2e_up
 M=$(lab_master)
 CL=$LAB_PREFIX-cl
 (umask 077
@@ -35,7 +30,7 @@ CL=$LAB_PREFIX-cl
 # snap FILE: the master's status --json
 snap() { lab_status "$M" --json >"$1"; }
 # rv FILE VERDICT: a receiver counter of the master in FILE
-rv() { "$JG" "status_protocol/receiver/$2" <"$1"; }
+rv() { "$JG" "reports/receiver/$2" <"$1"; }
 # table FILE: every target as name/state/tunnels/max/slots4/slots6
 table() {
 	local n
@@ -46,7 +41,7 @@ table() {
 	done
 }
 tunnels_of() { "$JG" "targets/name=$2/tunnels" <"$1"; }
-# send ARGS...: one status message from the client to the cluster's group
+# send ARGS...: one load report from the client to the cluster's group
 send() {
 	ip netns exec "$CL" "$SEND" --group 239.255.75.1 --ifname e0 --port 4510 "$@" >/dev/null
 }
@@ -113,7 +108,7 @@ check "no real report was dropped as a replay or an old boot since" \
 	is "$(rv "$L" replayed)/$(rv "$L" old_epoch)" "$(rv "$A" replayed)/$(rv "$A" old_epoch)"
 # the other nodes' receivers judged the same (gw3 is a backup: one more view)
 snap3() { lab_status 3 --json; }
-check "gw3 counted the forgeries too (bad_mac $(snap3 | "$JG" status_protocol/receiver/bad_mac))" \
-	test "$(snap3 | "$JG" status_protocol/receiver/bad_mac)" -ge 2
+check "gw3 counted the forgeries too (bad_mac $(snap3 | "$JG" reports/receiver/bad_mac))" \
+	test "$(snap3 | "$JG" reports/receiver/bad_mac)" -ge 2
 
 tap_done

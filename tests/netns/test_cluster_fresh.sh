@@ -1,5 +1,5 @@
 #!/bin/bash
-# A status report carries the tunnel count as of the report (issue 5: the
+# A load report carries the tunnel count as of the report (the
 # master counts the redirects it sends after a report on top of the count
 # in it, so a count older than its report loses the clients redirected in
 # between and a burst overshoots).  Two ikelb-load nodes of the lab
@@ -20,8 +20,7 @@ e2e_require
 LAB_N=3 LAB_MAX="10000000 10000000 100" LAB_TUNNELS="file file vici" LAB_STATUS_MS=1000 \
 	LAB_CLIENT_NO_CHARON=1
 FRESH_MS=250 # the largest staleness accepted (network, polling and clock steps)
-lab_init
-if ! lab_up; then not_ok "lab up"; tap_done; exit 1; fi
+e2e_up
 M=$(lab_master)
 T0=${EPOCHREALTIME/./}
 nowms() { local n=${EPOCHREALTIME/./}; echo $(((n - T0) / 1000)); }

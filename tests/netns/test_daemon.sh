@@ -1,5 +1,5 @@
 #!/bin/bash
-# The real daemon, vrrp = off, with real strongSwan peers (issue 3):
+# The real daemon, vrrp = off, with real strongSwan peers:
 #
 #   client (cli): charon, one connection per client id, all to the VIP
 #        |
@@ -17,16 +17,10 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
-. "$TOP/tests/lib/require.sh"
 . "$TOP/tests/lib/netns.sh"
 . "$TOP/tests/lib/strongswan.sh"
 . "$TOP/tests/lib/ikelb.sh"
-JG=$TOP/build/tests/tools/json_get
-
-require_root
-require_strongswan
-require_cmd bpftool bpftool
-require_built "$IKELB_LOAD" "$JG" "$TOP/bpf/xdp_pass.bpf.o"
+ikelb_require --charon --bpftool
 
 VIP4=198.18.0.1 VIP6=2001:db8::1
 GW1=198.18.0.11 GW1_6=2001:db8::11
@@ -40,9 +34,7 @@ lab_bridge "$SW" br0
 for n in "$CLI c0 198.18.0.2 2001:db8::2" "$BAL e0 198.18.0.3 2001:db8::3" \
 	"$G1 g1 $GW1 $GW1_6" "$G2 g2 $GW2 $GW2_6"; do
 	read -r ns dev a4 a6 <<<"$n"
-	lab_veth "$ns" "$dev" "$SW" "s$dev" && lab_port "$SW" br0 "s$dev" || exit 1
-	ip -n "$ns" addr add "$a4/24" dev "$dev"
-	ip -n "$ns" addr add "$a6/64" dev "$dev" nodad
+	lab_switch_host "$SW" "s$dev" "$ns" "$dev" "$a4" "$a6" || exit 1
 done
 RUN=$LAB_DIR/run # the daemon's /run
 CONF=$LAB_DIR/ikelb.conf
@@ -239,7 +231,7 @@ check "status --json: max_tunnels 100 each" \
 check "status --json: counters/redirected = the redirects' sum" \
 	test "$(jv counters/redirected)" = $((r1 + r2))
 check "status --json: pin_dir" test "$(jv xdp/pin_dir)" = "/sys/fs/bpf/ikelb/$NAME"
-# Issue 3: "--json is stable, documented JSON"; user/report.c names the doc.
+# --json is stable, documented JSON: every key is in docs/status-json.md.
 DOC=$TOP/docs/status-json.md
 undocumented=$(grep -o '^  "[a-z_0-9]*"' <<<"$JS" | tr -d ' "' | while read -r k; do
 	grep -qw -- "$k" "$DOC" 2>/dev/null || echo "$k"; done)
@@ -312,7 +304,7 @@ check "broken config on disk: status still reaches the daemon" \
 echo "$GOOD" | sed 's/^interface = e0/interface = lo/' >"$CONF"
 kill -HUP "$D1"
 check "changed interface: reload rejected (reload_failures = 2)" lab_wait_for 5 failed 2
-check "changed interface: the log names it" grep -q "changes interface" "$LAB_DIR/daemon1.log"
+check "changed interface: the log names it" grep -q "changes \[cluster\] interface" "$LAB_DIR/daemon1.log"
 check "changed interface: still on e0 with the same program" eval \
 	'[ "$(sj interface)" = e0 ] && [ "$(xdp_id)" = "$XDP_ID" ]'
 echo "$GOOD" >"$CONF"
@@ -341,7 +333,7 @@ check "second daemon: it did not touch the VIP record" test -s "$RUN/ikelb/$NAME
 # ---- a foreign XDP program on the interface ------------------------------------
 ip -n "$BAL" link add x0 type veth peer name x1 && ip -n "$BAL" link set x1 up &&
 	ip -n "$BAL" link set x0 up &&
-	ip -n "$BAL" link set dev x0 xdpgeneric obj "$TOP/bpf/xdp_pass.bpf.o" sec xdp
+	ip -n "$BAL" link set dev x0 xdpgeneric obj "$TOP/build/bpf/xdp_pass.bpf.o" sec xdp
 FID=$(ip -n "$BAL" -d link show dev x0 | grep -o 'prog/xdp id [0-9]*' | awk '{print $3}')
 printf '[cluster]\nname = other\ninterface = x0\nvirtual_ip = 198.18.1.1\nvrrp = off\n[target t]\naddress = 198.18.1.11\nmax_tunnels = 10\n' \
 	>"$LAB_DIR/other.conf"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# VRRP election of the real daemon (issue 4), end to end in the lab
+# VRRP election of the real daemon, end to end in the lab
 # (scripts/lab.sh): gateway nodes gw1..gw3 with ikelb-load (vrrp = on,
 # priorities 200 150 100, adverts every 200 ms) and strongSwan, a client
 # namespace, one bridge.
@@ -369,7 +369,7 @@ check "preempt = no: gw2 kept the VIPs throughout" \
 check "preempt = no: the notify script heard BACKUP" grep -qx "BACKUP IPv4 $LAB_VIP4" "$LAB_DIR/notify.log"
 
 # ---- a backup holds no VIP, even one it did not add --------------------------
-# DESIGN.md: "Role BACKUP: neither" VIP nor XDP.  gw3 restarts with the VIPs
+# A backup holds neither VIP nor XDP (docs/design.md, "Roles").  gw3 restarts with the VIPs
 # already on e0 but no record of having added them (as after a crash whose
 # /run was lost, or a VIP configured by hand): it is a backup under gw2, and
 # a backup holding the VIP answers ARP / ND for it next to the master.

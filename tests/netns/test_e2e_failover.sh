@@ -1,5 +1,5 @@
 #!/bin/bash
-# End to end (issue 6): the master dies (SIGKILL of ikelb-load and its
+# End to end: the master dies (SIGKILL of ikelb-load and its
 # charon, link down: lab_kill_node) while clients are connecting through
 # the VIP.  A request sent to the VIP while nobody holds it is retransmitted
 # by the client after 1 s, by then to the new master, which redirects it:
@@ -12,7 +12,7 @@
 # strongSwan retries through the VIP (remote_addrs), so they end on a live
 # gateway too.  The new master knows the old one is gone (its adverts
 # stopped): it should send no client there, though the dead node's last
-# status report is younger than dead_after_ms (1.5 s in the lab).
+# load report is younger than dead_after_ms (1.5 s in the lab).
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 e2e_require

@@ -1,5 +1,5 @@
 #!/bin/bash
-# End to end (issue 6): a gateway that cannot take clients gets none.
+# End to end: a gateway that cannot take clients gets none.
 #  - gw3's IKE daemon dies (SIGKILL of its charon only): its ikelb-load
 #    cannot read its tunnels over vici and reports itself unhealthy, with
 #    a reason, and the master stops sending clients there;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# End to end (issue 6): a client that starts on port 4500 (IKE behind the
+# End to end: a client that starts on port 4500 (IKE behind the
 # non-ESP marker) is redirected.
 #
 # strongSwan 5.9 adds the marker only when neither port is 500, so the

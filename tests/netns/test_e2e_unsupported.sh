@@ -1,5 +1,5 @@
 #!/bin/bash
-# End to end (issue 6): a client that does not announce redirect support
+# End to end: a client that does not announce redirect support
 # (strongSwan with charon.follow_redirects = no sends no REDIRECT_SUPPORTED)
 # is never redirected (RFC 5685): with `unsupported = pass` its request goes
 # to the master's own stack, whose charon answers at the VIP and holds the

@@ -11,13 +11,11 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
 . "$TOP/tests/lib/netns.sh"
-T=$TOP/build/tests/tools
+. "$TOP/tests/lib/ikelb.sh"
+T=$IKELB_TOOLS
 A4=198.18.9.1 A6=2001:db8:9::1
 
-if [ "$(id -u)" != 0 ]; then skip "needs root for a network namespace"; tap_done; exit 0; fi
-if ! [ -x "$T/ike_gen" ] || ! [ -x "$T/ike_responder" ] || ! [ -x "$T/json_get" ]; then
-	not_ok "tools built (run make)"; tap_done; exit 1
-fi
+ikelb_require ike_gen ike_responder
 lab_init
 NS=$(lab_ns g) || exit 1
 ip -n "$NS" addr add $A4/32 dev lo
@@ -138,19 +136,19 @@ lab_stop "$RPID"
 
 # ---- --reflect: the bare reflector of the benchmarks (bpf/reflector.bpf.c) -------------
 # A veth pair: the reflector on the far end sends each request back as it
-# is; the near end's XDP_PASS lets XDP_TX frames in (DESIGN.md), and its
+# is; the near end's XDP_PASS lets XDP_TX frames in (docs/design.md), and its
 # transmit checksum offload is off, or the reflected partial checksum
 # would be dropped (tests/tools/tx_csum_off.c).
-if [ -f "$TOP/bpf/reflector.bpf.o" ] && [ -f "$TOP/bpf/xdp_pass.bpf.o" ] &&
+if [ -f "$TOP/build/bpf/reflector.bpf.o" ] && [ -f "$TOP/build/bpf/xdp_pass.bpf.o" ] &&
 	[ -x "$T/tx_csum_off" ]; then
 	RNS=$(lab_ns r) || exit 1
 	ip link add rg netns "$NS" type veth peer name rr netns "$RNS"
 	ip -n "$NS" link set rg up && ip -n "$RNS" link set rr up
 	ip -n "$NS" addr add 198.18.9.100/24 dev rg
 	ip -n "$RNS" addr add 198.18.9.200/24 dev rr
-	ip -n "$NS" link set dev rg xdpdrv obj "$TOP/bpf/xdp_pass.bpf.o" sec xdp
+	ip -n "$NS" link set dev rg xdpdrv obj "$TOP/build/bpf/xdp_pass.bpf.o" sec xdp
 	ip netns exec "$NS" "$T/tx_csum_off" rg
-	ip -n "$RNS" link set dev rr xdpdrv obj "$TOP/bpf/reflector.bpf.o" sec xdp
+	ip -n "$RNS" link set dev rr xdpdrv obj "$TOP/build/bpf/reflector.bpf.o" sec xdp
 	ip -n "$NS" neigh replace 198.18.9.200 lladdr \
 		"$(ip -n "$RNS" -br link show rr | awk '{ print $3 }')" dev rg
 	gen refl --reflect -n 200 -w 4 198.18.9.200
@@ -169,7 +167,7 @@ if [ -f "$TOP/bpf/reflector.bpf.o" ] && [ -f "$TOP/bpf/xdp_pass.bpf.o" ] &&
 		is "$(v refl2 valid)/$(v refl2 invalid)/$RC" 0/20/1
 	lab_stop "$RPID"
 else
-	not_ok "built: bpf/reflector.bpf.o, bpf/xdp_pass.bpf.o, tx_csum_off (run make)"
+	not_ok "built: build/bpf/reflector.bpf.o, build/bpf/xdp_pass.bpf.o, tx_csum_off (run make)"
 fi
 
 # ---- usage ----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The real daemon next to keepalived (vrrp_version 3), issue 4:
+# The real daemon next to keepalived (vrrp_version 3):
 #
 #   bridge (sw) --- a: ikelb-load, vrrp = on, priority 100, 100 ms adverts
 #        |--------- k: keepalived, same VRID 51, 0.1 s adverts
@@ -16,14 +16,10 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
-. "$TOP/tests/lib/require.sh"
 . "$TOP/tests/lib/netns.sh"
 . "$TOP/tests/lib/ikelb.sh"
-JG=$TOP/build/tests/tools/json_get
-
-require_root
-require_cmd keepalived keepalived
-require_built "$IKELB_LOAD" "$JG" "$TOP/bpf/xdp_pass.bpf.o"
+. "$TOP/tests/lib/keepalived.sh"
+ikelb_require --keepalived
 
 VIP4=198.18.0.1 VIP6=2001:db8::1
 lab_init
@@ -35,9 +31,7 @@ for h in a k x y; do
 	i=$((i + 1))
 	NS[$h]=$(lab_ns "$h") || exit 1
 	ADDR[$h]=198.18.0.$i
-	lab_veth "${NS[$h]}" e0 "$SW" "p$h" && lab_port "$SW" br0 "p$h" || exit 1
-	ip -n "${NS[$h]}" addr add "${ADDR[$h]}/24" dev e0
-	ip -n "${NS[$h]}" addr add "2001:db8::$i/64" dev e0 nodad
+	lab_switch_host "$SW" "p$h" "${NS[$h]}" e0 "${ADDR[$h]}" "2001:db8::$i" || exit 1
 done
 (umask 077 && openssl rand -hex 32 >"$LAB_DIR/cluster.key")
 
@@ -94,7 +88,7 @@ vrid = 51
 priority = $2
 advert_interval_ms = 100
 
-[status]
+[reports]
 key_file = $LAB_DIR/cluster.key
 EOF
 }
@@ -132,53 +126,12 @@ check_view() {
 reason() { sj "$1" "vips/family=ipv$2/reason" | sed 's/ $//'; }
 
 # ---- keepalived -------------------------------------------------------------
-# ka_up NAME H PRIO: keepalived NAME on H, VRRP only, not respawning its VRRP
-# child; one instance per family
+# ka_up NAME H PRIO: keepalived NAME on H, one instance per family
 ka_up() {
-	local name=$1 h=$2 prio=$3 conf=$LAB_DIR/$1.conf
-	cat >"$conf" <<-EOF
-	global_defs {
-	    vrrp_version 3
-	    router_id $name
-	}
-	vrrp_instance ${name}_v4 {
-	    interface e0
-	    virtual_router_id 51
-	    priority $prio
-	    advert_int 0.1
-	    virtual_ipaddress {
-	        $VIP4/32
-	    }
-	}
-	vrrp_instance ${name}_v6 {
-	    interface e0
-	    virtual_router_id 51
-	    priority $prio
-	    advert_int 0.1
-	    virtual_ipaddress {
-	        $VIP6/128
-	    }
-	}
-	EOF
-	rm -f "$LAB_DIR/$name.pid" "$LAB_DIR/$name.vpid"
-	LOG[$name]=$LAB_DIR/$name.log
-	lab_spawn "${LOG[$name]}" ip netns exec "${NS[$h]}" keepalived -n -l -D -P -R \
-		-f "$conf" -p "$LAB_DIR/$name.pid" -r "$LAB_DIR/$name.vpid"
-	PID[$name]=$LAB_PID
-	lab_wait_for 10 test -s "$LAB_DIR/$name.vpid"
+	ka_conf "$1" e0 "$3" 0.1 "$VIP4/32" "$VIP6/128" >"$LAB_DIR/$1.conf"
+	ka_start "$1" "${NS[$2]}" "$LAB_DIR/$1.conf"
 }
-# ka_kill NAME: SIGKILL of keepalived's VRRP process: no priority 0
-ka_kill() {
-	kill -KILL "$(cat "$LAB_DIR/$1.vpid")" 2>/dev/null
-	lab_stop "${PID[$1]}" TERM
-}
-# ka_state NAME FAM: the last state keepalived logged for its instance
-ka_state() {
-	grep -E "\(${1}_v$2\) Entering (MASTER|BACKUP) STATE" "${LOG[$1]}" | tail -n 1 |
-		sed 's/.*Entering \([A-Z]*\) STATE.*/\1/'
-}
-ka_masters() { grep -c "Entering MASTER STATE" "${LOG[$1]}"; }
-ka_tail() { tail -n 12 "${LOG[$1]}" | sed "s/^/# $1: /"; }
+ka_tail() { tail -n 12 "${KA_LOG[$1]}" | sed "s/^/# $1: /"; }
 ik_tail() { tail -n 12 "${LOG[$1]}" | sed "s/^/# ikelb $1: /"; }
 
 # ---- interop: keepalived (200) master, ikelb-load (100) backup --------------
@@ -191,7 +144,7 @@ else
 fi
 check_view "ikelb-load's status: backup, master keepalived's address, priority 200" a backup k 200
 check "keepalived stays master (IPv4 and IPv6), entered MASTER once each" \
-	eval '[ "$(ka_state k1 4) $(ka_state k1 6) $(ka_masters k1)" = "MASTER MASTER 2" ]'
+	eval '[ "$(ka_state k1 k1_v4) $(ka_state k1 k1_v6) $(ka_masters k1)" = "MASTER MASTER 2" ]'
 check "ikelb-load never was master" eval '! grep -q ": MASTER" "${LOG[a]}"'
 
 # keepalived crashes: SIGKILL, the node cut off (its stale VIPs stay there)
@@ -216,7 +169,7 @@ join k
 tr=$(sj a vips/family=ipv4/transitions vips/family=ipv6/transitions)
 ka_up k2 k 50
 sleep 1 # keepalived's master down interval is 3 * 0.1 s + skew: it has decided
-if stays 2 roles a k && [ "$(ka_state k2 4) $(ka_state k2 6)" = "BACKUP BACKUP" ] &&
+if stays 2 roles a k && [ "$(ka_state k2 k2_v4) $(ka_state k2 k2_v6)" = "BACKUP BACKUP" ] &&
 	[ "$(ka_masters k2)" = 0 ]; then
 	ok "ikelb-load (100) stays master with VIPs and XDP; keepalived (50) is backup, never master"
 else
@@ -229,7 +182,7 @@ check "ikelb-load kept the VIPs throughout (transitions $tr)" \
 # ikelb-load crashes: SIGKILL, the node cut off
 kill -KILL "${PID[a]}"
 cut a
-if lab_wait_for 10 holds k && [ "$(ka_state k2 4) $(ka_state k2 6)" = "MASTER MASTER" ]; then
+if lab_wait_for 10 holds k && [ "$(ka_state k2 k2_v4) $(ka_state k2 k2_v6)" = "MASTER MASTER" ]; then
 	ok "ikelb-load killed: keepalived takes both VIPs"
 else
 	not_ok "ikelb-load killed: keepalived takes both VIPs"; where; ka_tail k2
@@ -240,7 +193,7 @@ check "the killed ikelb-load left its VIPs (stale) but no XDP program" eval 'hol
 # The restart cleans the stale VIPs and preempts keepalived (100 > 50) ...
 join a
 ik_up a on 100
-if lab_wait_for 10 roles a k && lab_wait_for 5 eval '[ "$(ka_state k2 4) $(ka_state k2 6)" = "BACKUP BACKUP" ]'; then
+if lab_wait_for 10 roles a k && lab_wait_for 5 eval '[ "$(ka_state k2 k2_v4) $(ka_state k2 k2_v6)" = "BACKUP BACKUP" ]'; then
 	ok "restarted ikelb-load preempts keepalived: VIPs and XDP on a, keepalived backup"
 else
 	not_ok "restarted ikelb-load preempts keepalived: VIPs and XDP on a, keepalived backup"; where; ka_tail k2
@@ -250,13 +203,13 @@ check "the restart removed the stale VIPs first" eval \
 # ... and its clean stop resigns with priority 0: keepalived takes over
 # after its skew time (3 * 0.1 s + skew without it)
 lab_stop "${PID[a]}" TERM
-if lab_wait_for 10 roles k a && grep -q "priority 0 advertisement" "${LOG[k2]}"; then
+if lab_wait_for 10 roles k a && grep -q "priority 0 advertisement" "${KA_LOG[k2]}"; then
 	ok "ikelb-load SIGTERM: keepalived hears priority 0 and takes both VIPs; a keeps neither VIP nor XDP"
 else
 	not_ok "ikelb-load SIGTERM: keepalived hears priority 0 and takes both VIPs; a keeps neither VIP nor XDP"
 	where; ka_tail k2
 fi
-lab_stop "${PID[k2]}" TERM
+lab_stop "${KA_PID[k2]}" TERM
 lab_wait_for 5 holds_none k
 
 # ---- vrrp = external ---------------------------------------------------------
@@ -287,7 +240,7 @@ else
 	not_ok "external: the VIPs move to keepalived on y (250); ikelb-load on x detaches XDP"; where; ka_tail kx
 fi
 # ... and come back when it stops
-lab_stop "${PID[ky]}" TERM
+lab_stop "${KA_PID[ky]}" TERM
 if lab_wait_for 10 xdp_with_vip; then
 	ok "external: keepalived on y stops, the VIPs return to x, XDP attached again"
 else
@@ -305,7 +258,7 @@ check "external: the reason says the VIP was found" test \
 	"$(sj x vips/family=ipv4/reason)" = "VIP found on the interface "
 
 # keepalived stops: the VIPs go, and so does XDP
-lab_stop "${PID[kx]}" TERM
+lab_stop "${KA_PID[kx]}" TERM
 if lab_wait_for 10 no_xdp_no_vip; then
 	ok "external: keepalived on x stops; VIPs gone, ikelb-load detaches XDP"
 else

@@ -5,8 +5,8 @@
 # not announce REDIRECT_SUPPORTED.
 #   - vici: counts the gateway's established IKE_SAs (stats), not half-open
 #     ones; with the VIP excluded (list-sas) not the SA at the VIP either;
-#   - vici_redirect moves the client's SA at the VIP to the second gateway;
-#     the event connection (epoll + vici_process) sees it come up there;
+#   - vic_query_redirect moves the client's SA at the VIP to the second gateway;
+#     the event connection (epoll + vic_conn_on_readable) sees it come up there;
 #   - a client without REDIRECT_SUPPORTED is not moved;
 #   - the gateway's charon killed: the read fails with a reason, and a kept
 #     source reconnects once charon is back;
@@ -16,38 +16,24 @@
 set -u
 cd "$(dirname "$0")/../.."
 source tests/lib/tap.sh
-source tests/lib/require.sh
 source tests/lib/netns.sh
 source tests/lib/strongswan.sh
+source tests/lib/ikelb.sh
 
 T=build/tests/tools
 GW=198.18.0.1 VIP=198.18.0.10 GW2=198.18.0.3 CL=198.18.0.2 CL2=198.18.0.4
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root for namespaces"
-	tap_done
-	exit
-fi
-require_strongswan
-if [ ! -x $T/tunnels_count ] || [ ! -x $T/vici_tool ]; then
-	not_ok "tools built (make)"
-	tap_done
-	exit
-fi
+ikelb_require --charon tunnels_count vici_tool
 
 lab_init
 D=$LAB_DIR
 sw=$(lab_ns sw) && gw=$(lab_ns gw) && gw2=$(lab_ns gw2) && cl=$(lab_ns cl) && cl2=$(lab_ns cl2) ||
 	{ not_ok "namespaces"; tap_done; exit; }
-ip -n "$sw" link add br0 type bridge && ip -n "$sw" link set br0 up
-for n in gw gw2 cl cl2; do
-	lab_veth "$LAB_PREFIX-$n" eth0 "$sw" "p$n" && ip -n "$sw" link set "p$n" master br0
-done
-ip -n "$gw" addr add $GW/24 dev eth0
+lab_bridge "$sw" br0
+lab_switch_host "$sw" pgw "$gw" eth0 $GW && lab_switch_host "$sw" pgw2 "$gw2" eth0 $GW2 &&
+	lab_switch_host "$sw" pcl "$cl" eth0 $CL && lab_switch_host "$sw" pcl2 "$cl2" eth0 $CL2 ||
+	{ not_ok "switch"; tap_done; exit 1; }
 ip -n "$gw" addr add $VIP/24 dev eth0
-ip -n "$gw2" addr add $GW2/24 dev eth0
-ip -n "$cl" addr add $CL/24 dev eth0
-ip -n "$cl2" addr add $CL2/24 dev eth0
 
 # ---- charons ------------------------------------------------------------
 FLUSH="	filelog { log { flush_line = yes } }"
@@ -188,7 +174,7 @@ if [ -z "$uid" ]; then
 	not_ok "client4's IKE_SA found at the VIP"
 else
 	t0=$(date +%s%N)
-	eq "vici_redirect of IKE_SA #$uid to $GW2 matches it" "matches=1" \
+	eq "vic_query_redirect of IKE_SA #$uid to $GW2 matches it" "matches=1" \
 		"$($T/vici_tool "$D/gw/charon.vici" redirect "$uid" $GW2 2>&1)"
 	at_gw2() {
 		sw_ctl "$cl" "$D/cl" --list-sas --ike c4 --raw 2>/dev/null |

@@ -7,14 +7,14 @@
 # the two differ by seconds.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/require.sh"
 . "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/ikelb.sh"
+. "$(dirname "$0")/../lib/keepalived.sh"
 
-NODE=$IKELB_TOP/build/tests/tools/vrrp_node
+NODE=$IKELB_TOOLS/vrrp_node
 VIP=198.18.0.100
 VIP6=2001:db8::100
-if [ "$(id -u)" != 0 ]; then skip "needs root (namespaces)"; tap_done; exit; fi
-if [ ! -x "$NODE" ]; then skip "build/tests/tools/vrrp_node not built"; tap_done; exit; fi
+ikelb_require --keepalived vrrp_node
 lab_init
 
 declare -A NS ADDR PID LOG
@@ -26,11 +26,9 @@ i=0
 for h in h1 h2 h3 hk; do
 	i=$((i + 1))
 	NS[$h]=$(lab_ns "$h") || exit 1
-	lab_veth "${NS[$h]}" eth0 "$SW" "p$i" || exit 1
-	ip -n "$SW" link set "p$i" master br0
 	ADDR[$h]=198.18.0.$i
 	[ $h = hk ] && ADDR[$h]=198.18.0.9
-	ip -n "${NS[$h]}" addr add "${ADDR[$h]}/24" dev eth0
+	lab_switch_host "$SW" "p$i" "${NS[$h]}" eth0 "${ADDR[$h]}" || exit 1
 done
 
 now_ms() { date +%s%3N; }
@@ -229,46 +227,20 @@ fi
 node_kill h1 TERM
 
 # ---- interop with keepalived --------------------------------------------
-require_cmd keepalived keepalived
-
-# ka_up NAME FAMILY PRIO: keepalived in hk, VRRP only, not respawning its
-# VRRP child (so that killing the child kills keepalived like SIGKILL)
+# ka_up NAME FAMILY PRIO: keepalived NAME in hk for one family
 ka_up() {
-	local name=$1 fam=$2 prio=$3 conf=$LAB_DIR/$1.conf vip=$VIP/32 vrid=51
-	[ "$fam" = 6 ] && vip=$VIP6/128 vrid=51
-	cat >"$conf" <<-EOF
-	global_defs {
-	    vrrp_version 3
-	    router_id $name
-	}
-	vrrp_instance V$fam {
-	    interface eth0
-	    virtual_router_id $vrid
-	    priority $prio
-	    advert_int 0.1
-	    virtual_ipaddress {
-	        $vip
-	    }
-	}
-	EOF
-	rm -f "$LAB_DIR/$name.pid" "$LAB_DIR/$name.vpid"
-	LOG[$name]=$LAB_DIR/$name.log
-	lab_spawn "${LOG[$name]}" ip netns exec "${NS[hk]}" keepalived -n -l -D -P -R \
-		-f "$conf" -p "$LAB_DIR/$name.pid" -r "$LAB_DIR/$name.vpid"
-	PID[$name]=$LAB_PID
-	lab_wait_for 10 test -s "$LAB_DIR/$name.vpid"
+	local vip=$VIP/32
+	[ "$2" = 6 ] && vip=$VIP6/128
+	ka_conf "$1" eth0 "$3" 0.1 "$vip" >"$LAB_DIR/$1.conf"
+	ka_start "$1" "${NS[hk]}" "$LAB_DIR/$1.conf"
 }
-# ka_kill NAME: SIGKILL keepalived's VRRP process (no priority 0 sent)
-ka_kill() {
-	kill -KILL "$(cat "$LAB_DIR/$1.vpid")" 2>/dev/null
-	lab_stop "${PID[$1]}" TERM
-	# a killed VRRP process leaves its VIPs behind
+# ka_down NAME: keepalived killed (no priority 0) and the VIPs it left
+ka_down() {
+	ka_kill "$1"
 	ip -n "${NS[hk]}" addr del "$VIP/32" dev eth0 2>/dev/null
 	ip -n "${NS[hk]}" addr del "$VIP6/128" dev eth0 2>/dev/null
 	return 0
 }
-ka_state() { grep -E "Entering (MASTER|BACKUP) STATE" "${LOG[$1]}" | tail -n 1 | sed 's/.*Entering \([A-Z]*\) STATE.*/\1/'; }
-ka_masters() { grep -c "Entering MASTER STATE" "${LOG[$1]}"; }
 
 # keepalived with the higher priority makes vrrp_node backup
 node_up h1 100 -a 100 -4 $VIP
@@ -278,7 +250,7 @@ if lab_wait_for 10 has_vip hk && lab_wait_for 5 expect h1=BACKUP && settled 2 h1
 else
 	not_ok "keepalived (200) is master, vrrp_node (100) stays backup"; show h1
 fi
-ka_kill k1
+ka_down k1
 if lab_wait_for 10 expect h1=MASTER; then
 	case "$(reason h1)" in
 	*"no advert from ${ADDR[hk]} (priority 200)"*) ok "keepalived killed: vrrp_node takes over: $(reason h1)" ;;
@@ -295,13 +267,13 @@ if expect h1=MASTER && ! has_vip hk && [ "$(ka_state k2)" = BACKUP ] && [ "$(ka_
 	ok "vrrp_node (100) stays master, keepalived (50) is backup"
 else
 	not_ok "vrrp_node (100) stays master, keepalived (50) is backup (keepalived: $(ka_state k2))"
-	show h1; tail -n 20 "${LOG[k2]}" | sed 's/^/# /'
+	show h1; tail -n 20 "${KA_LOG[k2]}" | sed 's/^/# /'
 fi
 node_kill h1 KILL
 if lab_wait_for 10 has_vip hk && [ "$(ka_state k2)" = MASTER ]; then
 	ok "vrrp_node killed: keepalived takes over"
 else
-	not_ok "vrrp_node killed: keepalived takes over"; tail -n 20 "${LOG[k2]}" | sed 's/^/# /'
+	not_ok "vrrp_node killed: keepalived takes over"; tail -n 20 "${KA_LOG[k2]}" | sed 's/^/# /'
 fi
 # a restarted vrrp_node preempts keepalived, and its clean stop hands back
 node_up h1 100 -a 100 -4 $VIP
@@ -309,15 +281,15 @@ if lab_wait_for 10 expect h1=MASTER && lab_wait_for 5 bash -c "! ip -n ${NS[hk]}
 	[ "$(ka_state k2)" = BACKUP ]; then
 	ok "restarted vrrp_node (100) preempts keepalived (50)"
 else
-	not_ok "restarted vrrp_node (100) preempts keepalived (50)"; show h1; tail -n 20 "${LOG[k2]}" | sed 's/^/# /'
+	not_ok "restarted vrrp_node (100) preempts keepalived (50)"; show h1; tail -n 20 "${KA_LOG[k2]}" | sed 's/^/# /'
 fi
 node_kill h1 TERM
-if lab_wait_for 10 has_vip hk && grep -q "priority 0 advertisement" "${LOG[k2]}"; then
+if lab_wait_for 10 has_vip hk && grep -q "priority 0 advertisement" "${KA_LOG[k2]}"; then
 	ok "vrrp_node SIGTERM: keepalived hears priority 0 and takes over"
 else
-	not_ok "vrrp_node SIGTERM: keepalived hears priority 0 and takes over"; tail -n 20 "${LOG[k2]}" | sed 's/^/# /'
+	not_ok "vrrp_node SIGTERM: keepalived hears priority 0 and takes over"; tail -n 20 "${KA_LOG[k2]}" | sed 's/^/# /'
 fi
-lab_stop "${PID[k2]}" TERM
+lab_stop "${KA_PID[k2]}" TERM
 
 # IPv6: ff02::12 from link-local addresses
 node_up h1 100 -a 100 -6 $VIP6
@@ -327,7 +299,7 @@ if lab_wait_for 10 has_vip6 hk && lab_wait_for 5 expect -6 h1=BACKUP && settled 
 else
 	not_ok "IPv6: keepalived (200) is master, vrrp_node (100) stays backup"; show h1
 fi
-lab_stop "${PID[k3]}" TERM # keepalived resigns with priority 0
+lab_stop "${KA_PID[k3]}" TERM # keepalived resigns with priority 0
 if lab_wait_for 10 expect -6 h1=MASTER; then
 	case "$(reason h1 6)" in
 	"master fe80:"*"resigned (priority 0)"*) ok "IPv6: keepalived stops, vrrp_node takes over: $(reason h1 6)" ;;
@@ -341,13 +313,13 @@ sleep 2
 if expect -6 h1=MASTER && ! has_vip6 hk && [ "$(ka_state k4)" = BACKUP ] && [ "$(ka_masters k4)" = 0 ]; then
 	ok "IPv6: vrrp_node (100) stays master, keepalived (50) is backup"
 else
-	not_ok "IPv6: vrrp_node (100) stays master, keepalived (50) is backup"; show h1; tail -n 20 "${LOG[k4]}" | sed 's/^/# /'
+	not_ok "IPv6: vrrp_node (100) stays master, keepalived (50) is backup"; show h1; tail -n 20 "${KA_LOG[k4]}" | sed 's/^/# /'
 fi
 node_kill h1 KILL
 if lab_wait_for 10 has_vip6 hk && [ "$(ka_state k4)" = MASTER ]; then
 	ok "IPv6: vrrp_node killed: keepalived takes over"
 else
-	not_ok "IPv6: vrrp_node killed: keepalived takes over"; tail -n 20 "${LOG[k4]}" | sed 's/^/# /'
+	not_ok "IPv6: vrrp_node killed: keepalived takes over"; tail -n 20 "${KA_LOG[k4]}" | sed 's/^/# /'
 fi
-lab_stop "${PID[k4]}" TERM
+lab_stop "${KA_PID[k4]}" TERM
 tap_done

@@ -11,14 +11,12 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
-. "$TOP/tests/lib/require.sh"
 . "$TOP/tests/lib/netns.sh"
 . "$TOP/tests/lib/strongswan.sh"
+. "$TOP/tests/lib/ikelb.sh"
 
-LOADER=$TOP/build/tests/tools/xdp_loader
-require_root
-require_strongswan
-require_built "$LOADER" "$TOP/bpf/xdp_pass.bpf.o"
+LOADER=$IKELB_TOOLS/xdp_loader
+ikelb_require --charon xdp_loader
 
 VIP4=198.18.0.10 VIP6=2001:db8::10
 GW4=198.18.0.4 GW6=2001:db8::4
@@ -30,9 +28,7 @@ for n in cli:c0:198.18.0.2:2001:db8::2 bal:b0:198.18.0.3:2001:db8::3 gw:g0:$GW4:
 	IFS=: read -r who dev a4 a6 <<<"${n%%:2001*}"
 	a6=2001${n#*:2001}
 	ns=$LAB_PREFIX-$who
-	lab_veth "$ns" "$dev" "$SW" "sw$dev" && lab_port "$SW" br0 "sw$dev" || exit 1
-	ip -n "$ns" addr add "$a4/24" dev "$dev"
-	ip -n "$ns" addr add "$a6/64" dev "$dev" nodad
+	lab_switch_host "$SW" "sw$dev" "$ns" "$dev" "$a4" "$a6" || exit 1
 done
 ip -n "$BAL" addr add $VIP4/24 dev b0
 ip -n "$BAL" addr add $VIP6/64 dev b0 nodad

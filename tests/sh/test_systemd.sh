@@ -5,7 +5,7 @@
 # and resolves Documentation=man:ikelb-load(8) through MANPATH).  Any line
 # verify prints is a failure.  Then the unit settings the daemon relies on:
 # Type=notify, reload by SIGHUP, exactly the capabilities `run` checks for
-# (user/main.c: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_NET_RAW), and a
+# (user/daemon/main.c: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_NET_RAW), and a
 # runtime directory /run/ikelb that outlives a crash (the stale-VIP record).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)

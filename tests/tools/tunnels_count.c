@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tunnels.h"
+#include "ike/tunnels.h"
 
 static int usage(void)
 {
@@ -38,7 +38,7 @@ static int read_once(struct tunnels_src *s)
 
 int main(int argc, char **argv)
 {
-	struct cfg_ip ex[TUNNELS_MAX_EXCLUDE];
+	struct ip_addr ex[TUNNELS_MAX_EXCLUDE];
 	unsigned n_ex = 0;
 	struct tunnels_src s;
 	int timeout = -1, loop = 0, opt, rc = 0;

@@ -21,14 +21,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "vrrp_speaker.h"
+#include "base/log.h"
+#include "vrrp/vrrp_speaker.h"
 
 struct node {
 	const char *ifname;
 	bool owner; /* priority 255: the VIP is our own address, never touched */
 	struct vrrp_speaker sp[2];
-	struct cfg_ip vip[2];
+	struct ip_addr vip[2];
 	bool used[2];
 };
 
@@ -40,11 +40,11 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void vip_cmd(const char *op, const struct cfg_ip *vip, const char *ifname)
+static void vip_cmd(const char *op, const struct ip_addr *vip, const char *ifname)
 {
 	char a[INET6_ADDRSTRLEN], cmd[256];
 
-	vrrp_addr_str(vip, a, sizeof(a));
+	ip_addr_str(vip, a, sizeof(a));
 	snprintf(cmd, sizeof(cmd), "ip addr %s %s/%d dev %s%s 2>/dev/null", op, a,
 		 vip->family == AF_INET ? 32 : 128, ifname,
 		 vip->family == AF_INET6 && !strcmp(op, "add") ? " nodad" : "");
@@ -74,7 +74,7 @@ static void usage(void)
 	exit(2);
 }
 
-static int parse_ip(const char *s, struct cfg_ip *a)
+static int parse_ip(const char *s, struct ip_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->family = strchr(s, ':') ? AF_INET6 : AF_INET;
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 	static struct node n;
 	struct vrrp_speaker_config c = { .preempt = true, .interval_cs = 100, .on_role = on_role,
 					 .ctx = &n };
-	struct cfg_ip peers[CFG_MAX_PEERS];
+	struct ip_addr peers[CFG_MAX_PEERS];
 	struct pollfd pfd[3];
 	sigset_t sigs;
 	int opt, sfd;

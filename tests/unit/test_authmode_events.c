@@ -15,70 +15,70 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "authmode_events.h"
+#include "ike/authmode_events.h"
 
 /* ---- building messages ---------------------------------------------------- */
 
-static struct vici_node *parse(struct vici_builder *b)
+static struct vic_node *parse(struct vic_builder *b)
 {
-	struct vici_node *n;
+	struct vic_node *n;
 
-	assert_int_equal(vici_builder_done(b), 0);
-	n = vici_parse(b->buf, b->len);
+	assert_int_equal(vic_builder_done(b), 0);
+	n = vic_tree_parse(b->buf, b->len);
 	assert_non_null(n);
-	vici_builder_free(b);
+	vic_builder_free(b);
 	return n;
 }
 
 /* The fields list_ike() writes for an SA (those we read, and some others). */
-static void add_ike(struct vici_builder *b, const char *id, const char *local, const char *spi)
+static void add_ike(struct vic_builder *b, const char *id, const char *local, const char *spi)
 {
 	if (id)
-		vici_add_kv(b, "uniqueid", id);
-	vici_add_kv(b, "version", "2");
-	vici_add_kv(b, "state", "ESTABLISHED");
+		vic_add_kv(b, "uniqueid", id);
+	vic_add_kv(b, "version", "2");
+	vic_add_kv(b, "state", "ESTABLISHED");
 	if (local)
-		vici_add_kv(b, "local-host", local);
-	vici_add_kv(b, "local-port", "4500");
-	vici_add_kv(b, "local-id", "vpn.ikelb.test");
-	vici_add_kv(b, "remote-host", "198.18.0.2");
-	vici_add_kv(b, "remote-port", "4500");
-	vici_add_kv(b, "remote-id", "c1.ikelb.test");
+		vic_add_kv(b, "local-host", local);
+	vic_add_kv(b, "local-port", "4500");
+	vic_add_kv(b, "local-id", "vpn.ikelb.test");
+	vic_add_kv(b, "remote-host", "198.18.0.2");
+	vic_add_kv(b, "remote-port", "4500");
+	vic_add_kv(b, "remote-id", "c1.ikelb.test");
 	if (spi)
-		vici_add_kv(b, "initiator-spi", spi);
-	vici_add_kv(b, "responder-spi", "4ff0e740a57c337f");
-	vici_begin_list(b, "tasks-passive");
-	vici_add_item(b, "IKE_ESTABLISH");
-	vici_end_list(b);
+		vic_add_kv(b, "initiator-spi", spi);
+	vic_add_kv(b, "responder-spi", "4ff0e740a57c337f");
+	vic_begin_list(b, "tasks-passive");
+	vic_add_item(b, "IKE_ESTABLISH");
+	vic_end_list(b);
 }
 
 /* A message with one section NAME holding an SA; up adds "up = yes". */
-static struct vici_node *sa_msg(bool up, const char *name, const char *id, const char *local,
+static struct vic_node *sa_msg(bool up, const char *name, const char *id, const char *local,
 				const char *spi)
 {
-	struct vici_builder b;
+	struct vic_builder b;
 
-	vici_builder_init(&b);
+	vic_builder_init(&b);
 	if (up)
-		vici_add_kv(&b, "up", "yes");
-	vici_begin_section(&b, name);
+		vic_add_kv(&b, "up", "yes");
+	vic_begin_section(&b, name);
 	add_ike(&b, id, local, spi);
-	vici_end_section(&b);
+	vic_end_section(&b);
 	return parse(&b);
 }
 
-static struct vici_node *log_msg(const char *id, const char *text)
+static struct vic_node *log_msg(const char *id, const char *text)
 {
-	struct vici_builder b;
+	struct vic_builder b;
 
-	vici_builder_init(&b);
-	vici_add_kv(&b, "group", "ENC");
-	vici_add_kv(&b, "level", "1");
-	vici_add_kv(&b, "thread", "13");
-	vici_add_kv(&b, "ikesa-name", "(unnamed)");
+	vic_builder_init(&b);
+	vic_add_kv(&b, "group", "ENC");
+	vic_add_kv(&b, "level", "1");
+	vic_add_kv(&b, "thread", "13");
+	vic_add_kv(&b, "ikesa-name", "(unnamed)");
 	if (id)
-		vici_add_kv(&b, "ikesa-uniqueid", id);
-	vici_add_kv(&b, "msg", text);
+		vic_add_kv(&b, "ikesa-uniqueid", id);
+	vic_add_kv(&b, "msg", text);
 	return parse(&b);
 }
 
@@ -107,7 +107,7 @@ static void test_spi(void **state)
 
 static void test_sa_fields(void **state)
 {
-	struct vici_node *m = sa_msg(false, "vip", "7", "198.18.0.1", "0102030405060708");
+	struct vic_node *m = sa_msg(false, "vip", "7", "198.18.0.1", "0102030405060708");
 	static const uint8_t wire[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	struct in_addr vip;
 	struct auth_sa sa;
@@ -116,7 +116,7 @@ static void test_sa_fields(void **state)
 	(void)state;
 	memcpy(&spi, wire, 8);
 	inet_pton(AF_INET, "198.18.0.1", &vip);
-	assert_int_equal(authev_sa(vici_child(m, "vip"), &sa), 0);
+	assert_int_equal(authev_sa(vic_child(m, "vip"), &sa), 0);
 	assert_int_equal(sa.id, 7);
 	assert_string_equal(sa.conn, "vip");
 	assert_true(sa.established);
@@ -128,70 +128,70 @@ static void test_sa_fields(void **state)
 	assert_true(sa.spi_raw == spi);
 	assert_string_equal(sa.remote, "198.18.0.2");
 	assert_string_equal(sa.remote_id, "c1.ikelb.test");
-	vici_free(m);
+	vic_tree_free(m);
 }
 
 static void test_sa_ipv6_and_initiator(void **state)
 {
-	struct vici_builder b;
-	struct vici_node *m;
+	struct vic_builder b;
+	struct vic_node *m;
 	struct in6_addr vip;
 	struct auth_sa sa;
 
 	(void)state;
-	vici_builder_init(&b);
-	vici_begin_section(&b, "vip");
+	vic_builder_init(&b);
+	vic_begin_section(&b, "vip");
 	add_ike(&b, "4294967295", "2001:db8::1", "0000000000000001");
-	vici_add_kv(&b, "initiator", "yes");
-	vici_end_section(&b);
+	vic_add_kv(&b, "initiator", "yes");
+	vic_end_section(&b);
 	m = parse(&b);
 	inet_pton(AF_INET6, "2001:db8::1", &vip);
-	assert_int_equal(authev_sa(vici_child(m, "vip"), &sa), 0);
+	assert_int_equal(authev_sa(vic_child(m, "vip"), &sa), 0);
 	assert_int_equal(sa.id, 4294967295u);
 	assert_true(sa.initiator);
 	assert_int_equal(sa.local.family, AF_INET6);
 	assert_memory_equal(&sa.local.v6, &vip, 16);
-	vici_free(m);
+	vic_tree_free(m);
 }
 
 static void test_sa_bad(void **state)
 {
 	static const char long_name[] =
 		"a123456789b123456789c123456789d123456789e123456789f123456789g1234"; /* 65 */
-	struct vici_node *m;
+	struct vic_node *m;
 	struct auth_sa sa;
 
 	(void)state;
 	m = sa_msg(false, "vip", NULL, "198.18.0.1", "0102030405060708");
-	assert_int_equal(authev_sa(vici_child(m, "vip"), &sa), -1); /* no uniqueid */
-	vici_free(m);
+	assert_int_equal(authev_sa(vic_child(m, "vip"), &sa), -1); /* no uniqueid */
+	vic_tree_free(m);
 	m = sa_msg(false, "vip", "0", "198.18.0.1", "0102030405060708");
-	assert_int_equal(authev_sa(vici_child(m, "vip"), &sa), -1);
-	vici_free(m);
+	assert_int_equal(authev_sa(vic_child(m, "vip"), &sa), -1);
+	vic_tree_free(m);
 	m = sa_msg(false, "vip", "4294967296", "198.18.0.1", "0102030405060708");
-	assert_int_equal(authev_sa(vici_child(m, "vip"), &sa), -1);
-	vici_free(m);
+	assert_int_equal(authev_sa(vic_child(m, "vip"), &sa), -1);
+	vic_tree_free(m);
 	m = sa_msg(false, "vip", "-1", "198.18.0.1", "0102030405060708");
-	assert_int_equal(authev_sa(vici_child(m, "vip"), &sa), -1);
-	vici_free(m);
+	assert_int_equal(authev_sa(vic_child(m, "vip"), &sa), -1);
+	vic_tree_free(m);
 	/* usable, but without an address or an SPI we can read */
 	m = sa_msg(false, "vip", "3", "%any", "xyz");
-	assert_int_equal(authev_sa(vici_child(m, "vip"), &sa), 0);
+	assert_int_equal(authev_sa(vic_child(m, "vip"), &sa), 0);
 	assert_int_equal(sa.local.family, 0);
 	assert_false(sa.has_spi);
-	vici_free(m);
+	vic_tree_free(m);
 	/* a connection name too long to be auth_connection is kept as "" */
 	assert_int_equal(strlen(long_name), AUTHEV_CONN_MAX + 1);
 	m = sa_msg(false, long_name, "3", "198.18.0.1", "0102030405060708");
-	assert_int_equal(authev_sa(vici_child(m, long_name), &sa), 0);
+	assert_int_equal(authev_sa(vic_child(m, long_name), &sa), 0);
 	assert_string_equal(sa.conn, "");
-	vici_free(m);
+	vic_tree_free(m);
 	assert_int_equal(authev_sa(NULL, &sa), -1);
 }
 
 static void test_updown(void **state)
 {
-	struct vici_node *m;
+	struct vic_node *m;
 	struct auth_sa sa;
 	bool up = false;
 
@@ -201,45 +201,45 @@ static void test_updown(void **state)
 	assert_true(up);
 	assert_int_equal(sa.id, 12);
 	assert_string_equal(sa.conn, "vip");
-	vici_free(m);
+	vic_tree_free(m);
 	m = sa_msg(false, "own", "13", "198.18.0.3", "0102030405060708");
 	assert_int_equal(authev_updown(m, &up, &sa), 0);
 	assert_false(up);
 	assert_string_equal(sa.conn, "own");
-	vici_free(m);
+	vic_tree_free(m);
 }
 
 static void test_updown_without_sa(void **state)
 {
-	struct vici_builder b;
-	struct vici_node *m;
+	struct vic_builder b;
+	struct vic_node *m;
 	struct auth_sa sa;
 	bool up;
 
 	(void)state;
-	vici_builder_init(&b);
-	vici_add_kv(&b, "up", "yes");
+	vic_builder_init(&b);
+	vic_add_kv(&b, "up", "yes");
 	m = parse(&b);
 	assert_int_equal(authev_updown(m, &up, &sa), -1);
-	vici_free(m);
+	vic_tree_free(m);
 }
 
 static void test_rekey(void **state)
 {
 	struct auth_sa o, n;
-	struct vici_builder b;
-	struct vici_node *m;
+	struct vic_builder b;
+	struct vic_node *m;
 
 	(void)state;
-	vici_builder_init(&b);
-	vici_begin_section(&b, "vip");
-	vici_begin_section(&b, "old");
+	vic_builder_init(&b);
+	vic_begin_section(&b, "vip");
+	vic_begin_section(&b, "old");
 	add_ike(&b, "5", "198.18.0.1", "0102030405060708");
-	vici_end_section(&b);
-	vici_begin_section(&b, "new");
+	vic_end_section(&b);
+	vic_begin_section(&b, "new");
 	add_ike(&b, "9", "198.18.0.1", "1112131415161718");
-	vici_end_section(&b);
-	vici_end_section(&b);
+	vic_end_section(&b);
+	vic_end_section(&b);
 	m = parse(&b);
 	assert_int_equal(authev_rekey(m, &o, &n), 0);
 	assert_int_equal(o.id, 5);
@@ -247,11 +247,11 @@ static void test_rekey(void **state)
 	assert_string_equal(o.conn, "vip");
 	assert_string_equal(n.conn, "vip");
 	assert_true(o.spi_raw != n.spi_raw);
-	vici_free(m);
+	vic_tree_free(m);
 	/* without "new" */
 	m = sa_msg(false, "vip", "5", "198.18.0.1", "0102030405060708");
 	assert_int_equal(authev_rekey(m, &o, &n), -1);
-	vici_free(m);
+	vic_tree_free(m);
 }
 
 /* ---- log lines ------------------------------------------------------------------ */
@@ -259,10 +259,10 @@ static void test_rekey(void **state)
 /* kind of the log line text for SA 21 (and the id it reports) */
 static enum authev_log kind_of(const char *text, uint32_t *id)
 {
-	struct vici_node *m = log_msg("21", text);
+	struct vic_node *m = log_msg("21", text);
 	enum authev_log k = authev_log(m, id);
 
-	vici_free(m);
+	vic_tree_free(m);
 	return k;
 }
 
@@ -309,7 +309,7 @@ static void test_log_init(void **state)
 
 static void test_log_refused(void **state)
 {
-	struct vici_node *m;
+	struct vic_node *m;
 	uint32_t id;
 
 	(void)state;
@@ -320,10 +320,10 @@ static void test_log_refused(void **state)
 	/* without the SA's id the line is of no use */
 	m = log_msg(NULL, "client does not support IKE redirection");
 	assert_int_equal(authev_log(m, &id), AUTHEV_LOG_OTHER);
-	vici_free(m);
+	vic_tree_free(m);
 	m = log_msg("0", "client does not support IKE redirection");
 	assert_int_equal(authev_log(m, &id), AUTHEV_LOG_OTHER);
-	vici_free(m);
+	vic_tree_free(m);
 }
 
 /* ---- table ---------------------------------------------------------------------- */
@@ -382,7 +382,7 @@ static void test_table(void **state)
 
 /* ---- scope and decision ------------------------------------------------------------ */
 
-static void vips_init(struct cfg_ip vips[IKELB_FAMILIES])
+static void vips_init(struct ip_addr vips[IKELB_FAMILIES])
 {
 	memset(vips, 0, IKELB_FAMILIES * sizeof(*vips));
 	vips[IKELB_FAM_V4].family = AF_INET;
@@ -403,7 +403,7 @@ static struct auth_sa client_at(const char *local)
 
 static void test_scope(void **state)
 {
-	struct cfg_ip vips[IKELB_FAMILIES];
+	struct ip_addr vips[IKELB_FAMILIES];
 	struct auth_sa sa;
 	int fam;
 

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "balance_sim.h"
-#include "balancer.h"
+#include "../lib/balance_sim.h"
+#include "cluster/balancer.h"
 
 #define V4 IKELB_FAM_V4
 #define V6 IKELB_FAM_V6
@@ -865,7 +865,7 @@ static void test_budget_follows_the_rate(void **state)
 }
 
 /*
- * user/balance_sim.c plays the XDP program's part (budget, then the spill
+ * tests/lib/balance_sim.c plays the XDP program's part (budget, then the spill
  * table).  1000 clients in 20 ms (50000/s) onto max 250 / 250 / 500 / 1000
  * holding 125 / 25 / 50 / 0: no report and no periodic refill comes in
  * those 20 ms, so everything after the budget rides on the spill table of

@@ -17,7 +17,8 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "config.h"
+#include "config/config.h"
+#include "config/config_table.h"
 
 #define MAX_EXPECT 6
 
@@ -67,7 +68,7 @@ static void assert_ip6(const struct in6_addr *got, const char *want)
 	assert_memory_equal(got, &w, sizeof(w));
 }
 
-static void assert_cfg_ip(const struct cfg_ip *got, const char *want)
+static void assert_cfg_ip(const struct ip_addr *got, const char *want)
 {
 	if (strchr(want, ':')) {
 		assert_int_equal(got->family, AF_INET6);
@@ -194,11 +195,11 @@ static const char full_config[] =
 	"auth_fallback = init\n"
 	"auth_connection = vip-cluster.1\n"
 	"\n"
-	"[status]\n"
+	"[reports]\n"
 	"key_file = /etc/ikelb/cluster.key\n"
-	"status_port = 4600\n"
-	"status_peers = 198.18.0.10 198.18.0.11 2001:db8::10\n"
-	"status_interval_ms = 250\n"
+	"port = 4600\n"
+	"peers = 198.18.0.10 198.18.0.11 2001:db8::10\n"
+	"interval_ms = 250\n"
 	"dead_after_ms = 1000\n"
 	"\n"
 	"[gateway]\n"
@@ -263,14 +264,14 @@ static void test_every_key(void **state)
 	assert_string_equal(c.auth_connection, "vip-cluster.1");
 
 	assert_string_equal(c.key_file, "/etc/ikelb/cluster.key");
-	assert_true(config_status_enabled(&c));
-	assert_cfg_ip(&c.status_group, "239.255.75.1"); /* not set: default */
-	assert_int_equal(c.status_port, 4600);
-	assert_int_equal(c.n_status_peers, 3);
-	assert_cfg_ip(&c.status_peers[0], "198.18.0.10");
-	assert_cfg_ip(&c.status_peers[1], "198.18.0.11");
-	assert_cfg_ip(&c.status_peers[2], "2001:db8::10");
-	assert_int_equal(c.status_interval_ms, 250);
+	assert_true(config_reports_enabled(&c));
+	assert_cfg_ip(&c.reports_group, "239.255.75.1"); /* not set: default */
+	assert_int_equal(c.reports_port, 4600);
+	assert_int_equal(c.n_reports_peers, 3);
+	assert_cfg_ip(&c.reports_peers[0], "198.18.0.10");
+	assert_cfg_ip(&c.reports_peers[1], "198.18.0.11");
+	assert_cfg_ip(&c.reports_peers[2], "2001:db8::10");
+	assert_int_equal(c.reports_interval_ms, 250);
 	assert_int_equal(c.dead_after_ms, 1000);
 
 	assert_true(c.has_gateway);
@@ -358,26 +359,26 @@ static void test_other_values(void **state)
 		config_free(&c);
 	}
 
-	parse_ok(BASE "[status]\nkey_file = /k\n[gateway]\n"
+	parse_ok(BASE "[reports]\nkey_file = /k\n[gateway]\n"
 		      "address = gw.example\nmax_tunnels = 5\ntunnels = xfrm\n",
 		 &c);
 	assert_int_equal(c.tunnels, CFG_TUNNELS_XFRM);
 	config_free(&c);
-	parse_ok(BASE "[status]\nkey_file = /k\n[gateway]\n"
+	parse_ok(BASE "[reports]\nkey_file = /k\n[gateway]\n"
 		      "address = gw.example\nmax_tunnels = 5\n"
 		      "tunnels = file:/run/ikelb/load\n",
 		 &c);
 	assert_int_equal(c.tunnels, CFG_TUNNELS_FILE);
 	assert_string_equal(c.tunnels_path, "/run/ikelb/load");
 	config_free(&c);
-	parse_ok(BASE "[status]\nkey_file = /k\n[gateway]\n"
+	parse_ok(BASE "[reports]\nkey_file = /k\n[gateway]\n"
 		      "address = gw.example\nmax_tunnels = 5\n"
 		      "tunnels = static:10000000\n",
 		 &c);
 	assert_int_equal(c.tunnels, CFG_TUNNELS_STATIC);
 	assert_int_equal(c.tunnels_static, 10000000);
 	config_free(&c);
-	parse_ok(BASE "[status]\nkey_file = /k\n[gateway]\n"
+	parse_ok(BASE "[reports]\nkey_file = /k\n[gateway]\n"
 		      "address = gw.example\nmax_tunnels = 5\n"
 		      "tunnels = static:0\n",
 		 &c);
@@ -388,8 +389,8 @@ static void test_other_values(void **state)
 	/* the edges of the ranges */
 	parse_ok(BASE "[vrrp]\nvrid = 255\npriority = 1\nadvert_interval_ms = 10\n"
 		      "announce_count = 1\nannounce_interval_ms = 10000\n"
-		      "[status]\nstatus_interval_ms = 60000\n"
-		      "dead_after_ms = 3600000\nstatus_port = 65534\n"
+		      "[reports]\ninterval_ms = 60000\n"
+		      "dead_after_ms = 3600000\nport = 65534\n"
 		      "[redirect]\nports = 1 65535\n",
 		 &c);
 	assert_int_equal(c.vrid, 255);
@@ -397,24 +398,24 @@ static void test_other_values(void **state)
 	assert_int_equal(c.advert_interval_ms, 10);
 	assert_int_equal(c.announce_count, 1);
 	assert_int_equal(c.announce_interval_ms, 10000);
-	assert_int_equal(c.status_interval_ms, 60000);
+	assert_int_equal(c.reports_interval_ms, 60000);
 	assert_int_equal(c.dead_after_ms, 3600000);
-	assert_int_equal(c.status_port, 65534);
+	assert_int_equal(c.reports_port, 65534);
 	assert_int_equal(c.n_ports, 2);
 	assert_int_equal(c.ports[0], 1);
 	assert_int_equal(c.ports[1], 65535);
 	assert_int_equal(c.n_natt_ports, 0); /* 4500 not listed */
 	config_free(&c);
 
-	/* IPv6-only cluster, IPv6 status group, leading zeros in numbers */
+	/* IPv6-only cluster, IPv6 reports group, leading zeros in numbers */
 	parse_ok("[cluster]\nname = a\ninterface = e0\n"
 		 "virtual_ip6 = 2001:db8::1\n[target t]\n"
 		 "address = 2001:db8::12\nmax_tunnels = 007\n"
-		 "[status]\nstatus_group = ff02::4510\n",
+		 "[reports]\ngroup = ff02::4510\n",
 		 &c);
 	assert_false(c.has_vip4);
 	assert_true(c.has_vip6);
-	assert_cfg_ip(&c.status_group, "ff02::4510");
+	assert_cfg_ip(&c.reports_group, "ff02::4510");
 	assert_int_equal(c.targets[0].max_tunnels, 7);
 	config_free(&c);
 }
@@ -445,11 +446,11 @@ static void assert_defaults(const struct config *c)
 	assert_int_equal(c->auth_fallback, CFG_FALLBACK_PASS);
 	assert_string_equal(c->auth_connection, "");
 	assert_string_equal(c->key_file, "");
-	assert_false(config_status_enabled(c));
-	assert_cfg_ip(&c->status_group, "239.255.75.1");
-	assert_int_equal(c->status_port, 4510);
-	assert_int_equal(c->n_status_peers, 0);
-	assert_int_equal(c->status_interval_ms, 1000);
+	assert_false(config_reports_enabled(c));
+	assert_cfg_ip(&c->reports_group, "239.255.75.1");
+	assert_int_equal(c->reports_port, 4510);
+	assert_int_equal(c->n_reports_peers, 0);
+	assert_int_equal(c->reports_interval_ms, 1000);
 	assert_int_equal(c->dead_after_ms, 3000);
 	assert_int_equal(c->tunnels, CFG_TUNNELS_NONE);
 }
@@ -482,8 +483,8 @@ static void test_derived_defaults(void **state)
 	struct config c;
 
 	(void)state;
-	/* dead_after_ms follows status_interval_ms: 3 intervals */
-	parse_ok(BASE "[status]\nstatus_interval_ms = 500\n", &c);
+	/* dead_after_ms follows interval_ms: 3 intervals */
+	parse_ok(BASE "[reports]\ninterval_ms = 500\n", &c);
 	assert_int_equal(c.dead_after_ms, 1500);
 	config_free(&c);
 	/* natt_ports: 4500 when it is one of the ports, else none */
@@ -498,9 +499,9 @@ static void test_derived_defaults(void **state)
 	parse_ok(BASE "[redirect]\nnatt_ports =\n", &c);
 	assert_int_equal(c.n_natt_ports, 0);
 	config_free(&c);
-	/* no [gateway]/[target]: members come from status messages */
+	/* no [gateway]/[target]: members come from load reports */
 	parse_ok("[cluster]\nname = a\ninterface = e0\nvirtual_ip = 198.18.0.1\n"
-		 "[status]\nkey_file = /etc/ikelb/key\n",
+		 "[reports]\nkey_file = /etc/ikelb/key\n",
 		 &c);
 	assert_int_equal(c.n_targets, 0);
 	assert_false(c.has_gateway);
@@ -525,7 +526,7 @@ static void test_syntax(void **state)
 		 "max_tunnels = 5\n"
 		 "[vrrp]\n"
 		 "notify = /usr/bin/x;y # ; and # without a blank stay\n"
-		 "[status]\n"
+		 "[reports]\n"
 		 "key_file = /etc/ikelb/key#1\n"
 		 "[gateway]\n"
 		 "address = 198.18.0.10\n"
@@ -541,7 +542,8 @@ static void test_syntax(void **state)
 	config_free(&c);
 }
 
-/* Values longer than inih's 200-byte line buffer arrive whole. */
+/* Values of any length arrive whole, also around 200 bytes, where line
+ * readers with a fixed buffer (libinih's) cut them. */
 static void test_long_values(void **state)
 {
 	char fqdn[300], path[400], text[2048], want[300];
@@ -561,7 +563,7 @@ static void test_long_values(void **state)
 	memset(path + 1, 'p', 299);
 	path[300] = '\0';
 	snprintf(text, sizeof(text),
-		 BASE "[status]\nkey_file = %s   # comment\n[gateway]\n"
+		 BASE "[reports]\nkey_file = %s   # comment\n[gateway]\n"
 		      "address = %s\nmax_tunnels = 1\ntunnels = file:%s\n",
 		 path, fqdn, path);
 	assert_true(strlen(text) < sizeof(text) - 1);
@@ -571,7 +573,7 @@ static void test_long_values(void **state)
 	assert_string_equal(c.tunnels_path, path);
 	config_free(&c);
 
-	/* across inih's 200-byte line buffer the value stays whole */
+	/* across a 200-byte line buffer the value stays whole */
 	for (i = 180; i <= 220; i++) {
 		path[0] = '/';
 		memset(path + 1, 'a' + (int)(i % 26), i - 1);
@@ -756,7 +758,7 @@ static void test_bad_cluster(void **state)
 		    "5)" } },
 		{ BASE "vrrp = on\n",
 		  { "t.conf:8: [cluster] vrrp: \"on\" needs [vrrp] vrid",
-		    "t.conf:8: [cluster] vrrp: \"on\" needs [status] "
+		    "t.conf:8: [cluster] vrrp: \"on\" needs [reports] "
 		    "key_file" } },
 	};
 
@@ -931,57 +933,57 @@ static void test_bad_redirect(void **state)
 	RUN(cases);
 }
 
-static void test_bad_status(void **state)
+static void test_bad_reports(void **state)
 {
 	static const struct bad_case cases[] = {
-		{ BASE "[status]\nkey_file = cluster.key\n",
-		  { "t.conf:9: [status] key_file: \"cluster.key\" is not an "
+		{ BASE "[reports]\nkey_file = cluster.key\n",
+		  { "t.conf:9: [reports] key_file: \"cluster.key\" is not an "
 		    "absolute path" } },
-		{ BASE "[status]\nstatus_group = 198.18.0.5\n",
-		  { "t.conf:9: [status] status_group: \"198.18.0.5\" is not a "
+		{ BASE "[reports]\ngroup = 198.18.0.5\n",
+		  { "t.conf:9: [reports] group: \"198.18.0.5\" is not a "
 		    "multicast group (e.g. 239.255.75.1 or ff02::4510)" } },
-		{ BASE "[status]\nstatus_group = 224.0.0.18\n",
-		  { "t.conf:9: [status] status_group: \"224.0.0.18\" is not a "
+		{ BASE "[reports]\ngroup = 224.0.0.18\n",
+		  { "t.conf:9: [reports] group: \"224.0.0.18\" is not a "
 		    "multicast group (e.g. 239.255.75.1 or ff02::4510)" } },
-		{ BASE "[status]\nstatus_group = ff01::1\n",
-		  { "t.conf:9: [status] status_group: \"ff01::1\" is not a "
+		{ BASE "[reports]\ngroup = ff01::1\n",
+		  { "t.conf:9: [reports] group: \"ff01::1\" is not a "
 		    "multicast group (e.g. 239.255.75.1 or ff02::4510)" } },
-		{ BASE "[status]\nstatus_group = 2001:db8::5\n",
-		  { "t.conf:9: [status] status_group: \"2001:db8::5\" is not a "
+		{ BASE "[reports]\ngroup = 2001:db8::5\n",
+		  { "t.conf:9: [reports] group: \"2001:db8::5\" is not a "
 		    "multicast group (e.g. 239.255.75.1 or ff02::4510)" } },
-		{ BASE "[status]\nstatus_port = 0\n",
-		  { "t.conf:9: [status] status_port: \"0\" is out of range "
+		{ BASE "[reports]\nport = 0\n",
+		  { "t.conf:9: [reports] port: \"0\" is out of range "
 		    "(1..65535)" } },
-		{ BASE "[status]\nstatus_port = 65536\n",
-		  { "t.conf:9: [status] status_port: \"65536\" is out of range "
+		{ BASE "[reports]\nport = 65536\n",
+		  { "t.conf:9: [reports] port: \"65536\" is out of range "
 		    "(1..65535)" } },
-		{ BASE "[status]\nkey_file = /k\nstatus_port = 500\n",
-		  { "t.conf:10: [status] status_port: 500 is also in [redirect] "
+		{ BASE "[reports]\nkey_file = /k\nport = 500\n",
+		  { "t.conf:10: [reports] port: 500 is also in [redirect] "
 		    "ports" } },
-		{ BASE "[status]\nkey_file = /k\n[redirect]\nports = 500 4510\n",
-		  { "t.conf:11: [redirect] ports: 4510 is also the [status] "
-		    "status_port" } },
-		{ BASE "[status]\nstatus_group = 239.1.1.1\n"
-		       "status_peers = 198.18.0.2\n",
-		  { "t.conf:10: [status] status_peers: use either status_peers "
-		    "or status_group, not both" } },
-		{ BASE "[status]\nstatus_peers = 198.18.0.2 ::1\n",
-		  { "t.conf:9: [status] status_peers: \"::1\" is not a usable "
+		{ BASE "[reports]\nkey_file = /k\n[redirect]\nports = 500 4510\n",
+		  { "t.conf:11: [redirect] ports: 4510 is also the [reports] "
+		    "port" } },
+		{ BASE "[reports]\ngroup = 239.1.1.1\n"
+		       "peers = 198.18.0.2\n",
+		  { "t.conf:10: [reports] peers: use either peers or "
+		    "group, not both" } },
+		{ BASE "[reports]\npeers = 198.18.0.2 ::1\n",
+		  { "t.conf:9: [reports] peers: \"::1\" is not a usable "
 		    "unicast address" } },
-		{ BASE "[status]\nstatus_interval_ms = 49\n",
-		  { "t.conf:9: [status] status_interval_ms: \"49\" is out of "
+		{ BASE "[reports]\ninterval_ms = 49\n",
+		  { "t.conf:9: [reports] interval_ms: \"49\" is out of "
 		    "range (50..60000)" } },
-		{ BASE "[status]\nstatus_interval_ms = 60001\n",
-		  { "t.conf:9: [status] status_interval_ms: \"60001\" is out of "
+		{ BASE "[reports]\ninterval_ms = 60001\n",
+		  { "t.conf:9: [reports] interval_ms: \"60001\" is out of "
 		    "range (50..60000)" } },
-		{ BASE "[status]\ndead_after_ms = 1000\n",
-		  { "t.conf:9: [status] dead_after_ms: 1000 must be more than "
-		    "status_interval_ms (1000)" } },
-		{ BASE "[status]\ndead_after_ms = 400\nstatus_interval_ms = 500\n",
-		  { "t.conf:9: [status] dead_after_ms: 400 must be more than "
-		    "status_interval_ms (500)" } },
-		{ BASE "[status]\ndead_after_ms = 3600001\n",
-		  { "t.conf:9: [status] dead_after_ms: \"3600001\" is out of "
+		{ BASE "[reports]\ndead_after_ms = 1000\n",
+		  { "t.conf:9: [reports] dead_after_ms: 1000 must be more than "
+		    "interval_ms (1000)" } },
+		{ BASE "[reports]\ndead_after_ms = 400\ninterval_ms = 500\n",
+		  { "t.conf:9: [reports] dead_after_ms: 400 must be more than "
+		    "interval_ms (500)" } },
+		{ BASE "[reports]\ndead_after_ms = 3600001\n",
+		  { "t.conf:9: [reports] dead_after_ms: \"3600001\" is out of "
 		    "range (1..3600000)" } },
 	};
 
@@ -1044,37 +1046,37 @@ static void test_bad_gateway(void **state)
 		{ BASE "[gateway]\naddress = gw.example\nmax_tunnels = 10000001\n",
 		  { "t.conf:10: [gateway] max_tunnels: \"10000001\" is out of "
 		    "range (1..10000000)" } },
-		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		{ BASE "[reports]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
 		       "max_tunnels = 1\n",
-		  { "t.conf:10: [gateway] tunnels is required when [status] "
+		  { "t.conf:10: [gateway] tunnels is required when [reports] "
 		    "key_file is set (vici:PATH, xfrm, file:PATH or "
 		    "static:N)" } },
 		{ BASE "[gateway]\naddress = gw.example\nmax_tunnels = 1\n"
 		       "tunnels = xfrm\n",
-		  { "t.conf:11: [gateway] tunnels: needs [status] key_file (the "
-		    "status protocol carries the count)" } },
-		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		  { "t.conf:11: [gateway] tunnels: needs [reports] key_file (load "
+		    "reports carry the count)" } },
+		{ BASE "[reports]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
 		       "max_tunnels = 1\ntunnels = bogus\n",
 		  { "t.conf:13: [gateway] tunnels: \"bogus\" is not a tunnel "
 		    "source (vici:PATH, xfrm, file:PATH or static:N)" } },
-		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		{ BASE "[reports]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
 		       "max_tunnels = 1\ntunnels = vici:run/charon.vici\n",
 		  { "t.conf:13: [gateway] tunnels: \"vici:run/charon.vici\" is "
 		    "not a tunnel source: PATH must be an absolute path" } },
-		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		{ BASE "[reports]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
 		       "max_tunnels = 1\ntunnels = file:\n",
 		  { "t.conf:13: [gateway] tunnels: \"file:\" is not a tunnel "
 		    "source: PATH must be an absolute path" } },
-		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		{ BASE "[reports]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
 		       "max_tunnels = 1\ntunnels = static:x\n",
 		  { "t.conf:13: [gateway] tunnels: \"static:x\" is not a tunnel "
 		    "source: N in static:N must be a number 0..10000000" } },
-		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		{ BASE "[reports]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
 		       "max_tunnels = 1\ntunnels = static:10000001\n",
 		  { "t.conf:13: [gateway] tunnels: \"static:10000001\" is not a "
 		    "tunnel source: N in static:N must be a number "
 		    "0..10000000" } },
-		{ BASE "[status]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
+		{ BASE "[reports]\nkey_file = /k\n[gateway]\naddress = gw.example\n"
 		       "max_tunnels = 1\ntunnels = XFRM\n",
 		  { "t.conf:13: [gateway] tunnels: \"XFRM\" is not a tunnel "
 		    "source (vici:PATH, xfrm, file:PATH or static:N)" } },
@@ -1162,7 +1164,7 @@ static void test_bad_structure(void **state)
 		{ "[cluster]\nname = lab\ninterface = e0\n"
 		  "virtual_ip = 198.18.0.1\n",
 		  { "t.conf:1: no targets: add a [gateway] or [target NAME] "
-		    "section, or set [status] key_file so that gateways report "
+		    "section, or set [reports] key_file so that gateways report "
 		    "themselves" } },
 		{ "name = lab\n" BASE,
 		  { "t.conf:1: key \"name\" is outside of any section" } },
@@ -1172,13 +1174,13 @@ static void test_bad_structure(void **state)
 		  { "t.conf:8: section [cluster] takes no name, got \"x\"" } },
 		{ BASE "[Cluster]\n",
 		  { "t.conf:8: unknown section [Cluster] (expected cluster, vrrp, "
-		    "redirect, status, gateway or target NAME)" } },
+		    "redirect, reports, gateway or target NAME)" } },
 		{ BASE "[foo]\nbar = 1\n",
 		  { "t.conf:8: unknown section [foo] (expected cluster, vrrp, "
-		    "redirect, status, gateway or target NAME)" } },
+		    "redirect, reports, gateway or target NAME)" } },
 		{ BASE "[]\n",
 		  { "t.conf:8: unknown section [] (expected cluster, vrrp, "
-		    "redirect, status, gateway or target NAME)" } },
+		    "redirect, reports, gateway or target NAME)" } },
 		{ BASE "[redirect\n",
 		  { "t.conf:8: \"[redirect\" is not a section header (no \"]\" at "
 		    "the end)" } },
@@ -1222,6 +1224,241 @@ static void test_bad_structure(void **state)
 
 	(void)state;
 	RUN(cases);
+}
+
+/* ---- renamed section and keys ---------------------------------------------- */
+
+static void test_renamed(void **state)
+{
+	static const struct bad_case cases[] = {
+		/* the old section: named, and its keys still read, so that the
+		 * old key names are named in the same run */
+		{ BASE "[status]\nkey_file = /k\nstatus_port = 4600\n"
+		       "status_interval_ms = 200\nstatus_group = 239.1.1.1\n"
+		       "status_peers = 198.18.0.2\ndead_after_ms = 9000\n",
+		  { "t.conf:8: section [status] is now called [reports]",
+		    "t.conf:10: [status] key \"status_port\" is now called "
+		    "\"port\"",
+		    "t.conf:11: [status] key \"status_interval_ms\" is now "
+		    "called \"interval_ms\"",
+		    "t.conf:12: [status] key \"status_group\" is now called "
+		    "\"group\"",
+		    "t.conf:13: [status] key \"status_peers\" is now called "
+		    "\"peers\"" } },
+		/* old key names in the new section */
+		{ BASE "[reports]\nstatus_port = 4600\n",
+		  { "t.conf:9: [reports] key \"status_port\" is now called "
+		    "\"port\"" } },
+		/* both: the second is a duplicate of the first */
+		{ BASE "[status]\n[reports]\n",
+		  { "t.conf:8: section [status] is now called [reports]",
+		    "t.conf:9: duplicate section [reports] (first at line 8)" } },
+		/* new names elsewhere are not known */
+		{ BASE "[vrrp]\nport = 4600\n",
+		  { "t.conf:9: [vrrp] unknown key \"port\"" } },
+	};
+	struct config c;
+
+	(void)state;
+	RUN(cases);
+	/* the new spelling of the old example */
+	parse_ok(BASE "[reports]\nkey_file = /k\nport = 4600\ninterval_ms = 200\n"
+		      "group = 239.1.1.1\n",
+		 &c);
+	assert_int_equal(c.reports_port, 4600);
+	assert_int_equal(c.reports_interval_ms, 200);
+	assert_int_equal(c.dead_after_ms, 600);
+	assert_cfg_ip(&c.reports_group, "239.1.1.1");
+	config_free(&c);
+}
+
+/* ---- reload -------------------------------------------------------------------- */
+
+/*
+ * Which keys SIGHUP may change, written out by hand (they are the settings
+ * that need new sockets, a new program or new pins: the cluster's name,
+ * interface, VIPs, VRRP and its mode, XDP mode, [vrrp]'s election
+ * settings, auth mode and its socket, and the load reports' key, group,
+ * port and peers).  These are the keys the table had when the decision
+ * moved into it; a key added later carries its decision in its own row.
+ */
+static const struct reload_case {
+	const char *section, *key, *value; /* the changed value */
+	bool refused;
+} reload_cases[] = {
+	{ "cluster", "name", "lab2", true },
+	{ "cluster", "interface", "e1", true },
+	{ "cluster", "virtual_ip", "198.18.0.2", true },
+	{ "cluster", "virtual_ip6", "2001:db8::2", true },
+	{ "cluster", "vrrp", "external", true },
+	{ "cluster", "xdp_mode", "native", true },
+	{ "cluster", "node_id", "n1", false },
+	{ "vrrp", "vrid", "52", true },
+	{ "vrrp", "priority", "150", true },
+	{ "vrrp", "advert_interval_ms", "200", true },
+	{ "vrrp", "preempt", "no", true },
+	{ "vrrp", "vrrp_peers", "198.18.0.5", true },
+	{ "vrrp", "notify", "/bin/true", false },
+	{ "vrrp", "announce_count", "5", false },
+	{ "vrrp", "announce_interval_ms", "100", false },
+	{ "redirect", "ports", "500", false },
+	{ "redirect", "natt_ports", "", false },
+	{ "redirect", "unsupported", "drop", false },
+	{ "redirect", "no_target", "drop", false },
+	{ "redirect", "policy", "least-tunnels", false },
+	{ "redirect", "mode", "init", true },
+	{ "redirect", "vici", "/run/other.vici", true },
+	{ "redirect", "auth_fallback", "init", false },
+	{ "redirect", "auth_connection", "c1", false },
+	{ "reports", "key_file", "/k2", true },
+	{ "reports", "group", "239.1.1.1", true },
+	{ "reports", "port", "4600", true },
+	{ "reports", "peers", "198.18.0.7", true },
+	{ "reports", "interval_ms", "500", false },
+	{ "reports", "dead_after_ms", "9000", false },
+	{ "gateway", "address", "198.18.0.11", false },
+	{ "gateway", "address6", "2001:db8::10", false },
+	{ "gateway", "max_tunnels", "20", false },
+	{ "gateway", "tunnels", "static:5", false },
+	{ "target", "address", "198.18.0.13", false },
+	{ "target", "address6", "2001:db8::13", false },
+	{ "target", "max_tunnels", "6", false },
+};
+
+/* The running config of the reload cases, in file order. */
+static const struct { const char *section, *key, *value; } reload_base[] = {
+	{ "cluster", "name", "lab" },
+	{ "cluster", "interface", "e0" },
+	{ "cluster", "virtual_ip", "198.18.0.1" },
+	{ "cluster", "virtual_ip6", "2001:db8::1" },
+	{ "cluster", "vrrp", "on" },
+	{ "vrrp", "vrid", "51" },
+	{ "redirect", "mode", "auth" },
+	{ "redirect", "vici", "/run/charon.vici" },
+	{ "reports", "key_file", "/k" },
+	{ "gateway", "address", "198.18.0.10" },
+	{ "gateway", "max_tunnels", "10" },
+	{ "gateway", "tunnels", "xfrm" },
+	{ "target", "address", "198.18.0.12" },
+	{ "target", "max_tunnels", "5" },
+};
+
+/* The base config with one key set to value (section NULL: unchanged). */
+static void reload_text(char *out, size_t size, const char *section, const char *key,
+			const char *value)
+{
+	static const char *const order[] = { "cluster", "vrrp", "redirect", "reports",
+					     "gateway", "target" };
+	size_t o = 0, i, j;
+	bool done = false;
+
+	for (i = 0; i < 6; i++) {
+		o += (size_t)snprintf(out + o, size - o, "[%s%s]\n", order[i],
+				      strcmp(order[i], "target") ? "" : " t");
+		for (j = 0; j < sizeof(reload_base) / sizeof(reload_base[0]); j++) {
+			bool hit = section && !strcmp(reload_base[j].section, section) &&
+				   !strcmp(reload_base[j].key, key);
+
+			if (strcmp(reload_base[j].section, order[i]))
+				continue;
+			o += (size_t)snprintf(out + o, size - o, "%s = %s\n", reload_base[j].key,
+					      hit ? value : reload_base[j].value);
+			done = done || hit;
+		}
+		if (section && !done && !strcmp(section, order[i])) {
+			o += (size_t)snprintf(out + o, size - o, "%s = %s\n", key, value);
+			done = true;
+		}
+	}
+	assert_true(o < size);
+}
+
+static void test_reload_refusal(void **state)
+{
+	char text[1024], label[64];
+	struct config run, next;
+	const char *why;
+	size_t i;
+
+	(void)state;
+	reload_text(text, sizeof(text), NULL, NULL, NULL);
+	parse_ok(text, &run);
+	parse_ok(text, &next);
+	assert_null(config_reload_refusal(&run, &next));
+	config_free(&next);
+	for (i = 0; i < sizeof(reload_cases) / sizeof(reload_cases[0]); i++) {
+		const struct reload_case *r = &reload_cases[i];
+
+		reload_text(text, sizeof(text), r->section, r->key, r->value);
+		parse_ok(text, &next);
+		why = config_reload_refusal(&run, &next);
+		snprintf(label, sizeof(label), "[%s] %s", r->section, r->key);
+		print_message("# %s = %s: %s\n", label, r->value, why ? why : "live");
+		if (r->refused) {
+			assert_non_null(why);
+			assert_string_equal(why, label);
+		} else {
+			assert_null(why);
+		}
+		/* and back: the same answer */
+		why = config_reload_refusal(&next, &run);
+		assert_true((why != NULL) == r->refused);
+		config_free(&next);
+	}
+	/* a VIP that goes away: its has_ flag changes */
+	reload_text(text, sizeof(text), NULL, NULL, NULL);
+	*strstr(text, "virtual_ip6") = '#';
+	parse_ok(text, &next);
+	assert_false(next.has_vip6);
+	assert_string_equal(config_reload_refusal(&run, &next), "[cluster] virtual_ip6");
+	config_free(&next);
+	config_free(&run);
+
+	/* each case's row says the same: the table is where it is decided */
+	for (i = 0; i < sizeof(reload_cases) / sizeof(reload_cases[0]); i++) {
+		const struct cfg_key *k = cfg_key_find(reload_cases[i].section,
+						       reload_cases[i].key);
+
+		assert_non_null(k);
+		assert_int_equal(k->reload == CFG_RESTART, reload_cases[i].refused);
+	}
+}
+
+/* ---- the table itself ------------------------------------------------------------ */
+
+static void test_table(void **state)
+{
+	char label[64];
+	struct config c;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < cfg_n_keys; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		const struct cfg_section *s = cfg_section_find(k->section);
+
+		assert_non_null(s);
+		snprintf(label, sizeof(label), "[%s] %s", k->section, k->name);
+		assert_string_equal(k->label, label);
+		assert_non_null(k->type);
+		assert_ptr_equal(cfg_key_find(k->section, k->name), k);
+		/* the field lies inside its struct */
+		assert_true(k->off < (s->named ? sizeof(struct cfg_target) : sizeof(struct config)));
+		/* cross-field checks find singleton keys by their field */
+		assert_ptr_equal(cfg_key_at(k->off, s->named), k);
+		/* an old name is not also a current one */
+		if (k->was)
+			assert_null(cfg_key_find(k->section, k->was));
+		for (j = 0; j < i; j++)
+			assert_false(!strcmp(cfg_keys[j].section, k->section) &&
+				     !strcmp(cfg_keys[j].name, k->name));
+	}
+	for (i = 0; i < cfg_n_sections; i++)
+		if (cfg_sections[i].was)
+			assert_null(cfg_section_find(cfg_sections[i].was));
+	/* every default parses (config_defaults would abort) */
+	config_defaults(&c);
+	assert_int_equal(c.reports_port, 4510);
 }
 
 /* ---- limits and files --------------------------------------------------------- */
@@ -1394,7 +1631,7 @@ static void test_example_config(void **state)
 	assert_int_equal(c.vrrp, CFG_VRRP_ON);
 	assert_int_equal(c.vrid, 51);
 	assert_int_equal(c.priority, 150);
-	assert_true(config_status_enabled(&c));
+	assert_true(config_reports_enabled(&c));
 	assert_int_equal(c.tunnels, CFG_TUNNELS_VICI);
 	assert_string_equal(c.tunnels_path, "/run/charon.vici");
 	assert_gw(&c.gw_address6, IKE_GW_ID_IPV6, "2001:db8::10");
@@ -1402,6 +1639,32 @@ static void test_example_config(void **state)
 	assert_string_equal(c.targets[0].name, "gw9");
 	config_free(&c);
 	cfg_errors_free(&e);
+}
+
+/* The lenient reader behind `status` and `drain`: only [cluster] name. */
+static void test_cluster_name(void **state)
+{
+	static const char broken[] = "[target x]\nbogus\n[cluster]\n"
+				     "name = lab-2   # comment\nvrid = 999\n";
+	static const char bad_name[] = "[cluster]\nname = bad/name\n";
+	static const char other[] = "[target cluster]\nname = x\n[cluster x]\nname = y\n";
+	char name[64] = "", *path;
+
+	(void)state;
+	path = write_temp(broken, strlen(broken));
+	assert_int_equal(config_cluster_name(path, name, sizeof(name)), 0);
+	unlink(path);
+	free(path);
+	assert_string_equal(name, "lab-2");
+	path = write_temp(bad_name, strlen(bad_name));
+	assert_int_equal(config_cluster_name(path, name, sizeof(name)), -1);
+	unlink(path);
+	free(path);
+	path = write_temp(other, strlen(other));
+	assert_int_equal(config_cluster_name(path, name, sizeof(name)), -1);
+	unlink(path);
+	free(path);
+	assert_int_equal(config_cluster_name("/nonexistent/x.conf", name, sizeof(name)), -1);
 }
 
 static void test_string_name(void **state)
@@ -1430,7 +1693,7 @@ int main(void)
 		cmocka_unit_test(test_bad_cluster),
 		cmocka_unit_test(test_bad_vrrp),
 		cmocka_unit_test(test_bad_redirect),
-		cmocka_unit_test(test_bad_status),
+		cmocka_unit_test(test_bad_reports),
 		cmocka_unit_test(test_bad_gateway),
 		cmocka_unit_test(test_bad_targets),
 		cmocka_unit_test(test_bad_structure),
@@ -1439,6 +1702,10 @@ int main(void)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_example_config),
 		cmocka_unit_test(test_string_name),
+		cmocka_unit_test(test_cluster_name),
+		cmocka_unit_test(test_renamed),
+		cmocka_unit_test(test_reload_refusal),
+		cmocka_unit_test(test_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,8 +12,8 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "log.h"
-#include "members.h"
+#include "base/log.h"
+#include "cluster/members.h"
 
 #define DEAD 3000
 #define FORGET 30000
@@ -42,11 +42,11 @@ static struct members *table(unsigned capacity)
 	return members_new(&p);
 }
 
-static struct status_report report(const char *node, uint64_t epoch, uint64_t seq,
+static struct load_report report(const char *node, uint64_t epoch, uint64_t seq,
 				   uint32_t tunnels)
 {
-	struct status_report r = { .epoch = epoch, .seq = seq, .tunnels = tunnels,
-				   .max_tunnels = 100, .state = STATUS_ACTIVE };
+	struct load_report r = { .epoch = epoch, .seq = seq, .tunnels = tunnels,
+				   .max_tunnels = 100, .state = REPORT_ACTIVE };
 
 	strcpy(r.cluster, "lab");
 	strcpy(r.node_id, node);
@@ -56,18 +56,18 @@ static struct status_report report(const char *node, uint64_t epoch, uint64_t se
 	return r;
 }
 
-static enum members_verdict deliver_with(struct members *m, const struct status_report *r,
+static enum members_verdict deliver_with(struct members *m, const struct load_report *r,
 					 uint8_t key_fill, uint64_t now)
 {
 	struct cluster_key k = key(key_fill);
-	uint8_t msg[STATUS_MSG_MAX];
-	int len = status_msg_encode(r, &k, msg, sizeof(msg));
+	uint8_t msg[REPORT_MAX];
+	int len = report_encode(r, &k, msg, sizeof(msg));
 
 	assert_true(len > 0);
 	return members_handle_datagram(m, msg, (size_t)len, now);
 }
 
-static enum members_verdict deliver(struct members *m, const struct status_report *r,
+static enum members_verdict deliver(struct members *m, const struct load_report *r,
 				    uint64_t now)
 {
 	return deliver_with(m, r, 0x5a, now);
@@ -108,7 +108,7 @@ static int quiet(void **state)
 static void test_first_report(void **state)
 {
 	struct members *m = table(0);
-	struct status_report r = report("gw-a", 1000, 1, 7);
+	struct load_report r = report("gw-a", 1000, 1, 7);
 	struct member_info i;
 
 	(void)state;
@@ -132,7 +132,7 @@ static void test_first_report(void **state)
 static void test_same_seq_is_replay(void **state)
 {
 	struct members *m = table(0);
-	struct status_report r = report("gw-a", 1000, 5, 7);
+	struct load_report r = report("gw-a", 1000, 5, 7);
 	uint64_t gen;
 
 	(void)state;
@@ -154,7 +154,7 @@ static void test_same_seq_is_replay(void **state)
 static void test_older_seq_is_replay(void **state)
 {
 	struct members *m = table(0);
-	struct status_report r = report("gw-a", 1000, 5, 7);
+	struct load_report r = report("gw-a", 1000, 5, 7);
 
 	(void)state;
 	assert_int_equal(deliver(m, &r, 100), MEMBERS_ACCEPTED);
@@ -178,9 +178,9 @@ static void test_older_seq_is_replay(void **state)
 static void test_new_epoch_accepted_older_refused(void **state)
 {
 	struct members *m = table(0);
-	uint64_t old = status_epoch_make(1700000000000ull, 0xfffff);
-	uint64_t new = status_epoch_make(1700000000001ull, 0);
-	struct status_report r = report("gw-a", old, 40, 7);
+	uint64_t old = report_epoch_make(1700000000000ull, 0xfffff);
+	uint64_t new = report_epoch_make(1700000000001ull, 0);
+	struct load_report r = report("gw-a", old, 40, 7);
 	struct member_info i;
 
 	(void)state;
@@ -210,7 +210,7 @@ static void test_new_epoch_accepted_older_refused(void **state)
 static void test_replay_refused_after_forget(void **state)
 {
 	struct members *m = table(0);
-	struct status_report r = report("gw-a", 2000, 10, 7);
+	struct load_report r = report("gw-a", 2000, 10, 7);
 	struct member_info i;
 
 	(void)state;
@@ -233,7 +233,7 @@ static void test_replay_refused_after_forget(void **state)
 static void test_nodes_are_independent(void **state)
 {
 	struct members *m = table(0);
-	struct status_report a = report("gw-a", 5000, 10, 1), b = report("gw-b", 10, 1, 2);
+	struct load_report a = report("gw-a", 5000, 10, 1), b = report("gw-b", 10, 1, 2);
 
 	(void)state;
 	assert_int_equal(deliver(m, &a, 0), MEMBERS_ACCEPTED);
@@ -248,8 +248,8 @@ static void test_nodes_are_independent(void **state)
 static void test_drops_counted(void **state)
 {
 	struct members *m = table(0);
-	struct status_report r = report("gw-a", 1000, 1, 7), x;
-	uint8_t msg[STATUS_MSG_MAX];
+	struct load_report r = report("gw-a", 1000, 1, 7), x;
+	uint8_t msg[REPORT_MAX];
 	struct cluster_key k = key(0x5a);
 	uint64_t gen;
 	int len;
@@ -270,7 +270,7 @@ static void test_drops_counted(void **state)
 	x = report("me", 1000, 1, 0);
 	assert_int_equal(deliver(m, &x, 10), MEMBERS_DROP_SELF);
 	/* garbage, truncated, oversized, other version */
-	len = status_msg_encode(&r, &k, msg, sizeof(msg));
+	len = report_encode(&r, &k, msg, sizeof(msg));
 	assert_int_equal(members_handle_datagram(m, msg, (size_t)len - 1, 10),
 			 MEMBERS_DROP_MALFORMED);
 	assert_int_equal(members_handle_datagram(m, msg, 0, 10), MEMBERS_DROP_MALFORMED);
@@ -303,7 +303,7 @@ static void test_drops_counted(void **state)
 static void test_counters_str(void **state)
 {
 	struct members *m = table(0);
-	struct status_report x = report("gw-a", 1000, 2, 0);
+	struct load_report x = report("gw-a", 1000, 2, 0);
 	char buf[512];
 
 	(void)state;
@@ -319,7 +319,7 @@ static void test_counters_str(void **state)
 static void test_table_full(void **state)
 {
 	struct members *m = table(2);
-	struct status_report a = report("gw-a", 1, 1, 0), b = report("gw-b", 1, 1, 0),
+	struct load_report a = report("gw-a", 1, 1, 0), b = report("gw-b", 1, 1, 0),
 			     c = report("gw-c", 1, 1, 0);
 
 	(void)state;
@@ -341,7 +341,7 @@ static void test_table_full(void **state)
 static void test_self(void **state)
 {
 	struct members *m = table(0);
-	struct status_report r = report("me", 77, 1, 4);
+	struct load_report r = report("me", 77, 1, 4);
 	struct member_info i;
 
 	(void)state;
@@ -375,7 +375,7 @@ static void test_self(void **state)
 static void test_ageing(void **state)
 {
 	struct members *m = table(0);
-	struct status_report r = report("gw-a", 1, 1, 0);
+	struct load_report r = report("gw-a", 1, 1, 0);
 	struct member_info i;
 	uint64_t gen;
 
@@ -412,7 +412,7 @@ static void test_ageing(void **state)
 static void test_clock_before_report(void **state)
 {
 	struct members *m = table(0);
-	struct status_report r = report("gw-a", 1, 1, 0);
+	struct load_report r = report("gw-a", 1, 1, 0);
 
 	(void)state;
 	/* a caller's "now" before the report time is age 0, not a huge age */
@@ -424,7 +424,7 @@ static void test_clock_before_report(void **state)
 
 /* ---- usable ------------------------------------------------------------------- */
 
-static enum member_why why_after(struct status_report r)
+static enum member_why why_after(struct load_report r)
 {
 	struct members *m = table(0);
 	enum member_why w;
@@ -441,7 +441,7 @@ static enum member_why why_after(struct status_report r)
 
 static void test_usable_decisions(void **state)
 {
-	struct status_report r;
+	struct load_report r;
 
 	(void)state;
 	r = report("gw-a", 1, 1, 99);
@@ -451,10 +451,10 @@ static void test_usable_decisions(void **state)
 	r = report("gw-a", 1, 1, 250); /* over max */
 	assert_int_equal(why_after(r), MEMBER_FULL);
 	r = report("gw-a", 1, 1, 0);
-	r.state = STATUS_DRAINING;
+	r.state = REPORT_DRAINING;
 	assert_int_equal(why_after(r), MEMBER_DRAINING);
 	r = report("gw-a", 1, 1, 0);
-	r.state = STATUS_UNHEALTHY;
+	r.state = REPORT_UNHEALTHY;
 	strcpy(r.reason, "vici: connect failed");
 	assert_int_equal(why_after(r), MEMBER_UNHEALTHY);
 	r.max_tunnels = 1;
@@ -465,7 +465,7 @@ static void test_usable_decisions(void **state)
 static void test_vip_is_never_usable(void **state)
 {
 	struct members *m = table(0);
-	struct status_report r = report("gw-a", 1, 1, 0);
+	struct load_report r = report("gw-a", 1, 1, 0);
 	struct member_info i;
 
 	(void)state;
@@ -518,7 +518,7 @@ static void test_no_vips_configured(void **state)
 	struct cluster_key k = key(0x5a);
 	struct members_params p = { .cluster = "lab", .key = &k, .dead_after_ms = DEAD };
 	struct members *m = members_new(&p);
-	struct status_report r = report("gw-a", 1, 1, 0);
+	struct load_report r = report("gw-a", 1, 1, 0);
 
 	(void)state;
 	assert_non_null(m);
@@ -534,7 +534,7 @@ static void test_no_vips_configured(void **state)
 static void test_iterate(void **state)
 {
 	struct members *m = table(0);
-	struct status_report a = report("gw-a", 1, 1, 0), b = report("gw-b", 1, 1, 0);
+	struct load_report a = report("gw-a", 1, 1, 0), b = report("gw-b", 1, 1, 0);
 	struct member_info i;
 	unsigned seen = 0;
 
@@ -579,28 +579,28 @@ static void test_new_refuses_bad_params(void **state)
  * since boot). */
 #define T 1000000u
 
-static struct cfg_ip ip(const char *s)
+static struct ip_addr ip(const char *s)
 {
-	struct cfg_ip a = { .family = strchr(s, ':') ? AF_INET6 : AF_INET };
+	struct ip_addr a = { .family = strchr(s, ':') ? AF_INET6 : AF_INET };
 
 	assert_int_equal(inet_pton(a.family, s, a.family == AF_INET ? (void *)&a.v4 : &a.v6), 1);
 	return a;
 }
 
 /* A datagram signed with the key of fill byte key_fill, sent from src. */
-static enum members_verdict deliver_signed_from(struct members *m, const struct status_report *r,
+static enum members_verdict deliver_signed_from(struct members *m, const struct load_report *r,
 						uint8_t key_fill, uint64_t now, const char *src)
 {
 	struct cluster_key k = key(key_fill);
-	struct cfg_ip a = ip(src);
-	uint8_t msg[STATUS_MSG_MAX];
-	int len = status_msg_encode(r, &k, msg, sizeof(msg));
+	struct ip_addr a = ip(src);
+	uint8_t msg[REPORT_MAX];
+	int len = report_encode(r, &k, msg, sizeof(msg));
 
 	assert_true(len > 0);
 	return members_handle_datagram_from(m, msg, (size_t)len, now, &a);
 }
 
-static enum members_verdict deliver_from(struct members *m, const struct status_report *r,
+static enum members_verdict deliver_from(struct members *m, const struct load_report *r,
 					 uint64_t now, const char *src)
 {
 	return deliver_signed_from(m, r, 0x5a, now, src);
@@ -608,7 +608,7 @@ static enum members_verdict deliver_from(struct members *m, const struct status_
 
 static unsigned declare_dead(struct members *m, const char *src, uint64_t now)
 {
-	struct cfg_ip a = ip(src);
+	struct ip_addr a = ip(src);
 
 	return members_declare_dead(m, &a, now);
 }
@@ -621,9 +621,9 @@ static bool alive(struct members *m, const char *node, uint64_t now)
 static void test_declare_dead_by_source(void **state)
 {
 	struct members *m = table(0);
-	struct status_report a = report("gw-a", 1, 1, 3), b = report("gw-b", 1, 1, 4);
-	struct status_report c = report("gw-c", 1, 1, 5), d = report("gw-d", 1, 1, 6);
-	struct status_report me = report("me", 1, 1, 7);
+	struct load_report a = report("gw-a", 1, 1, 3), b = report("gw-b", 1, 1, 4);
+	struct load_report c = report("gw-c", 1, 1, 5), d = report("gw-d", 1, 1, 6);
+	struct load_report me = report("me", 1, 1, 7);
 	struct member_info i;
 	uint64_t gen;
 
@@ -660,7 +660,7 @@ static void test_declare_dead_by_source(void **state)
 static void test_declared_dead_revives_with_next_report(void **state)
 {
 	struct members *m = table(0);
-	struct status_report a = report("gw-a", 1, 5, 3);
+	struct load_report a = report("gw-a", 1, 5, 3);
 	uint64_t gen;
 
 	(void)state;
@@ -692,7 +692,7 @@ static void test_declared_dead_revives_with_next_report(void **state)
 static void test_declare_dead_leaves_the_dead(void **state)
 {
 	struct members *m = table(0);
-	struct status_report a = report("gw-a", 1, 1, 3);
+	struct load_report a = report("gw-a", 1, 1, 3);
 	uint64_t gen;
 
 	(void)state;
@@ -718,7 +718,7 @@ static void test_declare_dead_leaves_the_dead(void **state)
 static void test_declare_dead_at_the_boundary(void **state)
 {
 	struct members *m = table(0);
-	struct status_report a = report("gw-a", 1, 1, 3);
+	struct load_report a = report("gw-a", 1, 1, 3);
 	uint64_t gen;
 
 	(void)state;
@@ -738,7 +738,7 @@ static void test_declare_dead_at_the_boundary(void **state)
 static void test_declare_dead_early_clock(void **state)
 {
 	struct members *m = table(0);
-	struct status_report a = report("gw-a", 1, 1, 3);
+	struct load_report a = report("gw-a", 1, 1, 3);
 
 	(void)state;
 	assert_int_equal(deliver_from(m, &a, 1000, "198.18.0.11"), MEMBERS_ACCEPTED);
@@ -752,7 +752,7 @@ static void test_declare_dead_early_clock(void **state)
 static void test_declare_dead_not_self(void **state)
 {
 	struct members *m = table(0);
-	struct status_report me = report("me", 1, 1, 7);
+	struct load_report me = report("me", 1, 1, 7);
 
 	(void)state;
 	assert_int_equal(members_update_self(m, &me, T + 1000), MEMBERS_ACCEPTED);
@@ -768,8 +768,8 @@ static void test_declare_dead_not_self(void **state)
 static void test_declare_dead_latest_source_and_count(void **state)
 {
 	struct members *m = table(0);
-	struct status_report a = report("gw-a", 1, 1, 3), b = report("gw-b", 1, 1, 4);
-	struct status_report c = report("gw-c", 1, 1, 5), e = report("gw-e", 1, 1, 6);
+	struct load_report a = report("gw-a", 1, 1, 3), b = report("gw-b", 1, 1, 4);
+	struct load_report c = report("gw-c", 1, 1, 5), e = report("gw-e", 1, 1, 6);
 
 	(void)state;
 	assert_int_equal(deliver_from(m, &a, T + 1000, "198.18.0.11"), MEMBERS_ACCEPTED);

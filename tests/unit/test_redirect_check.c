@@ -2,7 +2,7 @@
 /*
  * The REDIRECT checker of the request generator (tests/lib/redirect_check.c)
  * against a response written out byte by byte from RFC 7296 and RFC 5685
- * (the 74-byte IPv4 example of DESIGN.md), and against every way of
+ * (the 74-byte IPv4 example of docs/design.md), and against every way of
  * damaging it: each damage must give its own verdict.
  */
 #include <setjmp.h>

@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "tunnels.h"
+#include "ike/tunnels.h"
 
 static char tmpdir[64];
 
@@ -235,9 +235,9 @@ static void test_vici_missing_socket(void **state)
 	tunnels_close(&s);
 }
 
-static struct cfg_ip ip(const char *s)
+static struct ip_addr ip(const char *s)
 {
-	struct cfg_ip a = { 0 };
+	struct ip_addr a = { 0 };
 
 	if (inet_pton(AF_INET, s, &a.v4) == 1)
 		a.family = AF_INET;
@@ -247,26 +247,26 @@ static struct cfg_ip ip(const char *s)
 }
 
 /* A list-sa event message: one IKE_SA section per (name, state, local-host). */
-static struct vici_node *list_sa_event(int n, const char *const (*sa)[3])
+static struct vic_node *list_sa_event(int n, const char *const (*sa)[3])
 {
-	struct vici_builder b;
-	struct vici_node *r;
+	struct vic_builder b;
+	struct vic_node *r;
 
-	vici_builder_init(&b);
+	vic_builder_init(&b);
 	for (int i = 0; i < n; i++) {
-		vici_begin_section(&b, sa[i][0]);
-		vici_add_kv(&b, "uniqueid", "1");
-		vici_add_kv(&b, "state", sa[i][1]);
+		vic_begin_section(&b, sa[i][0]);
+		vic_add_kv(&b, "uniqueid", "1");
+		vic_add_kv(&b, "state", sa[i][1]);
 		if (sa[i][2])
-			vici_add_kv(&b, "local-host", sa[i][2]);
-		vici_begin_section(&b, "child-sas");
-		vici_end_section(&b);
-		vici_end_section(&b);
+			vic_add_kv(&b, "local-host", sa[i][2]);
+		vic_begin_section(&b, "child-sas");
+		vic_end_section(&b);
+		vic_end_section(&b);
 	}
-	assert_int_equal(vici_builder_done(&b), 0);
-	r = vici_parse(b.buf, b.len);
+	assert_int_equal(vic_builder_done(&b), 0);
+	r = vic_tree_parse(b.buf, b.len);
 	assert_non_null(r);
-	vici_builder_free(&b);
+	vic_builder_free(&b);
 	return r;
 }
 
@@ -283,9 +283,9 @@ static const char *const fake_sas[][3] = {
 
 static void test_count_list_sa(void **state)
 {
-	struct cfg_ip ex[2] = { ip("198.18.0.10"), ip("2001:db8::a") };
+	struct ip_addr ex[2] = { ip("198.18.0.10"), ip("2001:db8::a") };
 	struct tunnels_src s;
-	struct vici_node *ev;
+	struct vic_node *ev;
 
 	(void)state;
 	ev = list_sa_event(N_FAKE_SAS, fake_sas);
@@ -294,7 +294,7 @@ static void test_count_list_sa(void **state)
 	assert_int_equal(tunnels_count_list_sa(&s, ev), 5);
 	assert_int_equal(tunnels_exclude(&s, ex, 2), 0);
 	assert_int_equal(tunnels_count_list_sa(&s, ev), 3);
-	vici_free(ev);
+	vic_tree_free(ev);
 	/* exclusions only for vici, and only real addresses */
 	assert_int_equal(tunnels_init(&s, CFG_TUNNELS_FILE, "/x", 0), 0);
 	assert_int_equal(tunnels_exclude(&s, ex, 1), -1);
@@ -338,12 +338,12 @@ static void test_init_config_auth_mode(void **state)
  * first connection gets an oversized length instead), list-sas with the
  * fake_sas as list-sa events, (un)registration with a confirm.
  */
-static void send_pkt(int fd, uint8_t type, const char *name, const struct vici_builder *b)
+static void send_pkt(int fd, uint8_t type, const char *name, const struct vic_builder *b)
 {
 	uint8_t *p;
 	size_t len;
 
-	if (vici_packet_encode(type, name, b ? b->buf : NULL, b ? b->len : 0, &p, &len) ||
+	if (vic_packet_encode(type, name, b ? b->buf : NULL, b ? b->len : 0, &p, &len) ||
 	    write(fd, p, len) != (ssize_t)len)
 		_exit(3);
 	free(p);
@@ -352,34 +352,34 @@ static void send_pkt(int fd, uint8_t type, const char *name, const struct vici_b
 static void fake_list_sas(int fd)
 {
 	for (int i = 0; i < N_FAKE_SAS; i++) {
-		struct vici_builder b;
+		struct vic_builder b;
 
-		vici_builder_init(&b);
-		vici_begin_section(&b, fake_sas[i][0]);
-		vici_add_kv(&b, "state", fake_sas[i][1]);
+		vic_builder_init(&b);
+		vic_begin_section(&b, fake_sas[i][0]);
+		vic_add_kv(&b, "state", fake_sas[i][1]);
 		if (fake_sas[i][2])
-			vici_add_kv(&b, "local-host", fake_sas[i][2]);
-		vici_end_section(&b);
-		send_pkt(fd, VICI_EVENT, "list-sa", &b);
-		vici_builder_free(&b);
+			vic_add_kv(&b, "local-host", fake_sas[i][2]);
+		vic_end_section(&b);
+		send_pkt(fd, VIC_EVENT, "list-sa", &b);
+		vic_builder_free(&b);
 	}
-	send_pkt(fd, VICI_CMD_RESPONSE, NULL, NULL);
+	send_pkt(fd, VIC_CMD_RESPONSE, NULL, NULL);
 }
 
 static void fake_serve(int fd, int conn_no)
 {
-	struct vici_reader r;
-	struct vici_packet p;
+	struct vic_reader r;
+	struct vic_packet p;
 	uint8_t buf[4096];
 	ssize_t n;
 	int stats = 0;
 
-	vici_reader_init(&r);
+	vic_reader_init(&r);
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		vici_reader_push(&r, buf, (size_t)n);
-		while (vici_reader_next(&r, &p) > 0) {
-			if (p.type == VICI_EVENT_REGISTER || p.type == VICI_EVENT_UNREGISTER) {
-				send_pkt(fd, VICI_EVENT_CONFIRM, NULL, NULL);
+		vic_reader_push(&r, buf, (size_t)n);
+		while (vic_reader_next(&r, &p) > 0) {
+			if (p.type == VIC_EVENT_REGISTER || p.type == VIC_EVENT_UNREGISTER) {
+				send_pkt(fd, VIC_EVENT_CONFIRM, NULL, NULL);
 			} else if (!strcmp(p.name, "list-sas")) {
 				fake_list_sas(fd);
 			} else if (!strcmp(p.name, "stats") && conn_no == 0 && stats++ == 1) {
@@ -388,21 +388,21 @@ static void fake_serve(int fd, int conn_no)
 				if (write(fd, huge, 4) != 4)
 					_exit(3);
 			} else if (!strcmp(p.name, "stats")) {
-				struct vici_builder b;
+				struct vic_builder b;
 
-				vici_builder_init(&b);
-				vici_begin_section(&b, "ikesas");
-				vici_add_kv(&b, "total", "5");
-				vici_add_kv(&b, "half-open", "2");
-				vici_end_section(&b);
-				send_pkt(fd, VICI_CMD_RESPONSE, NULL, &b);
-				vici_builder_free(&b);
+				vic_builder_init(&b);
+				vic_begin_section(&b, "ikesas");
+				vic_add_kv(&b, "total", "5");
+				vic_add_kv(&b, "half-open", "2");
+				vic_end_section(&b);
+				send_pkt(fd, VIC_CMD_RESPONSE, NULL, &b);
+				vic_builder_free(&b);
 			} else {
-				send_pkt(fd, VICI_CMD_UNKNOWN, NULL, NULL);
+				send_pkt(fd, VIC_CMD_UNKNOWN, NULL, NULL);
 			}
 		}
 	}
-	vici_reader_free(&r);
+	vic_reader_free(&r);
 }
 
 static pid_t fake_charon(const char *path, int conns)
@@ -473,7 +473,7 @@ static void test_vici_stats_and_reconnect(void **state)
 
 static void test_vici_list_with_exclusions(void **state)
 {
-	struct cfg_ip ex[2] = { ip("198.18.0.10"), ip("2001:db8::a") };
+	struct ip_addr ex[2] = { ip("198.18.0.10"), ip("2001:db8::a") };
 	struct tunnels_src s;
 	char path[128], why[256];
 	uint64_t n = 0;

@@ -12,22 +12,22 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vrrp_fsm.h"
-#include "vrrp_proto.h"
+#include "vrrp/vrrp_fsm.h"
+#include "vrrp/vrrp_proto.h"
 
 #define T0 1000000u /* an arbitrary monotonic start, ms */
 
-static struct cfg_ip ip4(const char *s)
+static struct ip_addr ip4(const char *s)
 {
-	struct cfg_ip a = { .family = AF_INET };
+	struct ip_addr a = { .family = AF_INET };
 
 	assert_int_equal(inet_pton(AF_INET, s, &a.v4), 1);
 	return a;
 }
 
-static struct cfg_ip ip6(const char *s)
+static struct ip_addr ip6(const char *s)
 {
-	struct cfg_ip a = { .family = AF_INET6 };
+	struct ip_addr a = { .family = AF_INET6 };
 
 	assert_int_equal(inet_pton(AF_INET6, s, &a.v6), 1);
 	return a;
@@ -139,7 +139,7 @@ static void test_startup_owner_goes_master(void **state)
 	assert_int_equal(vrrp_fsm_deadline(&f), T0 + 1000);
 	assert_true(f.master_known);
 	assert_int_equal(f.master_priority, 255);
-	assert_int_equal(vrrp_addr_cmp(&f.master_addr, &f.cfg.primary), 0);
+	assert_int_equal(ip_addr_cmp(&f.master_addr, &f.cfg.primary), 0);
 	assert_int_equal(f.stats.to_master, 1);
 }
 
@@ -221,7 +221,7 @@ static void test_backup_accepts_higher_and_equal(void **state)
 	assert_nothing(&a);
 	assert_int_equal(vrrp_fsm_deadline(&f), T0 + 1000 + 3600);
 	assert_true(f.master_known);
-	assert_string_equal(vrrp_addr_str(&f.master_addr, buf, sizeof(buf)), "198.18.0.2");
+	assert_string_equal(ip_addr_str(&f.master_addr, buf, sizeof(buf)), "198.18.0.2");
 	assert_int_equal(f.master_priority, 200);
 	/* "greater than or equal to the local Priority": a backup does not
 	 * break ties, even against a lower address */
@@ -425,7 +425,7 @@ static void test_master_yields_to_higher_priority(void **state)
 	assert_int_equal(f.master_adver_interval_cs, 50);
 	/* 3*50 + (156*50)/256 = 180 cs */
 	assert_int_equal(vrrp_fsm_deadline(&f), t + 300 + 1800);
-	assert_string_equal(vrrp_addr_str(&f.master_addr, buf, sizeof(buf)), "198.18.0.2");
+	assert_string_equal(ip_addr_str(&f.master_addr, buf, sizeof(buf)), "198.18.0.2");
 	assert_int_equal(f.master_priority, 200);
 	assert_int_equal(f.stats.to_backup, 2);
 }
@@ -613,14 +613,14 @@ static void take_over(struct vrrp_fsm *f, struct vrrp_action *a)
 
 static void assert_silent_master(const struct vrrp_action *a, const char *addr)
 {
-	struct cfg_ip want = strchr(addr, ':') ? ip6(addr) : ip4(addr);
+	struct ip_addr want = strchr(addr, ':') ? ip6(addr) : ip4(addr);
 	char buf[64];
 
 	assert_true(a->master_silent);
 	assert_int_equal(a->silent_master.family, want.family);
-	if (vrrp_addr_cmp(&a->silent_master, &want) != 0)
+	if (ip_addr_cmp(&a->silent_master, &want) != 0)
 		fail_msg("silent master %s, expected %s",
-			 vrrp_addr_str(&a->silent_master, buf, sizeof(buf)), addr);
+			 ip_addr_str(&a->silent_master, buf, sizeof(buf)), addr);
 }
 
 static void test_silent_master_flagged(void **state)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vrrp_net.h"
+#include "vrrp/vrrp_net.h"
 
 /* 198.18.0.1 -> 224.0.0.18, TTL 255, proto 112, then a 12-byte advert. */
 static void make_pkt(uint8_t *b, unsigned ihl_words, unsigned tot)
@@ -85,7 +85,7 @@ static void test_strip_bad(void **state)
 
 static void test_primary_address_lo(void **state)
 {
-	struct cfg_ip a, ex = { .family = AF_INET };
+	struct ip_addr a, ex = { .family = AF_INET };
 
 	(void)state;
 	/* lo has 127.0.0.1 and no link-local IPv6 address */

@@ -4,7 +4,7 @@
  * keepalived 2.2.7 (vrrp_version 3) with tcpdump; the IPv4 one's checksum
  * was also worked out by hand (below).  Packets with deliberately broken
  * fields get their checksum from sum16() here, written independently of
- * user/inet_csum.c.
+ * user/base/inet_csum.c.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -14,11 +14,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vrrp_proto.h"
+#include "vrrp/vrrp_proto.h"
 
-static struct cfg_ip ip(const char *s)
+static struct ip_addr ip(const char *s)
 {
-	struct cfg_ip a = { .family = strchr(s, ':') ? AF_INET6 : AF_INET };
+	struct ip_addr a = { .family = strchr(s, ':') ? AF_INET6 : AF_INET };
 
 	assert_int_equal(inet_pton(a.family, s, &a.v6), 1);
 	return a;
@@ -72,7 +72,7 @@ static void fix_csum4(uint8_t *p, size_t len, const char *src, const char *dst)
 static enum vrrp_rx dec4(const uint8_t *p, size_t len, int ttl, uint8_t vrid,
 			 struct vrrp_advert *out)
 {
-	struct cfg_ip src = ip("198.18.0.1"), dst = ip("224.0.0.18");
+	struct ip_addr src = ip("198.18.0.1"), dst = ip("224.0.0.18");
 
 	return vrrp_decode(p, len, ttl, &src, &dst, vrid, out);
 }
@@ -83,7 +83,7 @@ static void test_keepalived_ipv4(void **state)
 {
 	struct vrrp_advert a;
 	char buf[64];
-	struct cfg_ip vip = { .family = AF_INET };
+	struct ip_addr vip = { .family = AF_INET };
 
 	(void)state;
 	assert_int_equal(dec4(ka_v4, sizeof(ka_v4), 255, 51, &a), VRRP_RX_OK);
@@ -93,13 +93,13 @@ static void test_keepalived_ipv4(void **state)
 	assert_int_equal(a.interval_cs, 100);
 	assert_int_equal(a.n_addrs, 1);
 	memcpy(&vip.v4, a.addrs, 4);
-	assert_string_equal(vrrp_addr_str(&vip, buf, sizeof(buf)), "198.18.0.100");
+	assert_string_equal(ip_addr_str(&vip, buf, sizeof(buf)), "198.18.0.100");
 }
 
 static void test_keepalived_ipv6(void **state)
 {
-	struct cfg_ip src = ip("fe80::13:e3ff:fe57:2b31"), dst = ip("ff02::12");
-	struct cfg_ip vip = { .family = AF_INET6 };
+	struct ip_addr src = ip("fe80::13:e3ff:fe57:2b31"), dst = ip("ff02::12");
+	struct ip_addr vip = { .family = AF_INET6 };
 	struct vrrp_advert a;
 	char buf[64];
 
@@ -110,15 +110,15 @@ static void test_keepalived_ipv6(void **state)
 	assert_int_equal(a.interval_cs, 50);
 	assert_int_equal(a.n_addrs, 1);
 	memcpy(&vip.v6, a.addrs, 16);
-	assert_string_equal(vrrp_addr_str(&vip, buf, sizeof(buf)), "2001:db8::100");
+	assert_string_equal(ip_addr_str(&vip, buf, sizeof(buf)), "2001:db8::100");
 }
 
 /* Our encoder produces keepalived's bytes exactly. */
 static void test_encode_matches_keepalived(void **state)
 {
-	struct cfg_ip src4 = ip("198.18.0.1"), dst4 = ip("224.0.0.18");
-	struct cfg_ip src6 = ip("fe80::13:e3ff:fe57:2b31"), dst6 = ip("ff02::12");
-	struct cfg_ip vip4 = ip("198.18.0.100"), vip6 = ip("2001:db8::100");
+	struct ip_addr src4 = ip("198.18.0.1"), dst4 = ip("224.0.0.18");
+	struct ip_addr src6 = ip("fe80::13:e3ff:fe57:2b31"), dst6 = ip("ff02::12");
+	struct ip_addr vip4 = ip("198.18.0.100"), vip6 = ip("2001:db8::100");
 	struct vrrp_advert a4 = { .family = AF_INET, .vrid = 51, .priority = 100,
 				  .interval_cs = 100, .n_addrs = 1, .addrs = &vip4.v4 };
 	struct vrrp_advert a6 = { .family = AF_INET6, .vrid = 52, .priority = 200,
@@ -136,7 +136,7 @@ static void test_encode_matches_keepalived(void **state)
 
 static void test_round_trip_ipv4_many(void **state)
 {
-	struct cfg_ip src = ip("198.18.3.7"), dst = ip("198.18.3.8"); /* unicast peer */
+	struct ip_addr src = ip("198.18.3.7"), dst = ip("198.18.3.8"); /* unicast peer */
 	struct in_addr addrs[3];
 	struct vrrp_advert a = { .family = AF_INET, .vrid = 255, .priority = 0,
 				 .interval_cs = 4095, .n_addrs = 3, .addrs = addrs };
@@ -162,7 +162,7 @@ static void test_round_trip_ipv4_many(void **state)
 
 static void test_round_trip_ipv6(void **state)
 {
-	struct cfg_ip src = ip("fe80::1"), dst = ip("ff02::12");
+	struct ip_addr src = ip("fe80::1"), dst = ip("ff02::12");
 	struct in6_addr addrs[2];
 	struct vrrp_advert a = { .family = AF_INET6, .vrid = 7, .priority = 254,
 				 .interval_cs = 1, .n_addrs = 2, .addrs = addrs };
@@ -182,7 +182,7 @@ static void test_round_trip_ipv6(void **state)
 
 static void test_encode_refuses(void **state)
 {
-	struct cfg_ip src = ip("198.18.0.1"), dst = ip("224.0.0.18"), d6 = ip("ff02::12");
+	struct ip_addr src = ip("198.18.0.1"), dst = ip("224.0.0.18"), d6 = ip("ff02::12");
 	struct in_addr v;
 	struct vrrp_advert a = { .family = AF_INET, .vrid = 1, .priority = 100,
 				 .interval_cs = 100, .n_addrs = 1, .addrs = &v };
@@ -244,8 +244,8 @@ static void test_drop_other_vrid(void **state)
 
 static void test_drop_checksum(void **state)
 {
-	struct cfg_ip src = ip("198.18.0.1"), other = ip("198.18.0.2");
-	struct cfg_ip uni = ip("198.18.0.9"), grp = ip("224.0.0.18");
+	struct ip_addr src = ip("198.18.0.1"), other = ip("198.18.0.2");
+	struct ip_addr uni = ip("198.18.0.9"), grp = ip("224.0.0.18");
 	uint8_t p[12];
 	struct vrrp_advert a;
 
@@ -269,8 +269,8 @@ static void test_drop_checksum(void **state)
 
 static void test_drop_checksum_ipv6(void **state)
 {
-	struct cfg_ip src = ip("fe80::13:e3ff:fe57:2b31"), dst = ip("ff02::12");
-	struct cfg_ip src2 = ip("fe80::13:e3ff:fe57:2b32");
+	struct ip_addr src = ip("fe80::13:e3ff:fe57:2b31"), dst = ip("ff02::12");
+	struct ip_addr src2 = ip("fe80::13:e3ff:fe57:2b32");
 	uint8_t p[sizeof(ka_v6)];
 	struct vrrp_advert a;
 
@@ -289,7 +289,7 @@ static void test_drop_length(void **state)
 {
 	uint8_t p[16];
 	struct vrrp_advert a;
-	struct cfg_ip src6 = ip("fe80::1"), dst6 = ip("ff02::12");
+	struct ip_addr src6 = ip("fe80::1"), dst6 = ip("ff02::12");
 
 	(void)state;
 	assert_int_equal(dec4(ka_v4, 0, 255, 51, &a), VRRP_RX_BAD_LENGTH);
@@ -382,14 +382,14 @@ static void test_counters(void **state)
 
 static void test_addr_cmp(void **state)
 {
-	struct cfg_ip a = ip("198.18.1.1"), b = ip("198.18.0.255");
-	struct cfg_ip c = ip("fe80::1:0"), d = ip("fe80::ff");
+	struct ip_addr a = ip("198.18.1.1"), b = ip("198.18.0.255");
+	struct ip_addr c = ip("fe80::1:0"), d = ip("fe80::ff");
 
 	(void)state;
-	assert_true(vrrp_addr_cmp(&a, &b) > 0);
-	assert_true(vrrp_addr_cmp(&b, &a) < 0);
-	assert_int_equal(vrrp_addr_cmp(&a, &a), 0);
-	assert_true(vrrp_addr_cmp(&c, &d) > 0);
+	assert_true(ip_addr_cmp(&a, &b) > 0);
+	assert_true(ip_addr_cmp(&b, &a) < 0);
+	assert_int_equal(ip_addr_cmp(&a, &a), 0);
+	assert_true(ip_addr_cmp(&c, &d) > 0);
 }
 
 int main(void)

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The cluster view (cluster/cluster.h) on a fake data path and a fake
+ * clock: the targets and slot tables it writes, its periodic refill,
+ * draining and an unhealthy self, auth mode's redirects counted with
+ * XDP's, the pick auth mode uses, and members that report and die.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/loop.h"
+#include "cluster/cluster.h"
+#include "cluster/members.h"
+#include "../lib/fake_dataplane.h"
+#include "../lib/unit_env.h"
+
+#define STATIC_CONF                                                                        \
+	"[cluster]\nname = lab\ninterface = lo\nvirtual_ip = 198.18.0.1\n"                 \
+	"[gateway]\naddress = 198.18.0.11\nmax_tunnels = 100\n"                             \
+	"[target a]\naddress = 198.18.0.21\nmax_tunnels = 100\n"                            \
+	"[target b]\naddress = 198.18.0.22\nmax_tunnels = 300\n"
+
+struct self {
+	bool known, ok;
+	uint64_t tunnels;
+	int calls;
+};
+
+static bool self_load(void *ctx, bool *known, uint64_t *tunnels, char *why, size_t whylen)
+{
+	struct self *s = ctx;
+
+	s->calls++;
+	*known = s->known;
+	*tunnels = s->tunnels;
+	snprintf(why, whylen, "%s", s->ok ? "" : "tunnels source failing");
+	return s->ok;
+}
+
+struct env {
+	struct loop *l;
+	struct config *cfg;
+	struct fake_dataplane f;
+	struct self self;
+	struct members *m;
+	struct cluster *c;
+};
+
+static struct env *make(const char *conf, struct members *m)
+{
+	static struct env e;
+	struct cluster_hooks h = { .ctx = &e.self, .self_load = self_load };
+	struct cluster_params p;
+
+	memset(&e, 0, sizeof(e));
+	e.l = loop_new_fake(10000);
+	e.cfg = unit_config(conf);
+	assert_non_null(e.cfg);
+	fake_dataplane_init(&e.f);
+	e.m = m;
+	p = (struct cluster_params){ .cfg = e.cfg, .dp = &e.f.dp, .members = m, .node_id = "gw1" };
+	e.c = cluster_new(e.l, &p, &h);
+	assert_non_null(e.c);
+	return &e;
+}
+
+static void done(struct env *e)
+{
+	cluster_free(e->c);
+	members_free(e->m);
+	unit_config_free(e->cfg);
+	loop_free(e->l);
+}
+
+static const struct pool_entry *entry(struct env *e, const char *name)
+{
+	const struct pool_entry *p;
+	unsigned n = cluster_pool(e->c, &p);
+
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(p[i].name, name))
+			return &p[i];
+	fail_msg("no entry %s", name);
+	return NULL;
+}
+
+static unsigned plan_slots(struct env *e, const char *name)
+{
+	return fake_dataplane_slots_of(&e->f, IKELB_TABLE_PLAN, IKELB_FAM_V4,
+				       (uint32_t)entry(e, name)->idx);
+}
+
+static void test_tables_written(void **state)
+{
+	struct env *e = make(STATIC_CONF, NULL);
+	const struct pool_entry *p;
+	unsigned total;
+
+	(void)state;
+	cluster_refill(e->c);
+	assert_int_equal(cluster_pool(e->c, &p), 3);
+	assert_int_equal(entry(e, "gw1")->kind, POOL_SELF);
+	assert_int_equal(entry(e, "a")->kind, POOL_STATIC);
+	assert_int_equal(entry(e, "b")->state, POOL_ACTIVE);
+	/* each target's identity in the map, active */
+	for (unsigned i = 0; i < 3; i++) {
+		const struct ikelb_target *t = &e->f.targets[p[i].idx];
+
+		assert_true(t->active);
+		assert_int_equal(t->id[IKELB_FAM_V4].type, IKE_GW_ID_IPV4);
+	}
+	/* every IPv4 slot names one of them, by capacity (b has 3/5) */
+	total = plan_slots(e, "gw1") + plan_slots(e, "a") + plan_slots(e, "b");
+	assert_int_equal(total, IKELB_SLOTS);
+	assert_true(plan_slots(e, "b") > plan_slots(e, "a"));
+	/* no IPv6 VIP identity: no IPv6 slot names anything */
+	assert_int_equal(fake_dataplane_slots_of(&e->f, IKELB_TABLE_PLAN, IKELB_FAM_V6,
+						 IKELB_SLOT_NONE),
+			 IKELB_SLOTS);
+	done(e);
+}
+
+static void test_periodic_refill(void **state)
+{
+	struct env *e = make(STATIC_CONF, NULL);
+	unsigned before = e->f.redirect_reads;
+
+	(void)state;
+	loop_advance(e->l, 10 * CLUSTER_REFILL_MS);
+	assert_int_equal(e->f.redirect_reads - before, 10);
+	done(e);
+}
+
+static void test_draining_and_unhealthy_self(void **state)
+{
+	struct env *e = make(STATIC_CONF, NULL);
+
+	(void)state;
+	cluster_refill(e->c);
+	assert_true(plan_slots(e, "gw1") > 0);
+	cluster_set_draining(e->c, true);
+	assert_int_equal(entry(e, "gw1")->state, POOL_DRAINING);
+	assert_int_equal(plan_slots(e, "gw1"), 0);
+	cluster_set_draining(e->c, false);
+	assert_int_equal(entry(e, "gw1")->state, POOL_ACTIVE);
+	/* with a tunnels source that fails: unhealthy, with the reason */
+	e->self.known = true;
+	e->self.ok = false;
+	cluster_refill(e->c);
+	assert_int_equal(entry(e, "gw1")->state, POOL_UNHEALTHY);
+	assert_string_equal(entry(e, "gw1")->reason, "tunnels source failing");
+	assert_int_equal(plan_slots(e, "gw1"), 0);
+	/* and full once its reading reaches max_tunnels */
+	e->self.ok = true;
+	e->self.tunnels = 100;
+	cluster_refill(e->c);
+	assert_int_equal(entry(e, "gw1")->state, POOL_FULL);
+	done(e);
+}
+
+static void test_auth_redirects_and_pick(void **state)
+{
+	struct env *e = make(STATIC_CONF, NULL);
+	struct ikelb_gw_id id;
+	uint32_t idx, a, b;
+	uint64_t spi;
+	char s[INET6_ADDRSTRLEN];
+
+	(void)state;
+	cluster_refill(e->c);
+	a = (uint32_t)entry(e, "a")->idx;
+	e->f.redirects[a * FAKE_DP_CPUS + 1] = 10; /* XDP's, on CPU 1 */
+	for (int i = 0; i < 5; i++)
+		cluster_note_redirect(e->c, a);
+	cluster_refill(e->c);
+	assert_int_equal(entry(e, "a")->redirects, 15);
+	/* 15 % full at once: the others get the next clients */
+	assert_int_equal(plan_slots(e, "a"), 0);
+	/* pick: the plan table's target for the SPI's slot, as XDP picks */
+	b = (uint32_t)entry(e, "b")->idx;
+	for (spi = 1; spi < 100000; spi++)
+		if (e->f.slots[XDP_SLOT(IKELB_TABLE_PLAN, IKELB_FAM_V4, ikelb_slot_of_spi(spi))]
+			    .target == b)
+			break;
+	assert_int_equal(cluster_pick(e->c, IKELB_FAM_V4, spi, &idx, &id), 0);
+	assert_int_equal(idx, b);
+	assert_int_equal(id.type, IKE_GW_ID_IPV4);
+	assert_string_equal(inet_ntop(AF_INET, id.data, s, sizeof(s)), "198.18.0.22");
+	/* no IPv6 slots: nothing to pick */
+	assert_int_equal(cluster_pick(e->c, IKELB_FAM_V6, spi, &idx, &id), -1);
+	done(e);
+}
+
+static struct load_report report(const char *node, uint64_t seq, const char *addr)
+{
+	struct load_report r = { .epoch = 77, .seq = seq, .tunnels = 10, .max_tunnels = 100,
+				   .state = REPORT_ACTIVE };
+
+	strcpy(r.cluster, "lab");
+	strcpy(r.node_id, node);
+	r.address.type = IKE_GW_ID_IPV4;
+	r.address.len = 4;
+	inet_pton(AF_INET, addr, r.address.data);
+	return r;
+}
+
+static void test_members(void **state)
+{
+	struct cluster_key k = { .len = 32 };
+	struct members_params mp = { .cluster = "lab", .key = &k, .self_id = "gw1",
+				     .dead_after_ms = 3000 };
+	struct members *m = members_new(&mp);
+	struct env *e = make(STATIC_CONF, m);
+	struct load_report r1 = report("gw1", 1, "198.18.0.11"), r2 = report("gw2", 1, "198.18.0.12");
+	uint8_t msg[REPORT_MAX];
+	int len;
+
+	(void)state;
+	members_update_self(m, &r1, loop_now(e->l));
+	len = report_encode(&r2, &k, msg, sizeof(msg));
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, loop_now(e->l)),
+			 MEMBERS_ACCEPTED);
+	cluster_refill(e->c);
+	assert_int_equal(entry(e, "gw1")->kind, POOL_SELF);
+	assert_int_equal(entry(e, "gw2")->kind, POOL_MEMBER);
+	assert_int_equal(entry(e, "gw2")->tunnels, 10);
+	assert_int_equal(entry(e, "gw2")->state, POOL_ACTIVE);
+	assert_int_equal(e->self.calls, 0); /* members report this node's load */
+	/* gw2 falls silent; gw1 goes on reporting */
+	for (int i = 0; i < 4; i++) {
+		loop_advance(e->l, 1000);
+		r1.seq++;
+		members_update_self(m, &r1, loop_now(e->l));
+	}
+	assert_int_equal(entry(e, "gw2")->state, POOL_DEAD); /* refilled on the clock */
+	assert_int_equal(plan_slots(e, "gw2"), 0);
+	assert_int_equal(entry(e, "gw1")->state, POOL_ACTIVE);
+	e->m = m;
+	done(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tables_written),
+		cmocka_unit_test(test_periodic_refill),
+		cmocka_unit_test(test_draining_and_unhealthy_self),
+		cmocka_unit_test(test_auth_redirects_and_pick),
+		cmocka_unit_test(test_members),
+	};
+
+	log_set_level(LOG_LVL_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

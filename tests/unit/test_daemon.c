@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The daemon's wiring (daemon/daemon.h) on a fake data path and a fake
+ * clock: the start (the program before the VIPs), the control requests
+ * and the status view, drain, reloads taken and refused, the stop that
+ * gives everything back; and with vrrp = on, an election won on the clock
+ * reaching the role through the hooks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "base/loop.h"
+#include "daemon/daemon.h"
+#include "../lib/fake_dataplane.h"
+#include "../lib/unit_env.h"
+
+#define CONF_PATH "/run/daemon-test.conf"
+
+static char key_path[64];
+
+static void write_conf(const char *ports, const char *name, const char *vrrp)
+{
+	FILE *f = fopen(CONF_PATH, "w");
+
+	assert_non_null(f);
+	fprintf(f, "[cluster]\nname = %s\ninterface = lo\nvirtual_ip = 198.18.0.1\n"
+		   "virtual_ip6 = 2001:db8::1\nvrrp = %s\nnode_id = gw1\n"
+		   "[vrrp]\nvrid = 9\nadvert_interval_ms = 100\nvrrp_peers = 198.18.0.20\n"
+		   "[redirect]\nports = %s\n"
+		   "[reports]\nkey_file = %s\n" "peers = 198.18.0.20\n"
+		   "[gateway]\naddress = 198.18.0.11\nmax_tunnels = 100\ntunnels = static:5\n"
+		   "[target a]\naddress = 198.18.0.21\nmax_tunnels = 100\n",
+		name, vrrp, ports, key_path);
+	fclose(f);
+}
+
+struct env {
+	struct loop *l;
+	struct fake_dataplane f;
+	struct daemon *d;
+};
+
+static struct env *start(const char *vrrp)
+{
+	static struct env e;
+	struct cfg_errors errs = {};
+	struct config *c = malloc(sizeof(*c));
+
+	memset(&e, 0, sizeof(e));
+	write_conf("500 4500", "lab", vrrp);
+	assert_int_equal(config_load(CONF_PATH, c, &errs), 0);
+	e.l = loop_new_fake(5000);
+	fake_dataplane_init(&e.f);
+	e.d = daemon_new(e.l, CONF_PATH, c, &e.f.dp, NULL);
+	assert_non_null(e.d);
+	assert_int_equal(daemon_start(e.d), 0);
+	return &e;
+}
+
+static void stop(struct env *e)
+{
+	daemon_free(e->d);
+	loop_free(e->l);
+}
+
+/* The reply to a control request; *rc its result. */
+static char *request(struct env *e, const char *req, int *rc)
+{
+	static char *body;
+	size_t len = 0;
+	FILE *out;
+
+	free(body);
+	body = NULL;
+	out = open_memstream(&body, &len);
+	*rc = daemon_request(e->d, req, out);
+	fclose(out);
+	return body;
+}
+
+/* Serves the loop until `status` shows text (what the reader thread
+ * brings in takes real time); false after 2 s. */
+static bool status_shows(struct env *e, const char *text)
+{
+	int rc;
+
+	for (int i = 0; i < 200; i++) {
+		if (strstr(request(e, "status", &rc), text))
+			return true;
+		loop_run_once(e->l, 10);
+	}
+	return false;
+}
+
+static json_object *status_json(struct env *e)
+{
+	int rc;
+	json_object *o = json_tokener_parse(request(e, "status json", &rc));
+
+	assert_int_equal(rc, 0);
+	assert_non_null(o);
+	return o;
+}
+
+static const char *jpath(json_object *o, const char *a, int i, const char *b)
+{
+	json_object *x;
+
+	assert_true(json_object_object_get_ex(o, a, &x));
+	if (i >= 0)
+		x = json_object_array_get_idx(x, (size_t)i);
+	if (b)
+		assert_true(json_object_object_get_ex(x, b, &x));
+	return json_object_get_string(x);
+}
+
+static void test_start_status_stop(void **state)
+{
+	struct env *e = start("off");
+	int attach = fake_dataplane_step(&e->f, "attach", 0), rc;
+	json_object *o;
+	unsigned from;
+
+	(void)state;
+	/* vrrp = off: the program first, then both VIPs */
+	assert_true(attach >= 0);
+	assert_true(fake_dataplane_step(&e->f, "add 198.18.0.1", 0) > attach);
+	assert_true(fake_dataplane_step(&e->f, "add 2001:db8::1", 0) > attach);
+	o = status_json(e);
+	assert_string_equal(jpath(o, "vips", 0, "role"), "master");
+	assert_string_equal(jpath(o, "vips", 1, "role"), "master");
+	assert_string_equal(jpath(o, "vrrp", -1, NULL), "off");
+	json_object_put(o);
+	/* this node's own report (from the loop) puts it in the table */
+	loop_advance(e->l, 0);
+	assert_true(status_shows(e, "gw1 "));
+	o = status_json(e);
+	assert_string_equal(jpath(o, "targets", 0, "name"), "gw1");
+	assert_string_equal(jpath(o, "targets", 0, "tunnels"), "5");
+	assert_string_equal(jpath(o, "targets", 1, "name"), "a");
+	json_object_put(o);
+	assert_non_null(strstr(request(e, "status", &rc), "VIP 198.18.0.1"));
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(request(e, "nonsense", &rc), "unknown request"));
+	assert_int_equal(rc, -1);
+	/* stopping gives the VIPs back, then the program */
+	from = e->f.n_log;
+	daemon_free(e->d);
+	assert_true(fake_dataplane_step(&e->f, "del 198.18.0.1", from) >= 0);
+	assert_true(fake_dataplane_step(&e->f, "detach", from) >
+		    fake_dataplane_step(&e->f, "del 2001:db8::1", from));
+	loop_free(e->l);
+}
+
+static void test_drain(void **state)
+{
+	struct env *e = start("off");
+	json_object *o;
+	int rc;
+
+	(void)state;
+	assert_string_equal(request(e, "drain", &rc), "drain off\n");
+	assert_string_equal(request(e, "drain on", &rc), "drain on\n");
+	assert_int_equal(rc, 0);
+	o = status_json(e);
+	assert_true(json_object_get_boolean(json_object_object_get(o, "draining")));
+	json_object_put(o);
+	/* this node's own entry, from its own report: draining */
+	assert_true(status_shows(e, "draining"));
+	o = status_json(e);
+	assert_string_equal(jpath(o, "targets", 0, "name"), "gw1");
+	assert_string_equal(jpath(o, "targets", 0, "state"), "draining");
+	json_object_put(o);
+	assert_string_equal(request(e, "drain off", &rc), "drain off\n");
+	stop(e);
+}
+
+static void test_reloads(void **state)
+{
+	struct env *e = start("off");
+	json_object *o;
+
+	(void)state;
+	assert_int_equal(e->f.config.ports[0], htons(500));
+	/* a port: taken in place */
+	write_conf("600", "lab", "off");
+	daemon_reload(e->d);
+	assert_int_equal(e->f.config.ports[0], htons(600));
+	/* a broken file: refused */
+	unlink(CONF_PATH);
+	daemon_reload(e->d);
+	/* the cluster name: needs a restart, refused */
+	write_conf("700", "other", "off");
+	daemon_reload(e->d);
+	assert_int_equal(e->f.config.ports[0], htons(600));
+	o = status_json(e);
+	assert_string_equal(jpath(o, "reloads", -1, NULL), "1");
+	assert_string_equal(jpath(o, "reload_failures", -1, NULL), "2");
+	assert_string_equal(jpath(o, "cluster", -1, NULL), "lab");
+	json_object_put(o);
+	stop(e);
+}
+
+static void test_vrrp_wins_on_the_clock(void **state)
+{
+	struct env *e = start("on");
+	json_object *o;
+
+	(void)state;
+	assert_int_equal(fake_dataplane_step(&e->f, "attach", 0), -1); /* backup */
+	/* priority 100, 10 cs: master after 36 cs, election -> role via hooks */
+	loop_advance(e->l, 360);
+	assert_true(fake_dataplane_step(&e->f, "attach", 0) >= 0);
+	assert_true(fake_dataplane_step(&e->f, "add 198.18.0.1", 0) >= 0);
+	o = status_json(e);
+	assert_string_equal(jpath(o, "vips", 0, "role"), "master");
+	assert_string_equal(jpath(o, "vrrp_speakers", 0, "state"), "MASTER");
+	json_object_put(o);
+	stop(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_start_status_stop),
+		cmocka_unit_test(test_drain),
+		cmocka_unit_test(test_reloads),
+		cmocka_unit_test(test_vrrp_wins_on_the_clock),
+	};
+	int rc;
+
+	if (unit_private_namespaces() || unit_key_file(key_path, 0x5a))
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(key_path);
+	return rc;
+}

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The role (dataplane/role.h) on a fake data path and a fake clock: the
+ * order of the steps of a takeover and of a resignation, the repeated
+ * announcements, the XDP answers auth mode turns off, the VIPs a crashed
+ * run left, and vrrp = external following the interface.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/loop.h"
+#include "base/rundir.h"
+#include "dataplane/role.h"
+#include "../lib/fake_dataplane.h"
+#include "../lib/unit_env.h"
+
+#define CONF(vrrp)                                                                         \
+	"[cluster]\nname = t\ninterface = lo\nvirtual_ip = 198.18.0.1\n"                  \
+	"virtual_ip6 = 2001:db8::1\nvrrp = " vrrp "\n"                                       \
+	"[vrrp]\nvrid = 7\nannounce_count = 3\nannounce_interval_ms = 100\n"             \
+	"[reports]\nkey_file = /nonexistent/key\n"                                       \
+	"[target a]\naddress = 198.18.0.50\nmax_tunnels = 10\n"
+
+struct changes {
+	int n;
+	int fam[8];
+	enum vip_role r[8];
+};
+
+static void on_changed(void *ctx, int fam, enum vip_role r)
+{
+	struct changes *c = ctx;
+
+	if (c->n < 8) {
+		c->fam[c->n] = fam;
+		c->r[c->n] = r;
+	}
+	c->n++;
+}
+
+struct env {
+	struct loop *l;
+	struct config *cfg;
+	struct fake_dataplane f;
+	struct changes ch;
+	struct role *role;
+};
+
+static struct env *make(const char *conf)
+{
+	static struct env e;
+	struct role_hooks h = { .ctx = &e.ch, .on_changed = on_changed };
+
+	memset(&e, 0, sizeof(e));
+	e.l = loop_new_fake(1000);
+	e.cfg = unit_config(conf);
+	assert_non_null(e.cfg);
+	fake_dataplane_init(&e.f);
+	e.role = role_new(e.l, e.cfg, &e.f.dp, &h);
+	assert_non_null(e.role);
+	return &e;
+}
+
+static void done(struct env *e)
+{
+	role_free(e->role);
+	unit_config_free(e->cfg);
+	loop_free(e->l);
+}
+
+static void test_takeover_order(void **state)
+{
+	struct env *e = make(CONF("on"));
+	int attach, cfg_on, add;
+
+	(void)state;
+	/* made: the config map written, nothing answered, nothing attached */
+	assert_int_equal(e->f.n_log, 1);
+	assert_string_equal(e->f.log[0], "config v4 off v6 off");
+	assert_int_equal(role_set(e->role, IKELB_FAM_V4, ROLE_MASTER, "test"), 0);
+	attach = fake_dataplane_step(&e->f, "attach", 0);
+	cfg_on = fake_dataplane_step(&e->f, "config v4 on v6 off", 0);
+	add = fake_dataplane_step(&e->f, "add 198.18.0.1", 0);
+	/* the program answers before the VIP arrives */
+	assert_true(attach >= 0 && cfg_on > attach && add > cfg_on);
+	assert_int_equal(role_vip(e->role, IKELB_FAM_V4)->role, ROLE_MASTER);
+	assert_true(role_vip(e->role, IKELB_FAM_V4)->added);
+	assert_string_equal(role_vip(e->role, IKELB_FAM_V4)->reason, "test");
+	assert_int_equal(e->ch.n, 1);
+	assert_int_equal(e->ch.fam[0], IKELB_FAM_V4);
+	assert_int_equal(e->ch.r[0], ROLE_MASTER);
+	/* a second call for the same role changes nothing */
+	role_set(e->role, IKELB_FAM_V4, ROLE_MASTER, "again");
+	assert_int_equal(e->ch.n, 1);
+	assert_int_equal(role_vip(e->role, IKELB_FAM_V4)->transitions, 1);
+	done(e);
+}
+
+static void test_announcements_on_the_clock(void **state)
+{
+	struct env *e = make(CONF("on"));
+
+	(void)state;
+	role_set(e->role, IKELB_FAM_V6, ROLE_MASTER, "test");
+	assert_int_equal(e->f.announces[IKELB_FAM_V6], 0); /* from the loop, not inline */
+	loop_advance(e->l, 0);
+	assert_int_equal(e->f.announces[IKELB_FAM_V6], 1);
+	loop_advance(e->l, 99);
+	assert_int_equal(e->f.announces[IKELB_FAM_V6], 1);
+	loop_advance(e->l, 1);
+	assert_int_equal(e->f.announces[IKELB_FAM_V6], 2);
+	loop_advance(e->l, 1000);
+	assert_int_equal(e->f.announces[IKELB_FAM_V6], 3); /* announce_count */
+	/* losing the VIP stops the announcements of a new takeover at once */
+	role_set(e->role, IKELB_FAM_V6, ROLE_MASTER, "x");
+	role_set(e->role, IKELB_FAM_V6, ROLE_BACKUP, "lost");
+	role_set(e->role, IKELB_FAM_V6, ROLE_MASTER, "back");
+	role_set(e->role, IKELB_FAM_V6, ROLE_BACKUP, "lost again");
+	loop_advance(e->l, 1000);
+	assert_int_equal(e->f.announces[IKELB_FAM_V6], 3);
+	done(e);
+}
+
+static void test_resign_order_and_detach(void **state)
+{
+	struct env *e = make(CONF("on"));
+	unsigned from;
+	int cfg_off, del, detach;
+
+	(void)state;
+	role_set(e->role, IKELB_FAM_V4, ROLE_MASTER, "m");
+	role_set(e->role, IKELB_FAM_V6, ROLE_MASTER, "m");
+	from = e->f.n_log;
+	role_set(e->role, IKELB_FAM_V4, ROLE_BACKUP, "b");
+	/* one VIP still held: the program stays */
+	assert_int_equal(fake_dataplane_step(&e->f, "detach", from), -1);
+	assert_true(e->f.attached);
+	cfg_off = fake_dataplane_step(&e->f, "config v4 off v6 on", from);
+	del = fake_dataplane_step(&e->f, "del 198.18.0.1", from);
+	assert_true(cfg_off >= 0 && del > cfg_off); /* stop answering, then drop the VIP */
+	from = e->f.n_log;
+	role_set(e->role, IKELB_FAM_V6, ROLE_BACKUP, "b");
+	del = fake_dataplane_step(&e->f, "del 2001:db8::1", from);
+	detach = fake_dataplane_step(&e->f, "detach", from);
+	assert_true(del >= 0 && detach > del);
+	assert_false(role_any_master(e->role));
+	assert_int_equal(e->ch.n, 4);
+	done(e);
+}
+
+static void test_xdp_answers(void **state)
+{
+	struct env *e = make(CONF("on"));
+
+	(void)state;
+	role_set(e->role, IKELB_FAM_V4, ROLE_MASTER, "m");
+	assert_int_equal(e->f.config.vip4_active, 1);
+	role_set_xdp_answers(e->role, false); /* auth mode: charon answers */
+	assert_int_equal(e->f.config.vip4_active, 0);
+	assert_int_equal(e->f.config.vip6_active, 0);
+	role_set_xdp_answers(e->role, true);
+	assert_int_equal(e->f.config.vip4_active, 1);
+	done(e);
+}
+
+static void test_external_follows_interface(void **state)
+{
+	struct env *e = make(CONF("external"));
+
+	(void)state;
+	role_follow_interface(e->role, "start");
+	assert_false(role_any_master(e->role));
+	fake_dataplane_put_addr(&e->f, "2001:db8::1", true); /* keepalived added it */
+	role_follow_interface(e->role, "changed");
+	assert_int_equal(role_vip(e->role, IKELB_FAM_V6)->role, ROLE_MASTER);
+	assert_int_equal(role_vip(e->role, IKELB_FAM_V4)->role, ROLE_BACKUP);
+	/* not ours to remove */
+	assert_false(role_vip(e->role, IKELB_FAM_V6)->added);
+	fake_dataplane_put_addr(&e->f, "2001:db8::1", false);
+	role_follow_interface(e->role, "changed");
+	assert_int_equal(role_vip(e->role, IKELB_FAM_V6)->role, ROLE_BACKUP);
+	assert_int_equal(fake_dataplane_step(&e->f, "del 2001:db8::1", 0), -1);
+	done(e);
+}
+
+static void test_off_holds_everything(void **state)
+{
+	struct env *e = make(CONF("off"));
+
+	(void)state;
+	role_follow_interface(e->role, "start");
+	assert_int_equal(role_vip(e->role, IKELB_FAM_V4)->role, ROLE_MASTER);
+	assert_int_equal(role_vip(e->role, IKELB_FAM_V6)->role, ROLE_MASTER);
+	assert_string_equal(role_vip(e->role, IKELB_FAM_V4)->reason, "vrrp = off");
+	done(e);
+}
+
+static void test_stale_vips_of_a_crashed_run(void **state)
+{
+	struct env *e = make(CONF("on"));
+	char path[128];
+	FILE *f;
+
+	(void)state;
+	role_set(e->role, IKELB_FAM_V4, ROLE_MASTER, "m");
+	rundir_path(path, sizeof(path), "t", "vips");
+	f = fopen(path, "r");
+	assert_non_null(f); /* the record of what this run added */
+	fclose(f);
+	/* the process dies here: a new run finds the VIP and the record */
+	role_free(e->role);
+	e->role = role_new(e->l, e->cfg, &e->f.dp, NULL);
+	assert_non_null(e->role);
+	assert_int_equal(e->f.n_on_iface, 1);
+	role_clean_stale(e->role);
+	assert_int_equal(e->f.n_on_iface, 0);
+	assert_null(fopen(path, "r"));
+	done(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_takeover_order),
+		cmocka_unit_test(test_announcements_on_the_clock),
+		cmocka_unit_test(test_resign_order_and_detach),
+		cmocka_unit_test(test_xdp_answers),
+		cmocka_unit_test(test_external_follows_interface),
+		cmocka_unit_test(test_off_holds_everything),
+		cmocka_unit_test(test_stale_vips_of_a_crashed_run),
+	};
+
+	if (unit_private_namespaces())
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

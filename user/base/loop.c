@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/loop.h"
+
+#define LOOP_EVENTS 32
+/* Fake clock: rounds of fd service per step, so that an fd that stays
+ * ready (a callback that reads nothing) cannot hang a test. */
+#define LOOP_FAKE_IO_ROUNDS 64
+
+struct loop {
+	int epfd;
+	bool fake;
+	bool stopped;
+	uint64_t now_ms;
+	struct loop_timer *timers; /* armed, earliest first */
+	/* The watched handle of each fd, so that an event whose handle was
+	 * stopped by an earlier callback of the same batch is dropped. */
+	struct loop_io **io;
+	int n_io;
+};
+
+static uint64_t clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t loop_clock_ms(void)
+{
+	return clock_us() / 1000u;
+}
+
+static void tick(struct loop *l)
+{
+	if (!l->fake)
+		l->now_ms = loop_clock_ms();
+}
+
+static struct loop *make(bool fake, uint64_t start)
+{
+	struct loop *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0) {
+		free(l);
+		return NULL;
+	}
+	l->fake = fake;
+	l->now_ms = fake ? start : loop_clock_ms();
+	return l;
+}
+
+struct loop *loop_new(void)
+{
+	return make(false, 0);
+}
+
+struct loop *loop_new_fake(uint64_t start_ms)
+{
+	return make(true, start_ms);
+}
+
+void loop_free(struct loop *l)
+{
+	if (!l)
+		return;
+	close(l->epfd);
+	free(l->io);
+	free(l);
+}
+
+uint64_t loop_now(struct loop *l)
+{
+	return l->now_ms;
+}
+
+void loop_stop(struct loop *l)
+{
+	l->stopped = true;
+}
+
+bool loop_stopped(const struct loop *l)
+{
+	return l->stopped;
+}
+
+/* ---- fds ------------------------------------------------------------------ */
+
+void loop_io_init(struct loop_io *io, struct loop *l, int fd, loop_io_fn fn, void *arg)
+{
+	*io = (struct loop_io){ .loop = l, .fd = fd, .fn = fn, .arg = arg };
+}
+
+static int reserve(struct loop *l, int fd)
+{
+	int n = l->n_io ? l->n_io : 64;
+	struct loop_io **v;
+
+	if (fd < l->n_io)
+		return 0;
+	while (n <= fd)
+		n *= 2;
+	v = realloc(l->io, (size_t)n * sizeof(*v));
+	if (!v)
+		return -1;
+	memset(v + l->n_io, 0, (size_t)(n - l->n_io) * sizeof(*v));
+	l->io = v;
+	l->n_io = n;
+	return 0;
+}
+
+int loop_io_start(struct loop_io *io, uint32_t events)
+{
+	struct loop *l = io->loop;
+	struct epoll_event ev = { .events = events, .data.fd = io->fd };
+	int op = io->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, rc;
+
+	if (!events) {
+		loop_io_stop(io);
+		return 0;
+	}
+	if (io->fd < 0) {
+		errno = EBADF;
+		rc = -1;
+	} else {
+		rc = reserve(l, io->fd) ? -1 : epoll_ctl(l->epfd, op, io->fd, &ev);
+		/* a watched fd that was closed left the set on its own: a new
+		 * fd with the same number is added, not modified */
+		if (rc && op == EPOLL_CTL_MOD && errno == ENOENT)
+			rc = epoll_ctl(l->epfd, EPOLL_CTL_ADD, io->fd, &ev);
+	}
+	if (rc) {
+		int e = errno;
+
+		log_err("event loop: cannot watch fd %d: %s", io->fd, strerror(e));
+		errno = e;
+		return -1;
+	}
+	io->events = events;
+	l->io[io->fd] = io;
+	return 0;
+}
+
+void loop_io_stop(struct loop_io *io)
+{
+	struct loop *l = io->loop;
+
+	if (!io->events)
+		return;
+	/* fails harmlessly when the fd was closed already (it left the set) */
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, io->fd, NULL);
+	if (io->fd < l->n_io && l->io[io->fd] == io)
+		l->io[io->fd] = NULL;
+	io->events = 0;
+}
+
+/* Waits up to timeout_ms and runs the callbacks of ready fds; -1 when
+ * epoll fails. */
+static int serve_fds(struct loop *l, int timeout_ms, int *served)
+{
+	struct epoll_event ev[LOOP_EVENTS];
+	int n = epoll_wait(l->epfd, ev, LOOP_EVENTS, timeout_ms);
+
+	*served = 0;
+	if (n < 0) {
+		if (errno == EINTR)
+			return 0;
+		log_err("event loop: epoll_wait: %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		int fd = ev[i].data.fd;
+		struct loop_io *io = fd < l->n_io ? l->io[fd] : NULL;
+
+		/* stopped by an earlier callback of this batch */
+		if (!io || !(ev[i].events & (io->events | EPOLLERR | EPOLLHUP)))
+			continue;
+		tick(l);
+		io->fn(io->arg, fd, ev[i].events);
+		(*served)++;
+	}
+	return 0;
+}
+
+/* ---- timers --------------------------------------------------------------- */
+
+void loop_timer_init(struct loop_timer *t, struct loop *l, loop_timer_fn fn, void *arg)
+{
+	*t = (struct loop_timer){ .loop = l, .fn = fn, .arg = arg };
+}
+
+void loop_timer_stop(struct loop_timer *t)
+{
+	struct loop_timer **p;
+
+	if (!t->armed)
+		return;
+	for (p = &t->loop->timers; *p; p = &(*p)->next) {
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	}
+	t->armed = false;
+	t->next = NULL;
+}
+
+/* Into the armed list, after the timers due at the same time (so timers
+ * due together fire in the order they were armed). */
+static void arm(struct loop_timer *t, uint64_t due, uint64_t period)
+{
+	struct loop_timer **p;
+
+	loop_timer_stop(t);
+	t->due_ms = due;
+	t->period_ms = period;
+	for (p = &t->loop->timers; *p && (*p)->due_ms <= due; p = &(*p)->next)
+		;
+	t->next = *p;
+	*p = t;
+	t->armed = true;
+}
+
+void loop_timer_at(struct loop_timer *t, uint64_t due_ms)
+{
+	arm(t, due_ms, 0);
+}
+
+void loop_timer_after(struct loop_timer *t, uint64_t delay_ms)
+{
+	arm(t, loop_now(t->loop) + delay_ms, 0);
+}
+
+void loop_timer_every(struct loop_timer *t, uint64_t period_ms)
+{
+	if (!period_ms)
+		period_ms = 1;
+	arm(t, loop_now(t->loop) + period_ms, period_ms);
+}
+
+/* Fires the first timer if it is due by `by`; false when none is. */
+static bool fire_one(struct loop *l, uint64_t by)
+{
+	struct loop_timer *t = l->timers;
+
+	if (!t || t->due_ms > by)
+		return false;
+	l->timers = t->next;
+	t->next = NULL;
+	t->armed = false;
+	if (l->fake && t->due_ms > l->now_ms)
+		l->now_ms = t->due_ms;
+	if (t->period_ms) {
+		uint64_t next = t->due_ms + t->period_ms;
+
+		if (next <= l->now_ms) /* fell behind: no burst of catch-ups */
+			next = l->now_ms + t->period_ms;
+		arm(t, next, t->period_ms);
+	}
+	t->fn(t->arg);
+	return true;
+}
+
+static void fire_due(struct loop *l)
+{
+	/* only what is due now: a timer re-armed for "now" by a callback
+	 * waits for the next round, after the fds had their turn */
+	uint64_t now;
+	unsigned n = 0, max = 0;
+
+	tick(l);
+	now = l->now_ms;
+	for (struct loop_timer *t = l->timers; t && t->due_ms <= now; t = t->next)
+		max++;
+	while (n++ < max && !l->stopped) {
+		tick(l);
+		if (!fire_one(l, now))
+			break;
+	}
+}
+
+/* ---- running -------------------------------------------------------------- */
+
+/* ms until the first timer, rounded up so that the wait never ends just
+ * before it is due (a busy loop); -1 without timers. */
+static int wait_ms(struct loop *l, int max_wait_ms)
+{
+	uint64_t now_us, due_us, ms;
+
+	if (!l->timers)
+		return max_wait_ms;
+	now_us = clock_us();
+	due_us = l->timers->due_ms * 1000u;
+	ms = due_us > now_us ? (due_us - now_us + 999u) / 1000u : 0;
+	if (max_wait_ms >= 0 && ms > (uint64_t)max_wait_ms)
+		return max_wait_ms;
+	return ms > 3600000u ? 3600000 : (int)ms;
+}
+
+int loop_run_once(struct loop *l, int max_wait_ms)
+{
+	int served;
+
+	if (l->fake) {
+		/* fds may take real time (another thread's work); the clock
+		 * still moves only in loop_advance */
+		if (serve_fds(l, max_wait_ms > 0 ? max_wait_ms : 0, &served))
+			return -1;
+		fire_due(l);
+		return 0;
+	}
+	if (serve_fds(l, wait_ms(l, max_wait_ms), &served))
+		return -1;
+	fire_due(l);
+	return 0;
+}
+
+int loop_run(struct loop *l)
+{
+	l->stopped = false;
+	while (!l->stopped)
+		if (loop_run_once(l, -1))
+			return -1;
+	return 0;
+}
+
+static void fake_serve_fds(struct loop *l)
+{
+	int served;
+
+	for (int i = 0; i < LOOP_FAKE_IO_ROUNDS; i++)
+		if (serve_fds(l, 0, &served) || !served)
+			return;
+}
+
+void loop_advance(struct loop *l, uint64_t ms)
+{
+	uint64_t until = l->now_ms + ms;
+
+	if (!l->fake)
+		return;
+	fake_serve_fds(l);
+	while (fire_one(l, until))
+		fake_serve_fds(l);
+	l->now_ms = until;
+	fake_serve_fds(l);
+}

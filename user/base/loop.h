@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The event loop: one thread, one epoll set, one monotonic clock.  Modules
+ * register callbacks -- "call me when this fd is readable", "call me at
+ * this time", "call me every N ms" -- and the loop calls them; nobody asks
+ * every module whether an fd is its own or when its next deadline is.  In
+ * the spirit of keepalived's lib/scheduler.c and strongSwan's watcher.
+ *
+ *     struct loop *l = loop_new();
+ *     loop_io_init(&io, l, fd, on_readable, arg);  loop_io_start(&io, LOOP_IN);
+ *     loop_timer_init(&t, l, on_tick, arg);        loop_timer_every(&t, 100);
+ *     loop_run(l);                                 // until loop_stop(l)
+ *
+ * Handles (struct loop_io, struct loop_timer) belong to the module that
+ * embeds them: the loop never allocates or frees one.  A handle must be
+ * stopped before its memory goes away; stopping, starting and re-arming
+ * any handle (also another module's, also from inside its own callback)
+ * is always allowed.  Callbacks must not block: everything that can wait
+ * (a peer that does not answer, a hung file system) is non-blocking on the
+ * loop or runs on a thread of its own.
+ *
+ * Time: loop_now() is monotonic milliseconds (CLOCK_MONOTONIC), read anew
+ * before each callback.  A loop made with loop_new_fake() has a clock that
+ * moves only in loop_advance(): unit tests drive timers exactly, while fds
+ * (socketpairs, real sockets) still work, polled without waiting.
+ */
+#ifndef IKELB_BASE_LOOP_H
+#define IKELB_BASE_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+
+#define LOOP_IN EPOLLIN
+#define LOOP_OUT EPOLLOUT
+
+struct loop;
+
+/* events: what happened (LOOP_IN, LOOP_OUT, EPOLLERR, EPOLLHUP). */
+typedef void (*loop_io_fn)(void *arg, int fd, uint32_t events);
+typedef void (*loop_timer_fn)(void *arg);
+
+/* An fd watched by the loop (level-triggered). */
+struct loop_io {
+	struct loop *loop;
+	int fd;
+	uint32_t events; /* 0 while stopped */
+	loop_io_fn fn;
+	void *arg;
+};
+
+/* A one-shot or periodic timer. */
+struct loop_timer {
+	struct loop *loop;
+	loop_timer_fn fn;
+	void *arg;
+	uint64_t due_ms; /* while armed */
+	uint64_t period_ms; /* 0: one-shot */
+	bool armed;
+	struct loop_timer *next; /* armed timers, by due time */
+};
+
+/* A loop on the real monotonic clock; NULL (errno set) on failure. */
+struct loop *loop_new(void);
+/* A loop whose clock starts at start_ms and moves only in loop_advance. */
+struct loop *loop_new_fake(uint64_t start_ms);
+/* Every handle must have been stopped before. */
+void loop_free(struct loop *l);
+
+/* Monotonic milliseconds: the loop's clock. */
+uint64_t loop_now(struct loop *l);
+/* CLOCK_MONOTONIC in milliseconds, for code off the loop (threads). */
+uint64_t loop_clock_ms(void);
+
+/* Runs until loop_stop; 0, or -1 when epoll fails (logged). */
+int loop_run(struct loop *l);
+/* Waits at most max_wait_ms (-1: until the next timer) for events and
+ * runs what is due once; 0 or -1.  A fake clock does not move: the wait
+ * is for fds only (-1 is 0 then). */
+int loop_run_once(struct loop *l, int max_wait_ms);
+/* loop_run returns after the callback that called this. */
+void loop_stop(struct loop *l);
+bool loop_stopped(const struct loop *l);
+
+/*
+ * Fake clock only: moves the clock forward by ms.  Timers due on the way
+ * fire in order, each at its own due time (loop_now() is that time inside
+ * the callback); ready fds are served before each timer and at the end.
+ */
+void loop_advance(struct loop *l, uint64_t ms);
+
+void loop_io_init(struct loop_io *io, struct loop *l, int fd, loop_io_fn fn, void *arg);
+/* Watches io->fd for events (LOOP_IN and/or LOOP_OUT); changes the set if
+ * already watched.  0, or -1 with errno (logged). */
+int loop_io_start(struct loop_io *io, uint32_t events);
+void loop_io_stop(struct loop_io *io);
+static inline bool loop_io_active(const struct loop_io *io)
+{
+	return io->events != 0;
+}
+
+void loop_timer_init(struct loop_timer *t, struct loop *l, loop_timer_fn fn, void *arg);
+/* One shot at due_ms on the loop's clock (now when already past). */
+void loop_timer_at(struct loop_timer *t, uint64_t due_ms);
+/* One shot delay_ms from now. */
+void loop_timer_after(struct loop_timer *t, uint64_t delay_ms);
+/*
+ * Every period_ms, the first time period_ms from now.  A loop that fell
+ * behind by more than a period fires once and goes on from the current
+ * time, rather than firing every missed period in a burst.
+ */
+void loop_timer_every(struct loop_timer *t, uint64_t period_ms);
+void loop_timer_stop(struct loop_timer *t);
+static inline bool loop_timer_armed(const struct loop_timer *t)
+{
+	return t->armed;
+}
+
+#endif

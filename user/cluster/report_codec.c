@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* The load report codec; the wire format is documented in report_codec.h. */
+#include <arpa/inet.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "config/config.h"
+#include "cluster/report_codec.h"
+
+#define OFF_VERSION 4
+#define OFF_STATE 5
+#define OFF_LENGTH 6
+#define OFF_EPOCH 8
+#define OFF_SEQ 16
+#define OFF_TUNNELS 24
+#define OFF_MAX 28
+#define OFF_CLUSTER REPORT_FIXED_LEN
+
+/* ---- field rules, shared by encoder and decoder ------------------------ */
+
+static bool is_name_char(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
+}
+
+static bool valid_cluster(const uint8_t *s, size_t n)
+{
+	if (n < 1 || n > REPORT_CLUSTER_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_name_char(s[i]))
+			return false;
+	return true;
+}
+
+static bool valid_text(const uint8_t *s, size_t n, uint8_t lowest)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < lowest || s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+static bool valid_node_id(const uint8_t *s, size_t n)
+{
+	return n >= 1 && n <= REPORT_NODE_ID_MAX && valid_text(s, n, 0x21);
+}
+
+static bool valid_reason(const uint8_t *s, size_t n)
+{
+	return n <= REPORT_REASON_MAX && valid_text(s, n, 0x20);
+}
+
+/* The rule `address =` in the config follows (cfg_parse_gw_addr), so a
+ * report names no gateway that a config could not. */
+static bool valid_fqdn(const uint8_t *s, size_t n)
+{
+	char name[IKE_GW_ID_MAX_LEN + 1];
+	struct cfg_gw_addr a;
+
+	if (n < 1 || n > IKE_GW_ID_MAX_LEN || memchr(s, 0, n))
+		return false;
+	memcpy(name, s, n);
+	name[n] = 0;
+	return cfg_parse_gw_addr(name, &a) == 0 && a.type == IKE_GW_ID_FQDN;
+}
+
+/* A client can be sent there: no unspecified, loopback or multicast address. */
+static bool valid_ipv4(const uint8_t *a)
+{
+	uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+
+	return v != 0 && a[0] != 127 && (a[0] & 0xf0) != 0xe0 && v != 0xffffffffu;
+}
+
+static bool valid_ipv6(const uint8_t *a)
+{
+	struct in6_addr in;
+
+	memcpy(&in, a, 16);
+	return !IN6_IS_ADDR_UNSPECIFIED(&in) && !IN6_IS_ADDR_LOOPBACK(&in) &&
+	       !IN6_IS_ADDR_MULTICAST(&in);
+}
+
+static bool valid_gw(uint8_t type, uint8_t len, const uint8_t *data, bool optional)
+{
+	switch (type) {
+	case 0:
+		return optional && len == 0;
+	case IKE_GW_ID_IPV4:
+		return len == 4 && valid_ipv4(data);
+	case IKE_GW_ID_IPV6:
+		return len == 16 && valid_ipv6(data);
+	case IKE_GW_ID_FQDN:
+		return valid_fqdn(data, len);
+	default:
+		return false;
+	}
+}
+
+static bool valid_numbers(const struct load_report *r)
+{
+	return r->epoch != 0 && r->seq != 0 && r->max_tunnels >= 1 &&
+	       r->max_tunnels <= REPORT_MAX_TUNNELS &&
+	       (r->state == REPORT_ACTIVE || r->state == REPORT_DRAINING ||
+		r->state == REPORT_UNHEALTHY);
+}
+
+int report_check(const struct load_report *r)
+{
+	size_t nc = strnlen(r->cluster, sizeof(r->cluster));
+	size_t nn = strnlen(r->node_id, sizeof(r->node_id));
+	size_t nr = strnlen(r->reason, sizeof(r->reason));
+
+	if (nc == sizeof(r->cluster) || nn == sizeof(r->node_id) || nr == sizeof(r->reason))
+		return -1;
+	if (!valid_cluster((const uint8_t *)r->cluster, nc) ||
+	    !valid_node_id((const uint8_t *)r->node_id, nn) ||
+	    !valid_reason((const uint8_t *)r->reason, nr) || !valid_numbers(r) ||
+	    !valid_gw(r->address.type, r->address.len, r->address.data, false) ||
+	    !valid_gw(r->address6.type, r->address6.len, r->address6.data, true))
+		return -1;
+	return 0;
+}
+
+/* ---- MAC ---------------------------------------------------------------- */
+
+static bool key_usable(const struct cluster_key *key)
+{
+	return key && key->len >= CLUSTER_KEY_MIN && key->len <= CLUSTER_KEY_MAX;
+}
+
+static int mac(const struct cluster_key *key, const uint8_t *data, size_t len,
+	       uint8_t out[REPORT_MAC_LEN])
+{
+	unsigned int n = 0;
+
+	if (!HMAC(EVP_sha256(), key->bytes, (int)key->len, data, len, out, &n) ||
+	    n != REPORT_MAC_LEN)
+		return -1;
+	return 0;
+}
+
+/* ---- encoder ------------------------------------------------------------ */
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	put_be16(p, (uint16_t)(v >> 16));
+	put_be16(p + 2, (uint16_t)v);
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	put_be32(p, (uint32_t)(v >> 32));
+	put_be32(p + 4, (uint32_t)v);
+}
+
+static size_t put_str(uint8_t *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	p[0] = (uint8_t)n;
+	memcpy(p + 1, s, n);
+	return 1 + n;
+}
+
+static size_t put_gw(uint8_t *p, const struct cfg_gw_addr *a)
+{
+	p[0] = a->type;
+	p[1] = a->len;
+	memcpy(p + 2, a->data, a->len);
+	return 2 + (size_t)a->len;
+}
+
+int report_encode(const struct load_report *r, const struct cluster_key *key,
+		      uint8_t *out, size_t outsize)
+{
+	uint8_t buf[REPORT_LONGEST];
+	size_t n;
+
+	if (!key_usable(key) || report_check(r) < 0)
+		return -1;
+	memcpy(buf, REPORT_MAGIC, 4);
+	buf[OFF_VERSION] = REPORT_VERSION;
+	buf[OFF_STATE] = (uint8_t)r->state;
+	put_be64(buf + OFF_EPOCH, r->epoch);
+	put_be64(buf + OFF_SEQ, r->seq);
+	put_be32(buf + OFF_TUNNELS, r->tunnels);
+	put_be32(buf + OFF_MAX, r->max_tunnels);
+	n = OFF_CLUSTER;
+	n += put_str(buf + n, r->cluster);
+	n += put_str(buf + n, r->node_id);
+	n += put_gw(buf + n, &r->address);
+	n += put_gw(buf + n, &r->address6);
+	n += put_str(buf + n, r->reason);
+	put_be16(buf + OFF_LENGTH, (uint16_t)(n + REPORT_MAC_LEN));
+	if (mac(key, buf, n, buf + n) < 0 || n + REPORT_MAC_LEN > outsize)
+		return -1;
+	n += REPORT_MAC_LEN;
+	memcpy(out, buf, n);
+	return (int)n;
+}
+
+/* ---- decoder ------------------------------------------------------------ */
+
+/* A bounds-checked reader: once past the end it stays failed. */
+struct reader {
+	const uint8_t *p;
+	size_t left;
+	bool bad;
+};
+
+static const uint8_t *take(struct reader *rd, size_t n)
+{
+	const uint8_t *p = rd->p;
+
+	if (rd->bad || n > rd->left) {
+		rd->bad = true;
+		return NULL;
+	}
+	rd->p += n;
+	rd->left -= n;
+	return p;
+}
+
+static uint8_t take_u8(struct reader *rd)
+{
+	const uint8_t *p = take(rd, 1);
+
+	return p ? *p : 0;
+}
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)get_be16(p) << 16 | get_be16(p + 2);
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+/* Copies a length-prefixed string of at most max bytes into dst[max + 1]. */
+static const uint8_t *take_str(struct reader *rd, char *dst, size_t max, size_t *len)
+{
+	size_t n = take_u8(rd);
+	const uint8_t *s;
+
+	if (n > max)
+		rd->bad = true;
+	s = take(rd, n);
+	if (!s)
+		return NULL;
+	memcpy(dst, s, n);
+	dst[n] = 0;
+	*len = n;
+	return s;
+}
+
+static bool take_gw(struct reader *rd, struct cfg_gw_addr *a, bool optional)
+{
+	const uint8_t *d;
+
+	memset(a, 0, sizeof(*a));
+	a->type = take_u8(rd);
+	a->len = take_u8(rd);
+	d = take(rd, a->len);
+	if (!d)
+		return false;
+	memcpy(a->data, d, a->len);
+	return valid_gw(a->type, a->len, a->data, optional);
+}
+
+/* Everything between the fixed header and the MAC. */
+static bool parse_body(struct reader *rd, struct load_report *out)
+{
+	const uint8_t *s;
+	size_t n = 0;
+
+	s = take_str(rd, out->cluster, REPORT_CLUSTER_MAX, &n);
+	if (!s || !valid_cluster(s, n))
+		return false;
+	s = take_str(rd, out->node_id, REPORT_NODE_ID_MAX, &n);
+	if (!s || !valid_node_id(s, n))
+		return false;
+	if (!take_gw(rd, &out->address, false) || !take_gw(rd, &out->address6, true))
+		return false;
+	s = take_str(rd, out->reason, REPORT_REASON_MAX, &n);
+	if (!s || !valid_reason(s, n))
+		return false;
+	return rd->left == 0;
+}
+
+static enum report_err parse(const uint8_t *buf, size_t len, struct load_report *out)
+{
+	struct reader rd;
+
+	if (len > REPORT_MAX)
+		return REPORT_ERR_OVERSIZED;
+	if (len < OFF_VERSION + 1)
+		return REPORT_ERR_MALFORMED;
+	if (memcmp(buf, REPORT_MAGIC, 4) != 0)
+		return REPORT_ERR_BAD_MAGIC;
+	if (buf[OFF_VERSION] != REPORT_VERSION)
+		return REPORT_ERR_BAD_VERSION;
+	if (len < REPORT_FIXED_LEN + REPORT_MAC_LEN || get_be16(buf + OFF_LENGTH) != len)
+		return REPORT_ERR_MALFORMED;
+	memset(out, 0, sizeof(*out));
+	out->state = (enum report_state)buf[OFF_STATE];
+	out->epoch = get_be64(buf + OFF_EPOCH);
+	out->seq = get_be64(buf + OFF_SEQ);
+	out->tunnels = get_be32(buf + OFF_TUNNELS);
+	out->max_tunnels = get_be32(buf + OFF_MAX);
+	if (!valid_numbers(out))
+		return REPORT_ERR_MALFORMED;
+	rd = (struct reader){ buf + OFF_CLUSTER, len - OFF_CLUSTER - REPORT_MAC_LEN, false };
+	return parse_body(&rd, out) ? REPORT_OK : REPORT_ERR_MALFORMED;
+}
+
+enum report_err report_decode(const uint8_t *buf, size_t len, const char *cluster,
+				  const struct cluster_key *key, struct load_report *out)
+{
+	uint8_t want[REPORT_MAC_LEN];
+	enum report_err e;
+	bool match;
+
+	e = parse(buf, len, out);
+	if (e != REPORT_OK)
+		return e;
+	if (!cluster || strcmp(out->cluster, cluster) != 0)
+		return REPORT_ERR_OTHER_CLUSTER;
+	if (!key_usable(key) || mac(key, buf, len - REPORT_MAC_LEN, want) < 0)
+		return REPORT_ERR_KEY;
+	match = CRYPTO_memcmp(want, buf + len - REPORT_MAC_LEN, REPORT_MAC_LEN) == 0;
+	OPENSSL_cleanse(want, sizeof(want));
+	return match ? REPORT_OK : REPORT_ERR_BAD_MAC;
+}
+
+/* ---- names and epochs --------------------------------------------------- */
+
+const char *report_err_str(enum report_err e)
+{
+	switch (e) {
+	case REPORT_OK:
+		return "ok";
+	case REPORT_ERR_OVERSIZED:
+		return "oversized";
+	case REPORT_ERR_BAD_MAGIC:
+		return "bad magic";
+	case REPORT_ERR_BAD_VERSION:
+		return "bad version";
+	case REPORT_ERR_MALFORMED:
+		return "malformed";
+	case REPORT_ERR_OTHER_CLUSTER:
+		return "other cluster";
+	case REPORT_ERR_BAD_MAC:
+		return "bad MAC";
+	case REPORT_ERR_KEY:
+		return "no usable key";
+	}
+	return "unknown error";
+}
+
+static const char *const state_names[] = { "active", "draining", "unhealthy" };
+
+const char *report_state_str(enum report_state s)
+{
+	return (unsigned)s < 3 ? state_names[s] : "invalid";
+}
+
+int report_state_parse(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(s, state_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+uint64_t report_epoch_make(uint64_t boot_ms, uint32_t random)
+{
+	const uint32_t mask = (1u << REPORT_EPOCH_RANDOM_BITS) - 1;
+
+	return boot_ms << REPORT_EPOCH_RANDOM_BITS | (random & mask);
+}
+
+uint64_t report_epoch_new(void)
+{
+	struct timespec ts;
+	uint32_t rnd;
+	uint64_t e;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0 ||
+	    RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+		return 0;
+	e = report_epoch_make((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, rnd);
+	return e ? e : 1;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * Load reports in the daemon: every interval, this node's tunnel count
+ * (ike/tunnel_reader.h: read off the loop), its signed report sent to the
+ * cluster, and the member table built from everyone's reports.  The
+ * report protocol runs when key_file is set; without it only the tunnel
+ * count is kept, for this node's own entry in the cluster view.
+ *
+ * Each report carries a reading taken for it: the master adds only the
+ * redirects sent after a report's arrival, so an older count would lose
+ * the clients sent in between.  A reading that takes longer than half an
+ * interval makes the report say unhealthy instead of waiting.
+ */
+#ifndef IKELB_REPORTS_H
+#define IKELB_REPORTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/ip.h"
+#include "config/config.h"
+
+struct loop;
+struct members;
+struct json_object;
+
+struct reports_hooks {
+	void *ctx;
+	/* The member table changed: a report was accepted, a member died. */
+	void (*on_members_changed)(void *ctx);
+};
+
+/* c must stay valid until reports_reload or reports_free.  NULL (logged)
+ * when the key, the socket or the tunnels source cannot be set up. */
+struct reports *reports_new(struct loop *l, const struct config *c,
+			    const struct reports_hooks *h);
+/* Never waits for a tunnel reading in progress. */
+void reports_free(struct reports *r);
+/* After a reload: intervals, gateway, tunnels source (restarted when it
+ * changed); the next report goes out at once.  -1 when the new source
+ * cannot be set up (this node then reports unhealthy). */
+int reports_reload(struct reports *r, const struct config *c);
+/* Draining: reported from the next report on, which goes out at once. */
+void reports_set_draining(struct reports *r, bool draining);
+
+/* The member table, or NULL when the report protocol is off. */
+struct members *reports_members(struct reports *r);
+/*
+ * This node's own load when it has a tunnels source: true with *tunnels,
+ * or false with the reason it is unhealthy.  *known is false without a
+ * source (balanced like a static target).
+ */
+bool reports_self_load(struct reports *r, bool *known, uint64_t *tunnels, char *why,
+		       size_t whylen);
+const char *reports_node_id(const struct reports *r);
+/* VRRP took over from a master at addr that went silent: its member (the
+ * one reporting from that address) is taken for dead at once. */
+void reports_master_silent(struct reports *r, const struct ip_addr *addr);
+
+void reports_text(const struct reports *r, FILE *out);
+struct json_object *reports_json(const struct reports *r);
+
+#endif

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The cluster configuration file.  This header is the contract between the
+ * parser (config.c, with its tokenizer config_lex.c and its table of keys
+ * config_table.c) and the rest of the daemon; every key, its default and
+ * its range is in the table, here and in ikelb-load(8).
+ *
+ * [cluster]   name, interface, virtual_ip, virtual_ip6, vrrp, xdp_mode, node_id
+ * [vrrp]      vrid, priority, advert_interval_ms, preempt, vrrp_peers, notify,
+ *             announce_count, announce_interval_ms
+ * [redirect]  ports, natt_ports, unsupported, no_target, policy, mode, vici,
+ *             auth_fallback, auth_connection
+ * [reports]   key_file, group, port, peers, interval_ms, dead_after_ms
+ *             (once [status] with status_group, status_port, status_peers,
+ *             status_interval_ms: those names are refused with the new one)
+ * [gateway]   address, address6, max_tunnels, tunnels
+ * [target NAME] (repeatable) address, address6, max_tunnels
+ *
+ * Syntax (config_lex.h): "key = value" lines; "#" or ";" at the start of a
+ * line or after a blank starts a comment; no continuation lines; keys and
+ * enum values are lower case; booleans are yes/no, true/false, on/off;
+ * numbers are plain decimal; lists are separated by blanks and/or commas.
+ * Unknown or duplicate sections and keys are errors.
+ */
+#ifndef IKELB_CONFIG_H
+#define IKELB_CONFIG_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/ip.h"
+#include "ikelb.h"
+
+#define CFG_DEFAULT_PATH "/etc/ikelb/ikelb.conf"
+#define CFG_NAME_MAX 32 /* cluster and target names: [A-Za-z0-9_-], 1..32 */
+#define CFG_NODE_ID_MAX 63
+#define CFG_MAX_PEERS 32
+#define CFG_MAX_TARGETS (IKELB_MAX_TARGETS - 1) /* one index for [gateway] */
+#define CFG_MAX_TUNNELS 10000000u
+#define CFG_DEAD_AFTER_MAX 3600000u /* ms */
+#define CFG_MAX_ERRORS 100 /* then one "too many errors" line */
+
+enum cfg_vrrp { CFG_VRRP_OFF, CFG_VRRP_ON, CFG_VRRP_EXTERNAL };
+enum cfg_xdp_mode { CFG_XDP_AUTO, CFG_XDP_NATIVE, CFG_XDP_GENERIC };
+enum cfg_redirect_mode { CFG_MODE_INIT, CFG_MODE_AUTH };
+enum cfg_policy { CFG_POLICY_LEAST_UTILIZATION, CFG_POLICY_LEAST_TUNNELS };
+enum cfg_auth_fallback { CFG_FALLBACK_PASS, CFG_FALLBACK_INIT };
+enum cfg_tunnels {
+	CFG_TUNNELS_NONE, /* no source: balanced like a static target */
+	CFG_TUNNELS_VICI, /* vici:<socket path> */
+	CFG_TUNNELS_XFRM, /* xfrm */
+	CFG_TUNNELS_FILE, /* file:<path> */
+	CFG_TUNNELS_STATIC, /* static:<N> */
+};
+
+/* Where clients are sent: an RFC 5685 GW identity. */
+struct cfg_gw_addr {
+	uint8_t type; /* IKE_GW_ID_IPV4 / _IPV6 / _FQDN; 0 when unset */
+	uint8_t len; /* 4, 16, or the FQDN length 1..255 */
+	uint8_t data[IKE_GW_ID_MAX_LEN + 1]; /* FQDN is also NUL-terminated */
+};
+
+struct cfg_target {
+	char name[CFG_NAME_MAX + 1];
+	struct cfg_gw_addr address; /* required: IPv4, IPv6 or FQDN */
+	struct cfg_gw_addr address6; /* optional IPv6 for the IPv6 VIP's clients;
+				      * not when address is IPv6 */
+	uint32_t max_tunnels; /* required, 1..CFG_MAX_TUNNELS */
+	int line; /* of the section header, for messages */
+};
+
+struct config {
+	char path[PATH_MAX];
+
+	/* [cluster] */
+	char name[CFG_NAME_MAX + 1]; /* required */
+	char interface[IF_NAMESIZE]; /* required */
+	bool has_vip4, has_vip6; /* at least one */
+	struct in_addr vip4; /* virtual_ip: unicast IPv4 */
+	struct in6_addr vip6; /* virtual_ip6: global unicast IPv6 */
+	enum cfg_vrrp vrrp; /* off | on | external; default off */
+	enum cfg_xdp_mode xdp_mode; /* auto | native | generic; default auto */
+	char node_id[CFG_NODE_ID_MAX + 1]; /* [A-Za-z0-9._-]; "" = the host
+					    * name (the daemon fills it in) */
+
+	/* [vrrp]: used with vrrp = on */
+	uint32_t vrid; /* 1..255, required with vrrp = on */
+	uint32_t priority; /* 1..255, default 100; 255 only for the owner of
+			    * the VIP address (checked by the daemon) */
+	uint32_t advert_interval_ms; /* 10..40950, multiple of 10; default 1000 */
+	bool preempt; /* yes | no; default yes */
+	/* unicast adverts instead; each family needs its VIP; IPv6 link-local
+	 * is allowed (on the cluster interface) */
+	struct ip_addr vrrp_peers[CFG_MAX_PEERS];
+	unsigned n_vrrp_peers;
+	char notify[PATH_MAX]; /* absolute path of a script, "" = none */
+	uint32_t announce_count; /* gratuitous ARP / NA per takeover, 1..10, default 3 */
+	uint32_t announce_interval_ms; /* 10..10000, default 500 */
+
+	/* [redirect] */
+	uint16_t ports[IKELB_MAX_PORTS]; /* default 500 4500 */
+	unsigned n_ports;
+	/* subset of ports; default: 4500 if it is one of ports; "" = none */
+	uint16_t natt_ports[IKELB_MAX_PORTS];
+	unsigned n_natt_ports;
+	enum ikelb_action unsupported; /* pass | drop; default pass */
+	enum ikelb_action no_target; /* pass | drop; default pass */
+	enum cfg_policy policy; /* least-utilization | least-tunnels */
+	enum cfg_redirect_mode mode; /* init | auth; default init */
+	char vici[PATH_MAX]; /* auth mode: strongSwan's vici socket path */
+	enum cfg_auth_fallback auth_fallback; /* pass | init; default pass */
+	/* [A-Za-z0-9._-]{1,64}; "" = any SA at a VIP */
+	char auth_connection[CFG_NAME_MAX * 2 + 1];
+
+	/* [reports]: load reports run when key_file is set; required with
+	 * vrrp = on, and with a [gateway] that has a tunnels source.  The key
+	 * file itself is read and checked by the reports module. */
+	char key_file[PATH_MAX];
+	/* group: IPv4 multicast outside 224.0.0.0/24, or IPv6 multicast of at
+	 * least link-local scope; default 239.255.75.1 */
+	struct ip_addr reports_group;
+	uint16_t reports_port; /* port: default 4510; not one of the IKE ports */
+	/* peers: unicast instead of the group (setting both is an error) */
+	struct ip_addr reports_peers[CFG_MAX_PEERS];
+	unsigned n_reports_peers;
+	uint32_t reports_interval_ms; /* interval_ms: 50..60000, default 1000 */
+	/* > reports_interval_ms, <= CFG_DEAD_AFTER_MAX;
+	 * default 3 * reports_interval_ms */
+	uint32_t dead_after_ms;
+
+	/* [gateway]: this node is a VPN gateway too */
+	bool has_gateway;
+	struct cfg_gw_addr gw_address; /* required in the section; never a VIP */
+	/* optional IPv6 literal for the IPv6 VIP's clients, when address is
+	 * IPv4 or a host name */
+	struct cfg_gw_addr gw_address6;
+	uint32_t gw_max_tunnels; /* required in the section, 1..CFG_MAX_TUNNELS */
+	enum cfg_tunnels tunnels; /* required when key_file is set */
+	char tunnels_path[PATH_MAX]; /* vici: socket, file: path */
+	uint32_t tunnels_static; /* static:N, 0..CFG_MAX_TUNNELS */
+
+	/* [target NAME]: gateways that do not run ikelb */
+	struct cfg_target *targets;
+	unsigned n_targets;
+};
+
+/*
+ * Problems found in a config file: "FILE:LINE: message" each, in line
+ * order; "FILE: message" when the file cannot be read at all.  At most
+ * CFG_MAX_ERRORS, then one "too many errors" line.
+ */
+struct cfg_errors {
+	char **msg;
+	unsigned n;
+};
+
+/* Fills *c with the table's defaults. */
+void config_defaults(struct config *c);
+/*
+ * Parses and validates; returns 0, or -1 with every problem in *errs (the
+ * caller frees them with cfg_errors_free; *errs is overwritten, not appended
+ * to).  *c is only valid on success and must be released with config_free;
+ * on failure nothing in it needs freeing.  No side effects: host names are
+ * only checked for syntax, the key file is not opened.  Files larger than
+ * 1 MiB are refused.
+ */
+int config_load(const char *path, struct config *c, struct cfg_errors *errs);
+/* The same for text in memory; name is used in messages. */
+int config_parse_string(const char *text, const char *name, struct config *c,
+			struct cfg_errors *errs);
+void config_free(struct config *c);
+void cfg_errors_free(struct cfg_errors *errs);
+
+/*
+ * Parses an IPv4/IPv6 literal or an FQDN into a GW identity; 0 or -1 (and
+ * *out zeroed).  Addresses must be usable unicast (not unspecified,
+ * loopback, multicast, broadcast, IPv6 link-local or v4-mapped); names are
+ * RFC 1123 (labels 1..63 of A-Z a-z 0-9 -, not starting or ending in "-",
+ * last label not all digits), 255 characters at most.
+ */
+int cfg_parse_gw_addr(const char *s, struct cfg_gw_addr *out);
+/* Formats a GW identity ("198.18.0.10", "2001:db8::a", "gw.example"); ""
+ * when unset.  A host name is cut to fit len; an address needs
+ * INET6_ADDRSTRLEN bytes, else the result is "". */
+const char *cfg_gw_addr_str(const struct cfg_gw_addr *a, char *buf, size_t len);
+/* Just [cluster] name, without validating the rest; 0 or -1. */
+int config_cluster_name(const char *path, char *out, size_t len);
+/* True when load reports run (key_file set). */
+bool config_reports_enabled(const struct config *c);
+/*
+ * Whether a reload (SIGHUP) may replace the running config with next: NULL
+ * when it may, else the first key next changes that needs a restart, as
+ * "[section] key" (e.g. "[cluster] interface").  Decided by each key's
+ * row in the config table (config_table.h: CFG_RESTART); [target NAME]
+ * keys are always live.
+ */
+const char *config_reload_refusal(const struct config *running, const struct config *next);
+
+#endif

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* ikelb-load: the command line. */
+#include <getopt.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "daemon/ctl.h"
+#include "daemon/daemon.h"
+#include "base/log.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ikelb-load COMMAND [OPTIONS]\n"
+		"IKEv2 redirect load balancer for VPN gateway clusters.\n\n"
+		"Commands:\n"
+		"  run [-c FILE] [-v]        run the daemon in the foreground\n"
+		"  status [-c FILE] [--json] show role, XDP, targets and counters\n"
+		"  check [-c FILE]           validate a config file\n"
+		"  drain [on|off] [-c FILE]  stop (on) or resume (off) sending new clients\n"
+		"                            to this gateway; without an argument, show it\n"
+		"  --version, --help\n\n"
+		"Options:\n"
+		"  -c, --config FILE  config file (default %s)\n"
+		"  -v, --verbose      debug logging (libbpf and verifier messages too)\n"
+		"  -j, --json         status as JSON\n\n"
+		"See ikelb-load(8).\n",
+		CFG_DEFAULT_PATH);
+}
+
+/* The capabilities `run` needs, named when missing.  CAP_PERFMON: without
+ * it the verifier rejects packet-pointer arithmetic with variable offsets
+ * (Spectre v1 sanitation), which every parser of variable headers uses. */
+static int check_caps(void)
+{
+	static const struct {
+		int cap;
+		const char *name;
+	} need[] = { { CAP_BPF, "CAP_BPF" },
+		     { CAP_PERFMON, "CAP_PERFMON" },
+		     { CAP_NET_ADMIN, "CAP_NET_ADMIN" },
+		     { CAP_NET_RAW, "CAP_NET_RAW" } };
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	char missing[128] = "";
+
+	if (syscall(SYS_capget, &h, data))
+		return 0; /* cannot tell: let the operations fail with their own errors */
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		int c = need[i].cap;
+
+		if (!(data[c / 32].effective & (1u << (c % 32)))) {
+			strcat(missing, missing[0] ? ", " : "");
+			strcat(missing, need[i].name);
+		}
+	}
+	if (!missing[0])
+		return 0;
+	fprintf(stderr, "ikelb-load: missing privileges: %s (run as root, or grant them, "
+			"e.g. with the systemd unit)\n", missing);
+	return -1;
+}
+
+static int cmd_check(const char *path)
+{
+	struct cfg_errors e = {};
+	struct config c;
+
+	if (config_load(path, &c, &e)) {
+		for (unsigned i = 0; i < e.n; i++)
+			fprintf(stderr, "%s\n", e.msg[i]);
+		fprintf(stderr, "%s: %u error%s\n", path, e.n, e.n == 1 ? "" : "s");
+		cfg_errors_free(&e);
+		return 1;
+	}
+	printf("%s: OK (cluster %s, interface %s, %u static target%s%s)\n", path, c.name,
+	       c.interface, c.n_targets, c.n_targets == 1 ? "" : "s",
+	       c.has_gateway ? ", this node is a gateway" : "");
+	config_free(&c);
+	return 0;
+}
+
+/* Sends a control request to the daemon of the config's cluster.  A config
+ * with errors is still good enough when its cluster name can be read. */
+static int cmd_ctl(const char *path, const char *req)
+{
+	struct cfg_errors e = {};
+	char name[CFG_NAME_MAX + 1];
+	struct config c;
+	int rc;
+
+	if (config_load(path, &c, &e) == 0) {
+		snprintf(name, sizeof(name), "%s", c.name);
+		config_free(&c);
+	} else {
+		for (unsigned i = 0; i < e.n; i++)
+			fprintf(stderr, "warning: %s\n", e.msg[i]);
+		cfg_errors_free(&e);
+		if (config_cluster_name(path, name, sizeof(name))) {
+			fprintf(stderr, "ikelb-load: no usable [cluster] name in %s\n", path);
+			return 1;
+		}
+		fprintf(stderr, "warning: %s has errors; asking the daemon of cluster \"%s\" "
+				"anyway\n", path, name);
+	}
+	rc = ctl_request(name, req, stdout);
+	if (rc == 2)
+		fprintf(stderr, "ikelb-load: the daemon for cluster \"%s\" is not running "
+				"(no control socket %s/%s.sock)\n", name, RUN_DIR, name);
+	else if (rc < 0)
+		perror("ikelb-load: control socket");
+	return rc == 0 ? 0 : rc == 2 ? 3 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },	    { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },	    {}
+	};
+	const char *path = CFG_DEFAULT_PATH, *cmd = NULL, *arg = NULL;
+	bool json = false, verbose = false;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "c:vjh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': path = optarg; break;
+		case 'v': verbose = true; break;
+		case 'j': json = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("ikelb-load %s\n", IKELB_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc)
+		cmd = argv[optind++];
+	if (optind < argc)
+		arg = argv[optind++];
+	if (!cmd || optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_set_level(verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	log_route_libbpf();
+	if (!strcmp(cmd, "run") && !arg)
+		return check_caps() ? 1 : daemon_run(path);
+	if (!strcmp(cmd, "check") && !arg)
+		return cmd_check(path);
+	if (!strcmp(cmd, "status") && !arg)
+		return cmd_ctl(path, json ? "status json" : "status");
+	if (!strcmp(cmd, "drain") && (!arg || !strcmp(arg, "on") || !strcmp(arg, "off"))) {
+		char req[32];
+
+		snprintf(req, sizeof(req), arg ? "drain %s" : "drain", arg);
+		return cmd_ctl(path, req);
+	}
+	fprintf(stderr, "ikelb-load: unknown command or argument \"%s%s%s\"\n", cmd,
+		arg ? " " : "", arg ? arg : "");
+	usage(stderr);
+	return 2;
+}

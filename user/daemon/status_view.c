@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* The status view: see status_view.h. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "cluster/cluster.h"
+#include "cluster/reports.h"
+#include "daemon/status_view.h"
+#include "dataplane/dataplane.h"
+#include "dataplane/role.h"
+#include "dataplane/xdp.h"
+#include "ike/authmode.h"
+#include "vrrp/election.h"
+
+#define STATUS_SCHEMA 2 /* 2: "status_protocol" is "reports" */
+
+static const char *const counter_names[] = IKELB_COUNTER_NAMES;
+
+static const char *vrrp_mode(const struct config *c)
+{
+	return c->vrrp == CFG_VRRP_ON ? "on" : c->vrrp == CFG_VRRP_EXTERNAL ? "external" : "off";
+}
+
+static const char *kind_name(enum pool_kind k)
+{
+	return k == POOL_SELF ? "self" : k == POOL_STATIC ? "static" : "member";
+}
+
+static void fmt_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (!t) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static double util_of(const struct pool_entry *e)
+{
+	return e->max_tunnels ? (double)e->tunnels / (double)e->max_tunnels : 0;
+}
+
+/* A ten-cell bar of the utilisation: [######....] */
+static void load_bar(double u, char *buf)
+{
+	int n = (int)(u * 10 + 0.5);
+
+	n = n < 0 ? 0 : n > 10 ? 10 : n;
+	buf[0] = '[';
+	for (int i = 0; i < 10; i++)
+		buf[1 + i] = i < n ? '#' : '.';
+	buf[11] = ']';
+	buf[12] = 0;
+}
+
+static bool master_of(const struct status_sources *s, int fam, struct ip_addr *m,
+		      unsigned *prio)
+{
+	return s->election && election_master(s->election, fam, m, prio);
+}
+
+static void text_roles(const struct status_sources *s, FILE *out)
+{
+	char ip[INET6_ADDRSTRLEN], since[32], ms[INET6_ADDRSTRLEN];
+	struct ip_addr m;
+	unsigned prio;
+
+	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
+		const struct vip_state *v = role_vip(s->role, fam);
+
+		if (!v->configured)
+			continue;
+		fmt_time(v->since, since, sizeof(since));
+		fprintf(out, "VIP %-22s %-6s since %s (%s)", ip_addr_str(&v->ip, ip, sizeof(ip)),
+			role_name(v->role), since, v->reason[0] ? v->reason : "-");
+		if (master_of(s, fam, &m, &prio))
+			fprintf(out, ", master %s priority %u", ip_addr_str(&m, ms, sizeof(ms)), prio);
+		fputc('\n', out);
+	}
+}
+
+static void text_targets(const struct status_sources *s, FILE *out)
+{
+	const struct pool_entry *p;
+	unsigned n = cluster_pool(s->cluster, &p);
+	char bar[16], tun[24], age[24];
+
+	fprintf(out, "\n%-16s %-7s %-24s %-9s %8s %8s %6s %-12s %6s %10s %8s\n", "TARGET",
+		"KIND", "ADDRESS", "STATE", "TUNNELS", "MAX", "UTIL", "LOAD", "SLOTS",
+		"REDIRECTS", "AGE");
+	for (unsigned i = 0; i < n; i++) {
+		const struct pool_entry *e = &p[i];
+
+		load_bar(e->has_load ? util_of(e) : e->est_util, bar);
+		snprintf(tun, sizeof(tun), e->has_load ? "%llu" : "-",
+			 (unsigned long long)e->tunnels);
+		snprintf(age, sizeof(age), e->age_ms >= 0 ? "%.1fs" : "-", e->age_ms / 1000.0);
+		fprintf(out, "%-16s %-7s %-24s %-9s %8s %8llu %5.1f%% %-12s %6u %10llu %8s\n",
+			e->name, kind_name(e->kind), e->address, pool_state_name(e->state), tun,
+			(unsigned long long)e->max_tunnels,
+			100.0 * (e->has_load ? util_of(e) : e->est_util), bar,
+			e->slots[0] + e->slots[1], (unsigned long long)e->redirects, age);
+		if (e->reason[0])
+			fprintf(out, "%-16s   reason: %s\n", "", e->reason);
+	}
+	if (!n)
+		fprintf(out, "(no targets)\n");
+}
+
+static bool xdp_attached_now(const struct status_sources *s)
+{
+	return s->dp->ops->attached(s->dp->ctx);
+}
+
+static int read_counters(const struct status_sources *s, uint64_t c[IKELB_CNT_MAX])
+{
+	return s->xdp ? xdp_read_counters(s->xdp, c) : -1;
+}
+
+static void text_counters(const struct status_sources *s, FILE *out)
+{
+	uint64_t c[IKELB_CNT_MAX];
+
+	if (read_counters(s, c))
+		return;
+	fprintf(out, "\nXDP counters:\n");
+	for (int i = 0; i < IKELB_CNT_MAX; i++)
+		fprintf(out, "  %-18s %12llu\n", counter_names[i], (unsigned long long)c[i]);
+}
+
+void status_view_text(const struct status_sources *s, FILE *out)
+{
+	const struct config *c = s->cfg;
+
+	fprintf(out, "cluster %s  interface %s  vrrp %s  mode %s  policy %s%s\n", c->name,
+		c->interface, vrrp_mode(c), c->mode == CFG_MODE_AUTH ? "auth" : "init",
+		c->policy == CFG_POLICY_LEAST_TUNNELS ? "least-tunnels" : "least-utilization",
+		s->draining ? "  DRAINING" : "");
+	if (xdp_attached_now(s) && s->xdp)
+		fprintf(out, "XDP attached, %s mode, program id %u\n", s->xdp->mode, s->xdp->prog_id);
+	else if (xdp_attached_now(s))
+		fprintf(out, "XDP attached\n");
+	else
+		fprintf(out, "XDP not attached\n");
+	text_roles(s, out);
+	if (s->election)
+		election_text(s->election, out);
+	text_targets(s, out);
+	reports_text(s->reports, out);
+	if (s->authmode)
+		authmode_text(s->authmode, out);
+	text_counters(s, out);
+}
+
+static void jadd(json_object *o, const char *k, json_object *v)
+{
+	json_object_object_add(o, k, v);
+}
+
+static json_object *jstr(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+static json_object *json_vips(const struct status_sources *s)
+{
+	json_object *a = json_object_new_array();
+	char ip[INET6_ADDRSTRLEN];
+
+	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
+		const struct vip_state *v = role_vip(s->role, fam);
+		struct ip_addr m;
+		unsigned prio;
+		bool known = master_of(s, fam, &m, &prio);
+		json_object *o;
+
+		if (!v->configured)
+			continue;
+		o = json_object_new_object();
+		jadd(o, "address", jstr(ip_addr_str(&v->ip, ip, sizeof(ip))));
+		jadd(o, "family", jstr(fam == IKELB_FAM_V6 ? "ipv6" : "ipv4"));
+		jadd(o, "role", jstr(v->role == ROLE_MASTER ? "master" : "backup"));
+		jadd(o, "since", json_object_new_int64(v->since));
+		jadd(o, "reason", jstr(v->reason));
+		jadd(o, "transitions", json_object_new_uint64(v->transitions));
+		jadd(o, "master", known ? jstr(ip_addr_str(&m, ip, sizeof(ip))) : NULL);
+		jadd(o, "master_priority", known ? json_object_new_int64(prio) : NULL);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* A ratio printed with 4 decimals, not json-c's 17 significant digits. */
+static json_object *jratio(double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.4f", v);
+	return json_object_new_double_s(v, buf);
+}
+
+static json_object *json_targets(const struct status_sources *s)
+{
+	json_object *a = json_object_new_array();
+	const struct pool_entry *p;
+	unsigned n = cluster_pool(s->cluster, &p);
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct pool_entry *e = &p[i];
+		json_object *o = json_object_new_object();
+
+		jadd(o, "name", jstr(e->name));
+		jadd(o, "kind", jstr(kind_name(e->kind)));
+		jadd(o, "address", jstr(e->address));
+		jadd(o, "index", json_object_new_int(e->idx));
+		jadd(o, "state", jstr(pool_state_name(e->state)));
+		jadd(o, "reason", e->reason[0] ? jstr(e->reason) : NULL);
+		jadd(o, "tunnels", e->has_load ? json_object_new_uint64(e->tunnels) : NULL);
+		jadd(o, "max_tunnels", json_object_new_uint64(e->max_tunnels));
+		jadd(o, "utilization", jratio(e->has_load ? util_of(e) : e->est_util));
+		jadd(o, "report_age_ms", e->age_ms >= 0 ? json_object_new_int64(e->age_ms) : NULL);
+		jadd(o, "redirects", json_object_new_uint64(e->redirects));
+		jadd(o, "redirects_since_report", json_object_new_uint64(e->redirects_since_report));
+		jadd(o, "slots_ipv4", json_object_new_int(e->slots[0]));
+		jadd(o, "slots_ipv6", json_object_new_int(e->slots[1]));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static json_object *json_counters(const struct status_sources *s)
+{
+	json_object *o = json_object_new_object();
+	uint64_t c[IKELB_CNT_MAX];
+
+	if (read_counters(s, c))
+		memset(c, 0, sizeof(c));
+	for (int i = 0; i < IKELB_CNT_MAX; i++)
+		jadd(o, counter_names[i], json_object_new_uint64(c[i]));
+	return o;
+}
+
+void status_view_json(const struct status_sources *s, FILE *out)
+{
+	const struct config *c = s->cfg;
+	json_object *o = json_object_new_object(), *x = json_object_new_object();
+	bool attached = xdp_attached_now(s), details = attached && s->xdp;
+
+	jadd(o, "schema", json_object_new_int(STATUS_SCHEMA));
+	jadd(o, "version", jstr(IKELB_VERSION));
+	jadd(o, "cluster", jstr(c->name));
+	jadd(o, "interface", jstr(c->interface));
+	jadd(o, "vrrp", jstr(vrrp_mode(c)));
+	jadd(o, "mode", jstr(c->mode == CFG_MODE_AUTH ? "auth" : "init"));
+	jadd(o, "policy", jstr(c->policy == CFG_POLICY_LEAST_TUNNELS ? "least-tunnels"
+								     : "least-utilization"));
+	jadd(o, "draining", json_object_new_boolean(s->draining));
+	jadd(o, "started", json_object_new_int64(s->started));
+	jadd(o, "reloads", json_object_new_uint64(s->reloads));
+	jadd(o, "reload_failures", json_object_new_uint64(s->reload_failures));
+	jadd(x, "attached", json_object_new_boolean(attached));
+	jadd(x, "mode", details ? jstr(s->xdp->mode) : NULL);
+	jadd(x, "prog_id", details ? json_object_new_int64(s->xdp->prog_id) : NULL);
+	jadd(x, "pin_dir", s->xdp ? jstr(s->xdp->pin_dir) : NULL);
+	jadd(o, "xdp", x);
+	jadd(o, "vips", json_vips(s));
+	jadd(o, "vrrp_speakers", s->election ? election_json(s->election) : json_object_new_array());
+	jadd(o, "targets", json_targets(s));
+	jadd(o, "counters", json_counters(s));
+	jadd(o, "reports", reports_json(s->reports));
+	jadd(o, "auth_mode", s->authmode ? authmode_json(s->authmode) : NULL);
+	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}

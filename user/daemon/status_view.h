@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The status view: what `ikelb-load status` shows, as an aligned table
+ * for people and as JSON (schema in docs/status-json.md; "schema" is
+ * bumped on every incompatible change).  It reads the modules' state and
+ * changes nothing.
+ */
+#ifndef IKELB_STATUS_VIEW_H
+#define IKELB_STATUS_VIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "config/config.h"
+
+struct role;
+struct election;
+struct cluster;
+struct reports;
+struct authmode;
+struct dataplane;
+struct xdp_state;
+
+/* Everything the view shows; modules that do not run are NULL. */
+struct status_sources {
+	const struct config *cfg;
+	const struct dataplane *dp;
+	struct xdp_state *xdp; /* program details and counters; NULL in tests */
+	const struct role *role;
+	const struct election *election;
+	const struct cluster *cluster;
+	const struct reports *reports;
+	const struct authmode *authmode; /* mode = auth only */
+	bool draining;
+	time_t started;
+	uint64_t reloads, reload_failures;
+};
+
+void status_view_text(const struct status_sources *s, FILE *out);
+void status_view_json(const struct status_sources *s, FILE *out);
+
+#endif
