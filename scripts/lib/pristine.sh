@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A pristine Debian 12 root, as a new machine has it, and commands run
 # inside one (bash; source this file).  Used by scripts/fresh-check.sh (the
 # README's commands on a new machine) and tests/sh/test_deb.sh (the package

@@ -1,32 +1,39 @@
 #!/bin/bash
-# The Debian package, as an operator gets it: builds it with
+# The Debian package, as an operator gets it.  Builds it with
 # `dpkg-buildpackage -b -us -uc` from a copy of the tree (it writes to the
-# parent directory), runs lintian on the .changes (the .deb files and the
-# .buildinfo), then installs it with `apt-get install ./ikelb_*.deb` into a
-# pristine Debian 12 root (scripts/lib/pristine.sh: the cached debootstrap
-# output that scripts/fresh-check.sh uses; inside fresh-check's root the
-# cache is mounted at the same path).  In there: `ikelb-load --version`,
-# `ikelb-load check` on the installed example, `systemd-analyze verify` on
-# the installed units, what is installed where and with which mode, that no
-# unit is enabled and nothing is started; a reinstall (what an upgrade
-# runs) restarts only what runs; then `apt-get purge ikelb` and the root's
-# file list must be what it was before the install.
+# parent directory) in a pristine Debian 12 root that has only what
+# `apt-get build-dep ./` installs, so a library missing from debian/control's
+# Build-Depends fails here.  Runs lintian on the .changes (the .deb files
+# and the .buildinfo).  Installs the package with `apt-get install
+# ./ikelb_*.deb` into another pristine root and checks there:
+# `ikelb-load --version`, `ikelb-load check` on the installed example,
+# `systemd-analyze verify` on the installed units, what is installed where
+# and with which mode, that no unit is enabled and nothing is started; a
+# reinstall (what an upgrade runs) restarts only what runs; then `apt-get
+# purge ikelb`, after which the root's file list must be what it was before
+# the install.  About 1.5 minutes when the pristine root and the packages
+# are cached.
+#
+# The pristine roots come from scripts/lib/pristine.sh: the cached
+# debootstrap output that scripts/fresh-check.sh uses (inside fresh-check's
+# root the cache is mounted at the same path, so the test runs there too).
 #
 # systemd is not PID 1 in the root, so the maintainer scripts' calls of
 # systemctl are recorded instead of carried out: /run/systemd/system exists
-# (the scripts then act as on a booted machine) and a `systemctl` early in
-# PATH writes its arguments to a log.  An ikelb-load process started by any
-# other means is looked for in /proc.
+# (the scripts then act as on a booted machine) and a `systemctl` first in
+# dpkg's PATH writes its arguments to a log.  An ikelb-load process started
+# by any other means is looked for in /proc.
 #
-# IKELB_DEB_BUILD_IN_ROOT=1 builds the package in a pristine root of its
-# own after `apt-get build-dep ./` instead of on this machine: that checks
-# that debian/control's Build-Depends are complete (about 2 minutes more).
+# IKELB_DEB_BUILD_ON_HOST=1 builds on this machine instead (quicker; it
+# does not check Build-Depends).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
 . "$TOP/tests/lib/require.sh"
 
 require_root
+# The README builds the package on the machine itself (and so does
+# IKELB_DEB_BUILD_ON_HOST=1): that takes dpkg-dev and debhelper.
 require_cmd dpkg-buildpackage dpkg-dev
 require_cmd dh debhelper
 require_cmd lintian lintian
@@ -40,8 +47,6 @@ DEB=ikelb_${VERSION}_${ARCH}.deb
 CHANGES=ikelb_${VERSION}_${ARCH}.changes
 tmp=$(mktemp -d /var/tmp/ikelb-deb.XXXXXX) || exit 1
 trap 'rm -rf --one-file-system "$tmp"' EXIT
-SRC=$tmp/src/ikelb-$VERSION
-OUT=$tmp/src
 
 # show FILE: its last lines as TAP diagnostics
 show() { tail -n "${2:-30}" "$1" | sed 's/^/# /'; }
@@ -65,38 +70,49 @@ new_root() {
 }
 
 # ---- build -------------------------------------------------------------
-# The copy: what git knows of (tracked and untracked but not ignored
-# files, as they are in the work tree), or without git everything but the
-# build output.
-mkdir -p "$SRC"
-if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
-		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-		tar --null -T - -cf -) | tar -C "$SRC" -xf -
-else
-	tar -C "$TOP" --exclude=./build --exclude=./.git -cf - . | tar -C "$SRC" -xf -
-fi || abort "copy the tree"
+# copy_tree DIR: the tree as git knows it (tracked files, and untracked
+# ones that are not ignored, as they are in the work tree; without git
+# everything but the build output) into DIR
+copy_tree() {
+	mkdir -p "$1" || return 1
+	if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
+			while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+			tar --null -T - -cf -) | tar -C "$1" -xf -
+	else
+		tar -C "$TOP" --exclude=./build --exclude=./.git -cf - . | tar -C "$1" -xf -
+	fi
+}
+
+# take DIR: the files dpkg-buildpackage wrote into DIR, into $OUT
+take() { find "$1" -maxdepth 1 -type f -name 'ikelb*' -exec cp -t "$OUT" {} +; }
 
 BUILD="DEB_BUILD_OPTIONS=parallel=2 dpkg-buildpackage -b -us -uc"
-if [ "${IKELB_DEB_BUILD_IN_ROOT:-0}" = 1 ]; then
-	broot=$tmp/build-root
-	new_root "$broot" || abort "unpack a pristine root for the build"
-	mkdir -p "$broot/root/src" && cp -a "$SRC" "$broot/root/src/" || abort "copy the tree into the build root"
-	if pristine_run "$broot" "apt-get update -qq && cd src/ikelb-$VERSION &&
-		DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -qq ./ >/dev/null &&
-		$BUILD" >"$tmp/build.log" 2>&1; then
-		ok "dpkg-buildpackage in a pristine root after apt-get build-dep ./"
+OUT=$tmp/out
+mkdir -p "$OUT"
+if [ "${IKELB_DEB_BUILD_ON_HOST:-0}" = 1 ]; then
+	copy_tree "$tmp/src/ikelb-$VERSION" || abort "copy the tree"
+	if (cd "$tmp/src/ikelb-$VERSION" && eval "$BUILD") >"$tmp/build.log" 2>&1; then
+		ok "dpkg-buildpackage -b -us -uc"
 	else
 		show "$tmp/build.log"
-		abort "dpkg-buildpackage in a pristine root after apt-get build-dep ./"
+		abort "dpkg-buildpackage -b -us -uc"
 	fi
-	cp "$broot"/root/src/ikelb* "$OUT/" 2>/dev/null
-	rm -rf --one-file-system "$broot"
-elif (cd "$SRC" && eval "$BUILD") >"$tmp/build.log" 2>&1; then
-	ok "dpkg-buildpackage -b -us -uc"
+	take "$tmp/src"
 else
-	show "$tmp/build.log"
-	abort "dpkg-buildpackage -b -us -uc"
+	B=$tmp/build-root
+	new_root "$B" || abort "unpack a pristine root for the build"
+	copy_tree "$B/root/src/ikelb-$VERSION" || abort "copy the tree"
+	if pristine_run "$B" "apt-get update -qq && cd src/ikelb-$VERSION &&
+		apt-get build-dep -y -qq ./ && $BUILD" DEBIAN_FRONTEND=noninteractive \
+		>"$tmp/build.log" 2>&1; then
+		ok "dpkg-buildpackage -b -us -uc in a pristine root after apt-get build-dep ./"
+	else
+		show "$tmp/build.log"
+		abort "dpkg-buildpackage -b -us -uc in a pristine root after apt-get build-dep ./"
+	fi
+	take "$B/root/src"
+	rm -rf --one-file-system "$B"
 fi
 check "built $DEB (the Makefile's VERSION, this architecture)" test -s "$OUT/$DEB"
 check "built $CHANGES" test -s "$OUT/$CHANGES"
@@ -216,6 +232,7 @@ inroot_is "ikelb.service runs /usr/sbin/ikelb-load" \
 	'sed -n "s/^ExecStart=//p" /lib/systemd/system/ikelb.service'
 inroot_is "the man page: man -w ikelb-load" /usr/share/man/man8/ikelb-load.8.gz 'man -w ikelb-load'
 inroot_is "/etc/ikelb: mode 0750, root's" "750 root:root" 'stat -c "%a %U:%G" /etc/ikelb'
+# shellcheck disable=SC2016 # expanded inside the root
 inroot_is "the example config is a conffile" /etc/ikelb/ikelb.conf.example \
 	'dpkg-query -W -f="\${Conffiles}\n" ikelb | awk "NF {print \$1}"'
 
@@ -249,6 +266,7 @@ check "removing asks systemctl only to stop and reload (asked: $(verbs "$tmp/pur
 	only_verbs "$tmp/purge.log" stop daemon-reload
 check "removing stops ikelb.service and the ikelb@ instances" \
 	grep -q '^stop ikelb\.service ikelb@\*\.service$' <(sed '1,/^-- systemctl calls$/d' "$tmp/purge.log")
+# shellcheck disable=SC2016 # expanded inside the root
 inroot_is "dpkg knows no ikelb" "" 'dpkg-query -W -f="\${Status}\n" ikelb 2>/dev/null'
 inroot_is "/etc/ikelb is gone" gone 'test -e /etc/ikelb && echo there || echo gone'
 inroot "$SNAPSHOT" >"$tmp/after.list"
