@@ -64,6 +64,8 @@ if pristine_stale; then
 	pristine_make 2>"$tmp/debootstrap.err" || { show "$tmp/debootstrap.err"; abort "debootstrap"; }
 fi
 
+diag "pristine root: $PRISTINE_TARBALL, made $(date -u -r "$PRISTINE_TARBALL" '+%F %H:%M UTC')"
+
 # new_root DIR: DIR becomes a pristine root
 new_root() {
 	mkdir -p "$1" && pristine_unpack "$1"
@@ -121,8 +123,6 @@ depends=$(dpkg-deb -f "$OUT/$DEB" Depends)
 diag "Depends: $depends"
 check "Depends from the binary's libraries (shlibs): libbpf1, libssl3, libc6" \
 	grep -Eq '(^|, )libbpf1( |,|$).*(^|, )libc6( |,|$).*(^|, )libssl3( |,|$)' <<<"$depends"
-check "the package declares no dependency on anything it need not run" \
-	test -z "$(dpkg-deb -f "$OUT/$DEB" Recommends Pre-Depends)"
 
 # ---- lintian -----------------------------------------------------------
 lintian -I --fail-on none "$OUT/$CHANGES" >"$tmp/lintian.out" 2>"$tmp/lintian.err"
