@@ -21,7 +21,10 @@ zlib1g-dev libssl-dev libmnl-dev libjson-c-dev libsystemd-dev pkg-config"
 TESTS="libcmocka-dev iproute2 procps util-linux systemd man-db openssl git
 strongswan-charon strongswan-swanctl strongswan-pki libstrongswan-standard-plugins
 keepalived"
-PKGS="$BUILD $TESTS"
+# The Debian package (debian/, tests/sh/test_deb.sh): its build, lintian,
+# and a pristine Debian 12 root to install it into.
+PACKAGE="dpkg-dev debhelper lintian debootstrap"
+PKGS="$BUILD $TESTS $PACKAGE"
 
 skip=" ${IKELB_DEPS_SKIP:-} "
 missing=""

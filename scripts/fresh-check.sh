@@ -20,19 +20,22 @@
 # days), never a root with packages added; downloaded .deb files are kept
 # in the cache too (apt's archive directory is bind-mounted there) so that
 # a second run needs no downloads, but every package is installed anew.
+# The cache is also mounted at its own path inside the root, so that a test
+# that makes a pristine root of its own in there (tests/sh/test_deb.sh)
+# reuses it instead of running debootstrap again.
 #
 # The root is entered as a new machine would be: a private mount namespace
 # and PID namespace, the root bind-mounted onto itself, proc, sysfs, bpffs,
 # tmpfs on /run and /tmp, /dev, then pivot_root into it (a plain chroot
 # breaks `ip netns exec` and `nsenter -m`).  When the check ends, the PID
-# namespace ends with it: no process started in there survives.
+# namespace ends with it: no process started in there survives.  The root
+# is made and entered by scripts/lib/pristine.sh.
 # Ends like the test command, "N passed, N failed, N skipped", the demo
 # counted as one test; exit status 0 when everything passed.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-CACHE=${IKELB_FRESH_CACHE:-/var/cache/ikelb-fresh}
-SUITE=bookworm
-MIRROR=http://deb.debian.org/debian
+. "$TOP/scripts/lib/pristine.sh"
+SUITE=$PRISTINE_SUITE
 run_tests=1 run_demo=1 keep=0 test_args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -62,19 +65,10 @@ if ! command -v debootstrap >/dev/null || ! command -v git >/dev/null; then
 		>/dev/null 2>&1; } || die "cannot install debootstrap on this host"
 fi
 
-mkdir -p "$CACHE/archives/partial"
-tarball=$CACHE/$SUITE-minbase.tar
 # The pristine root, made once a week: debootstrap's output as it is.
-if [ -z "$(find "$tarball" -mtime -7 2>/dev/null)" ]; then
+if pristine_stale; then
 	say "making a pristine $SUITE root with debootstrap (about 30 s)"
-	tmp=$(mktemp -d /var/tmp/ikelb-debootstrap.XXXXXX)
-	if ! debootstrap --variant=minbase "$SUITE" "$tmp/root" "$MIRROR" >"$tmp/log" 2>&1; then
-		tail -n 20 "$tmp/log" >&2
-		rm -rf "$tmp"
-		die "debootstrap failed"
-	fi
-	tar -C "$tmp/root" -cf "$tarball.new" . && mv "$tarball.new" "$tarball" || die "cannot write $tarball"
-	rm -rf "$tmp"
+	pristine_make || die "debootstrap failed"
 fi
 
 ROOT=$(mktemp -d /var/tmp/ikelb-fresh.XXXXXX)
@@ -83,15 +77,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-tar -C "$ROOT" -xf "$tarball" || die "cannot unpack $tarball"
-# What every Debian 12 machine has: its updates and security suites, a
-# resolver; nothing else is added.
-cat >"$ROOT/etc/apt/sources.list" <<EOF
-deb $MIRROR $SUITE main
-deb $MIRROR $SUITE-updates main
-deb http://deb.debian.org/debian-security $SUITE-security main
-EOF
-cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
+pristine_unpack "$ROOT" || die "cannot unpack the pristine root"
 git clone -q "$TOP" "$ROOT/root/ikelb" || die "git clone failed"
 say "cloned $(git -C "$ROOT/root/ikelb" log -1 --format='%h %s' | cut -c1-70) into $ROOT/root/ikelb"
 
@@ -101,33 +87,8 @@ cmds=""
 [ $run_demo = 1 ] && cmds+="echo '# scripts/demo.sh'; scripts/demo.sh; echo \$? >/root/fresh-demo.rc; "
 [ $run_tests = 1 ] && cmds+="echo '# scripts/test.sh'; scripts/test.sh $(printf '%q ' "${test_args[@]}") | tee /root/fresh-test.out; echo \${PIPESTATUS[0]} >/root/fresh-test.rc; "
 
-# shellcheck disable=SC2016
-unshare --mount --pid --fork --propagation private env -i \
-	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	ROOT="$ROOT" CACHE="$CACHE" CMDS="$cmds" IKELB_DEPS_SKIP="${IKELB_DEPS_SKIP:-}" \
-	bash -c '
-set -e
-cd "$ROOT"
-mount --bind "$ROOT" "$ROOT"
-cd "$ROOT"
-mount -t proc proc proc
-mount -t sysfs sysfs sys
-mount -t bpf bpf sys/fs/bpf
-mount -t tmpfs tmpfs run
-mount -t tmpfs tmpfs tmp
-mount --rbind /dev dev
-mount --bind "$CACHE/archives" var/cache/apt/archives
-mkdir -p .oldroot
-pivot_root . .oldroot
-umount -l /.oldroot
-rmdir /.oldroot
-cd /root/ikelb
-set +e
-rc=0
-exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-	USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb LANG=C.UTF-8 \
-	IKELB_DEPS_SKIP="$IKELB_DEPS_SKIP" bash -c "$CMDS"
-'
+pristine_run --bind-cache "$ROOT" "cd /root/ikelb; $cmds" \
+	IKELB_DEPS_SKIP="${IKELB_DEPS_SKIP:-}" IKELB_FRESH_CACHE="$PRISTINE_CACHE"
 
 # The verdict, ending like the test command: the demo counts as one test.
 pass=0 fail=0 skip=0
