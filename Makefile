@@ -22,10 +22,12 @@ LDLIBS   := -lbpf -lelf -lz -lcrypto -linih -lmnl -ljson-c -lsystemd -lm
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 CMOCKA   := -lcmocka
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
+# BPF programs: the product's (bpf/), the benchmarks' (bench/bpf/) and
+# the tests' (tests/bpf/).  Each gets a skeleton build/NAME.skel.h.
+BPF_SRCS := $(wildcard bpf/*.bpf.c bench/bpf/*.bpf.c tests/bpf/*.bpf.c)
 BPF_OBJS := $(BPF_SRCS:.bpf.c=.bpf.o)
-SKELS    := $(patsubst bpf/%.bpf.c,$(B)/%.skel.h,$(BPF_SRCS))
-BPF_HDRS := $(wildcard include/*.h)
+SKELS    := $(addprefix $(B)/,$(notdir $(BPF_SRCS:.bpf.c=.skel.h)))
+BPF_HDRS := $(wildcard include/*.h bpf/*.h bench/bench_xdp.h)
 HDRS     := $(BPF_HDRS) $(wildcard user/*.h tests/lib/*.h)
 
 LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
@@ -55,12 +57,24 @@ deps:
 	scripts/deps.sh
 
 # ---- BPF ---------------------------------------------------------------
-bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h
-	$(CLANG) -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 $(WARN) \
-		-Iinclude -Ivmlinux -c $< -o $@
+# vmlinux/vmlinux.h (committed) declares the kernel types the programs use
+# (struct xdp_md, the Ethernet/IP/UDP headers, map and action constants),
+# so the build host needs neither kernel BTF nor kernel headers for the BPF
+# target.  Those types are UAPI and laid out alike on every 64-bit
+# architecture.  `-target bpf` builds for the build host's byte order; the
+# programs refuse to build big-endian (bpf/ikelb.bpf.c, docs/xdp.md).  No
+# __TARGET_ARCH_* is defined: it only matters to bpf_tracing.h (kprobe
+# register access), which no program here uses.
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 $(WARN) -Iinclude -Ibpf -Ivmlinux
 
-$(B)/%.skel.h: bpf/%.bpf.o | $(B)
-	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+%.bpf.o: %.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+define skel_rule
+$(B)/$(notdir $(1:.bpf.c=.skel.h)): $(1:.bpf.c=.bpf.o) | $(B)
+	$$(BPFTOOL) gen skeleton $$< name $$(subst -,_,$(notdir $(1:.bpf.c=)))_bpf > $$@.tmp && mv $$@.tmp $$@
+endef
+$(foreach src,$(BPF_SRCS),$(eval $(call skel_rule,$(src))))
 
 # Regenerate the committed vmlinux.h from the running kernel's BTF.
 vmlinux:
@@ -140,4 +154,4 @@ install: $(B)/ikelb-load
 	install -D -m 0644 scripts/ikelb.conf.example $(DESTDIR)$(SYSCONFDIR)/ikelb/ikelb.conf.example
 
 clean:
-	rm -rf $(B) bpf/*.bpf.o
+	rm -rf $(B) $(BPF_OBJS)

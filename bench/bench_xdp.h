@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * Shared by the benchmark XDP programs (bpf/bench_gen.bpf.c,
- * bpf/bench_sink.bpf.c) and the bench tools: how the generator varies each
- * request and what the sink checks in each response.
+ * Shared by the benchmark XDP programs (bench/bpf/bench_gen.bpf.c,
+ * bench/bpf/bench_sink.bpf.c) and the bench tools: how the generator varies
+ * each request and what the sink checks in each response.
  */
 #ifndef IKELB_BENCH_XDP_H
 #define IKELB_BENCH_XDP_H

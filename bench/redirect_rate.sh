@@ -6,7 +6,7 @@
 # behind a direct veth pair (client namespace <-> server namespace); on the
 # server end, in turn: ikelb's XDP program (tests/tools/xdp_loader, one
 # target), libreswan's pluto with --global-redirect (bench/libreswan.sh),
-# and the bare reflector (bpf/reflector.bpf.o).  For each: the rate and
+# and the bare reflector (bench/bpf/reflector.bpf.o).  For each: the rate and
 # latency at window 1, then the best rate over a range of windows among the
 # runs that lost nothing.  The client's veth has transmit checksum offload
 # off (tests/tools/tx_csum_off.c: the reflector would otherwise return a
@@ -21,7 +21,7 @@ set -u
 . "$(dirname "$0")/libreswan.sh"
 T=$BENCH_TOP/build/tests/tools
 bench_need_root
-bench_need "$T/ike_gen" "$T/xdp_loader" "$T/tx_csum_off" "$BENCH_TOP/bpf/reflector.bpf.o" \
+bench_need "$T/ike_gen" "$T/xdp_loader" "$T/tx_csum_off" "$BENCH_TOP/bench/bpf/reflector.bpf.o" \
 	"$BENCH_TOP/bpf/xdp_pass.bpf.o"
 lab_init
 libreswan_fetch || bench_fail "cannot fetch libreswan (apt-get download libreswan)"
@@ -51,7 +51,7 @@ server() {
 		SPID=$LS_PID
 		;;
 	reflector)
-		ip -n "$sns" link set dev s0 xdpdrv obj "$BENCH_TOP/bpf/reflector.bpf.o" sec xdp ||
+		ip -n "$sns" link set dev s0 xdpdrv obj "$BENCH_TOP/bench/bpf/reflector.bpf.o" sec xdp ||
 			bench_fail "cannot attach the reflector"
 		SPID=
 		;;

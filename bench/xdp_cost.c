@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Benchmark 1: per-packet cost of the ikelb XDP program against the bare
- * reflector (bpf/reflector.bpf.c) built by the same make, on the IKE_SA_INIT
+ * reflector (bench/bpf/reflector.bpf.c) built by the same make, on the IKE_SA_INIT
  * strongSwan 5.9 sends (tests/lib/pkt.h, 892 bytes of IKE: 934..958-byte
  * frames), IPv4 and IPv6, ports 500 and 4500.  Prints a markdown table.
  *
@@ -20,7 +20,7 @@
  *
  * B. "live": BPF_F_TEST_XDP_LIVE_FRAMES with a large repeat count (-L).
  *    XDP_TX becomes a transmit out of IF (-i); the veth peer (-p) runs
- *    bpf/bench_sink.bpf.c, which drops.  The kernel hands the program pages
+ *    bench/bpf/bench_sink.bpf.c, which drops.  The kernel hands the program pages
  *    from a page pool and initialises a page from the template only when
  *    the pool first allocates it: a recycled page is NOT rewritten
  *    (Documentation/bpf/bpf_prog_run.rst, net/bpf/test_run.c), so alone

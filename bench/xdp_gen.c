@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Benchmark 2b: a kernel-side IKE_SA_INIT generator that is not the limit.
- * BPF_PROG_RUN in live-frames mode runs bpf/bench_gen.bpf.c, which turns
+ * BPF_PROG_RUN in live-frames mode runs bench/bpf/bench_gen.bpf.c, which turns
  * every frame into a fresh copy of the template (strongSwan's IKE_SA_INIT,
  * tests/lib/pkt.h) with its own SPIi and nonce and sends it with XDP_TX out
- * of IF.  bpf/bench_sink.bpf.c on IF counts the responses that come back,
+ * of IF.  bench/bpf/bench_sink.bpf.c on IF counts the responses that come back,
  * checking each (a REDIRECT carrying the request's nonce, or the reflected
  * request), and drops them.  One generator thread per CPU; the far end's
  * XDP runs in the same CPU's softirq, so the rate is that of the whole

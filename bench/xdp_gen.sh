@@ -20,7 +20,7 @@
 #   shared:  one generator per CPU at full speed, the far end's XDP in the
 #            same CPU's softirq, caches hot: the rate of the whole path,
 #            generator included.  The same with a far end that only drops
-#            (bpf/bench_drop.bpf.c) gives the generator's own cost per frame;
+#            (bench/bpf/bench_drop.bpf.c) gives the generator's own cost per frame;
 #            subtracted, what is left is the far end's share per request
 #            (program, transmit back, the client end's check), free of both
 #            the generator and overload.
@@ -31,7 +31,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 bench_need_root
 bench_need "$BENCH_BIN/xdp_gen" "$BENCH_TOP/build/tests/tools/xdp_loader" \
-	"$BENCH_TOP/bpf/reflector.bpf.o" "$BENCH_TOP/bpf/bench_drop.bpf.o"
+	"$BENCH_TOP/bench/bpf/reflector.bpf.o" "$BENCH_TOP/bench/bpf/bench_drop.bpf.o"
 lab_init
 
 ROUNDS=5 SECS=2
@@ -57,8 +57,8 @@ dut_on() {
 		lab_wait_for 10 grep -q '^ready' "$LAB_DIR/loader.log" ||
 			bench_fail "xdp_loader did not start: $(cat "$LAB_DIR/loader.log")"
 	else
-		local obj=$BENCH_TOP/bpf/reflector.bpf.o
-		[ "$1" = drop ] && obj=$BENCH_TOP/bpf/bench_drop.bpf.o
+		local obj=$BENCH_TOP/bench/bpf/reflector.bpf.o
+		[ "$1" = drop ] && obj=$BENCH_TOP/bench/bpf/bench_drop.bpf.o
 		ip -n "$sns" link set dev "$SIF" xdpdrv obj "$obj" sec xdp ||
 			bench_fail "cannot attach $obj"
 		DUT_PID=

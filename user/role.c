@@ -7,6 +7,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +41,22 @@ static bool answers(const struct daemon *d, int fam)
 	return v->configured && v->role == ROLE_MASTER && authmode_xdp_answers(d);
 }
 
+/* The interface's own MAC: the XDP program answers only frames sent to it. */
+static int own_mac(int ifindex, uint8_t mac[6])
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
+
+	if (fd >= 0 && if_indextoname((unsigned)ifindex, ifr.ifr_name) &&
+	    !ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+		rc = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 int role_push_config(struct daemon *d)
 {
 	const struct config *cfg = &d->cfg;
@@ -51,6 +70,15 @@ int role_push_config(struct daemon *d)
 	c.vip6_active = answers(d, IKELB_FAM_V6);
 	c.unsupported_action = cfg->unsupported;
 	c.no_target_action = cfg->no_target;
+	if (own_mac(d->ifindex, c.mac))
+		log_err("cannot read the MAC of interface %d: %s (XDP answers nothing)",
+			d->ifindex, strerror(errno));
+	/* limits that never hold back a real client, cookies off */
+	c.rate_per_source = IKELB_DEFAULT_RATE_PER_SOURCE;
+	c.burst_per_source = IKELB_DEFAULT_BURST_PER_SOURCE;
+	c.rate_total = IKELB_DEFAULT_RATE_TOTAL;
+	c.burst_total = IKELB_DEFAULT_BURST_TOTAL;
+	c.cookie_mode = IKELB_COOKIES_OFF;
 	for (unsigned i = 0; i < cfg->n_ports && i < IKELB_MAX_PORTS; i++) {
 		c.ports[i] = htons(cfg->ports[i]);
 		for (unsigned j = 0; j < cfg->n_natt_ports; j++)

@@ -14,7 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "ikelb.h"
-#include "../bench/bench_xdp.h"
+#include "../bench_xdp.h"
 
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD

@@ -16,7 +16,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "../bench/bench_xdp.h"
+#include "../bench_xdp.h"
 
 /* Set by user space before the run. */
 __u8 gen_tmpl[BENCH_GEN_RESTORE];
