@@ -59,37 +59,36 @@ static __always_inline bool ipv4_csum_ok(const struct iphdr *ip)
 /*
  * Unfolded sum of the len bytes at offset off of the frame (off even, both
  * read from *off_p and *len_p), or ~0 when the frame is shorter than
- * off + len.  32 bytes per round in four independent 32-bit accumulations
- * (a 64-bit word split in two would cost two more instructions per word,
- * and one sum would be a chain the CPU cannot run in parallel); the last
- * 0..31 bytes in 8-byte words, the final 1..7 bytes from an 8-byte load
- * that ends where the data ends.
+ * off + len.  64 bytes per round in 32-bit loads and two accumulations (a
+ * 64-bit word split in two costs two more instructions per word; the JIT
+ * has few registers to spare); the last 0..63 bytes in 8-byte words, the
+ * final 1..7 bytes from an 8-byte load that ends where the data ends.
  */
+#define CSUM_ROUND 64
 static __always_inline __u64 csum_bytes(void *data, void *data_end, __u32 *off_p, __u32 *len_p)
 {
-	__u64 s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	__u64 s0 = 0, s1 = 0;
 	__u32 i, off = msg_off(*off_p), len = *len_p, tail, rest;
+	__u32 *w;
 	__u8 *p;
 
 	if (len > CSUM_MAX_LEN || len < 8)
 		return ~0ull;
-	for (i = 0; i < CSUM_MAX_LEN / 32; i++) {
-		if (i * 32 + 32 > len)
+	for (i = 0; i < CSUM_MAX_LEN / CSUM_ROUND; i++) {
+		if (i * CSUM_ROUND + CSUM_ROUND > len)
 			break;
 		/* a fresh pointer each round: one checked further and further
 		 * out would differ on each path out of the loop */
-		p = data + msg_off(off + i * 32);
-		if ((void *)(p + 32) > data_end)
+		w = data + msg_off(off + i * CSUM_ROUND);
+		if ((void *)(w + CSUM_ROUND / 4) > data_end)
 			return ~0ull;
-		s0 += (__u64) * (__u32 *)p + *(__u32 *)(p + 16);
-		s1 += (__u64) * (__u32 *)(p + 4) + *(__u32 *)(p + 20);
-		s2 += (__u64) * (__u32 *)(p + 8) + *(__u32 *)(p + 24);
-		s3 += (__u64) * (__u32 *)(p + 12) + *(__u32 *)(p + 28);
+		s0 += (__u64)w[0] + w[2] + w[4] + w[6] + w[8] + w[10] + w[12] + w[14];
+		s1 += (__u64)w[1] + w[3] + w[5] + w[7] + w[9] + w[11] + w[13] + w[15];
 	}
 	off = msg_off(RELOAD(*off_p));
 	len = RELOAD(*len_p);
-	tail = len & ~31u;
-	for (i = 0; i < 3; i++) {
+	tail = len & ~(CSUM_ROUND - 1);
+	for (i = 0; i < CSUM_ROUND / 8 - 1; i++) {
 		if (tail + 8 > len)
 			break;
 		p = data + off + msg_off(tail);
@@ -108,7 +107,7 @@ static __always_inline __u64 csum_bytes(void *data, void *data_end, __u32 *off_p
 			return ~0ull;
 		s1 += csum_word(*(__u64 *)p >> ((8 - rest) * 8));
 	}
-	return s0 + s1 + s2 + s3;
+	return s0 + s1;
 }
 
 #endif

@@ -28,32 +28,51 @@
 #define LIMIT_CAS_TRIES 3
 
 /*
- * Tests set ikelb_test_clock before loading the program and then set the
- * time in ikelb_test_now_ns.  The verifier knows a frozen .rodata value,
- * so in production (0) it removes the test branch: no cost per packet.
+ * The limits' clock.  Normally jiffies, in ticks of 1 / (HZ << 16) s: the
+ * verifier turns bpf_jiffies64() into a plain load on 64-bit JITs, where a
+ * nanosecond clock is a helper call (about 30 ns here, with the CPU's
+ * return-thunk mitigation).  Its resolution is a jiffy (1 to 10 ms): within
+ * one, a bucket hands out its burst and no refill, so a burst below
+ * rate / HZ caps the rate at burst * HZ (docs/xdp.md).  Without the
+ * kernel's HZ (no kernel config for libbpf to read) the clock is
+ * bpf_ktime_get_coarse_ns(), in ns.  Tests set ikelb_test_clock before
+ * loading and then the time in ikelb_test_now_ns (ns); the verifier knows
+ * both read-only values, so production pays for neither branch.
  */
+extern unsigned int CONFIG_HZ __kconfig __weak;
 const volatile __u8 ikelb_test_clock = 0;
 __u64 ikelb_test_now_ns = 0;
 
-static __always_inline __u64 now_ns(void)
+#define JIFFY_SHIFT 16
+
+static __always_inline __u64 clock_now(void)
 {
 	if (ikelb_test_clock)
 		return ikelb_test_now_ns;
-	return bpf_ktime_get_ns();
+	if (CONFIG_HZ)
+		return bpf_jiffies64() << JIFFY_SHIFT;
+	return bpf_ktime_get_coarse_ns();
 }
 
-/* 1 s / rate in ns: a division costs more than the rest of the check, so
- * each CPU keeps the last result. */
-static __always_inline __u64 interval_ns(struct interval *iv, __u32 rate)
+static __always_inline __u64 clock_per_sec(void)
+{
+	if (ikelb_test_clock || !CONFIG_HZ)
+		return NSEC_PER_SEC;
+	return (__u64)CONFIG_HZ << JIFFY_SHIFT;
+}
+
+/* 1 s / rate in clock ticks: a division costs more than the rest of the
+ * check, so each CPU keeps the last result. */
+static __always_inline __u64 interval_of(struct interval *iv, __u32 rate)
 {
 	if (iv->rate != rate) {
-		iv->ns = NSEC_PER_SEC / rate;
+		iv->ticks = clock_per_sec() / rate;
 		iv->rate = rate;
 	}
-	return iv->ns;
+	return iv->ticks;
 }
 
-static __always_inline __u64 burst_ns(__u32 burst, __u64 t)
+static __always_inline __u64 burst_of(__u32 burst, __u64 t)
 {
 	return (burst ? burst : 1) * t;
 }
@@ -111,14 +130,14 @@ static __always_inline bool source_take(void *data, void *data_end,
 {
 	struct ikelb_source_key k = {};
 	struct ikelb_source_state *st;
-	__u64 t = interval_ns(&s->per_source, cfg->rate_per_source);
-	__u64 tau = burst_ns(cfg->burst_per_source, t);
+	__u64 t = interval_of(&s->per_source, cfg->rate_per_source);
+	__u64 tau = burst_of(cfg->burst_per_source, t);
 
 	if (!source_key(data, data_end, &s->req, &k))
 		return false;
 	st = bpf_map_lookup_elem(&ikelb_sources, &k);
 	if (!st) {
-		struct ikelb_source_state fresh = { .tat_ns = now + t };
+		struct ikelb_source_state fresh = { .tat = now + t };
 
 		if (bpf_map_update_elem(&ikelb_sources, &k, &fresh, BPF_NOEXIST) == 0)
 			return true;
@@ -127,7 +146,7 @@ static __always_inline bool source_take(void *data, void *data_end,
 		if (!st)
 			return false;
 	}
-	if (bucket_take(&st->tat_ns, now, t, tau))
+	if (bucket_take(&st->tat, now, t, tau))
 		return true;
 	__sync_fetch_and_add(&st->limited, 1);
 	return false;
@@ -149,19 +168,19 @@ static __always_inline int check_limits(void *data, void *data_end,
 
 	if (!cfg->rate_per_source && !cfg->rate_total)
 		return GO_ON;
-	now = now_ns();
+	now = clock_now();
 	if (cfg->rate_total) {
 		node = bpf_map_lookup_elem(&ikelb_nodelimit, &zero);
 		if (!node)
 			return IKELB_CNT_DROP_RATE_TOTAL;
-		t = interval_ns(&s->total, cfg->rate_total);
-		tau = burst_ns(cfg->burst_total, t);
-		if (!bucket_has_room(&node->tat_ns, now, t, tau))
+		t = interval_of(&s->total, cfg->rate_total);
+		tau = burst_of(cfg->burst_total, t);
+		if (!bucket_has_room(&node->tat, now, t, tau))
 			return IKELB_CNT_DROP_RATE_TOTAL;
 	}
 	if (cfg->rate_per_source && !source_take(data, data_end, cfg, s, now))
 		return IKELB_CNT_DROP_RATE_SOURCE;
-	if (node && !bucket_take(&node->tat_ns, now, t, tau))
+	if (node && !bucket_take(&node->tat, now, t, tau))
 		return IKELB_CNT_DROP_RATE_TOTAL;
 	return GO_ON;
 }

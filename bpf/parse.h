@@ -393,7 +393,6 @@ static __always_inline int check_checksums(void *data, void *data_end, struct ik
  * N(COOKIE) that comes first (RFC 7296 2.6: where a retried request
  * carries it).
  */
-#define SEEN(type) (1u << ((type) - IKE_PL_SA))
 static __always_inline int walk_payloads(void *data, void *data_end,
 					 const struct ikelb_config *cfg, struct ikelb_request *r)
 {
@@ -412,7 +411,8 @@ static __always_inline int walk_payloads(void *data, void *data_end,
 	PUT(r->cookie_len, 0);
 	PUT(r->supported, 0);
 	PUT(r->loop, 0);
-	PUT(r->seen, 0);
+	PUT(r->has_sa, 0);
+	PUT(r->has_ke, 0);
 	if (end > BOUND_MSG_OFF)
 		return IKELB_CNT_DROP_MALFORMED;
 
@@ -456,17 +456,17 @@ static __always_inline int walk_payloads(void *data, void *data_end,
 				PUT(r->cookie_off, off + IKE_NOTIFY_HDR_LEN);
 				PUT(r->cookie_len, plen - IKE_NOTIFY_HDR_LEN);
 			}
+		} else if (next == IKE_PL_SA) {
+			PUT(r->has_sa, 1);
+		} else if (next == IKE_PL_KE) {
+			PUT(r->has_ke, 1);
 		}
-		if (next >= IKE_PL_SA && next < IKE_PL_SA + 32)
-			PUT(r->seen, RELOAD(r->seen) | SEEN(next));
 		next = n->pl.next_payload;
 		off += plen;
 	}
 	if (next != IKE_PL_NONE || off != end)
 		return IKELB_CNT_DROP_MALFORMED;
-	if ((RELOAD(r->seen) & (SEEN(IKE_PL_SA) | SEEN(IKE_PL_KE))) !=
-		    (SEEN(IKE_PL_SA) | SEEN(IKE_PL_KE)) ||
-	    !r->nonce_len)
+	if (!RELOAD(r->has_sa) || !RELOAD(r->has_ke) || !r->nonce_len)
 		return IKELB_CNT_DROP_MISSING_PAYLOAD;
 	return GO_ON;
 }

@@ -21,18 +21,20 @@ struct ikelb_request {
 	__u32 nonce_len;
 	__u32 cookie_off; /* data of a first-payload N(COOKIE); 0: none */
 	__u32 cookie_len;
-	__u32 seen; /* payload types met, bit (type - IKE_PL_SA); in the map,
-		     * so that the verifier does not follow each combination */
 	__u8 ipv6;
 	__u8 natt;
 	__u8 supported; /* REDIRECT_SUPPORTED or REDIRECTED_FROM */
 	__u8 loop; /* REDIRECTED_FROM names a VIP of this node */
+	/* SA, KE met (the walk keeps its findings in this map value, where the
+	 * verifier does not follow each combination of them) */
+	__u8 has_sa;
+	__u8 has_ke;
 };
 
-/* Nanoseconds between two answers at a rate, and the rate they are for. */
+/* Clock ticks between two answers at a rate, and the rate they are for. */
 struct interval {
 	__u32 rate;
-	__u64 ns;
+	__u64 ticks;
 };
 
 /*

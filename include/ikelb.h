@@ -271,14 +271,14 @@ struct ikelb_source_key {
  * so that every CPU updates it with one compare-and-swap.
  */
 struct ikelb_source_state {
-	__u64 tat_ns; /* CLOCK_MONOTONIC ns (bpf_ktime_get_ns) */
+	__u64 tat; /* in the program's clock ticks (docs/xdp.md) */
 	__u64 limited; /* requests of this source dropped over its limit */
 };
 
 /* Map "node_limit", one entry: the node-wide bucket (rate_total), the same
  * algorithm as a source's. */
 struct ikelb_node_limit {
-	__u64 tat_ns;
+	__u64 tat;
 };
 
 /*
