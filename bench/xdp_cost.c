@@ -5,7 +5,7 @@
  * strongSwan 5.9 sends (tests/lib/pkt.h, 892 bytes of IKE: 934..958-byte
  * frames), IPv4 and IPv6, ports 500 and 4500.  Prints a markdown table.
  *
- *   xdp_cost [-n CALLS] [-r ROUNDS] [-L REPEAT] [-b BATCH] [-c CPU] [-i IF -p PEER] [-N]
+ *   xdp_cost [-n CALLS] [-r ROUNDS] [-L REPEAT] [-b BATCH] [-c CPU] [-i IF -p PEER] [-N | -T]
  *
  * Why not one BPF_PROG_RUN with a large repeat count: for XDP the kernel
  * runs the program again on the same buffer, which after the first run
@@ -202,11 +202,12 @@ static void prog_info(struct progs *ps, int i, struct bpf_program *p)
 }
 
 /*
- * The answer limits are on, as in production, but at rates no run reaches
- * (a billion answers per second and as deep a bucket), so that every timed
- * request takes the limits' path and is answered; -N turns them off.
+ * The answer limit per source is on, as in production (the node-wide one
+ * is off there by default), but at a rate no run reaches (a billion answers
+ * per second, as deep a bucket), so that every timed request takes the
+ * limit's path and is answered.  -N: no limits; -T: the node-wide one too.
  */
-static bool limits_off;
+static bool limits_off, limit_total;
 
 static void configure_ikelb(struct ikelb_bpf *s)
 {
@@ -222,13 +223,10 @@ static void configure_ikelb(struct ikelb_bpf *s)
 	cfg.ports[1] = htons(4500);
 	cfg.port_natt[1] = 1;
 	memcpy(cfg.mac, variants[0].flow.dst_mac, 6); /* every variant's */
-	if (!limits_off) {
+	if (!limits_off)
 		cfg.rate_per_source = cfg.burst_per_source = 1000000000;
-		if (!getenv("XC_NO_TOTAL"))
-			cfg.rate_total = cfg.burst_total = 1000000000;
-		if (getenv("XC_NO_SOURCE"))
-			cfg.rate_per_source = 0;
-	}
+	if (!limits_off && limit_total)
+		cfg.rate_total = cfg.burst_total = 1000000000;
 	for (int f = 0; f < IKELB_FAMILIES; f++) {
 		if (!pkt_gw_ident_parse(&id, f == IKELB_FAM_V4 ? TARGET4 : TARGET6))
 			die("pkt_gw_ident_parse");
@@ -503,7 +501,7 @@ static void print_goal(double prog_m[NVAR][NPROGS], double live_m[NVAR][NPROGS])
 static void usage(void)
 {
 	fprintf(stderr, "usage: xdp_cost [-n CALLS] [-r ROUNDS] [-L REPEAT] [-b BATCH] [-c CPU] "
-			"[-i IF -p PEER] [-N]\n");
+			"[-i IF -p PEER] [-N | -T]\n");
 	exit(2);
 }
 
@@ -540,7 +538,7 @@ int main(int argc, char **argv)
 	struct progs ps = { 0 };
 	int opt, ifindex = 0;
 
-	while ((opt = getopt(argc, argv, "n:r:L:b:c:i:p:N")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:L:b:c:i:p:NT")) != -1) {
 		switch (opt) {
 		case 'L': o.live_repeat = num(optarg, 1, 1000000000); break;
 		case 'n': o.calls = num(optarg, 1, 100000000); break;
@@ -550,6 +548,7 @@ int main(int argc, char **argv)
 		case 'i': o.ifname = optarg; break;
 		case 'p': o.peer = optarg; break;
 		case 'N': limits_off = true; break;
+		case 'T': limit_total = true; break;
 		default: usage();
 		}
 	}
