@@ -62,7 +62,7 @@ check "latency: 0 < p50 <= p99 <= max ($p50, $p99, $mx us)" \
 gen json -n 50 --json --size min $A4
 check "--json: one document with the counters" \
 	is "$("$T/json_get" requests valid redirects/198.18.9.11 size <"$LAB_DIR/json.out" | tr '\n' ' ')" \
-	"50 50 17 72 "
+	"50 50 17 160 "
 lab_stop "$RPID"
 
 # ---- damaged answers -------------------------------------------------------------
@@ -136,12 +136,12 @@ check "--rate 400 -n 400 takes about a second ($el s), all valid" \
 	eval 'awk -v e="$el" "BEGIN { exit !(e >= 0.95 && e < 2.5) }" && [ "$(v rate valid)" = 400 ]'
 lab_stop "$RPID"
 
-# ---- --reflect: the bare reflector of the benchmarks (bpf/reflector.bpf.c) -------------
+# ---- --reflect: the bare reflector of the benchmarks (bench/bpf/reflector.bpf.c) -------
 # A veth pair: the reflector on the far end sends each request back as it
-# is; the near end's XDP_PASS lets XDP_TX frames in (DESIGN.md), and its
+# is; the near end's XDP_PASS lets XDP_TX frames in (docs/xdp.md), and its
 # transmit checksum offload is off, or the reflected partial checksum
 # would be dropped (tests/tools/tx_csum_off.c).
-if [ -f "$TOP/bpf/reflector.bpf.o" ] && [ -f "$TOP/bpf/xdp_pass.bpf.o" ] &&
+if [ -f "$TOP/bench/bpf/reflector.bpf.o" ] && [ -f "$TOP/bpf/xdp_pass.bpf.o" ] &&
 	[ -x "$T/tx_csum_off" ]; then
 	RNS=$(lab_ns r) || exit 1
 	ip link add rg netns "$NS" type veth peer name rr netns "$RNS"
@@ -150,7 +150,7 @@ if [ -f "$TOP/bpf/reflector.bpf.o" ] && [ -f "$TOP/bpf/xdp_pass.bpf.o" ] &&
 	ip -n "$RNS" addr add 198.18.9.200/24 dev rr
 	ip -n "$NS" link set dev rg xdpdrv obj "$TOP/bpf/xdp_pass.bpf.o" sec xdp
 	ip netns exec "$NS" "$T/tx_csum_off" rg
-	ip -n "$RNS" link set dev rr xdpdrv obj "$TOP/bpf/reflector.bpf.o" sec xdp
+	ip -n "$RNS" link set dev rr xdpdrv obj "$TOP/bench/bpf/reflector.bpf.o" sec xdp
 	ip -n "$NS" neigh replace 198.18.9.200 lladdr \
 		"$(ip -n "$RNS" -br link show rr | awk '{ print $3 }')" dev rg
 	gen refl --reflect -n 200 -w 4 198.18.9.200
@@ -169,7 +169,7 @@ if [ -f "$TOP/bpf/reflector.bpf.o" ] && [ -f "$TOP/bpf/xdp_pass.bpf.o" ] &&
 		is "$(v refl2 valid)/$(v refl2 invalid)/$RC" 0/20/1
 	lab_stop "$RPID"
 else
-	not_ok "built: bpf/reflector.bpf.o, bpf/xdp_pass.bpf.o, tx_csum_off (run make)"
+	not_ok "built: bench/bpf/reflector.bpf.o, bpf/xdp_pass.bpf.o, tx_csum_off (run make)"
 fi
 
 # ---- usage ----------------------------------------------------------------------------
