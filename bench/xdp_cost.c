@@ -491,10 +491,12 @@ static void print_goal(double prog_m[NVAR][NPROGS], double live_m[NVAR][NPROGS])
 		return;
 	}
 	printf("NOT met, worst %.3fx.  What limits it: the program's own work, %.0f ns "
-	       "more than the reflector per request (method A): it parses the request (a "
-	       "bounded walk over its 9 payloads) and writes the REDIRECT, where the "
-	       "reflector swaps three fields; the fixed cost of a frame on this path "
-	       "(transmit, the peer's restore and drop) is about %.0f ns.\n",
+	       "more than the reflector per request (method A): it verifies the UDP "
+	       "checksum over the whole request, parses it (a bounded walk over its 9 "
+	       "payloads), looks its source up in the answer limit's LRU hash and writes "
+	       "the REDIRECT, where the reflector swaps three fields; the fixed cost of a "
+	       "frame on this path (transmit, the peer's restore and drop) is about "
+	       "%.0f ns.\n",
 	       worst, delta, live_m[0][P_REFLECTOR]);
 }
 
@@ -601,8 +603,13 @@ int main(int argc, char **argv)
 		}
 
 	printf("Method A (program): %u runs of repeat=1 per figure, fresh frame each, "
-	       "kernel-timed; median of %u rounds; net = minus the empty program.\n\n",
-	       o.calls, o.rounds);
+	       "kernel-timed; median of %u rounds; net = minus the empty program.  ikelb "
+	       "with %s, cookies off.\n\n",
+	       o.calls, o.rounds,
+	       limits_off    ? "no answer limits" :
+	       limit_total ? "the answer limits per source and per node on (never reached)" :
+			       "the answer limit per source on (never reached), as the daemon's "
+			       "default");
 	printf("| packet | bytes | empty ns | reflector ns | ikelb ns | reflector net | "
 	       "ikelb net | ikelb - reflector | ikelb / reflector |\n");
 	printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
