@@ -111,15 +111,16 @@ struct ikelb_config {
 
 /*
  * Defaults user space writes until the config says otherwise: they never
- * limit a real client.  A carrier-grade NAT puts thousands of subscribers
- * behind one public IPv4 address, and after an outage all of them
- * reconnect within seconds: 500 answers/s with a burst of 2000 lets 2000
- * clients behind one address (re)connect at once and 500 more every
- * second, while one victim of forged requests gets at most that many
- * answers, none larger than the request that caused it.
+ * limit a real client.  A carrier-grade NAT puts thousands (up to tens of
+ * thousands) of subscribers behind one public IPv4 address, and after an
+ * outage all of them reconnect within seconds: 5000 answers/s with a burst
+ * of 10000 lets 10000 clients behind one address (re)connect at once and
+ * 5000 more every second, while a victim of forged requests gets at most
+ * 5000 answers a second, none larger than the request that caused it
+ * (about 4 Mbit/s of REDIRECTs: no amplification, little reflection).
  */
-#define IKELB_DEFAULT_RATE_PER_SOURCE 500
-#define IKELB_DEFAULT_BURST_PER_SOURCE 2000
+#define IKELB_DEFAULT_RATE_PER_SOURCE 5000
+#define IKELB_DEFAULT_BURST_PER_SOURCE 10000
 #define IKELB_DEFAULT_RATE_TOTAL 0 /* no node-wide limit */
 #define IKELB_DEFAULT_BURST_TOTAL 0
 

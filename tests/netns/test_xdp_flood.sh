@@ -97,14 +97,16 @@ remote_host() { # CONN: the remote address of the client's established IKE SA
 		grep 'state=ESTABLISHED' | grep -o 'remote-host=[^ ]*' | cut -d= -f2
 }
 counter() { sed -n "s/^$2 //p" "$1"; } # LOG NAME: a counter the loader printed
-# drops of the path the flood takes, summed over its interfaces
+# drops of the path the flood takes, towards the balancer: what the
+# generator's veth could not hand to its peer, what the bridge could not
+# hand to the balancer's veth (each veth counts its transmit drops; the
+# answers' way back has its own)
 path_drops() {
 	{
 		ip -n "$ATT" -s -j link show a0
-		ip -n "$SW" -s -j link show swa0
 		ip -n "$SW" -s -j link show swb0
-		ip -n "$BAL" -s -j link show b0
-	} | grep -o '"dropped":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }'
+	} | grep -o '"tx":{[^}]*}' | grep -o '"dropped":[0-9]*' | cut -d: -f2 |
+		awk '{ s += $1 } END { print s + 0 }'
 }
 # requests the client sent to a VIP (its log: one line per datagram)
 client_requests() { grep -cE "sending packet: from [^ ]+ to ($VIP4|$VIP6)\[" "$LAB_DIR/cli/charon.log"; }
