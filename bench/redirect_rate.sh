@@ -10,7 +10,7 @@
 # latency at window 1, then the best rate over a range of windows among the
 # runs that lost nothing.  The client's veth has transmit checksum offload
 # off (tests/tools/tx_csum_off.c: the reflector would otherwise return a
-# partial checksum) and XDP_PASS attached (XDP_TX frames need it, DESIGN.md);
+# partial checksum) and XDP_PASS attached (XDP_TX frames need it, docs/xdp.md);
 # the same for all three.
 #
 #   bench/redirect_rate.sh   (BENCH_FULL=1: 3 rounds of 5 s instead of 1 of 2 s)

@@ -72,7 +72,7 @@ lab_bridge() {
 }
 
 # lab_port NS BR IF: IF in NS joins bridge BR, with XDP_PASS attached so that
-# XDP_TX frames from its veth peer are delivered (DESIGN.md).
+# XDP_TX frames from its veth peer are delivered (docs/xdp.md).
 lab_port() {
 	ip -n "$1" link set "$3" master "$2" && lab_xdp_pass "$1" "$3"
 }
