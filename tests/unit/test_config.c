@@ -207,11 +207,14 @@ static const char full_config[] =
 	"address6 = 2001:db8::10\n"
 	"max_tunnels = 1000\n"
 	"tunnels = vici:/run/strongswan/charon.vici\n"
+	"steer_label = 255\n"
 	"\n"
 	"[target gw2]\n"
 	"address = 198.18.0.12\n"
 	"address6 = 2001:db8::12\n"
 	"max_tunnels = 500\n"
+	"steer_label = 1\n"
+	"mac = 02:aB:cd:00:0f:9e\n"
 	"\n"
 	"[target GW-3]\n"
 	"address = gw3.example.org\n"
@@ -280,15 +283,22 @@ static void test_every_key(void **state)
 	assert_int_equal(c.gw_max_tunnels, 1000);
 	assert_int_equal(c.tunnels, CFG_TUNNELS_VICI);
 	assert_string_equal(c.tunnels_path, "/run/strongswan/charon.vici");
+	assert_int_equal(c.gw_steer_label, 255);
 
 	assert_int_equal(c.n_targets, 2);
 	assert_string_equal(c.targets[0].name, "gw2");
-	assert_int_equal(c.targets[0].line, 45);
+	assert_int_equal(c.targets[0].line, 46);
 	assert_gw(&c.targets[0].address, IKE_GW_ID_IPV4, "198.18.0.12");
 	assert_gw(&c.targets[0].address6, IKE_GW_ID_IPV6, "2001:db8::12");
 	assert_int_equal(c.targets[0].max_tunnels, 500);
+	assert_int_equal(c.targets[0].steer_label, 1);
+	assert_true(c.targets[0].has_mac);
+	assert_memory_equal(c.targets[0].mac, "\x02\xab\xcd\x00\x0f\x9e", 6);
 	assert_string_equal(c.targets[1].name, "GW-3");
-	assert_int_equal(c.targets[1].line, 50);
+	assert_int_equal(c.targets[1].line, 53);
+	assert_int_equal(c.targets[1].steer_label, 0);
+	assert_false(c.targets[1].has_mac);
+	assert_false(config_steering(&c)); /* unsupported = drop */
 	assert_gw(&c.targets[1].address, IKE_GW_ID_FQDN, "gw3.example.org");
 	assert_int_equal(c.targets[1].address6.type, 0);
 	assert_int_equal(c.targets[1].max_tunnels, 10000000);
@@ -315,6 +325,8 @@ static void test_other_values(void **state)
 		  offsetof(struct config, xdp_mode), CFG_XDP_AUTO },
 		{ "[redirect]\nunsupported", "pass",
 		  offsetof(struct config, unsupported), IKELB_ACT_PASS },
+		{ "[redirect]\nunsupported", "steer",
+		  offsetof(struct config, unsupported), IKELB_ACT_STEER },
 		{ "[redirect]\nno_target", "pass",
 		  offsetof(struct config, no_target), IKELB_ACT_PASS },
 		{ "[redirect]\npolicy", "least-utilization",
@@ -897,7 +909,13 @@ static void test_bad_redirect(void **state)
 		  { "t.conf:9: [redirect] natt_ports: 4500 is not in ports" } },
 		{ BASE "[redirect]\nunsupported = reject\n",
 		  { "t.conf:9: [redirect] unsupported: \"reject\" is not one of "
+		    "pass, drop, steer" } },
+		{ BASE "[redirect]\nno_target = steer\n",
+		  { "t.conf:9: [redirect] no_target: \"steer\" is not one of "
 		    "pass, drop" } },
+		{ BASE "[redirect]\nunsupported = steer\nmode = auth\nvici = /run/c.vici\n",
+		  { "t.conf:9: [redirect] unsupported: \"steer\" needs mode = init (in auth "
+		    "mode charon terminates IKE at the VIP)" } },
 		{ BASE "[redirect]\nno_target = reject\n",
 		  { "t.conf:9: [redirect] no_target: \"reject\" is not one of "
 		    "pass, drop" } },
@@ -1150,6 +1168,70 @@ static void test_bad_targets(void **state)
 	RUN(cases);
 }
 
+/* Steering: labels, MACs, and what goes with them. */
+static void test_bad_steering(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ BASE "[gateway]\naddress = 198.18.0.11\nmax_tunnels = 5\nsteer_label = 0\n",
+		  { "t.conf:11: [gateway] steer_label: \"0\" is out of range (1..255)" } },
+		{ BASE "[gateway]\naddress = 198.18.0.11\nmax_tunnels = 5\nsteer_label = 256\n",
+		  { "t.conf:11: [gateway] steer_label: \"256\" is out of range (1..255)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = x\n",
+		  { "t.conf:11: [target gw3] steer_label: \"x\" is not a number (expected "
+		    "1..255)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		       "mac = 02:00:00:00:00\n",
+		  { "t.conf:12: [target gw3] mac: \"02:00:00:00:00\" is not a MAC address "
+		    "(aa:bb:cc:dd:ee:ff)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		       "mac = 02-00-00-00-00-01\n",
+		  { "t.conf:12: [target gw3] mac: \"02-00-00-00-00-01\" is not a MAC address "
+		    "(aa:bb:cc:dd:ee:ff)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		       "mac = 02:00:00:00:00:0g\n",
+		  { "t.conf:12: [target gw3] mac: \"02:00:00:00:00:0g\" is not a MAC address "
+		    "(aa:bb:cc:dd:ee:ff)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		       "mac = 02:00:00:00:00:01:02\n",
+		  { "t.conf:12: [target gw3] mac: \"02:00:00:00:00:01:02\" is not a MAC "
+		    "address (aa:bb:cc:dd:ee:ff)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		       "mac = 01:00:5e:00:00:01\n",
+		  { "t.conf:12: [target gw3] mac: \"01:00:5e:00:00:01\" is a group MAC address, "
+		    "not a host's" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		       "mac = 00:00:00:00:00:00\n",
+		  { "t.conf:12: [target gw3] mac: \"00:00:00:00:00:00\" is not a usable MAC "
+		    "address (all zero)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\n"
+		       "mac = 02:00:00:00:00:01\n",
+		  { "t.conf:11: [target gw3] mac: needs steer_label (a MAC is only used to "
+		    "steer to the target)" } },
+		{ BASE "[gateway]\naddress = 198.18.0.11\nmax_tunnels = 5\nsteer_label = 3\n"
+		       "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 3\n",
+		  { "t.conf:15: [target gw3] steer_label: 3 is already the [gateway]'s "
+		    "(line 11)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 9\n"
+		       "[target gw4]\naddress = gw4.example\nmax_tunnels = 5\nsteer_label = 9\n",
+		  { "t.conf:15: [target gw4] steer_label: 9 is already the one of [target gw3] "
+		    "(line 11)" } },
+	};
+	struct config c;
+
+	(void)state;
+	RUN(cases);
+	/* steering on, with labels everywhere, is fine */
+	parse_ok(BASE "[redirect]\nunsupported = steer\n"
+		      "[gateway]\naddress = 198.18.0.11\nmax_tunnels = 5\nsteer_label = 3\n"
+		      "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		      "mac = 02:00:00:00:00:04\n",
+		 &c);
+	assert_true(config_steering(&c));
+	assert_int_equal(c.unsupported, IKELB_ACT_STEER);
+	assert_int_equal(c.gw_steer_label, 3);
+	config_free(&c);
+}
+
 static void test_bad_structure(void **state)
 {
 	static const struct bad_case cases[] = {
@@ -1320,9 +1402,11 @@ static const struct reload_case {
 	{ "gateway", "address6", "2001:db8::10", false },
 	{ "gateway", "max_tunnels", "20", false },
 	{ "gateway", "tunnels", "static:5", false },
+	{ "gateway", "steer_label", "7", false },
 	{ "target", "address", "198.18.0.13", false },
 	{ "target", "address6", "2001:db8::13", false },
 	{ "target", "max_tunnels", "6", false },
+	{ "target", "steer_label", "8", false },
 };
 
 /* The running config of the reload cases, in file order. */
@@ -1696,6 +1780,7 @@ int main(void)
 		cmocka_unit_test(test_bad_reports),
 		cmocka_unit_test(test_bad_gateway),
 		cmocka_unit_test(test_bad_targets),
+		cmocka_unit_test(test_bad_steering),
 		cmocka_unit_test(test_bad_structure),
 		cmocka_unit_test(test_too_many_targets),
 		cmocka_unit_test(test_error_cap),

@@ -627,6 +627,50 @@ static void check_addresses(struct ctx *x)
 	free(refs);
 }
 
+/*
+ * Steering: every label names one gateway (the master would otherwise send
+ * one gateway's SAs to another); a MAC is only of use with a label; auth
+ * mode has charon at the VIP, not the XDP program.
+ */
+static void check_steering(struct ctx *x)
+{
+	const struct config *c = x->c;
+	unsigned i, j;
+
+	if (good(x, C(unsupported)) && c->unsupported == IKELB_ACT_STEER &&
+	    good(x, C(mode)) && c->mode == CFG_MODE_AUTH)
+		err_at(x, line_of(x, C(unsupported)),
+		       "[redirect] unsupported: \"steer\" needs mode = init (in auth mode charon "
+		       "terminates IKE at the VIP)");
+	for (i = 0; i < c->n_targets; i++) {
+		const struct cfg_target *t = &c->targets[i];
+		const struct keystate *ls = target_state_of(x, i, T(steer_label));
+		const struct keystate *ms = target_state_of(x, i, T(mac));
+
+		if (ms->line && !ms->bad && !ls->line)
+			err_at(x, ms->line, "[target %s] mac: needs steer_label (a MAC is only used "
+					    "to steer to the target)", t->name);
+		if (!ls->line || ls->bad)
+			continue;
+		if (good(x, C(gw_steer_label)) && c->gw_steer_label == t->steer_label) {
+			err_at(x, ls->line, "[target %s] steer_label: %u is already the [gateway]'s "
+					    "(line %d)", t->name, t->steer_label,
+			       line_of(x, C(gw_steer_label)));
+			continue;
+		}
+		for (j = 0; j < i; j++) {
+			const struct keystate *o = target_state_of(x, j, T(steer_label));
+
+			if (o->line && !o->bad && c->targets[j].steer_label == t->steer_label) {
+				err_at(x, ls->line, "[target %s] steer_label: %u is already the one of "
+						    "[target %s] (line %d)", t->name, t->steer_label,
+				       c->targets[j].name, o->line);
+				break;
+			}
+		}
+	}
+}
+
 static void validate(struct ctx *x)
 {
 	if (!x->content && x->errs->n == 0) {
@@ -640,6 +684,7 @@ static void validate(struct ctx *x)
 	check_gateway(x);
 	check_targets(x);
 	check_addresses(x);
+	check_steering(x);
 }
 
 /* ---- API ------------------------------------------------------------------ */
@@ -673,6 +718,11 @@ void cfg_errors_free(struct cfg_errors *errs)
 bool config_reports_enabled(const struct config *c)
 {
 	return c->key_file[0] != '\0';
+}
+
+bool config_steering(const struct config *c)
+{
+	return c->unsupported == IKELB_ACT_STEER && c->mode == CFG_MODE_INIT;
 }
 
 const char *config_reload_refusal(const struct config *running, const struct config *next)

@@ -13,8 +13,8 @@
  * [reports]   key_file, group, port, peers, interval_ms, dead_after_ms
  *             (once [status] with status_group, status_port, status_peers,
  *             status_interval_ms: those names are refused with the new one)
- * [gateway]   address, address6, max_tunnels, tunnels
- * [target NAME] (repeatable) address, address6, max_tunnels
+ * [gateway]   address, address6, max_tunnels, tunnels, steer_label
+ * [target NAME] (repeatable) address, address6, max_tunnels, steer_label, mac
  *
  * Syntax (config_lex.h): "key = value" lines; "#" or ";" at the start of a
  * line or after a blank starts a comment; no continuation lines; keys and
@@ -69,6 +69,9 @@ struct cfg_target {
 	struct cfg_gw_addr address6; /* optional IPv6 for the IPv6 VIP's clients;
 				      * not when address is IPv6 */
 	uint32_t max_tunnels; /* required, 1..CFG_MAX_TUNNELS */
+	uint32_t steer_label; /* 1..255; 0: never steered to */
+	bool has_mac; /* mac given; else the neighbour table's */
+	uint8_t mac[6]; /* its MAC on the cluster's interface */
 	int line; /* of the section header, for messages */
 };
 
@@ -106,7 +109,7 @@ struct config {
 	/* subset of ports; default: 4500 if it is one of ports; "" = none */
 	uint16_t natt_ports[IKELB_MAX_PORTS];
 	unsigned n_natt_ports;
-	enum ikelb_action unsupported; /* pass | drop; default pass */
+	enum ikelb_action unsupported; /* pass | drop | steer; default pass */
 	enum ikelb_action no_target; /* pass | drop; default pass */
 	enum cfg_policy policy; /* least-utilization | least-tunnels */
 	enum cfg_redirect_mode mode; /* init | auth; default init */
@@ -141,6 +144,9 @@ struct config {
 	enum cfg_tunnels tunnels; /* required when key_file is set */
 	char tunnels_path[PATH_MAX]; /* vici: socket, file: path */
 	uint32_t tunnels_static; /* static:N, 0..CFG_MAX_TUNNELS */
+	/* 1..255, unique in the cluster: the label of this gateway's SPIs
+	 * (ikelb-load strongswan-conf); 0: never steered to */
+	uint32_t gw_steer_label;
 
 	/* [target NAME]: gateways that do not run ikelb */
 	struct cfg_target *targets;
@@ -190,6 +196,9 @@ const char *cfg_gw_addr_str(const struct cfg_gw_addr *a, char *buf, size_t len);
 int config_cluster_name(const char *path, char *out, size_t len);
 /* True when load reports run (key_file set). */
 bool config_reports_enabled(const struct config *c);
+/* True when the XDP program steers what it cannot redirect
+ * ([redirect] unsupported = steer). */
+bool config_steering(const struct config *c);
 /*
  * Whether a reload (SIGHUP) may replace the running config with next: NULL
  * when it may, else the first key next changes that needs a restart, as

@@ -7,6 +7,7 @@
 #include "config/config_table.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,11 @@ static bool is_alnum(char ch)
 static bool is_digit(char ch)
 {
 	return ch >= '0' && ch <= '9';
+}
+
+static unsigned hexval(char ch)
+{
+	return is_digit(ch) ? (unsigned)(ch - '0') : (unsigned)((ch | 0x20) - 'a' + 10);
 }
 
 /* 1..max characters, each alphanumeric or in extra. */
@@ -647,6 +653,36 @@ static bool same_peers(const struct cfg_key *k, const void *a, const void *b)
 
 const struct cfg_type cfg_peers = { p_peers, same_peers };
 
+/* A MAC address as ip(8) prints it: six pairs of hex digits separated by
+ * ":"; unicast and not all zero (it is where frames are sent). */
+static bool p_mac(const struct cfg_key *k, const char *v, void *base, char *why, size_t len)
+{
+	uint8_t *mac = FIELD(base, k->off, uint8_t), m[6];
+	unsigned i;
+
+	for (i = 0; i < 6; i++) {
+		const char *p = v + i * 3;
+
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+		    p[2] != (i < 5 ? ':' : '\0'))
+			return bad_value(why, len, v, "is not a MAC address (aa:bb:cc:dd:ee:ff)");
+		m[i] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
+	}
+	if (m[0] & 1)
+		return bad_value(why, len, v, "is a group MAC address, not a host's");
+	if (!(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+		return bad_value(why, len, v, "is not a usable MAC address (all zero)");
+	memcpy(mac, m, 6);
+	return true;
+}
+
+static bool same_mac(const struct cfg_key *k, const void *a, const void *b)
+{
+	return !memcmp(CFIELD(a, k->off, uint8_t), CFIELD(b, k->off, uint8_t), 6);
+}
+
+const struct cfg_type cfg_mac = { p_mac, same_mac };
+
 /* [gateway] tunnels: three fields of struct config (tunnels, tunnels_path,
  * tunnels_static), so this type is for that one key only. */
 static bool p_tunnels(const struct cfg_key *k, const char *v, void *base, char *why, size_t len)
@@ -710,11 +746,14 @@ const size_t cfg_n_sections = sizeof(cfg_sections) / sizeof(cfg_sections[0]);
 static const char *const vrrp_names[] = { "off", "on", "external", NULL };
 static const char *const xdp_names[] = { "auto", "native", "generic", NULL };
 static const char *const action_names[] = { "pass", "drop", NULL };
+/* unsupported also steers (IKELB_ACT_STEER); no_target cannot */
+static const char *const unsupported_names[] = { "pass", "drop", "steer", NULL };
 static const char *const policy_names[] = { "least-utilization", "least-tunnels", NULL };
 static const char *const mode_names[] = { "init", "auth", NULL };
 static const char *const fallback_names[] = { "pass", "init", NULL };
 
 _Static_assert(CFG_VRRP_EXTERNAL == 2 && CFG_XDP_GENERIC == 2 && IKELB_ACT_DROP == 1 &&
+		       IKELB_ACT_STEER == 2 &&
 		       CFG_POLICY_LEAST_TUNNELS == 1 && CFG_MODE_AUTH == 1 &&
 		       CFG_FALLBACK_INIT == 1,
 	       "the name tables follow the enum values");
@@ -760,8 +799,8 @@ const struct cfg_key cfg_keys[] = {
 	/* default: 4500 if it is one of ports (config.c derives it) */
 	KEY("redirect", "natt_ports", cfg_ports, C(natt_ports), CFG_LIVE,
 	    .off_count = C(n_natt_ports), .def = "4500"),
-	KEY("redirect", "unsupported", cfg_enum, C(unsupported), CFG_LIVE, .names = action_names,
-	    .def = "pass"),
+	KEY("redirect", "unsupported", cfg_enum, C(unsupported), CFG_LIVE,
+	    .names = unsupported_names, .def = "pass"),
 	KEY("redirect", "no_target", cfg_enum, C(no_target), CFG_LIVE, .names = action_names,
 	    .def = "pass"),
 	KEY("redirect", "policy", cfg_enum, C(policy), CFG_LIVE, .names = policy_names,
@@ -795,12 +834,15 @@ const struct cfg_key cfg_keys[] = {
 	KEY("gateway", "max_tunnels", cfg_u32, C(gw_max_tunnels), CFG_LIVE, .min = 1,
 	    .max = CFG_MAX_TUNNELS, .required = true),
 	KEY("gateway", "tunnels", cfg_tunnels, C(tunnels), CFG_LIVE),
+	KEY("gateway", "steer_label", cfg_u32, C(gw_steer_label), CFG_LIVE, .min = 1, .max = 255),
 
 	/* [target NAME]: a gateway that does not run ikelb */
 	KEY("target", "address", cfg_gw_addr, T(address), CFG_LIVE, .required = true),
 	KEY("target", "address6", cfg_gw_addr6, T(address6), CFG_LIVE),
 	KEY("target", "max_tunnels", cfg_u32, T(max_tunnels), CFG_LIVE, .min = 1,
 	    .max = CFG_MAX_TUNNELS, .required = true),
+	KEY("target", "steer_label", cfg_u32, T(steer_label), CFG_LIVE, .min = 1, .max = 255),
+	KEY("target", "mac", cfg_mac, T(mac), CFG_LIVE, .off_given = T(has_mac)),
 };
 
 const size_t cfg_n_keys = sizeof(cfg_keys) / sizeof(cfg_keys[0]);
