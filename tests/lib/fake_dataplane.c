@@ -127,6 +127,66 @@ static int f_announce(void *ctx, const struct ip_addr *ip)
 	return 0;
 }
 
+static int f_set_label(void *ctx, uint32_t label, const struct ikelb_steer *e)
+{
+	struct fake_dataplane *f = ctx;
+
+	if (label >= IKELB_STEER_LABELS)
+		return -1;
+	f->labels[label] = *e;
+	f->label_writes++;
+	return 0;
+}
+
+static int f_neigh_mac(void *ctx, const struct ip_addr *ip, uint8_t mac[6])
+{
+	struct fake_dataplane *f = ctx;
+
+	f->neigh_asks++;
+	for (unsigned i = 0; i < f->n_neigh; i++)
+		if (ip_addr_eq(&f->neigh_ip[i], ip)) {
+			memcpy(mac, f->neigh_mac[i], 6);
+			return 0;
+		}
+	return -1;
+}
+
+static int find_lo(struct fake_dataplane *f, const struct ip_addr *ip)
+{
+	for (unsigned i = 0; i < f->n_on_lo; i++)
+		if (ip_addr_eq(&f->on_lo[i], ip))
+			return (int)i;
+	return -1;
+}
+
+static int f_lo_present(void *ctx, const struct ip_addr *ip)
+{
+	return find_lo(ctx, ip) >= 0;
+}
+
+static int f_lo_add(void *ctx, const struct ip_addr *ip)
+{
+	struct fake_dataplane *f = ctx;
+	char s[INET6_ADDRSTRLEN];
+
+	step(f, "lo add %s", ip_addr_str(ip, s, sizeof(s)));
+	if (find_lo(f, ip) < 0 && f->n_on_lo < 4)
+		f->on_lo[f->n_on_lo++] = *ip;
+	return 0;
+}
+
+static int f_lo_del(void *ctx, const struct ip_addr *ip)
+{
+	struct fake_dataplane *f = ctx;
+	char s[INET6_ADDRSTRLEN];
+	int i = find_lo(f, ip);
+
+	step(f, "lo del %s", ip_addr_str(ip, s, sizeof(s)));
+	if (i >= 0)
+		f->on_lo[i] = f->on_lo[--f->n_on_lo];
+	return 0;
+}
+
 static const struct dataplane_ops fake_ops = {
 	.attach = f_attach,
 	.detach = f_detach,
@@ -139,6 +199,11 @@ static const struct dataplane_ops fake_ops = {
 	.addr_add = f_addr_add,
 	.addr_del = f_addr_del,
 	.announce = f_announce,
+	.set_label = f_set_label,
+	.neigh_mac = f_neigh_mac,
+	.lo_present = f_lo_present,
+	.lo_add = f_lo_add,
+	.lo_del = f_lo_del,
 };
 
 void fake_dataplane_init(struct fake_dataplane *f)
@@ -169,6 +234,28 @@ void fake_dataplane_put_addr(struct fake_dataplane *f, const char *ip, bool pres
 		f->on_iface[f->n_on_iface++] = a;
 	else if (!present && i >= 0)
 		f->on_iface[i] = f->on_iface[--f->n_on_iface];
+}
+
+void fake_dataplane_put_neigh(struct fake_dataplane *f, const char *ip, const uint8_t mac[6])
+{
+	struct ip_addr a = { .family = strchr(ip, ':') ? AF_INET6 : AF_INET };
+
+	inet_pton(a.family, ip, &a.v6);
+	if (f->n_neigh < 4) {
+		f->neigh_ip[f->n_neigh] = a;
+		memcpy(f->neigh_mac[f->n_neigh++], mac, 6);
+	}
+}
+
+bool fake_dataplane_on_lo(const struct fake_dataplane *f, const char *ip)
+{
+	struct ip_addr a = { .family = strchr(ip, ':') ? AF_INET6 : AF_INET };
+
+	inet_pton(a.family, ip, &a.v6);
+	for (unsigned i = 0; i < f->n_on_lo; i++)
+		if (ip_addr_eq(&f->on_lo[i], &a))
+			return true;
+	return false;
 }
 
 unsigned fake_dataplane_slots_of(const struct fake_dataplane *f, unsigned table, unsigned fam,

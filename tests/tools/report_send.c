@@ -24,7 +24,7 @@ static void usage(void)
 		"       [--tunnels N] [--max N] [--state active|draining|unhealthy] [--reason TEXT]\n"
 		"       [--epoch N] [--seq N] [--count N] [--interval-ms MS]\n"
 		"       [--group G --ifname IF | --peer IP ...] [--port P]\n"
-		"       [--flip-bit N] [--pad N] [--save FILE]\n");
+		"       [--flip-bit N] [--pad N] [--save FILE] [--steer-label N --mac MAC]\n");
 	exit(2);
 }
 
@@ -48,7 +48,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "epoch", 1, 0, 'e' },	   { "seq", 1, 0, 'q' },      { "count", 1, 0, 'N' },
 		{ "interval-ms", 1, 0, 'i' }, { "group", 1, 0, 'g' }, { "ifname", 1, 0, 'I' },
 		{ "peer", 1, 0, 'p' },	   { "port", 1, 0, 'P' },     { "flip-bit", 1, 0, 'f' },
-		{ "pad", 1, 0, 'x' },	   { "save", 1, 0, 'S' },     { 0, 0, 0, 0 },
+		{ "pad", 1, 0, 'x' },	   { "save", 1, 0, 'S' },     { "steer-label", 1, 0, 'L' },
+		{ "mac", 1, 0, 'M' },	   { 0, 0, 0, 0 },
 	};
 	int c, st;
 
@@ -86,6 +87,12 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'f': o->flip_bit = (long)num(optarg, "--flip-bit"); break;
 		case 'x': o->pad = num(optarg, "--pad"); break;
 		case 'S': o->save = optarg; break;
+		case 'L': o->r.steer_label = (uint8_t)num(optarg, "--steer-label"); break;
+		case 'M':
+			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &o->r.mac[0], &o->r.mac[1],
+				   &o->r.mac[2], &o->r.mac[3], &o->r.mac[4], &o->r.mac[5]) != 6)
+				die("--mac", optarg);
+			break;
 		default: usage();
 		}
 	}

@@ -39,6 +39,7 @@ struct reports {
 	uint64_t asked_ms; /* when the reading in progress was asked for */
 	bool waiting; /* this interval's report waits for a reading */
 	bool last_ok_logged; /* to log a source's failures and recoveries once */
+	bool mac_failed; /* the steering label went without a MAC: logged once */
 
 	struct loop_timer tick; /* every interval: a reading, then a report */
 	struct loop_timer answer; /* the report goes without a fresh reading */
@@ -116,6 +117,37 @@ static void members_maybe_changed(struct reports *r)
 		r->hooks.on_members_changed(r->hooks.ctx);
 }
 
+/*
+ * The steering label and the MAC steered frames are sent to: read every
+ * report (an interface's MAC can change).  Without a MAC the label is not
+ * reported, and this gateway is not steered to.
+ */
+static void fill_steering(struct reports *r, struct load_report *s)
+{
+	uint8_t *m = s->mac;
+	bool ok;
+
+	s->steer_label = 0;
+	memset(m, 0, sizeof(s->mac));
+	if (!r->cfg->gw_steer_label)
+		return;
+	ok = r->hooks.own_mac && r->hooks.own_mac(r->hooks.ctx, m) == 0 && !(m[0] & 1) &&
+	     (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
+	if (!ok) {
+		memset(m, 0, sizeof(s->mac));
+		if (!r->mac_failed)
+			log_warn("no usable MAC on %s: the load report leaves steer_label out, "
+				 "nothing is steered to this gateway", r->cfg->interface);
+		r->mac_failed = true;
+		return;
+	}
+	if (r->mac_failed)
+		log_info("the MAC of %s is known again: steer_label %u reported",
+			 r->cfg->interface, r->cfg->gw_steer_label);
+	r->mac_failed = false;
+	s->steer_label = (uint8_t)r->cfg->gw_steer_label;
+}
+
 static void fill_self(struct reports *r)
 {
 	const struct config *c = r->cfg;
@@ -134,6 +166,7 @@ static void fill_self(struct reports *r)
 	s->max_tunnels = c->gw_max_tunnels;
 	s->tunnels = (uint32_t)(n > REPORT_MAX_TUNNELS ? REPORT_MAX_TUNNELS : n);
 	s->reason[0] = 0;
+	fill_steering(r, s);
 	if (known && !ok) {
 		s->state = REPORT_UNHEALTHY;
 		snprintf(s->reason, sizeof(s->reason), "%.*s", REPORT_REASON_MAX, why);

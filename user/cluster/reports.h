@@ -30,6 +30,9 @@ struct reports_hooks {
 	void *ctx;
 	/* The member table changed: a report was accepted, a member died. */
 	void (*on_members_changed)(void *ctx);
+	/* This node's MAC on the cluster interface (reported with its
+	 * steering label); 0 or -1.  NULL: none known. */
+	int (*own_mac)(void *ctx, uint8_t mac[6]);
 };
 
 /* c must stay valid until reports_reload or reports_free.  NULL (logged)

@@ -23,6 +23,7 @@
 #include "daemon/daemon.h"
 #include "daemon/status_view.h"
 #include "dataplane/addr.h"
+#include "dataplane/arp_sysctl.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/role.h"
 #include "dataplane/xdp.h"
@@ -118,6 +119,13 @@ static void on_members_changed(void *ctx)
 		cluster_refill(d->cluster);
 }
 
+static int own_mac(void *ctx, uint8_t mac[6])
+{
+	struct daemon *d = ctx;
+
+	return addr_own_mac(d->dp->ifindex, mac);
+}
+
 static bool self_load(void *ctx, bool *known, uint64_t *tunnels, char *why, size_t whylen)
 {
 	struct daemon *d = ctx;
@@ -167,6 +175,18 @@ static int check_owner(struct daemon *d)
 	return 0;
 }
 
+/* Steering holds the IPv4 VIP on lo: never with ARP settings that would
+ * let this node claim it on the LAN (dataplane/arp_sysctl.h). */
+static int check_steering_host(const struct config *c)
+{
+	char why[512];
+
+	if (!config_steering(c) || !c->has_vip4 || arp_sysctl_check(c->interface, why, sizeof(why)) == 0)
+		return 0;
+	log_err("[redirect] unsupported = steer: %s", why);
+	return -1;
+}
+
 struct daemon *daemon_new(struct loop *l, const char *cfg_path, struct config *cfg,
 			  const struct dataplane *dp, struct xdp_state *xdp)
 {
@@ -190,11 +210,14 @@ struct daemon *daemon_new(struct loop *l, const char *cfg_path, struct config *c
 	d->started = time(NULL);
 	snprintf(d->cfg_path, sizeof(d->cfg_path), "%s", cfg_path);
 	rh = (struct role_hooks){ .ctx = d, .on_changed = on_role_changed };
+	if (check_steering_host(cfg))
+		goto fail;
 	d->role = role_new(l, cfg, dp, &rh);
 	if (!d->role || check_owner(d))
 		goto fail;
 	role_clean_stale(d->role);
-	ph = (struct reports_hooks){ .ctx = d, .on_members_changed = on_members_changed };
+	ph = (struct reports_hooks){ .ctx = d, .on_members_changed = on_members_changed,
+				     .own_mac = own_mac };
 	d->reports = reports_new(l, cfg, &ph);
 	if (!d->reports)
 		goto fail;
@@ -229,6 +252,7 @@ int daemon_start(struct daemon *d)
 	if (d->cfg->vrrp == CFG_VRRP_OFF && d->dp->ops->attach(d->dp->ctx))
 		return -1;
 	role_follow_interface(d->role, "VIP found on the interface");
+	role_hold_backups(d->role);
 	cluster_refill(d->cluster);
 	election_start(d->election);
 	return 0;
@@ -238,6 +262,8 @@ void daemon_resign(struct daemon *d)
 {
 	if (d->election)
 		election_stop(d->election);
+	if (d->role)
+		role_stopping(d->role);
 	for (int fam = 0; fam < IKELB_FAMILIES && d->role; fam++)
 		if (role_vip(d->role, fam)->role == ROLE_MASTER)
 			role_set(d->role, fam, ROLE_BACKUP, "stopping");
@@ -333,6 +359,10 @@ void daemon_reload(struct daemon *d)
 	} else if ((what = config_reload_refusal(old, next))) {
 		log_err("new config changes %s, which needs a restart; the running config "
 			"stays in force", what);
+		free_config(next);
+		d->reload_failures++;
+	} else if (check_steering_host(next)) {
+		log_err("new config rejected; the running config stays in force");
 		free_config(next);
 		d->reload_failures++;
 	} else {

@@ -9,6 +9,7 @@
 
 #include "cluster/cluster.h"
 #include "cluster/reports.h"
+#include "cluster/steering.h"
 #include "daemon/status_view.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/role.h"
@@ -114,6 +115,37 @@ static void text_targets(const struct status_sources *s, FILE *out)
 		fprintf(out, "(no targets)\n");
 }
 
+static void fmt_mac(const uint8_t *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* Steering: each labelled target, where its label's packets go, and why a
+ * target is not steered to. */
+static void text_steering(const struct status_sources *s, FILE *out)
+{
+	const struct pool_entry *p;
+	unsigned n = cluster_pool(s->cluster, &p);
+	char mac[24];
+
+	fprintf(out, "\nsteering %s\n%-16s %5s %-17s %-7s %s\n",
+		config_steering(s->cfg) ? "on (unsupported = steer)" : "off", "TARGET", "LABEL",
+		"MAC", "STEER", "REASON");
+	for (unsigned i = 0; i < n; i++) {
+		const struct pool_entry *e = &p[i];
+		char label[8] = "-";
+
+		if (e->steer_label)
+			snprintf(label, sizeof(label), "%u", e->steer_label);
+		if (e->has_mac)
+			fmt_mac(e->mac, mac, sizeof(mac));
+		else
+			snprintf(mac, sizeof(mac), "-");
+		fprintf(out, "%-16s %5s %-17s %-7s %s\n", e->name, label, mac,
+			steering_state_name(e->steer), e->steer_why[0] ? e->steer_why : "-");
+	}
+}
+
 static bool xdp_attached_now(const struct status_sources *s)
 {
 	return s->dp->ops->attached(s->dp->ctx);
@@ -132,7 +164,7 @@ static void text_counters(const struct status_sources *s, FILE *out)
 		return;
 	fprintf(out, "\nXDP counters:\n");
 	for (int i = 0; i < IKELB_CNT_MAX; i++)
-		fprintf(out, "  %-18s %12llu\n", counter_names[i], (unsigned long long)c[i]);
+		fprintf(out, "  %-22s %12llu\n", counter_names[i], (unsigned long long)c[i]);
 }
 
 void status_view_text(const struct status_sources *s, FILE *out)
@@ -153,6 +185,7 @@ void status_view_text(const struct status_sources *s, FILE *out)
 	if (s->election)
 		election_text(s->election, out);
 	text_targets(s, out);
+	text_steering(s, out);
 	reports_text(s->reports, out);
 	if (s->authmode)
 		authmode_text(s->authmode, out);
@@ -215,6 +248,7 @@ static json_object *json_targets(const struct status_sources *s)
 	for (unsigned i = 0; i < n; i++) {
 		const struct pool_entry *e = &p[i];
 		json_object *o = json_object_new_object();
+		char mac[24];
 
 		jadd(o, "name", jstr(e->name));
 		jadd(o, "kind", jstr(kind_name(e->kind)));
@@ -230,6 +264,12 @@ static json_object *json_targets(const struct status_sources *s)
 		jadd(o, "redirects_since_report", json_object_new_uint64(e->redirects_since_report));
 		jadd(o, "slots_ipv4", json_object_new_int(e->slots[0]));
 		jadd(o, "slots_ipv6", json_object_new_int(e->slots[1]));
+		jadd(o, "steer_label", e->steer_label ? json_object_new_int(e->steer_label) : NULL);
+		if (e->has_mac)
+			fmt_mac(e->mac, mac, sizeof(mac));
+		jadd(o, "mac", e->has_mac ? jstr(mac) : NULL);
+		jadd(o, "steer", jstr(steering_state_name(e->steer)));
+		jadd(o, "steer_reason", e->steer_why[0] ? jstr(e->steer_why) : NULL);
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -262,6 +302,7 @@ void status_view_json(const struct status_sources *s, FILE *out)
 	jadd(o, "policy", jstr(c->policy == CFG_POLICY_LEAST_TUNNELS ? "least-tunnels"
 								     : "least-utilization"));
 	jadd(o, "draining", json_object_new_boolean(s->draining));
+	jadd(o, "steering", json_object_new_boolean(config_steering(c)));
 	jadd(o, "started", json_object_new_int64(s->started));
 	jadd(o, "reloads", json_object_new_uint64(s->reloads));
 	jadd(o, "reload_failures", json_object_new_uint64(s->reload_failures));

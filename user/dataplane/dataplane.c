@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -74,6 +75,39 @@ static int x_announce(void *ctx, const struct ip_addr *ip)
 	return announce_vip(((struct dataplane_xdp *)ctx)->ifindex, ip);
 }
 
+static int x_set_label(void *ctx, uint32_t label, const struct ikelb_steer *e)
+{
+	return xdp_set_label(((struct dataplane_xdp *)ctx)->xdp, label, e);
+}
+
+static int x_neigh_mac(void *ctx, const struct ip_addr *ip, uint8_t mac[6])
+{
+	return addr_neigh_mac(((struct dataplane_xdp *)ctx)->ifindex, ip, mac);
+}
+
+static int lo_index(void)
+{
+	return (int)if_nametoindex("lo");
+}
+
+static int x_lo_present(void *ctx, const struct ip_addr *ip)
+{
+	(void)ctx;
+	return addr_present(lo_index(), ip);
+}
+
+static int x_lo_add(void *ctx, const struct ip_addr *ip)
+{
+	(void)ctx;
+	return addr_add(lo_index(), ip);
+}
+
+static int x_lo_del(void *ctx, const struct ip_addr *ip)
+{
+	(void)ctx;
+	return addr_del(lo_index(), ip);
+}
+
 static const struct dataplane_ops xdp_ops = {
 	.attach = x_attach,
 	.detach = x_detach,
@@ -86,6 +120,11 @@ static const struct dataplane_ops xdp_ops = {
 	.addr_add = x_addr_add,
 	.addr_del = x_addr_del,
 	.announce = x_announce,
+	.set_label = x_set_label,
+	.neigh_mac = x_neigh_mac,
+	.lo_present = x_lo_present,
+	.lo_add = x_lo_add,
+	.lo_del = x_lo_del,
 };
 
 void dataplane_xdp_init(struct dataplane *dp, struct dataplane_xdp *ctx, struct xdp_state *x,

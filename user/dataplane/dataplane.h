@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * What the daemon's modules do to the data path, as one interface: the
- * XDP program (attach, its config, target and budget maps, its redirect
- * counts, the mmapped slot tables) and the VIPs on the interface (add,
- * remove, ask, announce).  role.c and cluster.c use only this.  The daemon
+ * XDP program (attach, its config, target, budget and label maps, its
+ * redirect counts, the mmapped slot tables), the VIPs on the interface
+ * (add, remove, ask, announce) and on the loopback device (steering), and
+ * the neighbour table.  role.c and cluster.c use only this.  The daemon
  * passes the real one (dataplane_xdp_init: xdp.c, addr.c, announce.c);
  * unit tests pass a fake that records the calls (tests/lib/fake_dataplane).
  */
@@ -35,6 +36,16 @@ struct dataplane_ops {
 	int (*addr_del)(void *ctx, const struct ip_addr *ip);
 	/* gratuitous ARP / unsolicited NA for a VIP now held */
 	int (*announce)(void *ctx, const struct ip_addr *ip);
+	/* steering: the entry of label in map "labels" */
+	int (*set_label)(void *ctx, uint32_t label, const struct ikelb_steer *e);
+	/* steering: the MAC the neighbour table holds for ip on the
+	 * interface; 0, or -1 when it holds none */
+	int (*neigh_mac)(void *ctx, const struct ip_addr *ip, uint8_t mac[6]);
+	/* steering: the VIPs on the loopback device, where a node that is not
+	 * master holds them without answering ARP / ND for them */
+	int (*lo_present)(void *ctx, const struct ip_addr *ip);
+	int (*lo_add)(void *ctx, const struct ip_addr *ip);
+	int (*lo_del)(void *ctx, const struct ip_addr *ip);
 };
 
 struct dataplane {

@@ -19,6 +19,7 @@ struct role {
 	const struct dataplane *dp;
 	struct role_hooks hooks;
 	bool xdp_answers; /* auth mode may turn the XDP answers off */
+	bool stopping; /* no VIP goes to lo any more */
 	struct vip_state vip[IKELB_FAMILIES];
 	struct loop_timer announce[IKELB_FAMILIES];
 };
@@ -106,7 +107,8 @@ static void save_added(struct role *r)
 	FILE *f;
 
 	rundir_path(path, sizeof(path), r->cfg->name, "vips");
-	if (!r->vip[IKELB_FAM_V4].added && !r->vip[IKELB_FAM_V6].added) {
+	if (!r->vip[IKELB_FAM_V4].added && !r->vip[IKELB_FAM_V6].added &&
+	    !r->vip[IKELB_FAM_V4].on_lo && !r->vip[IKELB_FAM_V6].on_lo) {
 		unlink(path);
 		return;
 	}
@@ -118,6 +120,11 @@ static void save_added(struct role *r)
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
 		if (r->vip[fam].added)
 			fprintf(f, "%s\n", ip_addr_str(&r->vip[fam].ip, s, sizeof(s)));
+	/* " lo": on the loopback device (a reader that knows only addresses
+	 * skips such a line) */
+	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
+		if (r->vip[fam].on_lo)
+			fprintf(f, "%s lo\n", ip_addr_str(&r->vip[fam].ip, s, sizeof(s)));
 	fclose(f);
 	rename(tmp, path);
 }
@@ -137,15 +144,28 @@ void role_clean_stale(struct role *r)
 	if (ifindex != r->dp->ifindex)
 		log_warn("%s names VIPs of interface index %d, not of %s: left alone", path,
 			 ifindex, r->cfg->interface);
-	/* the record is of this interface: its VIPs go through the data path */
-	while (ifindex == r->dp->ifindex && fgets(line, sizeof(line), f)) {
+	/* the record is of this interface: its VIPs go through the data path;
+	 * the ones on lo whatever the interface */
+	while (fgets(line, sizeof(line), f)) {
 		struct ip_addr ip = {};
+		bool lo;
 
 		line[strcspn(line, "\n")] = 0;
+		lo = strlen(line) > 3 && !strcmp(line + strlen(line) - 3, " lo");
+		if (lo)
+			line[strlen(line) - 3] = 0;
 		ip.family = strchr(line, ':') ? AF_INET6 : AF_INET;
 		if (inet_pton(ip.family, line, &ip.v6) != 1)
 			continue;
-		if (r->dp->ops->addr_present(r->dp->ctx, &ip) == 1) {
+		if (lo) {
+			if (r->dp->ops->lo_present(r->dp->ctx, &ip) == 1) {
+				log_info("removing VIP %s from lo, left behind by a previous run",
+					 line);
+				r->dp->ops->lo_del(r->dp->ctx, &ip);
+			}
+			continue;
+		}
+		if (ifindex == r->dp->ifindex && r->dp->ops->addr_present(r->dp->ctx, &ip) == 1) {
 			log_info("removing VIP %s left behind by a previous run", line);
 			r->dp->ops->addr_del(r->dp->ctx, &ip);
 		}
@@ -198,6 +218,61 @@ static void on_announce(void *arg)
 		loop_timer_after(&r->announce[a->fam], r->cfg->announce_interval_ms);
 }
 
+/* Steering: a node that is not master holds the VIP on lo (role.h). */
+static bool holds_on_lo(const struct role *r)
+{
+	return config_steering(r->cfg) && !r->stopping;
+}
+
+static void lo_hold(struct role *r, int fam)
+{
+	const struct dataplane *dp = r->dp;
+	struct vip_state *v = &r->vip[fam];
+	char s[INET6_ADDRSTRLEN];
+	int present;
+
+	if (!v->configured || v->on_lo)
+		return;
+	present = dp->ops->lo_present(dp->ctx, &v->ip);
+	/* one put there by hand stays the operator's */
+	if (present != 0)
+		return;
+	if (dp->ops->lo_add(dp->ctx, &v->ip)) {
+		log_err("cannot hold VIP %s on lo: steered clients cannot reach this gateway",
+			ip_addr_str(&v->ip, s, sizeof(s)));
+		return;
+	}
+	v->on_lo = true;
+	save_added(r);
+}
+
+static void lo_release(struct role *r, int fam)
+{
+	struct vip_state *v = &r->vip[fam];
+
+	if (v->on_lo && r->dp->ops->lo_del(r->dp->ctx, &v->ip) == 0) {
+		v->on_lo = false;
+		save_added(r);
+	}
+}
+
+void role_hold_backups(struct role *r)
+{
+	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
+		if (!holds_on_lo(r))
+			lo_release(r, fam);
+		else if (r->vip[fam].configured && r->vip[fam].role == ROLE_BACKUP)
+			lo_hold(r, fam);
+	}
+}
+
+void role_stopping(struct role *r)
+{
+	r->stopping = true;
+	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
+		lo_release(r, fam);
+}
+
 static void to_master(struct role *r, int fam)
 {
 	const struct dataplane *dp = r->dp;
@@ -221,6 +296,8 @@ static void to_master(struct role *r, int fam)
 		v->added = true;
 		save_added(r);
 	}
+	/* on the interface now: it leaves lo, and was never missing */
+	lo_release(r, fam);
 	v->announce_left = r->cfg->announce_count ? r->cfg->announce_count : 1;
 	loop_timer_after(&r->announce[fam], 0);
 }
@@ -234,6 +311,9 @@ static void to_backup(struct role *r, int fam)
 	v->announce_left = 0;
 	loop_timer_stop(&r->announce[fam]);
 	role_push_config(r);
+	/* on lo before it leaves the interface: never missing */
+	if (holds_on_lo(r))
+		lo_hold(r, fam);
 	if ((v->added || (owns_vip(r) && dp->ops->addr_present(dp->ctx, &v->ip) == 1)) &&
 	    dp->ops->addr_del(dp->ctx, &v->ip) == 0) {
 		v->added = false;
@@ -322,6 +402,8 @@ struct role *role_new(struct loop *l, const struct config *c, const struct datap
 int role_reload(struct role *r, const struct config *c)
 {
 	r->cfg = c;
+	/* steering turned on or off: the VIPs of a backup go to lo or leave */
+	role_hold_backups(r);
 	return role_push_config(r);
 }
 

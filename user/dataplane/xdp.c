@@ -43,7 +43,8 @@ static const char *const pinned[] = { XDP_PIN_CONFIG,	    XDP_PIN_TARGETS,
 				      XDP_PIN_SLOTS,	    XDP_PIN_TARGET_STATS,
 				      XDP_PIN_COUNTERS,	    XDP_PIN_BUDGET,
 				      XDP_PIN_SOURCES,	    XDP_PIN_NODE_LIMIT,
-				      XDP_PIN_COOKIE_SECRETS };
+				      XDP_PIN_COOKIE_SECRETS, XDP_PIN_LABELS,
+				      XDP_PIN_FRAGS };
 
 void xdp_unpin_dir(const char *cluster)
 {
@@ -76,6 +77,10 @@ static struct bpf_map *map_by_pin_name(struct ikelb_bpf *s, const char *name)
 		return s->maps.ikelb_nodelimit;
 	if (!strcmp(name, XDP_PIN_COOKIE_SECRETS))
 		return s->maps.ikelb_cookies;
+	if (!strcmp(name, XDP_PIN_LABELS))
+		return s->maps.ikelb_labels;
+	if (!strcmp(name, XDP_PIN_FRAGS))
+		return s->maps.ikelb_frags;
 	return s->maps.ikelb_counters;
 }
 
@@ -302,6 +307,11 @@ int xdp_read_redirects_percpu(struct xdp_state *x, uint64_t *per)
 			memcpy(per + (size_t)keys[i] * x->ncpus, vals + (size_t)i * x->ncpus,
 			       sizeof(uint64_t) * x->ncpus);
 	return 0;
+}
+
+int xdp_set_label(struct xdp_state *x, uint32_t label, const struct ikelb_steer *e)
+{
+	return bpf_map_update_elem(bpf_map__fd(x->skel->maps.ikelb_labels), &label, e, 0);
 }
 
 int xdp_set_budgets(struct xdp_state *x, const uint64_t *until)

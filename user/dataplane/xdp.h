@@ -41,6 +41,8 @@ struct xdp_state {
 #define XDP_PIN_SOURCES "sources"
 #define XDP_PIN_NODE_LIMIT "node_limit"
 #define XDP_PIN_COOKIE_SECRETS "cookie_secrets"
+#define XDP_PIN_LABELS "labels"
+#define XDP_PIN_FRAGS "frags"
 
 /* Loads the program and pins its maps (stale pins of this cluster are
  * replaced).  Returns 0 or -1 with the reason logged. */
@@ -65,6 +67,8 @@ int xdp_read_counters(struct xdp_state *x, uint64_t out[IKELB_CNT_MAX]);
 int xdp_read_redirects_percpu(struct xdp_state *x, uint64_t *per);
 /* Writes every target's per-CPU budget: until[target * ncpus + cpu]. */
 int xdp_set_budgets(struct xdp_state *x, const uint64_t *until);
+/* Map "labels": what steering does with SPIs of this label. */
+int xdp_set_label(struct xdp_state *x, uint32_t label, const struct ikelb_steer *e);
 
 /* Ensures bpffs is mounted at /sys/fs/bpf. */
 int xdp_ensure_bpffs(void);
