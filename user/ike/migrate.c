@@ -99,6 +99,7 @@ struct migrate {
 
 	bool listing, listed;
 	uint64_t list_due_ms;
+	uint64_t held_ripe_ms; /* the first held client may move then */
 	struct cands cand[IKELB_FAMILIES];
 
 	bool asking, redirecting;
@@ -331,6 +332,7 @@ static void take_listing(struct migrate *m, const struct listing *l)
 	struct ip_addr vips[IKELB_FAMILIES];
 	uint64_t now = loop_now(m->loop);
 	uint32_t held = 0, left = 0, moving = 0;
+	uint64_t ripe = UINT64_MAX;
 
 	vips_of(m->cfg, vips);
 	for (int f = 0; f < IKELB_FAMILIES; f++)
@@ -349,8 +351,15 @@ static void take_listing(struct migrate *m, const struct listing *l)
 			held += c == MIGSA_HELD;
 			left += c == MIGSA_LEFT;
 			moving += c == MIGSA_MOVING;
+			if (c == MIGSA_HELD) {
+				uint64_t at = migsa_held_until(m->tab, &l->v[i],
+							       m->cfg->rebalance_hold_ms, now);
+
+				ripe = at < ripe ? at : ripe;
+			}
 		}
 	}
+	m->held_ripe_ms = ripe;
 	m->n.held = held;
 	m->n.left = left;
 	m->n.remaining = cands_left(m) + held;
@@ -375,6 +384,9 @@ static void on_listed(void *ctx, int err, const char *why)
 			m->list_due_ms = now + (cands_left(m) || m->n.held || m->n.moving
 							? MIGRATE_LIST_EVERY_MS
 							: MIGRATE_LIST_IDLE_MS);
+			/* and as soon as a held client may move */
+			if (m->held_ripe_ms < m->list_due_ms)
+				m->list_due_ms = m->held_ripe_ms;
 		}
 		kick_at(m, now);
 	}

@@ -133,14 +133,37 @@ static int family_of(const struct ip_addr *a)
 	return a->family == AF_INET ? IKELB_FAM_V4 : a->family == AF_INET6 ? IKELB_FAM_V6 : -1;
 }
 
-/* Moved here by a redirect (or arrived unseen) less than hold_ms ago. */
+/*
+ * When the SA may move: hold_ms after it came by a redirect; unseen, it
+ * may have come by one, so once it is surely hold_ms old.  charon's age is
+ * the difference of two clocks in whole seconds, so it may be a second
+ * more than the SA's real age: an age of hold_s + 1 whole seconds is at
+ * least hold_s real ones.
+ */
+static uint64_t free_at(const struct migsa_entry *e, const struct auth_sa *sa,
+			uint32_t hold_ms, uint64_t now_ms)
+{
+	uint64_t hold_s = (hold_ms + 999) / 1000;
+
+	if (e && e->seen_init)
+		return e->by_redirect ? e->init_ms + hold_ms : now_ms;
+	if (sa->has_age && sa->age_s <= hold_s)
+		return now_ms + (hold_s + 1 - sa->age_s) * 1000;
+	return now_ms;
+}
+
 static bool held(const struct migsa_entry *e, const struct auth_sa *sa, uint32_t hold_ms,
 		 uint64_t now_ms)
 {
-	if (e && e->seen_init)
-		return e->by_redirect && now_ms - e->init_ms < hold_ms;
-	/* unseen: it may have been moved here; its age says how long ago at most */
-	return sa->has_age && sa->age_s < (hold_ms + 999) / 1000;
+	return free_at(e, sa, hold_ms, now_ms) > now_ms;
+}
+
+uint64_t migsa_held_until(const struct migsa_table *t, const struct auth_sa *sa,
+			  uint32_t hold_ms, uint64_t now_ms)
+{
+	uint64_t at = free_at(find_const(t, sa->id), sa, hold_ms, now_ms);
+
+	return at > now_ms ? at : now_ms;
 }
 
 enum migsa_class migsa_classify(const struct migsa_table *t, const struct auth_sa *sa,
@@ -173,23 +196,35 @@ const char *migsa_class_name(enum migsa_class c)
 
 /* ---- the pace ----------------------------------------------------------- */
 
+#define SLOT_UNITS 1000u /* a slot is 1000 units of 1/rate ms: 1000/rate ms */
+
 void migsa_pace_set(struct migsa_pace *p, uint32_t rate)
 {
-	p->gap_ms = rate ? (1000 + rate - 1) / rate : 1000;
+	uint64_t next = migsa_pace_next(p);
+
+	rate = rate ? rate : 1;
+	/* the next slot stays where it was, to the ms, in the new units */
+	if (p->any && rate != p->rate)
+		p->next_units = next * rate;
+	p->rate = rate;
 }
 
 uint64_t migsa_pace_next(const struct migsa_pace *p)
 {
-	return p->any ? p->last_ms + p->gap_ms : 0;
+	return p->any ? (p->next_units + p->rate - 1) / p->rate : 0;
 }
 
 bool migsa_pace_due(const struct migsa_pace *p, uint64_t now_ms)
 {
-	return now_ms >= migsa_pace_next(p);
+	return !p->any || now_ms * p->rate >= p->next_units;
 }
 
 void migsa_pace_took(struct migsa_pace *p, uint64_t now_ms)
 {
+	uint64_t now = now_ms * p->rate;
+	/* in the first ms of its slot (or early): on schedule; later: anew */
+	bool on_time = p->any && now < p->next_units + p->rate;
+
+	p->next_units = (on_time ? p->next_units : now) + SLOT_UNITS;
 	p->any = true;
-	p->last_ms = now_ms;
 }

@@ -99,19 +99,28 @@ enum migsa_class migsa_classify(const struct migsa_table *t, const struct auth_s
 				const struct ip_addr vips[IKELB_FAMILIES], uint32_t hold_ms,
 				uint64_t now_ms, int *fam);
 const char *migsa_class_name(enum migsa_class c);
+/* When a HELD SA may move (charon's age has a resolution of a second). */
+uint64_t migsa_held_until(const struct migsa_table *t, const struct auth_sa *sa,
+			  uint32_t hold_ms, uint64_t now_ms);
 
 /* ---- the pace ----------------------------------------------------------- */
 
+/*
+ * Redirects on a schedule of slots 1000/rate ms apart (kept exactly, in
+ * units of 1/rate ms, so no rounding to whole ms slows the rate down), each
+ * sent in the first whole ms of its slot.  One sent late starts the
+ * schedule anew from when it went: a pause is never caught up with a
+ * burst.  So the slots are at least 1000/rate ms apart, and no 1000 ms ever
+ * hold more than rate redirects.
+ */
 struct migsa_pace {
-	uint32_t gap_ms; /* between two redirects */
+	uint32_t rate; /* redirects per second, >= 1 */
 	bool any; /* one was sent */
-	uint64_t last_ms; /* when */
+	uint64_t next_units; /* the next slot, in ms * rate */
 };
 
-/* rate: redirects per second, >= 1.  The gap is rounded up, so that no
- * second ever holds more than rate of them. */
 void migsa_pace_set(struct migsa_pace *p, uint32_t rate);
-/* The earliest time the next redirect may go. */
+/* The earliest time (ms) the next redirect may go. */
 uint64_t migsa_pace_next(const struct migsa_pace *p);
 bool migsa_pace_due(const struct migsa_pace *p, uint64_t now_ms);
 void migsa_pace_took(struct migsa_pace *p, uint64_t now_ms);
