@@ -1,5 +1,5 @@
 #!/bin/bash
-# shellcheck disable=SC2016 # eval and lab_wait_for get their commands in single quotes
+# shellcheck disable=SC2016,SC2034 # eval and lab_wait_for get their commands in single quotes; LAB_* are read by scripts/lab.sh
 # Moving established clients, with real strongSwan everywhere (the lab of
 # scripts/lab.sh: gw1 40, gw2 40, gw3 80 tunnels; gw2 is the VRRP master,
 # so gw1 asks it for targets over the report socket; IKE SAs are the
@@ -51,10 +51,12 @@ day_ms() { awk '{ split($1, t, /[:.]/); print ((t[1] * 60 + t[2]) * 60 + t[3]) *
 charon_ms() { grep -E "$2" "$LAB_DIR/gw$1/sw/charon.log" | day_ms; }
 now_ms() { date +%T.%3N | day_ms; }
 # max_per_second: the most lines of stdin (times in ms, sorted) within any
-# 1000 ms
+# 990 ms: charon logs a redirect a few ms after ikelb-load asked for it, and
+# that jitter (up to 10 ms) must not count as an 11th in a second; a rate of
+# 11/s would put 11 within 910 ms
 max_per_second() {
 	awk '{ t[NR] = $1 } END { m = 0; j = 1
-		for (i = 1; i <= NR; i++) { while (t[i] - t[j] >= 1000) j++; if (i - j + 1 > m) m = i - j + 1 }
+		for (i = 1; i <= NR; i++) { while (t[i] - t[j] >= 990) j++; if (i - j + 1 > m) m = i - j + 1 }
 		print m }'
 }
 
@@ -97,9 +99,9 @@ charon_ms 1 "redirecting peer to" | tail -n +$((R0 + 1)) >"$LAB_DIR/drain.times"
 nr=$(wc -l <"$LAB_DIR/drain.times")
 peak=$(max_per_second <"$LAB_DIR/drain.times")
 span=$(($(tail -n 1 "$LAB_DIR/drain.times") - $(head -n 1 "$LAB_DIR/drain.times")))
-diag "gw1's charon sent $nr redirects in $span ms, at most $peak within any second"
-check "the rate is held (gw1's charon log): 30 redirects, at most 10 within any second (+1 for charon's own jitter), 29 gaps in at least 2800 ms" \
-	eval '[ "$nr" = 30 ] && [ "$peak" -le 11 ] && [ "$span" -ge 2800 ]'
+diag "gw1's charon sent $nr redirects in $span ms, at most $peak within any 990 ms"
+check "the rate is held (gw1's charon log): 30 redirects, at most 10 within any second (10 ms for charon's jitter), 29 gaps in at least 2800 ms" \
+	eval '[ "$nr" = 30 ] && [ "$peak" -le 10 ] && [ "$span" -ge 2800 ]'
 check "status at gw1: moved 30, moving 0, remaining 0, left 0, rate 10, done" \
 	eval '[ "$(mig 1 moved moving remaining left rate done)" = "30 0 0 0 10 true" ]'
 sent=$(mig 1 targets/name=gw2/sent targets/name=gw3/sent)
@@ -183,7 +185,7 @@ ctl 3 drain off >/dev/null
 lab_add_clients 34 73 >/dev/null
 e2e_connect 34 73 8
 check "40 more clients through the VIP ($FAILED failed)" test "$FAILED" = 0
-for i in 1 2 3; do load[$i]=$(lab_gateway_count $i); done
+for i in 1 2 3; do load[i]=$(lab_gateway_count $i); done
 diag "loads before gw4 joins: gw1 ${load[1]}/40, gw2 ${load[2]}/40, gw3 ${load[3]}/80"
 LAB_CLUSTER_EXTRA="$LAB_CLUSTER_EXTRA
 rebalance = on"
@@ -194,7 +196,7 @@ sleep 1.5
 check "nobody moves while the cluster is balanced" eval \
 	'[ "$(for i in 1 2 3; do mig $i rebalance/phase; done | sort -u)" = idle ]'
 mark=$(wc -l <"$LAB_DIR/cl/charon.log")
-for i in 1 2 3; do before[$i]=$(charon_ms $i "vici redirect IKE_SA" | wc -l); done
+for i in 1 2 3; do before[i]=$(charon_ms $i "vici redirect IKE_SA" | wc -l); done
 t_join=$(now_ms)
 lab_join 4 || { not_ok "gw4 joins"; e2e_done; exit 1; }
 ok "gw4 (80, empty) joins with rebalance = on"
@@ -217,11 +219,17 @@ for i in 1 2 3 4; do
 done
 first=
 for i in 1 2 3; do
-	t=$(charon_ms $i "vici redirect IKE_SA" | tail -n +$((before[$i] + 1)) | head -n 1)
+	t=$(charon_ms $i "vici redirect IKE_SA" | tail -n +$((before[i] + 1)) | head -n 1)
 	[ -n "$t" ] && { [ -z "$first" ] || [ "$t" -lt "$first" ]; } && first=$t
 done
 check "clients moved to gw4, the first no sooner than the hold time after it joined ($((first - t_join)) ms)" \
 	eval '[ -n "$first" ] && [ $((first - t_join)) -ge $HOLD_MS ] && [ "$(lab_gateway_count 4)" -gt 0 ]'
+peaks=
+for i in 1 2 3; do
+	peaks+=" $(charon_ms $i "vici redirect IKE_SA" | tail -n +$((before[i] + 1)) | max_per_second)"
+done
+check "each gateway moved at most migrate_rate (5) clients within any second (their charons' logs:$peaks)" \
+	eval '[ "$(tr " " "\n" <<<"$peaks" | sort -n | tail -n 1)" -le 5 ]'
 twice=$(tail -n +$((mark + 1)) "$LAB_DIR/cl/charon.log" | grep -E "parsed INFORMATIONAL request [0-9]+ \[ N\(REDIR\) \]" |
 	grep -o '<c[0-9]*|' | sort | uniq -c | awk '$1 > 1' | wc -l)
 check "no client was moved twice (each told to go at most once since gw4 joined)" test "$twice" = 0
@@ -229,7 +237,6 @@ dests=$(tail -n +$((mark + 1)) "$LAB_DIR/cl/charon.log" | grep -o "> redirected 
 	sort | uniq -c | tr '\n' ' ')
 check "the clients went to gw4 only, the one below the mean ($dests)" \
 	eval '[ "$(tail -n +$((mark + 1)) "$LAB_DIR/cl/charon.log" | grep -o "> redirected to [^ ]*" | sort -u)" = "> redirected to $(lab_node_ip 4)" ]'
-LAB_CLIENT=cl
 lost=$((73 - $(lab_client_hosts | wc -l)))
 check "none lost: 73 clients with an established IKE SA" test "$lost" = 0
 e2e_done
