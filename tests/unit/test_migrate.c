@@ -264,6 +264,9 @@ static int ask(void *ctx, enum migration_purpose purpose, const uint8_t wanted[I
 	return 0;
 }
 
+/* The mover's status (migrate_json), kept until the next call. */
+static json_object *status;
+
 static struct env *make(void)
 {
 	static struct env e;
@@ -281,6 +284,8 @@ static struct env *make(void)
 
 static void done(struct env *e)
 {
+	json_object_put(status);
+	status = NULL;
 	migrate_free(e->m);
 	charon_close(&e->ch);
 	unit_config_free(e->cfg);
@@ -316,14 +321,22 @@ static void grant(struct env *e, const char *name, const char *gw, uint8_t count
 	settle(e);
 }
 
+static json_object *value(struct env *e, const char *key)
+{
+	if (status)
+		json_object_put(status);
+	status = migrate_json(e->m);
+	return json_object_object_get(status, key);
+}
+
 static int64_t n(struct env *e, const char *key)
 {
-	static json_object *o;
+	return json_object_get_int64(value(e, key));
+}
 
-	if (o)
-		json_object_put(o);
-	o = migrate_json(e->m);
-	return json_object_get_int64(json_object_object_get(o, key));
+static bool yes(struct env *e, const char *key)
+{
+	return json_object_get_boolean(value(e, key));
 }
 
 static void test_drain_on_the_pace(void **state)
@@ -337,8 +350,7 @@ static void test_drain_on_the_pace(void **state)
 	add(&e->ch, 8, "198.18.0.11", 100);
 	e->ch.sa[7].initiator = true; /* charon's own: not a client */
 	settle(e);
-	assert_true(json_object_get_boolean(json_object_object_get(migrate_json(e->m),
-								     "connected")));
+	assert_true(yes(e, "connected"));
 	assert_int_equal(e->ch.listings, 0); /* nothing listed while not moving */
 	assert_int_equal(migrate_drain(e->m, 4), 0);
 	settle(e);
@@ -381,7 +393,7 @@ static void test_drain_on_the_pace(void **state)
 	assert_int_equal(n(e, "moving"), 0);
 	/* listed again: nothing left to move: done */
 	run_for(e, MIGRATE_LIST_EVERY_MS);
-	assert_true(json_object_get_boolean(json_object_object_get(migrate_json(e->m), "done")));
+	assert_true(yes(e, "done"));
 	assert_int_equal(n(e, "remaining"), 0);
 	assert_int_equal(e->ch.redirects, 6); /* never the VIP's nor charon's own */
 	migrate_stop(e->m);

@@ -103,6 +103,7 @@ struct migrate {
 	struct cands cand[IKELB_FAMILIES];
 
 	bool asking, redirecting;
+	bool ask_failing; /* logged once until asking works again */
 	uint64_t next_ask_ms, grant_until_ms;
 	enum migration_answer last_answer;
 	struct queue q[IKELB_FAMILIES];
@@ -360,6 +361,8 @@ static void take_listing(struct migrate *m, const struct listing *l)
 		}
 	}
 	m->held_ripe_ms = ripe;
+	if (cands_left(m) || held)
+		m->finished_logged = false; /* new clients came meanwhile */
 	m->n.held = held;
 	m->n.left = left;
 	m->n.remaining = cands_left(m) + held;
@@ -511,12 +514,21 @@ static void ask(struct migrate *m)
 	}
 	if (!wanted[0] && !wanted[1])
 		return;
+	errno = 0;
 	if (!m->hooks.ask || m->hooks.ask(m->hooks.ctx, why, wanted)) {
+		if (!m->ask_failing)
+			log_warn("migrate: cannot ask the master for targets (%s); asking again "
+				 "every %d ms", errno == ENOTCONN ? "no master, and no load reports "
+								 "to reach one"
+								 : strerror(errno),
+				 MIGRATE_ASK_RETRY_MS);
+		m->ask_failing = true;
 		m->n.no_target++;
 		m->next_ask_ms = loop_now(m->loop) + MIGRATE_ASK_RETRY_MS;
 		kick_at(m, m->next_ask_ms);
 		return;
 	}
+	m->ask_failing = false;
 	m->asking = true;
 }
 
