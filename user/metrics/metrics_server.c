@@ -171,6 +171,7 @@ struct metrics_server *metrics_server_new(struct loop *l, const struct cfg_liste
 				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, /* first: for all */
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_MAX_CONNECTIONS,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)METRICS_MAX_PER_CLIENT,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_IDLE_TIMEOUT_S,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				  (size_t)METRICS_CONNECTION_MEMORY, MHD_OPTION_END);

@@ -7,10 +7,15 @@
  * ready and never waits.  So a client that says nothing, sends a byte a
  * second or never reads its answer costs the loop nothing.
  *
- * Bounds: METRICS_MAX_CONNECTIONS connections at once (more are accepted
- * and closed at once by MHD), each closed after METRICS_IDLE_TIMEOUT_S
- * seconds without traffic, each with METRICS_CONNECTION_MEMORY bytes for
- * its request (a longer request line or header gets an error).
+ * Bounds: METRICS_MAX_CONNECTIONS connections at once (with all taken,
+ * new ones wait in the listen backlog), at most METRICS_MAX_PER_CLIENT of
+ * them from one address (more are closed at once: one client cannot keep
+ * a scraper at another address out), each closed after
+ * METRICS_IDLE_TIMEOUT_S seconds without traffic either way, each with
+ * METRICS_CONNECTION_MEMORY bytes for its request (a longer request line
+ * or header gets an error).  A client that sends a byte every few
+ * seconds keeps its connection, as with any HTTP server: the per-address
+ * limit is what bounds it.
  *
  * Answers: GET (or HEAD) /metrics is 200 with the body the render
  * callback writes, in the text format (PROM_CONTENT_TYPE); any other
@@ -25,6 +30,7 @@
 
 #define METRICS_PATH "/metrics"
 #define METRICS_MAX_CONNECTIONS 16
+#define METRICS_MAX_PER_CLIENT 4
 #define METRICS_IDLE_TIMEOUT_S 10
 #define METRICS_CONNECTION_MEMORY (32 * 1024)
 
