@@ -7,7 +7,10 @@
 # `ikelb-load status --json` says once the scrapes have settled: the
 # master's redirects per target, its XDP outcome counters, one master.
 # Before that, every node's /metrics passes `promtool check metrics`, and
-# the endpoint answers other paths and methods with 404 and 405.
+# the endpoint answers other paths and methods with 404 and 405.  The
+# README's example scrape config and alert rules pass `promtool check
+# config`; the rules run in this Prometheus, evaluate without error, and
+# those that must be quiet in a healthy lab (no master, a target down) are.
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 e2e_require
@@ -43,9 +46,25 @@ c404=$(code "http://$MI/") c405=$(code -X POST "http://$MI/metrics") chead=$(cod
 check "another path is 404 ($c404), POST is 405 ($c405), HEAD is 200 ($chead)" \
 	eval '[ "$c404" = 404 ] && [ "$c405" = 405 ] && [ "$chead" = 200 ]'
 
+# ---- the README's scrape config and alert rules ----------------------------------------------
+# readme_block NAME: the yaml block after README's "<!-- NAME: ... -->"
+readme_block() {
+	awk -v m="<!-- $1:" 'index($0, m) == 1 { f = 1; next }
+		f && /^```yaml/ { g = 1; next } g && /^```/ { exit } g' "$E2E_TOP/README.md"
+}
+mkdir -p "$LAB_DIR/readme"
+readme_block prometheus.yml >"$LAB_DIR/readme/prometheus.yml"
+readme_block ikelb-alerts.yml >"$LAB_DIR/readme/ikelb-alerts.yml"
+n_rules=$(grep -c '^ *- alert:' "$LAB_DIR/readme/ikelb-alerts.yml")
+out=$(promtool check config "$LAB_DIR/readme/prometheus.yml" 2>&1)
+check "README's prometheus.yml and its $n_rules alert rules pass promtool check config" \
+	eval '[ "$n_rules" -ge 5 ] && grep -q "SUCCESS: $n_rules rules found" <<<"$out"' ||
+	diag "$out"
+
 # ---- Prometheus -------------------------------------------------------------------------
 {
 	printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n'
+	printf 'rule_files:\n  - %s\n' "$LAB_DIR/readme/ikelb-alerts.yml"
 	printf 'scrape_configs:\n  - job_name: ikelb\n    static_configs:\n      - targets:\n'
 	for ((i = 1; i <= LAB_N; i++)); do printf "          - '%s:%s'\n" "$(lab_node_ip "$i")" "$LAB_METRICS"; done
 } >"$LAB_DIR/prometheus.yml"
@@ -111,6 +130,21 @@ check "the master sees $LAB_N active targets ($active)" test "$active" = "$LAB_N
 tunnels_24() { tun=$(q "sum(ikelb_target_tunnels{instance=\"$MI\"})"); [ "$tun" = 24 ]; }
 lab_wait_for 10 tunnels_24
 check "and their tunnels through Prometheus add up to the clients (${tun:-none}, 24 expected)" tunnels_24
+
+# The README's rules, evaluated by this Prometheus all along
+rules() { pcurl "$PROM/api/v1/rules" >"$LAB_DIR/rules.json"; }
+rule() { "$JG" "data/groups/0/rules/$1/$2" <"$LAB_DIR/rules.json" 2>/dev/null; }
+rules
+bad=() n_eval=$("$JG" "data/groups/0/rules/#" <"$LAB_DIR/rules.json" 2>/dev/null)
+for ((k = 0; k < ${n_eval:-0}; k++)); do
+	[ "$(rule "$k" health)" = ok ] || bad+=("$(rule "$k" name): $(rule "$k" health) $(rule "$k" lastError)")
+done
+check "Prometheus evaluates all ${n_eval:-0} of README's alert rules without error${bad:+: ${bad[*]}}" \
+	eval '[ "${n_eval:-0}" = "$n_rules" ] && [ ${#bad[@]} = 0 ]'
+for a in IkelbNoMaster IkelbTargetDown IkelbNoTarget IkelbForgedReports; do
+	st=$("$JG" "data/groups/0/rules/name=$a/state" <"$LAB_DIR/rules.json" 2>/dev/null)
+	check "alert $a is quiet in the healthy lab ($st)" test "$st" = inactive
+done
 
 lab_stop "$PROM_PID"
 check "Prometheus stopped (by its PID)" eval '! kill -0 "$PROM_PID" 2>/dev/null'

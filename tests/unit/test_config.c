@@ -1704,6 +1704,8 @@ static void test_example_config(void **state)
 	assert_gw(&c.gw_address6, IKE_GW_ID_IPV6, "2001:db8::10");
 	assert_int_equal(c.n_targets, 1);
 	assert_string_equal(c.targets[0].name, "gw9");
+	assert_cfg_ip(&c.metrics_listen.addr, "127.0.0.1");
+	assert_int_equal(c.metrics_listen.port, 9110);
 	config_free(&c);
 	cfg_errors_free(&e);
 }

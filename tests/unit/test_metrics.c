@@ -258,6 +258,30 @@ static void test_table(void **state)
 	}
 }
 
+/* README's "Metrics" names every metric (tests run from the top of the
+ * source tree). */
+static void test_readme(void **state)
+{
+	FILE *f = fopen("README.md", "r");
+	char *readme = NULL, word[128];
+	size_t len = 0;
+
+	(void)state;
+	if (!f) {
+		print_message("# README.md not found: not run from the source tree\n");
+		skip();
+	}
+	assert_true(getdelim(&readme, &len, 0, f) > 0);
+	fclose(f);
+	for (size_t i = 0; i < metrics_view_n_rows; i++) {
+		snprintf(word, sizeof(word), "`%s`", metrics_view_rows[i].name);
+		if (!strstr(readme, word))
+			print_message("# README.md does not name %s\n", word);
+		assert_non_null(strstr(readme, word));
+	}
+	free(readme);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_readme),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
