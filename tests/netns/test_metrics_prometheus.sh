@@ -11,6 +11,8 @@
 # README's example scrape config and alert rules pass `promtool check
 # config`; the rules run in this Prometheus, evaluate without error, and
 # those that must be quiet in a healthy lab (no master, a target down) are.
+# Every query of the Grafana dashboard (contrib/grafana/ikelb.json) runs
+# in this Prometheus and finds series.
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 e2e_require
@@ -145,6 +147,25 @@ for a in IkelbNoMaster IkelbTargetDown IkelbNoTarget IkelbForgedReports; do
 	st=$("$JG" "data/groups/0/rules/name=$a/state" <"$LAB_DIR/rules.json" 2>/dev/null)
 	check "alert $a is quiet in the healthy lab ($st)" test "$st" = inactive
 done
+
+# The dashboard's queries ($__rate_interval as Grafana makes it of a 1 s
+# scrape interval: at least four of them)
+DASH=$E2E_TOP/contrib/grafana/ikelb.json
+n_panels=$("$JG" 'panels/#' <"$DASH") n_expr=0 empty=()
+for ((k = 0; k < ${n_panels:-0}; k++)); do
+	n_t=$("$JG" "panels/$k/targets/#" <"$DASH")
+	for ((t = 0; t < n_t; t++)); do
+		e=$("$JG" "panels/$k/targets/$t/expr" <"$DASH")
+		e=${e//\$__rate_interval/1m}
+		r=$(pcurl -G --data-urlencode "query=$e" "$PROM/api/v1/query")
+		n_expr=$((n_expr + 1))
+		[ "$("$JG" status <<<"$r" 2>/dev/null)" = success ] &&
+			[ "$("$JG" 'data/result/#' <<<"$r" 2>/dev/null)" -ge 1 ] ||
+			empty+=("$("$JG" "panels/$k/title" <"$DASH"): $e: $(head -c 200 <<<"$r")")
+	done
+done
+check "all $n_expr queries of the Grafana dashboard's $n_panels panels run and find series${empty:+; not: ${empty[*]}}" \
+	eval '[ "$n_expr" -ge 12 ] && [ ${#empty[@]} = 0 ]'
 
 lab_stop "$PROM_PID"
 check "Prometheus stopped (by its PID)" eval '! kill -0 "$PROM_PID" 2>/dev/null'

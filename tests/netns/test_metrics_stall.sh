@@ -93,19 +93,23 @@ CAP=$LAB_PID
 sleep 0.5
 
 # ---- the clients, while the capture runs -------------------------------------------
+mark() { echo "$(date +%s%6N) $*" >>"$LAB_DIR/marks.txt"; } # for the diagnostics
 hold() { # hold NAME N MODE SRC...
 	local name=$1
 	shift
+	mark "hold $name $*"
 	lab_spawn "$LAB_DIR/$name.log" ip netns exec "$CL" "$IKELB_TOOLS/http_hold" 2001:db8::11 9110 "$@"
 	eval "HOLD_$name=\$LAB_PID"
 	lab_wait_for 5 grep -q "^ready" "$LAB_DIR/$name.log" ||
 		diag "$name: not ready: $(head -n 3 "$LAB_DIR/$name.log")"
+	mark "$name ready"
 }
 hold noread 3 noread 2001:db8::a0
 hold drip 5 drip 2001:db8::a1
 hold silent 50 silent "${SILENT_SRC[@]}"
 answered=0
 for i in $(seq 10); do
+	mark status
 	ikelb_ctl "$MP" "$LAB_DIR/m.conf" status >/dev/null 2>&1 && answered=$((answered + 1))
 	sleep 0.5
 done
@@ -162,6 +166,14 @@ check "the scrape counts the adverts m sent (${sent:-none}; at least $n_m captur
 	eval '[ "${sent:-0}" -ge "$n_m" ]'
 check "m is still master" has_vip "$M"
 if [ "$_tap_fail" -gt 0 ]; then
+	# each gap, after what the test last did
+	awk -v lim=$(((INTERVAL_MS + SLACK_MS) * 1000)) 'FILENAME ~ /marks/ { mt[++n] = $1; $1 = ""; mw[n] = $0; next }
+		$2 == "198.18.0.11" { if (t && $1 - t > lim) { w = "before the first mark"
+			for (i = 1; i <= n && mt[i] <= t; i++) w = sprintf("%.1f ms after%s", (t - mt[i]) / 1000, mw[i])
+			printf "# gap %.1f ms, %s\n", ($1 - t) / 1000, w } t = $1 }' \
+		"$LAB_DIR/marks.txt" "$LAB_DIR/cap.txt" | head -n 10
+	diag "m: $(kill -0 "$MP" 2>/dev/null && echo alive || echo gone), status: $(ikelb_ctl "$MP" "$LAB_DIR/m.conf" status 2>&1 | head -n 1)"
+	ikelb_in "$MP" ss -tan | awk '{ print $1 }' | sort | uniq -c | sed 's/^/# m sockets: /'
 	tail -n 15 "$LAB_DIR/m.log" | sed 's/^/# m: /'
 	for f in noread drip silent one; do tail -n 3 "$LAB_DIR/$f.log" | sed "s/^/# $f: /"; done
 fi

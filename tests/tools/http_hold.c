@@ -12,7 +12,8 @@
  *   drip     sends a request line and then one header byte every 500 ms,
  *            never ending the header (slowloris)
  *   noread   sends 2000 pipelined "GET /metrics" requests and never reads
- *            an answer, so the server's writes back up
+ *            an answer, with a 4 KiB receive buffer, so the server's
+ *            writes back up at once (and not after megabytes)
  *
  * Prints "ready N" once every connection was made (connect() returned),
  * then every 500 ms "t MS open K closed C": how many the server has
@@ -69,7 +70,7 @@ static socklen_t sockaddr_of(const char *addr, int port, struct sockaddr_storage
 	return len;
 }
 
-static int connect_to(const char *addr, int port, const char *src)
+static int connect_to(const char *addr, int port, const char *src, int rcvbuf)
 {
 	struct sockaddr_storage ss, from;
 	socklen_t len = sockaddr_of(addr, port, &ss), flen = src ? sockaddr_of(src, 0, &from) : 0;
@@ -80,6 +81,9 @@ static int connect_to(const char *addr, int port, const char *src)
 		return -1;
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* before connect: the window the server sees is small from the start */
+	if (fd >= 0 && rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (fd >= 0 && src && bind(fd, (struct sockaddr *)&from, flen)) {
 		perror("http_hold: bind");
 		close(fd);
@@ -129,7 +133,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 0; i < n; i++) {
-		p[i].fd = connect_to(argv[1], port, argc > 5 ? argv[5 + i % (argc - 5)] : NULL);
+		p[i].fd = connect_to(argv[1], port, argc > 5 ? argv[5 + i % (argc - 5)] : NULL,
+				     mode == 2 ? 4096 : 0);
 		if (p[i].fd < 0)
 			return 1;
 		p[i].events = POLLIN;

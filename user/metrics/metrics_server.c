@@ -13,6 +13,8 @@
 #include "base/loop.h"
 #include "metrics/prom_text.h"
 
+#define METRICS_FULL_POLL_MS 100
+
 struct metrics_server {
 	struct loop *loop;
 	struct MHD_Daemon *mhd;
@@ -20,6 +22,9 @@ struct metrics_server {
 	struct loop_timer deadline; /* MHD_get_timeout */
 	metrics_render_fn render;
 	void *ctx;
+	struct MHD_Response *body; /* the last one made, NULL before the first */
+	uint64_t body_ms; /* when, on the loop's clock */
+	bool full; /* every connection slot taken at the last run */
 	bool starting; /* MHD's messages are errors until it runs */
 	char where[64];
 };
@@ -39,17 +44,16 @@ static void on_mhd_log(void *arg, const char *fmt, va_list ap)
 		log_debug("metrics on %s: %s", s->where, msg);
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
-			     char *body, size_t len, bool allow)
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text,
+				  bool allow)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								 MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ok;
 
-	if (!r) {
-		free(body);
+	if (!r)
 		return MHD_NO; /* MHD closes the connection */
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	if (allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	ok = MHD_queue_response(c, status, r);
@@ -57,13 +61,39 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 	return ok;
 }
 
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text,
-				  bool allow)
+/* The metrics now, or the body made less than METRICS_RENDER_MIN_MS ago;
+ * NULL when they cannot be made.  MHD counts the connections a response
+ * is queued to: the old one goes when the last of them has sent it. */
+static struct MHD_Response *current_body(struct metrics_server *s)
 {
-	char *body = strdup(text);
+	uint64_t now = loop_now(s->loop);
+	struct MHD_Response *r;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *out;
+	int rc;
 
-	return body ? reply(c, status, "text/plain; charset=utf-8", body, strlen(body), allow)
-		    : MHD_NO;
+	if (s->body && now - s->body_ms < METRICS_RENDER_MIN_MS)
+		return s->body;
+	out = open_memstream(&body, &len);
+	if (!out)
+		return NULL;
+	rc = s->render(s->ctx, out);
+	if (fclose(out) || rc) {
+		free(body);
+		return NULL;
+	}
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return NULL;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_CONTENT_TYPE);
+	if (s->body)
+		MHD_destroy_response(s->body);
+	s->body = r;
+	s->body_ms = now;
+	return r;
 }
 
 /*
@@ -78,10 +108,7 @@ static enum MHD_Result on_request(void *arg, struct MHD_Connection *c, const cha
 				  const char *upload_data, size_t *upload_size, void **req)
 {
 	struct metrics_server *s = arg;
-	char *body = NULL;
-	size_t len = 0;
-	FILE *out;
-	int rc;
+	struct MHD_Response *r;
 
 	(void)version;
 	(void)upload_data;
@@ -97,25 +124,46 @@ static enum MHD_Result on_request(void *arg, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	out = open_memstream(&body, &len);
-	if (!out)
-		return MHD_NO;
-	rc = s->render(s->ctx, out);
-	if (fclose(out) || rc) {
-		free(body);
+	r = current_body(s);
+	if (!r)
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot make the metrics\n",
 				  false);
-	}
-	return reply(c, MHD_HTTP_OK, PROM_CONTENT_TYPE, body, len, false);
+	return MHD_queue_response(c, MHD_HTTP_OK, r);
 }
 
-/* What is ready, then the next deadline MHD asks for: never waits. */
+static unsigned connections(struct metrics_server *s)
+{
+	const union MHD_DaemonInfo *i =
+		MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return i ? i->num_connections : 0;
+}
+
+/*
+ * What is ready, then the next deadline MHD asks for: never waits.
+ *
+ * With every slot taken, MHD takes its listening socket out of its epoll
+ * set; it puts it back at the start of the MHD_run after the one in which
+ * a slot came free.  Nothing may call that run (no fd ready, no deadline
+ * when no connection is left), so it is called at once; and while all
+ * slots are taken, at least every METRICS_FULL_POLL_MS.
+ */
 static void run(struct metrics_server *s)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
+	bool full, deadline;
 
 	MHD_run(s->mhd);
-	if (MHD_get_timeout(s->mhd, &ms) == MHD_YES)
+	full = connections(s) >= METRICS_MAX_CONNECTIONS;
+	if (s->full && !full)
+		MHD_run(s->mhd); /* puts the listening socket back */
+	s->full = full;
+	deadline = MHD_get_timeout(s->mhd, &ms) == MHD_YES;
+	if (full && (!deadline || ms > METRICS_FULL_POLL_MS)) {
+		ms = METRICS_FULL_POLL_MS;
+		deadline = true;
+	}
+	if (deadline)
 		loop_timer_after(&s->deadline, ms);
 	else
 		loop_timer_stop(&s->deadline);
@@ -202,5 +250,7 @@ void metrics_server_free(struct metrics_server *s)
 		loop_timer_stop(&s->deadline);
 	if (s->mhd)
 		MHD_stop_daemon(s->mhd);
+	if (s->body)
+		MHD_destroy_response(s->body);
 	free(s);
 }

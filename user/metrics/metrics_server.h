@@ -19,7 +19,10 @@
  *
  * Answers: GET (or HEAD) /metrics is 200 with the body the render
  * callback writes, in the text format (PROM_CONTENT_TYPE); any other
- * method on /metrics is 405, any other path 404.
+ * method on /metrics is 405, any other path 404.  A body is made at most
+ * once per METRICS_RENDER_MIN_MS: requests within that time get the same
+ * one (one MHD response queued to each), so a client that pipelines
+ * thousands of requests costs no more rendering than one scraper.
  */
 #ifndef IKELB_METRICS_SERVER_H
 #define IKELB_METRICS_SERVER_H
@@ -33,6 +36,7 @@
 #define METRICS_MAX_PER_CLIENT 4
 #define METRICS_IDLE_TIMEOUT_S 10
 #define METRICS_CONNECTION_MEMORY (32 * 1024)
+#define METRICS_RENDER_MIN_MS 250
 
 struct loop;
 
