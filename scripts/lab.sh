@@ -37,6 +37,7 @@ LAB_CLIENT_FOLLOW=${LAB_CLIENT_FOLLOW:-yes} # charon.follow_redirects of client 
 LAB_CLIENT_CHARON=${LAB_CLIENT_CHARON:-}   # more charon { } lines for client "cl"
 LAB_CLIENT=${LAB_CLIENT:-cl}               # the client namespace the helpers use
 LAB_CONNECT_TIMEOUT=${LAB_CONNECT_TIMEOUT:-20} # s, for each initiation of lab_connect
+LAB_METRICS=${LAB_METRICS:-}               # PORT: every node serves /metrics on its address
 LAB_VIP4=198.18.0.1
 LAB_VIP6=2001:db8::1
 LAB_PSK=ikelb-lab-secret
@@ -106,6 +107,7 @@ max_tunnels = $(_lab_word "$i" "$LAB_MAX")
 tunnels = $(_lab_node_tunnels "$i")
 $LAB_GATEWAY_EXTRA
 EOF
+	[ -z "$LAB_METRICS" ] || printf '\n[metrics]\nlisten = %s:%s\n' "$(lab_node_ip "$i")" "$LAB_METRICS"
 }
 
 _lab_node_tunnels() {

@@ -215,7 +215,10 @@ static const char full_config[] =
 	"\n"
 	"[target GW-3]\n"
 	"address = gw3.example.org\n"
-	"max_tunnels = 10000000\n";
+	"max_tunnels = 10000000\n"
+	"\n"
+	"[metrics]\n"
+	"listen = [2001:db8::10]:9110\n";
 
 static void test_every_key(void **state)
 {
@@ -292,6 +295,9 @@ static void test_every_key(void **state)
 	assert_gw(&c.targets[1].address, IKE_GW_ID_FQDN, "gw3.example.org");
 	assert_int_equal(c.targets[1].address6.type, 0);
 	assert_int_equal(c.targets[1].max_tunnels, 10000000);
+
+	assert_cfg_ip(&c.metrics_listen.addr, "2001:db8::10");
+	assert_int_equal(c.metrics_listen.port, 9110);
 	config_free(&c);
 	assert_null(c.targets);
 	assert_int_equal(c.n_targets, 0);
@@ -458,6 +464,8 @@ static void assert_defaults(const struct config *c)
 	assert_int_equal(c->rebalance_hold_ms, 60000);
 	assert_int_equal(c->migrate_rate, 5);
 	assert_false(c->drain_migrate);
+	assert_int_equal(c->metrics_listen.addr.family, 0); /* metrics off */
+	assert_int_equal(c->metrics_listen.port, 0);
 }
 
 static void test_defaults(void **state)
@@ -996,6 +1004,63 @@ static void test_bad_reports(void **state)
 	RUN(cases);
 }
 
+/* [metrics] listen: either family, every address, loopback, a port. */
+static void test_metrics_listen(void **state)
+{
+	static const struct {
+		const char *value, *addr;
+		unsigned port;
+	} good[] = {
+		{ "127.0.0.1:9110", "127.0.0.1", 9110 },
+		{ "0.0.0.0:1", "0.0.0.0", 1 },
+		{ "198.18.0.11:65535", "198.18.0.11", 65535 },
+		{ "[::1]:9110", "::1", 9110 },
+		{ "[::]:9110", "::", 9110 },
+		{ "[2001:db8::11]:80", "2001:db8::11", 80 },
+	};
+	char text[256];
+	struct config c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), BASE "[metrics]\nlisten = %s\n", good[i].value);
+		parse_ok(text, &c);
+		assert_cfg_ip(&c.metrics_listen.addr, good[i].addr);
+		assert_int_equal(c.metrics_listen.port, good[i].port);
+		config_free(&c);
+	}
+}
+
+static void test_bad_metrics(void **state)
+{
+#define LISTEN_ERR(v, what) { BASE "[metrics]\nlisten = " v "\n", \
+	{ "t.conf:9: [metrics] listen: \"" v "\" is not ADDRESS:PORT" what } }
+	static const struct bad_case cases[] = {
+		LISTEN_ERR("9110", " (e.g. 127.0.0.1:9110, [::1]:9110)"),
+		LISTEN_ERR("127.0.0.1", " (e.g. 127.0.0.1:9110, [::1]:9110)"),
+		LISTEN_ERR("[::1]", " (e.g. 127.0.0.1:9110, [::1]:9110)"),
+		LISTEN_ERR("[::1:9110", " (e.g. 127.0.0.1:9110, [::1]:9110)"),
+		LISTEN_ERR("::1:9110", " (an IPv6 address goes in brackets: [2001:db8::1]:9110)"),
+		LISTEN_ERR("localhost:9110", ": not an IPv4 address before the colon"),
+		LISTEN_ERR("[198.18.0.1]:9110", ": not an IPv6 address in the brackets"),
+		LISTEN_ERR("198.18.0.1:0", ": the port must be 1..65535"),
+		LISTEN_ERR("198.18.0.1:65536", ": the port must be 1..65535"),
+		LISTEN_ERR("198.18.0.1:", ": the port must be 1..65535"),
+		LISTEN_ERR("198.18.0.1:91x", ": the port must be 1..65535"),
+		LISTEN_ERR("239.1.1.1:9110", ": the address must be one of this host's, 0.0.0.0 or [::]"),
+		LISTEN_ERR("255.255.255.255:9110",
+			   ": the address must be one of this host's, 0.0.0.0 or [::]"),
+		LISTEN_ERR("[fe80::1]:9110", ": the address must be one of this host's, 0.0.0.0 or [::]"),
+		LISTEN_ERR("[ff02::1]:9110", ": the address must be one of this host's, 0.0.0.0 or [::]"),
+		{ BASE "[metrics]\nport = 9110\n",
+		  { "t.conf:9: [metrics] unknown key \"port\"" } },
+	};
+#undef LISTEN_ERR
+
+	(void)state;
+	RUN(cases);
+}
+
 static void test_bad_gateway(void **state)
 {
 	static const struct bad_case cases[] = {
@@ -1184,13 +1249,13 @@ static void test_bad_structure(void **state)
 		  { "t.conf:8: section [cluster] takes no name, got \"x\"" } },
 		{ BASE "[Cluster]\n",
 		  { "t.conf:8: unknown section [Cluster] (expected cluster, vrrp, "
-		    "redirect, reports, gateway or target NAME)" } },
+		    "redirect, reports, gateway, target NAME or metrics)" } },
 		{ BASE "[foo]\nbar = 1\n",
 		  { "t.conf:8: unknown section [foo] (expected cluster, vrrp, "
-		    "redirect, reports, gateway or target NAME)" } },
+		    "redirect, reports, gateway, target NAME or metrics)" } },
 		{ BASE "[]\n",
 		  { "t.conf:8: unknown section [] (expected cluster, vrrp, "
-		    "redirect, reports, gateway or target NAME)" } },
+		    "redirect, reports, gateway, target NAME or metrics)" } },
 		{ BASE "[redirect\n",
 		  { "t.conf:8: \"[redirect\" is not a section header (no \"]\" at "
 		    "the end)" } },
@@ -1337,6 +1402,7 @@ static const struct reload_case {
 	{ "target", "address", "198.18.0.13", false },
 	{ "target", "address6", "2001:db8::13", false },
 	{ "target", "max_tunnels", "6", false },
+	{ "metrics", "listen", "198.18.0.10:9111", true },
 };
 
 /* The running config of the reload cases, in file order. */
@@ -1355,6 +1421,7 @@ static const struct { const char *section, *key, *value; } reload_base[] = {
 	{ "gateway", "tunnels", "xfrm" },
 	{ "target", "address", "198.18.0.12" },
 	{ "target", "max_tunnels", "5" },
+	{ "metrics", "listen", "127.0.0.1:9110" },
 };
 
 /* The base config with one key set to value (section NULL: unchanged). */
@@ -1362,11 +1429,11 @@ static void reload_text(char *out, size_t size, const char *section, const char 
 			const char *value)
 {
 	static const char *const order[] = { "cluster", "vrrp", "redirect", "reports",
-					     "gateway", "target" };
+					     "gateway", "target", "metrics" };
 	size_t o = 0, i, j;
 	bool done = false;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		o += (size_t)snprintf(out + o, size - o, "[%s%s]\n", order[i],
 				      strcmp(order[i], "target") ? "" : " t");
 		for (j = 0; j < sizeof(reload_base) / sizeof(reload_base[0]); j++) {
@@ -1651,6 +1718,8 @@ static void test_example_config(void **state)
 	assert_gw(&c.gw_address6, IKE_GW_ID_IPV6, "2001:db8::10");
 	assert_int_equal(c.n_targets, 1);
 	assert_string_equal(c.targets[0].name, "gw9");
+	assert_cfg_ip(&c.metrics_listen.addr, "127.0.0.1");
+	assert_int_equal(c.metrics_listen.port, 9110);
 	config_free(&c);
 	cfg_errors_free(&e);
 }
@@ -1709,6 +1778,8 @@ int main(void)
 		cmocka_unit_test(test_bad_redirect),
 		cmocka_unit_test(test_bad_reports),
 		cmocka_unit_test(test_bad_gateway),
+		cmocka_unit_test(test_metrics_listen),
+		cmocka_unit_test(test_bad_metrics),
 		cmocka_unit_test(test_bad_targets),
 		cmocka_unit_test(test_bad_structure),
 		cmocka_unit_test(test_too_many_targets),

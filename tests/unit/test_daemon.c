@@ -4,7 +4,8 @@
  * clock: the start (the program before the VIPs), the control requests
  * and the status view, drain, reloads taken and refused, the stop that
  * gives everything back; and with vrrp = on, an election won on the clock
- * reaching the role through the hooks.
+ * reaching the role through the hooks.  /metrics (daemon_metrics) says
+ * what `status --json` says.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -231,6 +232,75 @@ static void test_reloads(void **state)
 	stop(e);
 }
 
+/* The value of the sample line that starts with head ("name{labels} "). */
+static long long metric(const char *text, const char *head)
+{
+	char line[256];
+	const char *p;
+
+	snprintf(line, sizeof(line), "\n%s ", head);
+	p = strstr(text, line);
+	if (!p) {
+		print_message("# no line %s\n", head);
+		fail();
+	}
+	return atoll(p + strlen(line));
+}
+
+static void test_metrics_match_status(void **state)
+{
+	struct env *e = start("off");
+	char *m = NULL, head[128];
+	size_t len = 0, n;
+	json_object *o, *targets;
+	FILE *out;
+
+	(void)state;
+	loop_advance(e->l, 0);
+	assert_true(status_shows(e, "gw1 "));
+	/* XDP "sent" 3 + 4 clients to target index 1, 2 to index 0 */
+	e->f.redirects[1 * FAKE_DP_CPUS + 0] = 3;
+	e->f.redirects[1 * FAKE_DP_CPUS + 1] = 4;
+	e->f.redirects[0 * FAKE_DP_CPUS + 1] = 2;
+	loop_advance(e->l, 200); /* refills read them */
+	o = status_json(e);
+	out = open_memstream(&m, &len);
+	assert_int_equal(daemon_metrics(e->d, out), 0);
+	fclose(out);
+	assert_true(json_object_object_get_ex(o, "targets", &targets));
+	n = json_object_array_length(targets);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		json_object *t = json_object_array_get_idx(targets, i);
+		const char *name = json_object_get_string(json_object_object_get(t, "name"));
+		long long want = json_object_get_int64(json_object_object_get(t, "redirects"));
+
+		snprintf(head, sizeof(head), "ikelb_redirects_total{target=\"%s\"}", name);
+		assert_int_equal(metric(m, head), want);
+		/* and that is what XDP "sent" to its index */
+		assert_int_equal(want, json_object_get_int(json_object_object_get(t, "index")) ? 7 : 2);
+		snprintf(head, sizeof(head), "ikelb_target_max_tunnels{target=\"%s\"}", name);
+		assert_int_equal(metric(m, head), 100);
+	}
+	assert_int_equal(metric(m, "ikelb_target_tunnels{target=\"gw1\"}"), 5);
+	assert_null(strstr(m, "ikelb_target_tunnels{target=\"a\"}")); /* static: unknown */
+	assert_int_equal(metric(m, "ikelb_role{family=\"ipv4\",role=\"master\"}"), 1);
+	assert_int_equal(metric(m, "ikelb_role{family=\"ipv6\",role=\"backup\"}"), 0);
+	assert_int_equal(metric(m, "ikelb_draining"), 0);
+	assert_int_equal(metric(m, "ikelb_build_info{version=\"" IKELB_VERSION "\"}"), 1);
+	assert_int_equal(metric(m, "process_start_time_seconds"),
+			 json_object_get_int64(json_object_object_get(o, "started")));
+	assert_int_equal(metric(m, "ikelb_reports_sent_total"),
+			 json_object_get_int64(json_object_object_get(
+				 json_object_object_get(o, "reports"), "sent")));
+	/* no auth mode, no VRRP: their families are left out */
+	assert_null(strstr(m, "ikelb_auth_"));
+	assert_null(strstr(m, "ikelb_vrrp_adverts"));
+	json_object_put(o);
+	free(m);
+	stop(e);
+}
+
 static void test_vrrp_wins_on_the_clock(void **state)
 {
 	struct env *e = start("on");
@@ -256,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_drain),
 		cmocka_unit_test(test_reloads),
 		cmocka_unit_test(test_vrrp_wins_on_the_clock),
+		cmocka_unit_test(test_metrics_match_status),
 	};
 	int rc;
 

@@ -16,6 +16,7 @@
  *             status_interval_ms: those names are refused with the new one)
  * [gateway]   address, address6, max_tunnels, tunnels, migrate_rate, drain_migrate
  * [target NAME] (repeatable) address, address6, max_tunnels
+ * [metrics]   listen
  *
  * Syntax (config_lex.h): "key = value" lines; "#" or ";" at the start of a
  * line or after a blank starts a comment; no continuation lines; keys and
@@ -62,6 +63,13 @@ struct cfg_gw_addr {
 	uint8_t type; /* IKE_GW_ID_IPV4 / _IPV6 / _FQDN; 0 when unset */
 	uint8_t len; /* 4, 16, or the FQDN length 1..255 */
 	uint8_t data[IKE_GW_ID_MAX_LEN + 1]; /* FQDN is also NUL-terminated */
+};
+
+/* Where a TCP server listens: an address of this host, or 0.0.0.0 / ::
+ * for every address of that family; port 0 when unset (off). */
+struct cfg_listen {
+	struct ip_addr addr;
+	uint16_t port;
 };
 
 struct cfg_target {
@@ -158,6 +166,9 @@ struct config {
 	/* [target NAME]: gateways that do not run ikelb */
 	struct cfg_target *targets;
 	unsigned n_targets;
+
+	/* [metrics]: Prometheus metrics over HTTP, off unless listen is set */
+	struct cfg_listen metrics_listen; /* "ADDR:PORT" or "[ADDR6]:PORT" */
 };
 
 /*

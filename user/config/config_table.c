@@ -692,6 +692,60 @@ static bool same_tunnels(const struct cfg_key *k, const void *a, const void *b)
 
 const struct cfg_type cfg_tunnels = { p_tunnels, same_tunnels };
 
+/*
+ * A TCP listening address: "ADDR:PORT", an IPv6 address in brackets
+ * ("[2001:db8::1]:9110"); 0.0.0.0 or [::] for every address.  Loopback is
+ * fine (the usual place for a scraper on the same host); multicast,
+ * broadcast and IPv6 link-local (which would need a scope) are not.
+ */
+static bool p_listen(const struct cfg_key *k, const char *v, void *base, char *why, size_t len)
+{
+	static const char *const how = "is not ADDRESS:PORT (e.g. 127.0.0.1:9110, [::1]:9110)";
+	struct cfg_listen *l = FIELD(base, k->off, struct cfg_listen);
+	bool v6 = v[0] == '[';
+	const char *host = v6 ? v + 1 : v;
+	const char *end = v6 ? strchr(v, ']') : strchr(v, ':');
+	char buf[ITEM_MAX];
+	struct ip_addr ip = {};
+	uint32_t port;
+
+	/* the host part, then ":" and the port; no ":" in an IPv4 host */
+	if (!end || (v6 && end[1] != ':') || (!v6 && strchr(end + 1, ':')))
+		return bad_value(why, len, v,
+				 !v6 && end ? "is not ADDRESS:PORT (an IPv6 address goes in "
+					      "brackets: [2001:db8::1]:9110)"
+					    : how);
+	if (!list_item(host, (size_t)(end - host), buf))
+		return bad_value(why, len, v, how);
+	ip.family = v6 ? AF_INET6 : AF_INET;
+	if (inet_pton(ip.family, buf, v6 ? (void *)&ip.v6 : (void *)&ip.v4) != 1)
+		return bad_value(why, len, v, v6 ? "is not ADDRESS:PORT: not an IPv6 address "
+						   "in the brackets"
+						 : "is not ADDRESS:PORT: not an IPv4 address "
+						   "before the colon");
+	if (v6 ? IN6_IS_ADDR_MULTICAST(&ip.v6) || IN6_IS_ADDR_LINKLOCAL(&ip.v6) ||
+			 IN6_IS_ADDR_V4MAPPED(&ip.v6)
+	       : (ntohl(ip.v4.s_addr) >> 28) >= 0xe)
+		return bad_value(why, len, v, "is not ADDRESS:PORT: the address must be one of "
+					      "this host's, 0.0.0.0 or [::]");
+	end += v6 ? 2 : 1;
+	if (parse_num(end, strlen(end), 1, 65535, &port) != NUM_OK)
+		return bad_value(why, len, v, "is not ADDRESS:PORT: the port must be 1..65535");
+	l->addr = ip;
+	l->port = (uint16_t)port;
+	return true;
+}
+
+static bool same_listen(const struct cfg_key *k, const void *a, const void *b)
+{
+	const struct cfg_listen *x = CFIELD(a, k->off, struct cfg_listen);
+	const struct cfg_listen *y = CFIELD(b, k->off, struct cfg_listen);
+
+	return x->port == y->port && ip_addr_eq(&x->addr, &y->addr);
+}
+
+const struct cfg_type cfg_listen = { p_listen, same_listen };
+
 /* ---- the sections ---------------------------------------------------------- */
 
 const struct cfg_section cfg_sections[] = {
@@ -701,6 +755,7 @@ const struct cfg_section cfg_sections[] = {
 	{ .name = "reports", .was = "status" },
 	{ .name = "gateway", .off_present = offsetof(struct config, has_gateway) },
 	{ .name = "target", .named = true },
+	{ .name = "metrics" },
 };
 
 const size_t cfg_n_sections = sizeof(cfg_sections) / sizeof(cfg_sections[0]);
@@ -810,6 +865,9 @@ const struct cfg_key cfg_keys[] = {
 	KEY("target", "address6", cfg_gw_addr6, T(address6), CFG_LIVE),
 	KEY("target", "max_tunnels", cfg_u32, T(max_tunnels), CFG_LIVE, .min = 1,
 	    .max = CFG_MAX_TUNNELS, .required = true),
+
+	/* [metrics]: Prometheus metrics over HTTP; unset: off */
+	KEY("metrics", "listen", cfg_listen, C(metrics_listen), CFG_RESTART),
 };
 
 const size_t cfg_n_keys = sizeof(cfg_keys) / sizeof(cfg_keys[0]);

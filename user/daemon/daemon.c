@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <systemd/sd-daemon.h>
 
 #include "base/log.h"
@@ -24,6 +25,7 @@
 #include "cluster/reports.h"
 #include "daemon/ctl.h"
 #include "daemon/daemon.h"
+#include "daemon/metrics_view.h"
 #include "daemon/status_view.h"
 #include "dataplane/addr.h"
 #include "dataplane/dataplane.h"
@@ -31,6 +33,7 @@
 #include "dataplane/xdp.h"
 #include "ike/authmode.h"
 #include "ike/migrate.h"
+#include "metrics/metrics_server.h"
 #include "vrrp/election.h"
 
 struct daemon {
@@ -483,6 +486,19 @@ int daemon_request(void *daemon, const char *req, FILE *out)
 	return 0;
 }
 
+int daemon_metrics(void *daemon, FILE *out)
+{
+	struct daemon *d = daemon;
+	struct status_sources s;
+	struct json_object *snap;
+
+	sources(d, &s);
+	snap = status_view_snapshot(&s);
+	metrics_view_write(snap, out);
+	json_object_put(snap);
+	return 0;
+}
+
 void daemon_reload(struct daemon *d)
 {
 	struct config *next, *old = d->cfg;
@@ -535,6 +551,7 @@ struct runtime {
 	int lock_fd, sig_fd, addr_fd;
 	struct loop_io sig_io, addr_io;
 	struct ctl_server *ctl;
+	struct metrics_server *metrics; /* [metrics] listen set */
 	struct xdp_state xdp;
 	struct dataplane dp;
 	struct dataplane_xdp dp_xdp;
@@ -629,6 +646,7 @@ static void teardown(struct runtime *rt, const char *cluster)
 		while (daemon_busy(rt->d) && loop_clock_ms() < until)
 			loop_run_once(rt->loop, 50);
 	}
+	metrics_server_free(rt->metrics); /* it renders from the modules */
 	daemon_free(rt->d);
 	ctl_server_free(rt->ctl);
 	if (rt->xdp.skel)
@@ -656,19 +674,25 @@ int daemon_run(const char *cfg_path)
 	struct runtime rt = { .lock_fd = -1, .sig_fd = -1, .addr_fd = -1 };
 	struct config *cfg = load_config(cfg_path);
 	char name[CFG_NAME_MAX + 1], iface[IF_NAMESIZE];
+	struct cfg_listen metrics;
 	int rc = 1;
 
 	if (!cfg)
 		return 1;
 	snprintf(name, sizeof(name), "%s", cfg->name);
 	snprintf(iface, sizeof(iface), "%s", cfg->interface);
+	metrics = cfg->metrics_listen; /* a restart key: read once */
 	if (setup(&rt, cfg)) {
 		free_config(cfg);
 	} else {
 		rt.d = daemon_new(rt.loop, cfg_path, cfg, &rt.dp, &rt.xdp);
 		if (rt.d)
 			rt.ctl = ctl_server_new(rt.loop, name, daemon_request, rt.d);
-		if (rt.ctl && daemon_start(rt.d) == 0) {
+		/* a configured endpoint that cannot listen stops the start: a
+		 * cluster nobody can see is worse than one that says why */
+		if (rt.ctl && metrics.port)
+			rt.metrics = metrics_server_new(rt.loop, &metrics, daemon_metrics, rt.d);
+		if (rt.ctl && (rt.metrics || !metrics.port) && daemon_start(rt.d) == 0) {
 			sd_notifyf(0, "READY=1\nSTATUS=cluster %s on %s", name, iface);
 			log_info("ikelb-load %s running: cluster %s, interface %s", IKELB_VERSION,
 				 name, iface);

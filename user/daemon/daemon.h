@@ -52,6 +52,9 @@ void daemon_free(struct daemon *d);
 /* A control request ("status", "status json", "drain", "drain on|off"):
  * the reply body to out; 0, or -1 when the body is an error. */
 int daemon_request(void *daemon, const char *req, FILE *out);
+/* GET /metrics: every metric (daemon/metrics_view.h) from the same
+ * snapshot as `status --json`; 0. */
+int daemon_metrics(void *daemon, FILE *out);
 /* SIGHUP: the config file again; a bad one or one that changes what a
  * reload may not change is refused and the running config stays. */
 void daemon_reload(struct daemon *d);

@@ -312,7 +312,7 @@ static json_object *json_counters(const struct status_sources *s)
 	return o;
 }
 
-void status_view_json(const struct status_sources *s, FILE *out)
+struct json_object *status_view_snapshot(const struct status_sources *s)
 {
 	const struct config *c = s->cfg;
 	json_object *o = json_object_new_object(), *x = json_object_new_object();
@@ -342,6 +342,13 @@ void status_view_json(const struct status_sources *s, FILE *out)
 	jadd(o, "reports", reports_json(s->reports));
 	jadd(o, "auth_mode", s->authmode ? authmode_json(s->authmode) : NULL);
 	jadd(o, "migration", json_migration(s));
+	return o;
+}
+
+void status_view_json(const struct status_sources *s, FILE *out)
+{
+	json_object *o = status_view_snapshot(s);
+
 	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);

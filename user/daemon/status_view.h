@@ -4,6 +4,10 @@
  * for people and as JSON (schema in docs/status-json.md; "schema" is
  * bumped on every incompatible change).  It reads the modules' state and
  * changes nothing.
+ *
+ * status_view_snapshot reads every figure once into one JSON object:
+ * `status --json` prints it and /metrics (daemon/metrics_view.h) is made
+ * from it, so the two never disagree in what they count.
  */
 #ifndef IKELB_STATUS_VIEW_H
 #define IKELB_STATUS_VIEW_H
@@ -44,7 +48,12 @@ struct status_sources {
 	uint64_t reloads, reload_failures;
 };
 
+struct json_object;
+
 void status_view_text(const struct status_sources *s, FILE *out);
+/* The figures, read now (the caller puts the object: json_object_put). */
+struct json_object *status_view_snapshot(const struct status_sources *s);
+/* The snapshot, printed. */
 void status_view_json(const struct status_sources *s, FILE *out);
 
 #endif
