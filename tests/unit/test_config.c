@@ -1293,12 +1293,15 @@ static const struct reload_case {
 	{ "cluster", "vrrp", "external", true },
 	{ "cluster", "xdp_mode", "native", true },
 	{ "cluster", "node_id", "n1", false },
+	{ "cluster", "state_dir", "/var/lib/other", true },
 	{ "vrrp", "vrid", "52", true },
 	{ "vrrp", "priority", "150", true },
 	{ "vrrp", "advert_interval_ms", "200", true },
 	{ "vrrp", "preempt", "no", true },
 	{ "vrrp", "vrrp_peers", "198.18.0.5", true },
+	{ "vrrp", "vrrp_allow", "198.18.0.5 fe80::5", false },
 	{ "vrrp", "notify", "/bin/true", false },
+	{ "vrrp", "vip_lifetime_ms", "9000", false },
 	{ "vrrp", "announce_count", "5", false },
 	{ "vrrp", "announce_interval_ms", "100", false },
 	{ "redirect", "ports", "500", false },
@@ -1310,7 +1313,9 @@ static const struct reload_case {
 	{ "redirect", "vici", "/run/other.vici", true },
 	{ "redirect", "auth_fallback", "init", false },
 	{ "redirect", "auth_connection", "c1", false },
-	{ "reports", "key_file", "/k2", true },
+	/* a key rotated in place or moved: read again on every reload */
+	{ "reports", "key_file", "/k2", false },
+	{ "reports", "key_file_previous", "/k0", false },
 	{ "reports", "group", "239.1.1.1", true },
 	{ "reports", "port", "4600", true },
 	{ "reports", "peers", "198.18.0.7", true },
@@ -1411,6 +1416,16 @@ static void test_reload_refusal(void **state)
 	parse_ok(text, &next);
 	assert_false(next.has_vip6);
 	assert_string_equal(config_reload_refusal(&run, &next), "[cluster] virtual_ip6");
+	config_free(&next);
+	/* key_file may change in place, but not come or go: that starts or
+	 * stops the report protocol (its socket) */
+	reload_text(text, sizeof(text), NULL, NULL, NULL);
+	parse_ok(text, &next);
+	assert_true(next.has_key_file);
+	next.has_key_file = false;
+	next.key_file[0] = 0;
+	assert_string_equal(config_reload_refusal(&run, &next), "[reports] key_file");
+	assert_string_equal(config_reload_refusal(&next, &run), "[reports] key_file");
 	config_free(&next);
 	config_free(&run);
 

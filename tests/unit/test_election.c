@@ -30,7 +30,7 @@
 #define CONF(iface)                                                                        \
 	"[cluster]\nname = t\ninterface = " iface "\nvirtual_ip = 198.18.0.1\nvrrp = on\n" \
 	"[vrrp]\nvrid = 7\npriority = 100\nadvert_interval_ms = 100\n"                      \
-	"vrrp_peers = 198.18.0.20\n" "[reports]\nkey_file = /nonexistent/key\n"           \
+	"vrrp_peers = 198.18.0.20 198.18.0.11\n" "[reports]\nkey_file = /nonexistent/key\n"           \
 	"[target a]\naddress = 198.18.0.50\nmax_tunnels = 10\n"
 
 /* priority 100, 10 cs: 3 * 10 + (256 - 100) * 10 / 256 = 36 cs */
@@ -182,7 +182,7 @@ int main(void)
 		return 1;
 	/* the address the other node speaks from, on lo */
 	inet_pton(AF_INET, "198.18.0.11", &a.v4);
-	if (addr_add((int)if_nametoindex("lo"), &a))
+	if (addr_add((int)if_nametoindex("lo"), &a, 0))
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

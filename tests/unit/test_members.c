@@ -16,6 +16,8 @@
 #include "cluster/members.h"
 
 #define DEAD 3000
+/* the wall clock of the tests: 2023-11-14, ms since 1970 */
+#define WALL 1700000000000ull
 #define FORGET 30000
 
 static struct cluster_key key(uint8_t fill)
@@ -64,7 +66,7 @@ static enum members_verdict deliver_with(struct members *m, const struct load_re
 	int len = report_encode(r, &k, msg, sizeof(msg));
 
 	assert_true(len > 0);
-	return members_handle_datagram(m, msg, (size_t)len, now);
+	return members_handle_datagram(m, msg, (size_t)len, now, WALL);
 }
 
 static enum members_verdict deliver(struct members *m, const struct load_report *r,
@@ -271,16 +273,16 @@ static void test_drops_counted(void **state)
 	assert_int_equal(deliver(m, &x, 10), MEMBERS_DROP_SELF);
 	/* garbage, truncated, oversized, other version */
 	len = report_encode(&r, &k, msg, sizeof(msg));
-	assert_int_equal(members_handle_datagram(m, msg, (size_t)len - 1, 10),
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len - 1, 10, WALL),
 			 MEMBERS_DROP_MALFORMED);
-	assert_int_equal(members_handle_datagram(m, msg, 0, 10), MEMBERS_DROP_MALFORMED);
-	assert_int_equal(members_handle_datagram(m, msg, 2000, 10), MEMBERS_DROP_OVERSIZED);
-	members_note_oversized(m);
+	assert_int_equal(members_handle_datagram(m, msg, 0, 10, WALL), MEMBERS_DROP_MALFORMED);
+	assert_int_equal(members_handle_datagram(m, msg, 2000, 10, WALL), MEMBERS_DROP_OVERSIZED);
+	members_note_dropped(m, MEMBERS_DROP_OVERSIZED);
 	msg[4] = 9;
-	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, 10),
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, 10, WALL),
 			 MEMBERS_DROP_BAD_VERSION);
 	msg[0] = 'X';
-	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, 10),
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, 10, WALL),
 			 MEMBERS_DROP_BAD_MAGIC);
 
 	assert_true(members_generation(m) == gen);
@@ -597,7 +599,7 @@ static enum members_verdict deliver_signed_from(struct members *m, const struct 
 	int len = report_encode(r, &k, msg, sizeof(msg));
 
 	assert_true(len > 0);
-	return members_handle_datagram_from(m, msg, (size_t)len, now, &a);
+	return members_handle_datagram_from(m, msg, (size_t)len, now, WALL, &a);
 }
 
 static enum members_verdict deliver_from(struct members *m, const struct load_report *r,

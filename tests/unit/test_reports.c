@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,11 @@
 #include "cluster/members.h"
 #include "cluster/reports.h"
 #include "cluster/report_codec.h"
+#include "dataplane/addr.h"
 #include "../lib/unit_env.h"
 
 #define PORT 4510
+#define PEER "198.18.0.20"
 
 static char key_path[64];
 
@@ -94,9 +97,11 @@ static bool self_reported(void *arg)
 	       i.seq > s->seq && i.state == s->state;
 }
 
-/* Another node's report, signed with the cluster key, from 127.0.0.1. */
+/* Another node's report, signed with the cluster key, from the peer
+ * 198.18.0.20 (on lo): the socket hears only its peers. */
 static void send_report(const char *node, uint64_t seq)
 {
+	struct sockaddr_in from = { .sin_family = AF_INET };
 	struct load_report rep = { .epoch = 1000, .seq = seq, .tunnels = 3,
 				     .max_tunnels = 50, .state = REPORT_ACTIVE };
 	struct cluster_key k = { .len = 32 };
@@ -113,6 +118,8 @@ static void send_report(const char *node, uint64_t seq)
 	len = report_encode(&rep, &k, msg, sizeof(msg));
 	assert_true(len > 0);
 	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	inet_pton(AF_INET, PEER, &from.sin_addr);
+	assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
 	assert_int_equal(sendto(fd, msg, (size_t)len, 0, (struct sockaddr *)&to, sizeof(to)), len);
 	close(fd);
 }
@@ -181,7 +188,7 @@ static void test_reports_with_fresh_readings(void **state)
 	assert_true(members_find(reports_members(e.r), "gw2", loop_now(e.l), &i));
 	assert_true(i.alive);
 	/* VRRP took over from the master at its address: dead at once */
-	inet_pton(AF_INET, "127.0.0.1", &src.v4);
+	inet_pton(AF_INET, PEER, &src.v4);
 	reports_master_silent(e.r, &src);
 	assert_true(members_find(reports_members(e.r), "gw2", loop_now(e.l), &i));
 	assert_false(i.alive);
@@ -281,7 +288,11 @@ int main(void)
 	};
 	int rc;
 
-	if (unit_private_namespaces() || unit_key_file(key_path, 0x5a))
+	struct ip_addr peer = { .family = AF_INET };
+
+	inet_pton(AF_INET, PEER, &peer.v4);
+	if (unit_private_namespaces() || unit_key_file(key_path, 0x5a) ||
+	    addr_add((int)if_nametoindex("lo"), &peer, 0))
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	unlink(key_path);

@@ -21,6 +21,7 @@
 #include "cluster/reports.h"
 #include "daemon/ctl.h"
 #include "daemon/daemon.h"
+#include "daemon/drain.h"
 #include "daemon/status_view.h"
 #include "dataplane/addr.h"
 #include "dataplane/dataplane.h"
@@ -40,7 +41,7 @@ struct daemon {
 	struct reports *reports;
 	struct cluster *cluster;
 	struct authmode *authmode; /* mode = auth only */
-	bool draining;
+	struct drain drain;
 	time_t started;
 	uint64_t reloads, reload_failures;
 };
@@ -51,7 +52,8 @@ static void print_errors(const struct cfg_errors *e)
 		log_err("%s", e->msg[i]);
 }
 
-/* A config on the heap: modules keep a pointer to it until a reload. */
+/* A config on the heap: modules keep a pointer to it until a reload.
+ * Its file and its notify script must be trusted (config_check_files). */
 static struct config *load_config(const char *path)
 {
 	struct cfg_errors e = {};
@@ -68,6 +70,13 @@ static struct config *load_config(const char *path)
 		return NULL;
 	}
 	cfg_errors_free(&e);
+	if (config_check_files(c, &e)) {
+		print_errors(&e);
+		cfg_errors_free(&e);
+		config_free(c);
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -216,6 +225,14 @@ struct daemon *daemon_new(struct loop *l, const char *cfg_path, struct config *c
 	d->election = election_new(l, cfg, &eh);
 	if (!d->election)
 		goto fail;
+	/* a gateway drained before a stop or a crash stays drained: before
+	 * its first report and the first table */
+	drain_init(&d->drain, cfg->state_dir, cfg->name);
+	if (drain_restore(&d->drain)) {
+		log_info("drain on, restored from %s (%s)", d->drain.path, d->drain.reason);
+		reports_set_draining(d->reports, true);
+		cluster_set_draining(d->cluster, true);
+	}
 	return d;
 fail:
 	daemon_free(d);
@@ -277,22 +294,33 @@ static void sources(const struct daemon *d, struct status_sources *s)
 		.cluster = d->cluster,
 		.reports = d->reports,
 		.authmode = d->authmode,
-		.draining = d->draining,
+		.drain = &d->drain,
 		.started = d->started,
 		.reloads = d->reloads,
 		.reload_failures = d->reload_failures,
 	};
 }
 
-static void set_draining(struct daemon *d, bool on)
+int daemon_set_drain(struct daemon *d, bool on, const char *reason)
 {
-	if (d->draining == on)
-		return;
-	d->draining = on;
-	log_info("drain %s", on ? "on: no new clients for this gateway" : "off");
+	bool was = d->drain.on;
+	int rc = drain_set(&d->drain, on, reason, time(NULL));
+
+	if (rc)
+		log_err("drain %s, but %s: a restart would %s", on ? "on" : "off", d->drain.error,
+			on ? "put this gateway back into service" : "drain it again");
+	if (was == on)
+		return rc;
+	log_info("drain %s (%s)", on ? "on: no new clients for this gateway" : "off", reason);
 	/* no reader restart, no waiting: the next report says so */
 	reports_set_draining(d->reports, on);
 	cluster_set_draining(d->cluster, on);
+	return rc;
+}
+
+const struct drain *daemon_drain(const struct daemon *d)
+{
+	return &d->drain;
 }
 
 int daemon_request(void *daemon, const char *req, FILE *out)
@@ -308,13 +336,19 @@ int daemon_request(void *daemon, const char *req, FILE *out)
 			status_view_text(&s, out);
 		return 0;
 	}
-	if (!strcmp(req, "drain on") || !strcmp(req, "drain off"))
-		set_draining(d, !strcmp(req, "drain on"));
-	else if (strcmp(req, "drain")) {
+	if (!strcmp(req, "drain on") || !strcmp(req, "drain off")) {
+		bool on = !strcmp(req, "drain on");
+
+		if (daemon_set_drain(d, on, on ? "ikelb-load drain on" : "ikelb-load drain off")) {
+			fprintf(out, "drain %s in memory only: %s\n", on ? "on" : "off",
+				d->drain.error);
+			return -1;
+		}
+	} else if (strcmp(req, "drain")) {
 		fprintf(out, "unknown request \"%s\"\n", req);
 		return -1;
 	}
-	fprintf(out, "drain %s\n", d->draining ? "on" : "off");
+	fprintf(out, "drain %s\n", d->drain.on ? "on" : "off");
 	return 0;
 }
 
@@ -322,6 +356,7 @@ void daemon_reload(struct daemon *d)
 {
 	struct config *next, *old = d->cfg;
 	const char *what;
+	char err[600];
 
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
 		   (unsigned long long)loop_clock_ms() * 1000);
@@ -333,6 +368,12 @@ void daemon_reload(struct daemon *d)
 	} else if ((what = config_reload_refusal(old, next))) {
 		log_err("new config changes %s, which needs a restart; the running config "
 			"stays in force", what);
+		free_config(next);
+		d->reload_failures++;
+	} else if (reports_prepare(d->reports, next, err, sizeof(err))) {
+		/* the key files are read again even when their paths stay:
+		 * a key rotated in place must be taken, a broken one refused */
+		log_err("%s; the running config and keys stay in force", err);
 		free_config(next);
 		d->reload_failures++;
 	} else {

@@ -22,6 +22,7 @@ struct reports;
 struct authmode;
 struct dataplane;
 struct xdp_state;
+struct drain;
 
 /* Everything the view shows; modules that do not run are NULL. */
 struct status_sources {
@@ -33,7 +34,7 @@ struct status_sources {
 	const struct cluster *cluster;
 	const struct reports *reports;
 	const struct authmode *authmode; /* mode = auth only */
-	bool draining;
+	const struct drain *drain;
 	time_t started;
 	uint64_t reloads, reload_failures;
 };
