@@ -29,6 +29,10 @@ LAB_PRIO="200 150 100"
 # gw2, the master that dies in the failover part, is the largest gateway
 LAB_MAX="20 200 20"
 LAB_ADVERT_MS=200
+# VIPs without a lifetime: the SIGKILL part checks that a restart removes
+# the VIPs a dead run left behind (the lifetime's own expiry, and the
+# units' cleanup, are tests/netns/test_vip_crash.sh)
+LAB_VRRP_EXTRA="vip_lifetime_ms = 0"
 lab_init
 
 # Each start gets its own log; /run is $LAB_DIR/gwN/run across restarts.
