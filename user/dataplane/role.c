@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,22 +131,24 @@ void role_clean_stale(struct role *r)
  * have: default signal dispositions (the daemon ignores SIGPIPE and
  * SIGCHLD) and an empty signal mask (it blocks SIGTERM, SIGINT and SIGHUP
  * for its signalfd), so that the script can be stopped and its pipes
- * behave.  Its file is checked again before each run: the config check at
- * load time does not cover a chmod since.
+ * behave.  fork, not posix_spawn: glibc's posix_spawn leaves its two
+ * internal signals (32 and 33) ignored in the child, and an ignored signal
+ * stays ignored across exec.  The child calls only async-signal-safe
+ * functions (the tunnel reader is another thread).  The file is checked
+ * again before each run: the check when the config was read does not
+ * cover a chmod since.
  */
 static void run_notify(struct role *r, int fam, enum vip_role to)
 {
 	const char *script = r->cfg->notify;
 	char vip[INET6_ADDRSTRLEN], why[256];
 	char *argv[5];
-	posix_spawnattr_t attr;
-	sigset_t none, all;
 	pid_t pid;
-	int err;
 
 	if (!script[0])
 		return;
-	if (config_file_trusted(script, why, sizeof(why))) {
+	if (config_file_trusted(script, why, sizeof(why)) ||
+	    (access(script, X_OK) && snprintf(why, sizeof(why), "%s", strerror(errno)))) {
 		log_err("notify script %s not run: %s", script, why);
 		return;
 	}
@@ -157,21 +158,22 @@ static void run_notify(struct role *r, int fam, enum vip_role to)
 	argv[2] = (char *)fam_name(fam);
 	argv[3] = vip;
 	argv[4] = NULL;
-	sigemptyset(&none);
-	sigfillset(&all);
-	err = posix_spawnattr_init(&attr);
-	if (!err)
-		err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	if (!err)
-		err = posix_spawnattr_setsigmask(&attr, &none);
-	if (!err)
-		err = posix_spawnattr_setsigdefault(&attr, &all);
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		sigset_t none;
+
+		/* SIGKILL, SIGSTOP and glibc's own refuse: they are default */
+		for (int sig = 1; sig < NSIG; sig++)
+			sigaction(sig, &dfl, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execve(script, argv, environ);
+		_exit(127);
+	}
 	/* SIGCHLD is ignored in the daemon, so no zombie is left behind. */
-	if (!err)
-		err = posix_spawn(&pid, script, NULL, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	if (err)
-		log_warn("cannot run notify script %s: %s", script, strerror(err));
+	if (pid < 0)
+		log_warn("cannot run notify script %s: %s", script, strerror(errno));
 }
 
 /*
