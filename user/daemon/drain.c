@@ -75,8 +75,11 @@ static int save(struct drain *d)
 	f = fopen(tmp, "we");
 	if (!f)
 		return fail(d, "write");
+	/* no fsync: the loop must not wait for a disk, and the state is the
+	 * file's existence, which the rename makes atomic (an empty file
+	 * after a power loss still reads as drained) */
 	fprintf(f, "drain on\nsince %lld\nreason %s\n", (long long)d->since, d->reason);
-	if (fflush(f) || fsync(fileno(f)) || fclose(f)) {
+	if (fclose(f)) {
 		unlink(tmp);
 		return fail(d, "write");
 	}
