@@ -899,7 +899,9 @@ static void test_conflict_two_sources(void **state)
 	assert_false(i.usable);
 	assert_int_equal(i.why, MEMBER_CONFLICT);
 	assert_int_equal(i.conflict_kind, MEMBER_CONFLICT_SOURCE);
-	assert_string_equal(ip_addr_str(i.other_src, s, sizeof(s)), "198.18.0.66");
+	/* the one taken last, and the other */
+	assert_string_equal(ip_addr_str(i.src, s, sizeof(s)), "198.18.0.66");
+	assert_string_equal(ip_addr_str(i.other_src, s, sizeof(s)), "198.18.0.11");
 	assert_true(members_counters(m)->conflicts == 1);
 	assert_int_equal(members_conflicts(m, T + 600), 1);
 	/* back and forth: one conflict, still on */

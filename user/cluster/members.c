@@ -283,19 +283,23 @@ static bool in_conflict(const struct members *m, const struct member *e, uint64_
 	return e->conflict.on && age(now_ms, e->conflict.heard_ms) < m->dead_after_ms;
 }
 
-/* Evidence that another sender uses e's node id. */
+/*
+ * Evidence that two senders use e's node id: a (the one recorded, or about
+ * to be) and b (the other, kept for `status`).
+ */
 static void note_conflict(struct members *m, struct member *e, enum member_conflict_kind kind,
-			  const struct ip_addr *other_src, uint64_t other_epoch, uint64_t now_ms)
+			  const struct ip_addr *a_src, uint64_t a_epoch,
+			  const struct ip_addr *b_src, uint64_t b_epoch, uint64_t now_ms)
 {
 	struct conflict *c = &e->conflict;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	bool began = !in_conflict(m, e, now_ms);
 
 	c->kind = kind;
-	c->has_other_src = other_src && other_src->family;
+	c->has_other_src = b_src && b_src->family;
 	if (c->has_other_src)
-		c->other_src = *other_src;
-	c->other_epoch = other_epoch;
+		c->other_src = *b_src;
+	c->other_epoch = b_epoch;
 	c->heard_ms = now_ms;
 	if (!began)
 		return;
@@ -306,10 +310,8 @@ static void note_conflict(struct members *m, struct member *e, enum member_confl
 	log_warn("reports: member %s: node id claimed by two senders (%s %#" PRIx64
 		 " and %s %#" PRIx64 "): two nodes with one node_id?  %s until only one is "
 		 "heard for %u ms",
-		 e->r.node_id,
-		 e->self ? "this node" : src_str(e->has_src ? &e->src : NULL, a, sizeof(a)),
-		 e->epoch,
-		 src_str(other_src, b, sizeof(b)), other_epoch,
+		 e->r.node_id, e->self ? "this node" : src_str(a_src, a, sizeof(a)), a_epoch,
+		 src_str(b_src, b, sizeof(b)), b_epoch,
 		 e->self ? "this node keeps its own entry; the other's reports are dropped"
 			 : "it is no target",
 		 m->dead_after_ms);
@@ -367,7 +369,8 @@ static bool lower_epoch(struct members *m, struct member *e, const struct load_r
 	e->prev_seq = r->seq;
 	if (e->listed && age(now_ms, e->report_ms) < m->dead_after_ms && !e->declared_dead) {
 		if (++e->prev_fresh >= PREV_FRESH_CONFLICT)
-			note_conflict(m, e, MEMBER_CONFLICT_EPOCH, src, r->epoch, now_ms);
+			note_conflict(m, e, MEMBER_CONFLICT_EPOCH, e->has_src ? &e->src : NULL,
+				      e->epoch, src, r->epoch, now_ms);
 		return false;
 	}
 	log_warn("reports: member %s: epoch %#" PRIx64 " went silent while the earlier epoch %#"
@@ -376,20 +379,24 @@ static bool lower_epoch(struct members *m, struct member *e, const struct load_r
 	return true;
 }
 
-/* Another sender with our node id: shown, never recorded. */
+/*
+ * Another sender with our node id: shown, never recorded.  Evidence is a
+ * foreign epoch that advances (its first report, or an epoch from the
+ * future, proves nothing).
+ */
 static void self_claimed(struct members *m, const struct load_report *r, uint64_t now_ms,
-			 const struct ip_addr *src)
+			 uint64_t wall_ms, const struct ip_addr *src)
 {
 	struct member *e = find(m, r->node_id);
 
-	if (!e || !e->self || r->epoch == e->epoch)
+	if (!e || !e->self || r->epoch == e->epoch || report_epoch_ahead(r->epoch, wall_ms))
 		return; /* our own report coming back (a loop, a replay) */
-	if (r->epoch < e->other_epoch || (r->epoch == e->other_epoch && r->seq <= e->other_seq))
-		return;
-	if (e->other_epoch)
-		note_conflict(m, e, MEMBER_CONFLICT_EPOCH, src, r->epoch, now_ms);
-	e->other_epoch = r->epoch;
-	e->other_seq = r->seq;
+	if (r->epoch == e->other_epoch && r->seq > e->other_seq)
+		note_conflict(m, e, MEMBER_CONFLICT_EPOCH, NULL, e->epoch, src, r->epoch, now_ms);
+	if (r->epoch != e->other_epoch || r->seq > e->other_seq) {
+		e->other_epoch = r->epoch;
+		e->other_seq = r->seq;
+	}
 }
 
 static enum members_verdict record(struct members *m, const struct load_report *r,
@@ -431,7 +438,8 @@ static enum members_verdict record(struct members *m, const struct load_report *
 	if (src && e->listed && e->has_src && src->family == e->src.family &&
 	    !ip_addr_eq(src, &e->src) && age(now_ms, e->report_ms) < m->dead_after_ms &&
 	    !e->declared_dead)
-		note_conflict(m, e, MEMBER_CONFLICT_SOURCE, src, r->epoch, now_ms);
+		note_conflict(m, e, MEMBER_CONFLICT_SOURCE, src, r->epoch, &e->src, e->epoch,
+			      now_ms);
 	note_accept(m, e, r);
 	if (taken_back)
 		log_info("reports: member %s back at epoch %#" PRIx64, r->node_id, r->epoch);
@@ -504,7 +512,7 @@ enum members_verdict members_handle_datagram_from(struct members *m, const uint8
 	v = verdict_of(report_decode2(buf, len, m->cluster, &m->key, &m->key_previous, &r,
 				      &previous));
 	if (v == MEMBERS_ACCEPTED && m->self_id[0] && strcmp(r.node_id, m->self_id) == 0) {
-		self_claimed(m, &r, now_ms, src);
+		self_claimed(m, &r, now_ms, wall_ms, src);
 		v = MEMBERS_DROP_SELF;
 	}
 	if (v == MEMBERS_ACCEPTED)
