@@ -44,8 +44,6 @@ struct member {
 	/* the epoch before the last restart and the highest seq heard of it:
 	 * reports above that seq prove it still runs */
 	uint64_t prev_epoch, prev_seq;
-	bool has_prev_src;
-	struct ip_addr prev_src;
 	unsigned prev_fresh; /* such reports since the restart */
 	/* self: the highest pair heard from another sender of our node id */
 	uint64_t other_epoch, other_seq;
@@ -447,8 +445,6 @@ static enum members_verdict record(struct members *m, const struct load_report *
 		/* remember the epoch left behind: if it goes on, two run */
 		e->prev_epoch = e->epoch;
 		e->prev_seq = e->seq;
-		e->has_prev_src = e->has_src;
-		e->prev_src = e->src;
 		e->prev_fresh = 0;
 	} else if (!e->listed) {
 		e->prev_epoch = e->prev_seq = 0;
