@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * Shared by the benchmark XDP programs (bpf/bench_gen.bpf.c,
- * bpf/bench_sink.bpf.c) and the bench tools: how the generator varies each
- * request and what the sink checks in each response.
+ * Shared by the benchmark XDP programs (bench/bpf/bench_gen.bpf.c,
+ * bench/bpf/bench_sink.bpf.c) and the bench tools: how the generator varies
+ * each request and what the sink checks in each response.
  */
 #ifndef IKELB_BENCH_XDP_H
 #define IKELB_BENCH_XDP_H
@@ -28,7 +28,12 @@ enum bench_sink_mode {
 	BENCH_SINK_COUNT, /* every UDP frame counts as valid */
 	BENCH_SINK_REDIRECT, /* an IKE REDIRECT carrying the nonce of its SPIi */
 	BENCH_SINK_REFLECT, /* the request itself, reflected */
+	BENCH_SINK_ANSWER, /* any IKE_SA_INIT response (a REDIRECT or a COOKIE) */
 };
+
+/* Map sink_per_dst (with sink_count_dst set): answers per destination
+ * address (IPv4 in the first 4 bytes), for the flood test. */
+#define BENCH_SINK_DSTS 65536
 
 /* Per-CPU counters of the sink (map sink_counts). */
 enum bench_sink_counter {

@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Benchmark 2b: a kernel-side IKE_SA_INIT generator that is not the limit.
- * BPF_PROG_RUN in live-frames mode runs bpf/bench_gen.bpf.c, which turns
+ * BPF_PROG_RUN in live-frames mode runs bench/bpf/bench_gen.bpf.c, which turns
  * every frame into a fresh copy of the template (strongSwan's IKE_SA_INIT,
  * tests/lib/pkt.h) with its own SPIi and nonce and sends it with XDP_TX out
- * of IF.  bpf/bench_sink.bpf.c on IF counts the responses that come back,
+ * of IF.  bench/bpf/bench_sink.bpf.c on IF counts the responses that come back,
  * checking each (a REDIRECT carrying the request's nonce, or the reflected
  * request), and drops them.  One generator thread per CPU; the far end's
  * XDP runs in the same CPU's softirq, so the rate is that of the whole
  * path, which is what the ikelb-versus-reflector ratio compares.
  *
- *   xdp_gen -i IF -s SRC -d VIP -M PEER_MAC [-p PORT] [-m redirect|reflect]
- *           [-t SECONDS] [-T THREADS] [-b BATCH] [-R REPEAT]
+ *   xdp_gen -i IF -s SRC -d VIP -M PEER_MAC [-p PORT] [-m redirect|reflect|answer]
+ *           [-t SECONDS] [-T THREADS] [-b BATCH] [-R REPEAT] [-S SOURCES] [-P]
  *
- * Prints one line: "sent N valid N invalid N seconds S pps P".
+ * Prints one line: "sent N valid N invalid N seconds S pps P".  For the
+ * flood test (tests/netns/test_xdp_flood.sh): -S spoofs SOURCES source
+ * addresses, SRC and the ones after it (its last 32 bits counted up); -m
+ * answer takes any IKE_SA_INIT response (a COOKIE too) as valid; -P then
+ * prints "answers ADDRESS N" for every address answered, and
+ * "answered_sources N max N".
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -124,6 +129,32 @@ static void build_template(struct gen *g, struct bench_gen_bpf *gen, struct benc
 	gen->bss->gen_tmpl_nonce = n0;
 	sink->bss->sink_nonce_off = (uint32_t)(n - m.buf);
 	sink->bss->sink_nonce_len = NONCE_LEN;
+	/* the source address's last 4 bytes, for -S */
+	gen->bss->gen_src_off = (uint32_t)(pkt_l3_off(f) + (f->family == AF_INET6 ? 8 + 12 : 12));
+	gen->bss->gen_ipcsum_off = f->family == AF_INET6 ? 0 : (uint32_t)(pkt_l3_off(f) + 10);
+	memcpy(&gen->bss->gen_tmpl_src, g->frame + gen->bss->gen_src_off, 4);
+}
+
+/* "answers ADDRESS N" per address the sink counted, then the summary. */
+static void print_answers(struct bench_sink_bpf *s, int v6)
+{
+	int fd = bpf_map__fd(s->maps.sink_per_dst);
+	uint8_t k[16], next[16];
+	char buf[INET6_ADDRSTRLEN];
+	unsigned long long n, max = 0, sources = 0;
+	int more = !bpf_map_get_next_key(fd, NULL, k);
+
+	while (more) {
+		if (!bpf_map_lookup_elem(fd, k, &n)) {
+			inet_ntop(v6 ? AF_INET6 : AF_INET, k, buf, sizeof(buf));
+			printf("answers %s %llu\n", buf, n);
+			max = n > max ? n : max;
+			sources++;
+		}
+		more = !bpf_map_get_next_key(fd, k, next);
+		memcpy(k, next, 16);
+	}
+	printf("answered_sources %llu max %llu\n", sources, max);
 }
 
 static void *work(void *arg)
@@ -166,7 +197,8 @@ static uint64_t sink_count(struct bench_sink_bpf *s, int which)
 static void usage(void)
 {
 	fprintf(stderr, "usage: xdp_gen -i IF -s SRC -d VIP -M PEER_MAC [-p PORT] "
-			"[-m redirect|reflect] [-t SECONDS] [-T THREADS] [-b BATCH] [-R REPEAT]\n");
+			"[-m redirect|reflect|answer] [-t SECONDS] [-T THREADS] [-b BATCH] "
+			"[-R REPEAT] [-S SOURCES] [-P]\n");
 	exit(2);
 }
 
@@ -181,10 +213,12 @@ int main(int argc, char **argv)
 	struct pkt_flow f;
 	uint8_t peer_mac[6];
 	int opt, port = 500, nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN), have_mac = 0;
+	int per_dst = 0;
+	unsigned long sources = 1;
 	double secs = 5, t0, t1;
 	uint64_t v0, v1, bad0, bad1;
 
-	while ((opt = getopt(argc, argv, "i:s:d:M:p:m:t:T:b:R:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:s:d:M:p:m:t:T:b:R:S:P")) != -1) {
 		switch (opt) {
 		case 'i': ifname = optarg; break;
 		case 's': src = optarg; break;
@@ -196,12 +230,15 @@ int main(int argc, char **argv)
 		case 'T': nthreads = atoi(optarg); break;
 		case 'b': g.batch = (unsigned)atoi(optarg); break;
 		case 'R': g.repeat = (unsigned)atoi(optarg); break;
+		case 'S': sources = strtoul(optarg, NULL, 10); break;
+		case 'P': per_dst = 1; break;
 		default: usage();
 		}
 	}
 	if (!ifname || !src || !dst || !have_mac || optind != argc || port < 1 || port > 65535 ||
 	    nthreads < 1 || nthreads > MAX_THREADS || secs <= 0 || !g.batch || g.batch > 256 ||
-	    !g.repeat || (strcmp(mode, "redirect") && strcmp(mode, "reflect")))
+	    !g.repeat || !sources || sources > BENCH_SINK_DSTS ||
+	    (strcmp(mode, "redirect") && strcmp(mode, "reflect") && strcmp(mode, "answer")))
 		usage();
 	if (!(g.ifindex = (int)if_nametoindex(ifname)))
 		die(ifname);
@@ -214,7 +251,11 @@ int main(int argc, char **argv)
 	if (!(gen = bench_gen_bpf__open_and_load()) || !(sink = bench_sink_bpf__open_and_load()))
 		die("loading the generator and the sink");
 	build_template(&g, gen, sink, &f);
-	sink->bss->sink_mode = strcmp(mode, "redirect") ? BENCH_SINK_REFLECT : BENCH_SINK_REDIRECT;
+	sink->bss->sink_mode = !strcmp(mode, "redirect") ? BENCH_SINK_REDIRECT :
+			       !strcmp(mode, "answer")	 ? BENCH_SINK_ANSWER :
+							   BENCH_SINK_REFLECT;
+	sink->bss->sink_count_dst = (uint32_t)per_dst;
+	gen->bss->gen_src_count = (uint32_t)sources;
 	link = bpf_program__attach_xdp(sink->progs.bench_sink, g.ifindex);
 	if (!link)
 		die("attaching the sink");
@@ -236,12 +277,14 @@ int main(int argc, char **argv)
 	v1 = sink_count(sink, BENCH_SINK_VALID);
 	bad1 = sink_count(sink, BENCH_SINK_INVALID);
 	bpf_link__destroy(link);
-	bench_sink_bpf__destroy(sink);
-	bench_gen_bpf__destroy(gen);
 	if (atomic_load(&g.failed))
 		return 1;
 	printf("sent %llu valid %llu invalid %llu seconds %.3f pps %.0f\n",
 	       (unsigned long long)atomic_load(&g.sent), (unsigned long long)(v1 - v0),
 	       (unsigned long long)(bad1 - bad0), t1 - t0, (double)(v1 - v0) / (t1 - t0));
+	if (per_dst)
+		print_answers(sink, f.family == AF_INET6);
+	bench_sink_bpf__destroy(sink);
+	bench_gen_bpf__destroy(gen);
 	return 0;
 }

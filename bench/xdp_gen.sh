@@ -20,7 +20,7 @@
 #   shared:  one generator per CPU at full speed, the far end's XDP in the
 #            same CPU's softirq, caches hot: the rate of the whole path,
 #            generator included.  The same with a far end that only drops
-#            (bpf/bench_drop.bpf.c) gives the generator's own cost per frame;
+#            (bench/bpf/bench_drop.bpf.c) gives the generator's own cost per frame;
 #            subtracted, what is left is the far end's share per request
 #            (program, transmit back, the client end's check), free of both
 #            the generator and overload.

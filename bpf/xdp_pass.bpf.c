@@ -2,7 +2,7 @@
 /*
  * XDP_PASS for the peer end of a veth: a frame sent with XDP_TX out of a
  * veth is only delivered when the peer runs NAPI, which an attached XDP
- * program turns on (see DESIGN.md).  Used by the tests, lab and benchmarks.
+ * program turns on (docs/xdp.md).  Used by the tests, lab and benchmarks.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -40,6 +40,7 @@
 #define IKE_PL_DELETE 42
 #define IKE_PL_VENDOR 43
 
+#define IKE_N_COOKIE 16390
 #define IKE_N_REDIRECT_SUPPORTED 16406
 #define IKE_N_REDIRECT 16407
 #define IKE_N_REDIRECTED_FROM 16408
@@ -49,6 +50,8 @@
 #define IKE_GW_ID_IPV6 2
 #define IKE_GW_ID_FQDN 3
 #define IKE_GW_ID_MAX_LEN 255
+
+#define IKE_COOKIE_MAX 64 /* RFC 7296 2.6: 1..64 bytes of data */
 
 #define IKE_NONCE_MIN 16
 #define IKE_NONCE_MAX 256

@@ -67,17 +67,62 @@ enum ikelb_action {
 	IKELB_ACT_DROP = 1,
 };
 
-/* Map "config", one entry (key 0). */
+/* Config "cookie_mode": when a request without a valid COOKIE gets one. */
+enum ikelb_cookie_mode {
+	IKELB_COOKIES_OFF = 0, /* never: every request is answered with a REDIRECT */
+	IKELB_COOKIES_ON = 1, /* always: a REDIRECT only to requests with a valid COOKIE */
+};
+
+/*
+ * Map "config", one entry (key 0).  User space writes it whole; the XDP
+ * program reads it once per frame.
+ */
 struct ikelb_config {
 	__be32 vip4;
 	__u8 vip6[16];
 	__u8 vip4_active; /* answer for vip4: this node holds it */
 	__u8 vip6_active;
-	__u8 unsupported_action; /* enum ikelb_action: no REDIRECT_SUPPORTED */
+	__u8 unsupported_action; /* enum ikelb_action: no REDIRECT_SUPPORTED, or a loop */
 	__u8 no_target_action; /* enum ikelb_action: table empty / target gone */
 	__be16 ports[IKELB_MAX_PORTS]; /* UDP ports, network order; 0 = unused */
 	__u8 port_natt[IKELB_MAX_PORTS]; /* 1: IKE behind the non-ESP marker */
+	/*
+	 * Link layer.  Only frames addressed to mac (the interface's own) or,
+	 * when it is not all zero, to vrrp_mac (the VRRP virtual MAC
+	 * 00:00:5e:00:01:VRID, if the cluster uses one) are answered; the
+	 * answer goes out from the address the request was sent to.
+	 */
+	__u8 mac[6];
+	__u8 vrrp_mac[6];
+	__u8 answer_tagged; /* 0: 802.1Q / 802.1ad tagged frames pass untouched; 1: answered */
+	__u8 cookie_mode; /* enum ikelb_cookie_mode */
+	__u8 pad[2];
+	/*
+	 * Answer limits (REDIRECTs and COOKIE answers alike), token buckets of
+	 * `burst` answers refilled at `rate` answers per second: per source
+	 * (an IPv4 address, an IPv6 /64), and for the whole node.  A rate of 0
+	 * is no limit; a burst of 0 counts as 1.
+	 */
+	__u32 rate_per_source;
+	__u32 burst_per_source;
+	__u32 rate_total;
+	__u32 burst_total;
 };
+
+/*
+ * Defaults user space writes until the config says otherwise: they never
+ * limit a real client.  A carrier-grade NAT puts thousands (up to tens of
+ * thousands) of subscribers behind one public IPv4 address, and after an
+ * outage all of them reconnect within seconds: 5000 answers/s with a burst
+ * of 10000 lets 10000 clients behind one address (re)connect at once and
+ * 5000 more every second, while a victim of forged requests gets at most
+ * 5000 answers a second, none larger than the request that caused it
+ * (about 4 Mbit/s of REDIRECTs: no amplification, little reflection).
+ */
+#define IKELB_DEFAULT_RATE_PER_SOURCE 5000
+#define IKELB_DEFAULT_BURST_PER_SOURCE 10000
+#define IKELB_DEFAULT_RATE_TOTAL 0 /* no node-wide limit */
+#define IKELB_DEFAULT_BURST_TOTAL 0
 
 /* The GW identity a REDIRECT names (RFC 5685). */
 struct ikelb_gw_id {
@@ -111,22 +156,49 @@ struct ikelb_target_stats {
 };
 
 /*
- * Map "counters", per-CPU, one entry: one counter per outcome.  The XDP
- * program indexes it as an array of __u64 by enum ikelb_counter, so the
- * enum order and the struct field order must match.
+ * Map "counters", per-CPU, one entry.  Every frame the XDP program sees
+ * moves exactly one outcome counter (enum ikelb_counter below
+ * IKELB_CNT_OUTCOMES); the event counters after them count along the way
+ * (a request that carries a valid COOKIE and is then redirected moves
+ * cookie_valid and redirected).  The program indexes the struct as an
+ * array of __u64 by enum ikelb_counter, so the enum order and the struct
+ * field order must match.
  */
 enum ikelb_counter {
-	IKELB_CNT_REDIRECTED,
+	IKELB_CNT_REDIRECTED, /* answered with a REDIRECT (XDP_TX) */
 	IKELB_CNT_PASS_NOT_IP, /* not IPv4/IPv6, or headers cut short */
 	IKELB_CNT_PASS_OTHER, /* IP, but not UDP to an active VIP's IKE port */
 	IKELB_CNT_PASS_FRAGMENT, /* IPv4 fragment to a VIP */
 	IKELB_CNT_PASS_IP_UNPARSED, /* IPv4 options / IPv6 extension headers */
 	IKELB_CNT_PASS_NOT_IKE, /* NAT-T port without the non-ESP marker */
 	IKELB_CNT_PASS_NOT_REQUEST, /* IKE, not an IKEv2 IKE_SA_INIT request */
-	IKELB_CNT_NO_SUPPORT, /* request without redirect support */
-	IKELB_CNT_NO_TARGET, /* no usable target */
+	IKELB_CNT_NO_SUPPORT, /* request without redirect support: by config */
+	IKELB_CNT_NO_TARGET, /* no usable target: by config */
 	IKELB_CNT_DROP_MALFORMED, /* lengths, payload chain or nonce invalid */
 	IKELB_CNT_ERROR, /* could not resize the frame */
+	IKELB_CNT_COOKIE_SENT, /* answered with N(COOKIE) (XDP_TX) */
+	IKELB_CNT_PASS_TAGGED, /* 802.1Q / 802.1ad tagged, tags not answered */
+	IKELB_CNT_PASS_NOT_OUR_MAC, /* to a VIP's IKE port, not to our MAC (or from a group MAC) */
+	IKELB_CNT_REDIRECT_LOOP, /* REDIRECTED_FROM names a VIP of ours: like no_support */
+	IKELB_CNT_DROP_MISSING_PAYLOAD, /* no SA, KE or Nonce payload (RFC 7296 1.2) */
+	IKELB_CNT_DROP_TOO_BIG, /* the answer would be larger than the request */
+	IKELB_CNT_DROP_IP_CSUM, /* IPv4 header checksum wrong */
+	IKELB_CNT_DROP_UDP_CSUM, /* UDP checksum wrong (or 0 over IPv6) */
+	IKELB_CNT_DROP_SPI_ZERO, /* SPIi 0 */
+	IKELB_CNT_DROP_SRC_UNSPECIFIED, /* from 0.0.0.0/8 or :: */
+	IKELB_CNT_DROP_SRC_LOOPBACK, /* from 127.0.0.0/8 or ::1 */
+	IKELB_CNT_DROP_SRC_MULTICAST, /* from 224.0.0.0/4 or ff00::/8 */
+	IKELB_CNT_DROP_SRC_BROADCAST, /* from 255.255.255.255 (or the rest of 240.0.0.0/4) */
+	IKELB_CNT_DROP_SRC_LINK_LOCAL, /* from 169.254/16 or fe80::/10 to a VIP of wider scope */
+	IKELB_CNT_DROP_SRC_VIP, /* from a VIP of this node */
+	IKELB_CNT_DROP_SRC_PORT0, /* from UDP port 0 */
+	IKELB_CNT_DROP_RATE_SOURCE, /* over the source's answer limit */
+	IKELB_CNT_DROP_RATE_TOTAL, /* over the node's answer limit */
+	IKELB_CNT_OUTCOMES,
+	/* events */
+	IKELB_CNT_REQUESTS = IKELB_CNT_OUTCOMES, /* well-formed IKE_SA_INIT requests (cookie "auto") */
+	IKELB_CNT_COOKIE_VALID, /* requests whose COOKIE verified */
+	IKELB_CNT_COOKIE_INVALID, /* requests whose COOKIE did not (answered with a new one) */
 	IKELB_CNT_MAX,
 };
 
@@ -142,15 +214,92 @@ struct ikelb_counters {
 	__u64 no_target;
 	__u64 drop_malformed;
 	__u64 error;
+	__u64 cookie_sent;
+	__u64 pass_tagged;
+	__u64 pass_not_our_mac;
+	__u64 redirect_loop;
+	__u64 drop_missing_payload;
+	__u64 drop_too_big;
+	__u64 drop_ip_csum;
+	__u64 drop_udp_csum;
+	__u64 drop_spi_zero;
+	__u64 drop_src_unspecified;
+	__u64 drop_src_loopback;
+	__u64 drop_src_multicast;
+	__u64 drop_src_broadcast;
+	__u64 drop_src_link_local;
+	__u64 drop_src_vip;
+	__u64 drop_src_port0;
+	__u64 drop_rate_source;
+	__u64 drop_rate_total;
+	__u64 requests;
+	__u64 cookie_valid;
+	__u64 cookie_invalid;
 };
 
 _Static_assert(sizeof(struct ikelb_counters) == IKELB_CNT_MAX * sizeof(__u64),
 	       "enum ikelb_counter and struct ikelb_counters disagree");
 
 /* Printable counter names, in enum order (user space and tests). */
-#define IKELB_COUNTER_NAMES                                                 \
-	{ "redirected", "pass_not_ip", "pass_other", "pass_fragment",       \
-	  "pass_ip_unparsed", "pass_not_ike", "pass_not_request",           \
-	  "no_support", "no_target", "drop_malformed", "error" }
+#define IKELB_COUNTER_NAMES                                                          \
+	{ "redirected",		  "pass_not_ip",	  "pass_other",                   \
+	  "pass_fragment",	  "pass_ip_unparsed",	  "pass_not_ike",                 \
+	  "pass_not_request",	  "no_support",		  "no_target",                    \
+	  "drop_malformed",	  "error",		  "cookie_sent",                  \
+	  "pass_tagged",	  "pass_not_our_mac",	  "redirect_loop",                \
+	  "drop_missing_payload", "drop_too_big",	  "drop_ip_csum",                 \
+	  "drop_udp_csum",	  "drop_spi_zero",	  "drop_src_unspecified",         \
+	  "drop_src_loopback",	  "drop_src_multicast",	  "drop_src_broadcast",           \
+	  "drop_src_link_local",  "drop_src_vip",	  "drop_src_port0",               \
+	  "drop_rate_source",	  "drop_rate_total",	  "requests",                     \
+	  "cookie_valid",	  "cookie_invalid" }
+
+/*
+ * Map "sources": LRU hash, the answer limit state of each source that was
+ * answered recently.  Key: the source's IPv4 address, or its IPv6 /64.
+ */
+#define IKELB_SOURCES_MAX 65536
+struct ikelb_source_key {
+	__u8 prefix[8]; /* IPv4: the address, then zeros; IPv6: the first 64 bits */
+	__u32 family; /* IKELB_FAM_V4 or IKELB_FAM_V6 */
+};
+
+/*
+ * The source's token bucket, kept as the time at which its bucket will be
+ * full again ("theoretical arrival time" of the generic cell rate
+ * algorithm): an answer is allowed while that time lies at most
+ * burst / rate seconds ahead, and moves it 1 / rate seconds on.  One word,
+ * so that every CPU updates it with one compare-and-swap.
+ */
+struct ikelb_source_state {
+	__u64 tat; /* in the program's clock ticks (docs/xdp.md) */
+	__u64 limited; /* requests of this source dropped over its limit */
+};
+
+/* Map "node_limit", one entry: the node-wide bucket (rate_total), the same
+ * algorithm as a source's. */
+struct ikelb_node_limit {
+	__u64 tat;
+};
+
+/*
+ * Map "cookie_secrets", two entries: the secrets RFC 7296 2.6 cookies are
+ * made with.  A cookie is the secret's version byte followed by an 8-byte
+ * SipHash-2-4 (keyed with `key`) of SPIi, the source address and port, and
+ * Ni (docs/xdp.md gives the exact input).  A secret of version v lives in
+ * entry v & 1.  The current secret is the valid entry whose version is
+ * one more (mod 256) than the other's, or the only valid one; cookies of
+ * both valid entries are accepted.  To rotate, user space writes a new
+ * key with version current + 1 into the other entry: cookies of the
+ * secret before the previous one then stop verifying.
+ */
+#define IKELB_COOKIE_LEN 9
+struct ikelb_cookie_secret {
+	__u8 version;
+	__u8 valid;
+	__u8 pad[6];
+	__u64 key[2]; /* SipHash key k0, k1 (the key's bytes 0..7 and 8..15,
+		       * little-endian) */
+};
 
 #endif

@@ -2,9 +2,13 @@
 /*
  * The XDP program (bpf/ikelb.bpf.c) in the real kernel: packets go through
  * BPF_PROG_TEST_RUN, the output frame is compared byte for byte with the
- * frame tests/lib/pkt.c builds from DESIGN.md and the RFCs, and each run
- * checks the XDP action and that exactly the expected counter moved.
- * Needs root (loading BPF).
+ * frame tests/lib/pkt.c builds from the RFCs and docs/xdp.md, and each run
+ * checks the XDP action and that exactly the expected outcome counter moved
+ * (and the expected events with it).  The single cases are a table
+ * (xdp_fixtures.h); the sweeps and the scenarios over several packets
+ * (budgets, answer limits over time, secret rotation) follow it.  The
+ * program is loaded with its test clock on (bpf/limits.h), so the limits
+ * run on a time the tests set.  Needs root (loading BPF).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,11 +41,27 @@
 #define VIP6 "2001:db8::10"
 #define CLIENT4 "198.18.0.2"
 #define CLIENT6 "2001:db8::2"
+#define TARGET4 "198.18.1.1"
+#define TARGET6 "2001:db8:1::1"
+#define NSEC 1000000000ull
+
+/* pkt_flow_init()'s destination MAC: the interface's own in these tests */
+static const uint8_t own_mac[6] = { 0x02, 0x66, 0x77, 0x88, 0x99, 0xaa };
+/* the cookie secrets of the base configuration: versions 6 and 7 */
+static const uint8_t key6[16] = { 0x06, 0x16, 0x26, 0x36, 0x46, 0x56, 0x66, 0x76,
+				  0x86, 0x96, 0xa6, 0xb6, 0xc6, 0xd6, 0xe6, 0xf6 };
+static const uint8_t key7[16] = { 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78,
+				  0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f, 0x70 };
+static const uint8_t key8[16] = { 0x88, 0x08, 0x18, 0x28, 0x38, 0x48, 0x58, 0x68,
+				  0x78, 0x98, 0xa8, 0xb8, 0xc8, 0xd8, 0xe8, 0xf8 };
 
 static struct ikelb_bpf *skel;
 static int ncpus;
 static int prog_fd, cfg_fd, targets_fd, slots_fd, counters_fd, tstats_fd, budget_fd;
+static int sources_fd, nodelimit_fd, cookies_fd;
 static struct ikelb_config cfg;
+static uint8_t cur_version = 7; /* the current cookie secret */
+static const uint8_t *cur_key = key7;
 
 static const char *const counter_names[] = IKELB_COUNTER_NAMES;
 
@@ -156,9 +176,48 @@ static uint64_t tstats_on(uint32_t idx, int cpu)
 	return v[cpu].redirects;
 }
 
-/* Per test: both VIPs active, ports 500 and 4500 (NAT-T), both actions
- * PASS, target 1 (198.18.1.1 / 2001:db8:1::1) in every plan slot, the
- * spill tables empty, no budgets, redirect counts zero. */
+/* Cookie secret entry (version & 1) := version with key; valid or not. */
+static void set_secret(uint8_t version, const uint8_t key[16], int valid)
+{
+	struct ikelb_cookie_secret s = { .version = version, .valid = (uint8_t)valid };
+	uint32_t entry = version & 1;
+
+	memcpy(s.key, key, 16); /* k0, k1: the key's halves, little-endian */
+	assert_int_equal(bpf_map_update_elem(cookies_fd, &entry, &s, BPF_ANY), 0);
+}
+
+static void clear_secrets(void)
+{
+	struct ikelb_cookie_secret none = { 0 };
+
+	for (uint32_t e = 0; e < 2; e++)
+		assert_int_equal(bpf_map_update_elem(cookies_fd, &e, &none, BPF_ANY), 0);
+}
+
+/* Every source's bucket forgotten, the node's full. */
+static void clear_limits(void)
+{
+	struct ikelb_source_key k, next;
+	struct ikelb_node_limit node = { 0 };
+	uint32_t zero = 0;
+
+	while (bpf_map_get_next_key(sources_fd, NULL, &k) == 0)
+		assert_int_equal(bpf_map_delete_elem(sources_fd, &k), 0);
+	(void)next;
+	assert_int_equal(bpf_map_update_elem(nodelimit_fd, &zero, &node, BPF_ANY), 0);
+}
+
+/* The program's clock (bpf/limits.h, test clock on). */
+static void set_now(uint64_t ns)
+{
+	skel->bss->ikelb_test_now_ns = ns;
+}
+
+/* Per test: both VIPs active, ports 500 and 4500 (NAT-T), own MAC, no VRRP
+ * MAC, tags not answered, both actions PASS, target 1 in every plan slot,
+ * the spill tables empty, no budgets, redirect counts zero, no limits,
+ * cookies off with secrets 6 (previous) and 7 (current), the clock at
+ * 1000 s. */
 static int reset(void **state)
 {
 	(void)state;
@@ -174,10 +233,11 @@ static int reset(void **state)
 	cfg.ports[0] = htons(500);
 	cfg.ports[1] = htons(4500);
 	cfg.port_natt[1] = 1;
+	memcpy(cfg.mac, own_mac, 6);
 	put_config();
 	for (uint32_t i = 0; i < IKELB_MAX_TARGETS; i++)
 		set_target(i, 0, NULL, NULL);
-	set_target(1, 1, "198.18.1.1", "2001:db8:1::1");
+	set_target(1, 1, TARGET4, TARGET6);
 	fill_slots(IKELB_FAM_V4, 1);
 	fill_slots(IKELB_FAM_V6, 1);
 	fill_spill(IKELB_FAM_V4, IKELB_SLOT_NONE);
@@ -186,6 +246,12 @@ static int reset(void **state)
 		set_budget(i, -1, 0);
 		set_tstats(i, -1, 0);
 	}
+	set_secret(6, key6, 1);
+	set_secret(7, key7, 1);
+	cur_version = 7;
+	cur_key = key7;
+	clear_limits();
+	set_now(1000 * NSEC);
 	return 0;
 }
 
@@ -195,7 +261,14 @@ static int setup(void **state)
 	if (geteuid() != 0)
 		return 0; /* every test skips */
 	ncpus = libbpf_num_possible_cpus();
-	skel = ikelb_bpf__open_and_load();
+	skel = ikelb_bpf__open();
+	if (skel) {
+		skel->rodata->ikelb_test_clock = 1;
+		if (ikelb_bpf__load(skel)) {
+			ikelb_bpf__destroy(skel);
+			skel = NULL;
+		}
+	}
 	if (!skel || ncpus <= 0) {
 		fprintf(stderr, "cannot load the XDP program: %s\n", strerror(errno));
 		return -1;
@@ -207,6 +280,9 @@ static int setup(void **state)
 	counters_fd = bpf_map__fd(skel->maps.ikelb_counters);
 	tstats_fd = bpf_map__fd(skel->maps.ikelb_tstats);
 	budget_fd = bpf_map__fd(skel->maps.ikelb_budget);
+	sources_fd = bpf_map__fd(skel->maps.ikelb_sources);
+	nodelimit_fd = bpf_map__fd(skel->maps.ikelb_nodelimit);
+	cookies_fd = bpf_map__fd(skel->maps.ikelb_cookies);
 	return 0;
 }
 
@@ -306,25 +382,56 @@ static void first_diff(const uint8_t *a, const uint8_t *b, size_t len, const cha
 			fail_msg("%s: byte %zu is 0x%02x, expected 0x%02x", what, i, a[i], b[i]);
 }
 
-/* Exactly counter `counter` moved, by one, and no target count. */
-static void check_counters(const char *what, int counter)
+/* Outcomes decided after the payload walk: they come with 'requests'. */
+static bool is_request_outcome(int counter)
 {
-	for (int i = 0; i < IKELB_CNT_MAX; i++)
-		if (res.cnt[i] != (i == counter))
-			fail_msg("%s: counter %s moved by %llu (expected: only %s, by 1)", what,
-				 counter_names[i], (unsigned long long)res.cnt[i],
-				 counter_names[counter]);
+	switch (counter) {
+	case IKELB_CNT_REDIRECTED:
+	case IKELB_CNT_COOKIE_SENT:
+	case IKELB_CNT_NO_SUPPORT:
+	case IKELB_CNT_REDIRECT_LOOP:
+	case IKELB_CNT_NO_TARGET:
+	case IKELB_CNT_DROP_TOO_BIG:
+	case IKELB_CNT_DROP_RATE_SOURCE:
+	case IKELB_CNT_DROP_RATE_TOTAL:
+		return true;
+	default:
+		return false;
+	}
 }
 
-/* Action, counter, and the frame unchanged. */
-static void expect_verdict(const char *what, const uint8_t *in, size_t len, int action,
-			   int counter)
+#define EV_COOKIE_VALID (1u << 0)
+#define EV_COOKIE_INVALID (1u << 1)
+
+/* Exactly outcome counter `counter` moved, by one, with 'requests' when it
+ * is a request's outcome and the cookie events in `events`; nothing else. */
+static void check_counters_ev(const char *what, int counter, unsigned events)
+{
+	for (int i = 0; i < IKELB_CNT_MAX; i++) {
+		uint64_t want = i == counter;
+
+		if (i == IKELB_CNT_REQUESTS)
+			want = is_request_outcome(counter);
+		else if (i == IKELB_CNT_COOKIE_VALID)
+			want = !!(events & EV_COOKIE_VALID);
+		else if (i == IKELB_CNT_COOKIE_INVALID)
+			want = !!(events & EV_COOKIE_INVALID);
+		if (res.cnt[i] != want)
+			fail_msg("%s: counter %s moved by %llu, expected %llu (outcome %s)", what,
+				 counter_names[i], (unsigned long long)res.cnt[i],
+				 (unsigned long long)want, counter_names[counter]);
+	}
+}
+
+/* Action, counters, and the frame unchanged. */
+static void expect_verdict_ev(const char *what, const uint8_t *in, size_t len, int action,
+			      int counter, unsigned events)
 {
 	run(in, len);
 	if (res.action != action)
-		fail_msg("%s: action %s, expected %s", what, action_name(res.action),
-			 action_name(action));
-	check_counters(what, counter);
+		fail_msg("%s: action %s, expected %s (counted as %s)", what,
+			 action_name(res.action), action_name(action), counter_names[counter]);
+	check_counters_ev(what, counter, events);
 	for (int i = 0; i < IKELB_MAX_TARGETS; i++)
 		if (res.ts[i])
 			fail_msg("%s: target %d redirect count moved", what, i);
@@ -333,22 +440,36 @@ static void expect_verdict(const char *what, const uint8_t *in, size_t len, int 
 	first_diff(res.out, in, len, what);
 }
 
+static void expect_verdict(const char *what, const uint8_t *in, size_t len, int action,
+			   int counter)
+{
+	expect_verdict_ev(what, in, len, action, counter, 0);
+}
+
 /* XDP_TX with exactly exp (the first exp_len - pad bytes: link-layer
- * padding content is not specified), counted for target. */
-static void expect_redirect(const char *what, const uint8_t *in, size_t len,
-			    const uint8_t *exp, size_t exp_len, size_t pad, uint32_t target)
+ * padding content is not specified), counted as counter (REDIRECTED for
+ * target, or COOKIE_SENT with target counting nothing). */
+static void expect_answer(const char *what, const uint8_t *in, size_t len, const uint8_t *exp,
+			  size_t exp_len, size_t pad, int counter, uint32_t target, unsigned events)
 {
 	run(in, len);
 	if (res.action != XDP_TX_)
-		fail_msg("%s: action %s, expected TX", what, action_name(res.action));
-	check_counters(what, IKELB_CNT_REDIRECTED);
+		fail_msg("%s: action %s, expected TX (counted as %s)", what,
+			 action_name(res.action), counter_names[counter]);
+	check_counters_ev(what, counter, events);
 	for (uint32_t i = 0; i < IKELB_MAX_TARGETS; i++)
-		if (res.ts[i] != (i == target))
-			fail_msg("%s: target %u redirect count moved by %llu (expected target %u)",
-				 what, i, (unsigned long long)res.ts[i], target);
+		if (res.ts[i] != (counter == IKELB_CNT_REDIRECTED && i == target))
+			fail_msg("%s: target %u redirect count moved by %llu", what, i,
+				 (unsigned long long)res.ts[i]);
 	if (res.out_len != exp_len)
-		fail_msg("%s: response of %u bytes, expected %zu", what, res.out_len, exp_len);
+		fail_msg("%s: answer of %u bytes, expected %zu", what, res.out_len, exp_len);
 	first_diff(res.out, exp, exp_len - pad, what);
+}
+
+static void expect_redirect(const char *what, const uint8_t *in, size_t len,
+			    const uint8_t *exp, size_t exp_len, size_t pad, uint32_t target)
+{
+	expect_answer(what, in, len, exp, exp_len, pad, IKELB_CNT_REDIRECTED, target, 0);
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -379,8 +500,20 @@ static size_t frame_of(uint8_t *out, const struct pkt_flow *f, const struct pkt_
 	return n;
 }
 
-/* SA, KE, Nonce, REDIRECT_SUPPORTED: the usual shape. */
+/* SA, KE (256 bytes of key data, as MODP-2048 has), Nonce,
+ * REDIRECT_SUPPORTED: the usual shape, large enough for any REDIRECT. */
 static void basic_request(struct pkt_ike *m, const uint8_t spi[8], const uint8_t *nonce,
+			  size_t nonce_len)
+{
+	pkt_ike_init_request(m, spi);
+	assert_true(pkt_ike_add_sa(m));
+	assert_true(pkt_ike_add_ke(m, 14, 256, spi[0]));
+	assert_true(pkt_ike_add_nonce(m, nonce, nonce_len));
+	assert_true(pkt_ike_add_notify(m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
+}
+
+/* The same with 32 bytes of key data (x25519). */
+static void small_request(struct pkt_ike *m, const uint8_t spi[8], const uint8_t *nonce,
 			  size_t nonce_len)
 {
 	pkt_ike_init_request(m, spi);
@@ -388,6 +521,15 @@ static void basic_request(struct pkt_ike *m, const uint8_t spi[8], const uint8_t
 	assert_true(pkt_ike_add_ke(m, 31, 32, spi[0]));
 	assert_true(pkt_ike_add_nonce(m, nonce, nonce_len));
 	assert_true(pkt_ike_add_notify(m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
+}
+
+static size_t small_request_len(void)
+{
+	uint8_t nonce[32] = { 0 };
+	struct pkt_ike m;
+
+	small_request(&m, spi_a, nonce, 32);
+	return m.len;
 }
 
 static struct pkt_gw_ident ident(const char *text)
@@ -411,6 +553,20 @@ static void check_redirect(const char *what, const struct pkt_flow *f, const str
 	expect_redirect(what, in, len, exp, exp_len, f->l2_pad, idx);
 }
 
+/* Request m on flow f is answered with the current secret's cookie. */
+static void check_cookie_answer(const char *what, const struct pkt_flow *f,
+				const struct pkt_ike *m, const uint8_t *nonce, size_t nonce_len,
+				unsigned events)
+{
+	uint8_t in[PKT_FRAME_MAX], exp[PKT_FRAME_MAX], cookie[PKT_COOKIE_LEN];
+	size_t len = frame_of(in, f, m), exp_len;
+
+	assert_true(pkt_cookie(cookie, cur_version, cur_key, f, m->buf, nonce, nonce_len));
+	exp_len = pkt_build_cookie_answer(exp, sizeof(exp), f, m->buf, cookie, sizeof(cookie));
+	assert_true(exp_len > 0);
+	expect_answer(what, in, len, exp, exp_len, f->l2_pad, IKELB_CNT_COOKIE_SENT, 0, events);
+}
+
 static void check_verdict(const char *what, const struct pkt_flow *f, const struct pkt_ike *m,
 			  int action, int counter)
 {
@@ -420,13 +576,249 @@ static void check_verdict(const char *what, const struct pkt_flow *f, const stru
 	expect_verdict(what, in, len, action, counter);
 }
 
-/* ---- the expected frame itself ------------------------------------------ */
+/* The UDP header length and IP length to set in a built frame. */
+static void set16(uint8_t *p, size_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
 
-/* DESIGN.md's example: IPv4 target, 32-byte Ni: notify 46, message 74. */
+#include "xdp_fixtures.h"
+
+/* ---- the table ------------------------------------------------------------ */
+
+/* A fixture's request, as built. */
+struct built {
+	struct pkt_flow flow;
+	struct pkt_ike m;
+	uint8_t spi[8];
+	uint8_t nonce[256];
+	size_t nonce_len;
+	uint8_t frame[PKT_FRAME_MAX];
+	size_t len;
+};
+
+static void fx_mac(uint8_t mac[6], uint8_t which)
+{
+	static const uint8_t macs[][6] = {
+		[MAC_OWN] = { 0x02, 0x66, 0x77, 0x88, 0x99, 0xaa },
+		[MAC_BROADCAST] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+		[MAC_MULTICAST4] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 },
+		[MAC_MULTICAST6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 },
+		[MAC_OTHER] = { 0x02, 0x66, 0x77, 0x88, 0x99, 0xab },
+		[MAC_VRRP] = { 0x00, 0x00, 0x5e, 0x00, 0x01, 0x33 },
+	};
+
+	memcpy(mac, macs[which], 6);
+}
+
+/* The cookie a MSG_COOKIE request carries; its length. */
+static size_t fx_cookie_of(const struct built *b, uint8_t kind, uint8_t *out)
+{
+	struct pkt_flow other = b->flow;
+
+	switch (kind) {
+	case COOKIE_PREVIOUS:
+		assert_true(pkt_cookie(out, 6, key6, &b->flow, b->spi, b->nonce, b->nonce_len));
+		return PKT_COOKIE_LEN;
+	case COOKIE_BAD_HASH:
+		assert_true(pkt_cookie(out, 7, key7, &b->flow, b->spi, b->nonce, b->nonce_len));
+		out[PKT_COOKIE_LEN - 1] ^= 0x01;
+		return PKT_COOKIE_LEN;
+	case COOKIE_OLD_VERSION:
+		assert_true(pkt_cookie(out, 5, key7, &b->flow, b->spi, b->nonce, b->nonce_len));
+		return PKT_COOKIE_LEN;
+	case COOKIE_OTHER_PORT:
+		other.sport++;
+		assert_true(pkt_cookie(out, 7, key7, &other, b->spi, b->nonce, b->nonce_len));
+		return PKT_COOKIE_LEN;
+	case COOKIE_SHORT:
+		assert_true(pkt_cookie(out, 7, key7, &b->flow, b->spi, b->nonce, b->nonce_len));
+		return PKT_COOKIE_LEN - 1;
+	case COOKIE_LONG:
+		assert_true(pkt_cookie(out, 7, key7, &b->flow, b->spi, b->nonce, b->nonce_len));
+		out[PKT_COOKIE_LEN] = 0x42;
+		return PKT_COOKIE_LEN + 1;
+	default:
+		assert_true(pkt_cookie(out, 7, key7, &b->flow, b->spi, b->nonce, b->nonce_len));
+		return PKT_COOKIE_LEN;
+	}
+}
+
+static void fx_payloads_after_sa(struct built *b, bool ke, bool nonce, bool support)
+{
+	if (ke)
+		assert_true(pkt_ike_add_ke(&b->m, 14, 256, b->spi[0]));
+	if (nonce)
+		assert_true(pkt_ike_add_nonce(&b->m, b->nonce, b->nonce_len));
+	if (support)
+		assert_true(pkt_ike_add_notify(&b->m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
+}
+
+static void fx_message(const struct fx_input *in, struct built *b)
+{
+	static const uint8_t natd[20] = { 9, 8, 7 }, sk[64] = { 0x5c };
+	struct pkt_ike *m = &b->m;
+	uint8_t cookie[PKT_COOKIE_LEN + 1];
+	struct pkt_gw_ident id;
+	size_t clen;
+
+	switch (in->msg) {
+	case MSG_SMALL:
+		small_request(m, b->spi, b->nonce, b->nonce_len);
+		break;
+	case MSG_STRONGSWAN:
+		assert_true(pkt_ike_strongswan_sa_init(m, b->spi, b->nonce, b->nonce_len));
+		break;
+	case MSG_NO_SA:
+		pkt_ike_init_request(m, b->spi);
+		fx_payloads_after_sa(b, true, true, true);
+		break;
+	case MSG_NO_KE:
+	case MSG_NO_NONCE:
+		pkt_ike_init_request(m, b->spi);
+		assert_true(pkt_ike_add_sa(m));
+		fx_payloads_after_sa(b, in->msg != MSG_NO_KE, in->msg != MSG_NO_NONCE, true);
+		break;
+	case MSG_NONCE_SUPPORT:
+		pkt_ike_init_request(m, b->spi);
+		fx_payloads_after_sa(b, false, true, true);
+		break;
+	case MSG_NO_SUPPORT:
+		pkt_ike_init_request(m, b->spi);
+		assert_true(pkt_ike_add_sa(m));
+		fx_payloads_after_sa(b, true, true, false);
+		assert_true(pkt_ike_add_notify(m, 16388, natd, sizeof(natd)));
+		assert_true(pkt_ike_add_notify(m, IKE_N_REDIRECT, natd, sizeof(natd)));
+		break;
+	case MSG_FROM:
+		id = ident(in->from);
+		memmove(id.data + 2, id.data, id.len);
+		id.data[0] = id.type;
+		id.data[1] = id.len;
+		pkt_ike_init_request(m, b->spi);
+		assert_true(pkt_ike_add_sa(m));
+		fx_payloads_after_sa(b, true, true, false);
+		assert_true(pkt_ike_add_notify(m, IKE_N_REDIRECTED_FROM, id.data,
+					       (size_t)id.len + 2));
+		break;
+	case MSG_COOKIE:
+		clen = fx_cookie_of(b, in->cookie, cookie);
+		pkt_ike_init_request(m, b->spi);
+		assert_true(pkt_ike_add_cookie(m, cookie, clen));
+		assert_true(pkt_ike_add_sa(m));
+		fx_payloads_after_sa(b, true, true, true);
+		break;
+	case MSG_COOKIE_LATE:
+		clen = fx_cookie_of(b, COOKIE_CURRENT, cookie);
+		pkt_ike_init_request(m, b->spi);
+		assert_true(pkt_ike_add_sa(m));
+		assert_true(pkt_ike_add_cookie(m, cookie, clen));
+		fx_payloads_after_sa(b, true, true, true);
+		break;
+	case MSG_AUTH:
+		pkt_ike_init(m, b->spi, IKE_EXCH_AUTH, IKE_FLAG_I);
+		m->buf[8] = 0x3c; /* SPIr set */
+		pkt_ike_set_u32(m, 20, 1); /* message ID 1 */
+		assert_true(pkt_ike_add(m, 46 /* Encrypted and Authenticated */, sk, sizeof(sk)));
+		break;
+	default:
+		basic_request(m, b->spi, b->nonce, b->nonce_len);
+	}
+	for (int i = 0; i < 2; i++)
+		if (in->ike[i].set)
+			m->buf[in->ike[i].off] = in->ike[i].val;
+}
+
+static void fx_build(const struct fx_input *in, struct built *b)
+{
+	uint16_t port = in->port ? in->port : 500;
+
+	memset(b, 0, sizeof(*b));
+	b->flow = flow_to_vip(in->v6, port);
+	if (in->src)
+		assert_true(inet_pton(in->v6 ? AF_INET6 : AF_INET, in->src, b->flow.src) == 1);
+	if (in->dst)
+		assert_true(inet_pton(in->v6 ? AF_INET6 : AF_INET, in->dst, b->flow.dst) == 1);
+	if (in->sport)
+		b->flow.sport = in->sport;
+	if (in->sport0)
+		b->flow.sport = 0;
+	if (in->tags >= 1)
+		assert_true(pkt_flow_add_vlan(&b->flow, in->tags == 2 ? 0x88a8 : 0x8100, 0x2064));
+	if (in->tags == 2)
+		assert_true(pkt_flow_add_vlan(&b->flow, 0x8100, 0x3064));
+	fx_mac(b->flow.dst_mac, in->dst_mac);
+	if (in->src_mac_group)
+		b->flow.src_mac[0] |= 1;
+	b->flow.tos = in->tos;
+	if (!in->spi_zero)
+		memcpy(b->spi, spi_a, 8);
+	b->nonce_len = in->nonce_len ? in->nonce_len : 32;
+	nonce_fill(b->nonce, b->nonce_len, 0x31);
+	fx_message(in, b);
+	b->len = frame_of(b->frame, &b->flow, &b->m);
+	for (int i = 0; i < 2; i++) {
+		const struct fx_frame_byte *p = &in->frame[i];
+
+		if (p->at == FX_L3)
+			b->frame[pkt_l3_off(&b->flow) + p->off] = p->val;
+		else if (p->at == FX_L4)
+			b->frame[pkt_l4_off(&b->flow) + p->off] = p->val;
+	}
+}
+
+static void run_fixture(const struct xdp_fixture *fx)
+{
+	uint8_t exp[PKT_FRAME_MAX], cookie[PKT_COOKIE_LEN];
+	struct pkt_gw_ident id;
+	struct built b;
+	size_t exp_len;
+
+	reset(NULL);
+	if (fx->setup)
+		fx->setup();
+	fx_build(&fx->in, &b);
+	switch (fx->answer) {
+	case ANSWER_REDIRECT:
+		id = ident(fx->target ? fx->target : fx->in.v6 ? TARGET6 : TARGET4);
+		exp_len = pkt_build_redirect(exp, sizeof(exp), &b.flow, b.spi, &id, b.nonce,
+					     b.nonce_len);
+		assert_true(exp_len > 0);
+		expect_answer(fx->description, b.frame, b.len, exp, exp_len, 0, fx->counter,
+			      fx->target_idx ? fx->target_idx : 1, fx->events);
+		break;
+	case ANSWER_COOKIE:
+		assert_true(pkt_cookie(cookie, cur_version, cur_key, &b.flow, b.spi, b.nonce,
+				       b.nonce_len));
+		exp_len = pkt_build_cookie_answer(exp, sizeof(exp), &b.flow, b.spi, cookie,
+						  sizeof(cookie));
+		assert_true(exp_len > 0 && exp_len <= b.len);
+		expect_answer(fx->description, b.frame, b.len, exp, exp_len, 0, fx->counter, 0,
+			      fx->events);
+		break;
+	default:
+		expect_verdict_ev(fx->description, b.frame, b.len, fx->verdict, fx->counter,
+				  fx->events);
+	}
+}
+
+static void test_fixture_table(void **state)
+{
+	(void)state;
+	NEED_BPF();
+	for (size_t i = 0; i < sizeof(xdp_fixtures) / sizeof(xdp_fixtures[0]); i++)
+		run_fixture(&xdp_fixtures[i]);
+	print_message("# %zu fixtures\n", sizeof(xdp_fixtures) / sizeof(xdp_fixtures[0]));
+}
+
+/* ---- the expected frames themselves ------------------------------------ */
+
+/* docs/xdp.md's example: IPv4 target, 32-byte Ni: notify 46, message 74. */
 static void test_expected_redirect_example(void **state)
 {
 	uint8_t out[512], nonce[32];
-	struct pkt_gw_ident id = ident("198.18.1.1");
+	struct pkt_gw_ident id = ident(TARGET4);
 
 	(void)state;
 	nonce_fill(nonce, sizeof(nonce), 1);
@@ -441,6 +833,30 @@ static void test_expected_redirect_example(void **state)
 	assert_int_equal(out[28 + 6] << 8 | out[28 + 7], 16407);
 	assert_int_equal(out[28 + 8], 1);
 	assert_int_equal(out[28 + 9], 4);
+}
+
+/* RFC 7296 2.6 / docs/xdp.md: the COOKIE response is the header and one
+ * Notify of type 16390 with the 9-byte cookie: 45 bytes. */
+static void test_expected_cookie_example(void **state)
+{
+	uint8_t out[128], cookie[PKT_COOKIE_LEN] = { 7, 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	(void)state;
+	assert_int_equal(pkt_ike_cookie_response(out, sizeof(out), spi_a, cookie, 9), 45);
+	assert_memory_equal(out, spi_a, 8);
+	for (int i = 8; i < 16; i++)
+		assert_int_equal(out[i], 0);
+	assert_int_equal(out[16], 41);
+	assert_int_equal(out[17], 0x20);
+	assert_int_equal(out[18], 34);
+	assert_int_equal(out[19], 0x20);
+	assert_int_equal(out[27], 45);
+	assert_int_equal(out[28], 0); /* next payload */
+	assert_int_equal(out[28 + 3], 17); /* notify length */
+	assert_int_equal(out[28 + 4], 0); /* protocol */
+	assert_int_equal(out[28 + 5], 0); /* SPI size */
+	assert_int_equal(out[28 + 6] << 8 | out[28 + 7], 16390);
+	assert_memory_equal(out + 36, cookie, 9);
 }
 
 /* RFC 1071 section 3's example: words 0001 f203 f4f5 f6f7 sum to ddf2. */
@@ -507,265 +923,7 @@ static void test_slot_vectors(void **state)
 	assert_int_equal(ikelb_slot_of_spi(0x0807060504030201ull), 673);
 }
 
-/* ---- redirects ----------------------------------------------------------- */
-
-static void test_redirect_families_and_ports(void **state)
-{
-	uint8_t nonce[32];
-	struct pkt_ike m;
-
-	(void)state;
-	NEED_BPF();
-	nonce_fill(nonce, 32, 7);
-	basic_request(&m, spi_a, nonce, 32);
-	for (int v6 = 0; v6 <= 1; v6++) {
-		for (int p = 0; p < 2; p++) {
-			struct pkt_flow f = flow_to_vip(v6, p ? 4500 : 500);
-			char what[64];
-
-			snprintf(what, sizeof(what), "%s port %d", v6 ? "IPv6" : "IPv4",
-				 p ? 4500 : 500);
-			check_redirect(what, &f, &m, nonce, 32, v6 ? "2001:db8:1::1" : "198.18.1.1",
-				       1);
-		}
-	}
-}
-
-/* The client's source port need not be the port it hit (NAT). */
-static void test_redirect_other_source_port(void **state)
-{
-	uint8_t nonce[32];
-	struct pkt_ike m;
-	struct pkt_flow f = flow_to_vip(0, 4500);
-
-	(void)state;
-	NEED_BPF();
-	f.sport = 61234;
-	nonce_fill(nonce, 32, 8);
-	basic_request(&m, spi_a, nonce, 32);
-	check_redirect("4500 from 61234", &f, &m, nonce, 32, "198.18.1.1", 1);
-}
-
-static void test_redirect_vlan(void **state)
-{
-	uint8_t nonce[32];
-	struct pkt_ike m;
-
-	(void)state;
-	NEED_BPF();
-	nonce_fill(nonce, 32, 9);
-	basic_request(&m, spi_a, nonce, 32);
-	for (int v6 = 0; v6 <= 1; v6++) {
-		for (int port = 500; port <= 4500; port += 4000) {
-			struct pkt_flow one = flow_to_vip(v6, (uint16_t)port);
-			struct pkt_flow two = flow_to_vip(v6, (uint16_t)port);
-			const char *to = v6 ? "2001:db8:1::1" : "198.18.1.1";
-
-			assert_true(pkt_flow_add_vlan(&one, 0x8100, 0x2064));
-			assert_true(pkt_flow_add_vlan(&two, 0x88a8, 0x00c8));
-			assert_true(pkt_flow_add_vlan(&two, 0x8100, 0x3064));
-			check_redirect("one VLAN tag", &one, &m, nonce, 32, to, 1);
-			check_redirect("two VLAN tags", &two, &m, nonce, 32, to, 1);
-		}
-	}
-}
-
-static void test_redirected_from(void **state)
-{
-	static const uint8_t from4[] = { 1, 4, 198, 18, 0, 10 };
-	uint8_t nonce[32];
-	struct pkt_ike m;
-	struct pkt_flow f = flow_to_vip(0, 500), g = flow_to_vip(1, 500);
-
-	(void)state;
-	NEED_BPF();
-	nonce_fill(nonce, 32, 10);
-	pkt_ike_init_request(&m, spi_a);
-	assert_true(pkt_ike_add_sa(&m));
-	assert_true(pkt_ike_add_ke(&m, 31, 32, 1));
-	assert_true(pkt_ike_add_nonce(&m, nonce, 32));
-	assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECTED_FROM, from4, sizeof(from4)));
-	check_redirect("REDIRECTED_FROM v4", &f, &m, nonce, 32, "198.18.1.1", 1);
-	check_redirect("REDIRECTED_FROM v6", &g, &m, nonce, 32, "2001:db8:1::1", 1);
-}
-
-static void test_target_identities(void **state)
-{
-	char fqdn255[256], what[64];
-	const char *ids[] = { "198.18.7.9", "2001:db8:77::1:2", "g", "gw1.example", fqdn255,
-			      "gw-2.ikelb.test" };
-	uint8_t nonce[32];
-	struct pkt_ike m;
-
-	(void)state;
-	NEED_BPF();
-	for (int i = 0; i < 255; i++)
-		fqdn255[i] = (char)(i % 64 == 63 ? '.' : 'a' + i % 26);
-	fqdn255[255] = 0;
-	assert_int_equal(strlen("gw1.example") % 2, 1);
-	nonce_fill(nonce, 32, 11);
-	basic_request(&m, spi_a, nonce, 32);
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		for (int v6 = 0; v6 <= 1; v6++) {
-			struct pkt_flow f = flow_to_vip(v6, 500);
-
-			/* the other family's identity must not be used */
-			set_target(5, 1, v6 ? "198.18.99.99" : ids[i], v6 ? ids[i] : "2001:db8::99");
-			fill_slots(v6 ? IKELB_FAM_V6 : IKELB_FAM_V4, 5);
-			snprintf(what, sizeof(what), "identity %.20s (len %zu) v%d", ids[i],
-				 strlen(ids[i]), v6 ? 6 : 4);
-			check_redirect(what, &f, &m, nonce, 32, ids[i], 5);
-		}
-	}
-}
-
-static void test_nonce_sizes(void **state)
-{
-	static const size_t sizes[] = { 16, 17, 31, 32, 33, 64, 255, 256 };
-	uint8_t nonce[256];
-	char what[48];
-
-	(void)state;
-	NEED_BPF();
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		for (int v6 = 0; v6 <= 1; v6++) {
-			struct pkt_flow f = flow_to_vip(v6, v6 ? 4500 : 500);
-			struct pkt_ike m;
-
-			nonce_fill(nonce, sizes[i], (uint8_t)(i * 17));
-			basic_request(&m, spi_a, nonce, sizes[i]);
-			snprintf(what, sizeof(what), "nonce of %zu v%d", sizes[i], v6 ? 6 : 4);
-			check_redirect(what, &f, &m, nonce, sizes[i],
-				       v6 ? "2001:db8:1::1" : "198.18.1.1", 1);
-		}
-	}
-}
-
-/* The nonce last in the packet (copied up to the frame's end), first,
- * and between notifies and vendor IDs. */
-static void test_nonce_position(void **state)
-{
-	static const uint8_t vid[16] = { 0x88, 0x2f, 0xe5, 0x6d, 0x6f, 0xd2, 0x0d, 0xbc,
-					 0x22, 0x86, 0x13, 0x2c, 0x35, 0xa9, 0x1e, 0x0b };
-	static const uint8_t natd[20] = { 1, 2, 3 };
-	uint8_t nonce[33];
-	struct pkt_flow f4 = flow_to_vip(0, 500), f6 = flow_to_vip(1, 4500);
-	struct pkt_ike m;
-
-	(void)state;
-	NEED_BPF();
-	nonce_fill(nonce, 33, 12);
-
-	pkt_ike_init_request(&m, spi_a); /* Nonce last */
-	assert_true(pkt_ike_add_sa(&m));
-	assert_true(pkt_ike_add_ke(&m, 19, 64, 2));
-	assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
-	assert_true(pkt_ike_add_vendor(&m, vid, sizeof(vid)));
-	assert_true(pkt_ike_add_nonce(&m, nonce, 33));
-	check_redirect("nonce last v4", &f4, &m, nonce, 33, "198.18.1.1", 1);
-	check_redirect("nonce last v6", &f6, &m, nonce, 33, "2001:db8:1::1", 1);
-
-	pkt_ike_init_request(&m, spi_a); /* Nonce first */
-	assert_true(pkt_ike_add_nonce(&m, nonce, 33));
-	assert_true(pkt_ike_add_sa(&m));
-	assert_true(pkt_ike_add_ke(&m, 14, 256, 3));
-	assert_true(pkt_ike_add_vendor(&m, vid, 3));
-	assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
-	check_redirect("nonce first v4", &f4, &m, nonce, 33, "198.18.1.1", 1);
-	check_redirect("nonce first v6", &f6, &m, nonce, 33, "2001:db8:1::1", 1);
-
-	pkt_ike_init_request(&m, spi_a); /* between notifies and vendor IDs */
-	assert_true(pkt_ike_add_notify(&m, 16388, natd, sizeof(natd)));
-	assert_true(pkt_ike_add_vendor(&m, vid, sizeof(vid)));
-	assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
-	assert_true(pkt_ike_add_nonce(&m, nonce, 33));
-	assert_true(pkt_ike_add_vendor(&m, vid, 1));
-	assert_true(pkt_ike_add_notify(&m, 16389, natd, sizeof(natd)));
-	assert_true(pkt_ike_add_sa(&m));
-	check_redirect("nonce in the middle v4", &f4, &m, nonce, 33, "198.18.1.1", 1);
-	check_redirect("nonce in the middle v6", &f6, &m, nonce, 33, "2001:db8:1::1", 1);
-}
-
-/* Every alignment of identity and nonce against 8-byte copies, with the
- * nonce ending the frame: nonce 16..24 and 249..256 bytes, identities of
- * 1..9, 16 and 255 bytes. */
-static void test_copy_alignments(void **state)
-{
-	static const char *const ids[] = { "a", "ab", "abc", "abcd", "abcde", "abcdef",
-					   "abcdefg", "abcdefgh", "abcdefghi", "2001:db8::7", "198.18.3.3" };
-	char fqdn[256], what[64];
-	uint8_t nonce[256];
-	struct pkt_ike m;
-
-	(void)state;
-	NEED_BPF();
-	memset(fqdn, 'q', 255);
-	fqdn[255] = 0;
-	for (size_t n = 16; n <= 256; n = n == 24 ? 249 : n + 1) {
-		for (size_t i = 0; i <= sizeof(ids) / sizeof(ids[0]); i++) {
-			const char *id = i < sizeof(ids) / sizeof(ids[0]) ? ids[i] : fqdn;
-			int v6 = (int)(n + i) & 1;
-			struct pkt_flow f = flow_to_vip(v6, v6 ? 4500 : 500);
-
-			set_target(3, 1, id, id);
-			fill_slots(v6, 3);
-			nonce_fill(nonce, n, (uint8_t)(n + i));
-			pkt_ike_init_request(&m, spi_a);
-			assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
-			assert_true(pkt_ike_add_nonce(&m, nonce, n));
-			snprintf(what, sizeof(what), "nonce %zu, identity of %zu", n, strlen(id));
-			check_redirect(what, &f, &m, nonce, n, id, 3);
-			/* REVIEW: nonce last after SA/KE: the in-frame move path */
-			pkt_ike_init_request(&m, spi_a);
-			assert_true(pkt_ike_add_sa(&m));
-			assert_true(pkt_ike_add_ke(&m, 19, 64, 2));
-			assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
-			assert_true(pkt_ike_add_nonce(&m, nonce, n));
-			snprintf(what, sizeof(what), "MOVE nonce %zu, identity of %zu", n, strlen(id));
-			check_redirect(what, &f, &m, nonce, n, id, 3);
-			for (int pad = 1; pad <= 7; pad += 3) {
-				struct pkt_flow g = f;
-				g.l2_pad = pad;
-				check_redirect("MOVE padded", &g, &m, nonce, n, id, 3);
-			}
-		}
-	}
-}
-
-/* A real strongSwan 5.9.8 request (tests/fixtures/capture.sh). */
-static void check_fixture(const char *what, const uint8_t *frame, size_t len, bool natt,
-			  const char *to)
-{
-	struct pkt_flow f;
-	size_t off, ike_len, nonce_len, exp_len;
-	const uint8_t *nonce;
-	struct pkt_gw_ident id = ident(to);
-	uint8_t exp[PKT_FRAME_MAX];
-
-	assert_true(pkt_parse(frame, len, natt, &f, &off, &ike_len));
-	assert_int_equal(f.marker, natt);
-	assert_true(pkt_ike_find_nonce(frame + off, ike_len, &nonce, &nonce_len));
-	exp_len = pkt_build_redirect(exp, sizeof(exp), &f, frame + off, &id, nonce, nonce_len);
-	assert_true(exp_len > 0);
-	expect_redirect(what, frame, len, exp, exp_len, f.l2_pad, 1);
-}
-
-static void test_strongswan_fixture(void **state)
-{
-	(void)state;
-	NEED_BPF();
-	check_fixture("strongSwan IPv4 500", strongswan_v4_500, sizeof(strongswan_v4_500), false,
-		      "198.18.1.1");
-	check_fixture("strongSwan IPv6 4500", strongswan_v6_4500, sizeof(strongswan_v6_4500), true,
-		      "2001:db8:1::1");
-	/* dropping requests without support leaves supported ones alone */
-	cfg.unsupported_action = IKELB_ACT_DROP;
-	put_config();
-	check_fixture("strongSwan, unsupported_action DROP", strongswan_v4_500,
-		      sizeof(strongswan_v4_500), false, "198.18.1.1");
-}
-
-/* pkt_ike_strongswan_sa_init() has the fixture's shape: payload types and
+/* pkt_ike_strongswan_sa_init() has the capture's shape: payload types and
  * lengths, and the SA payload byte for byte. */
 static void test_strongswan_builder_matches_fixture(void **state)
 {
@@ -800,39 +958,221 @@ static void test_strongswan_builder_matches_fixture(void **state)
 	}
 }
 
-/* Response longer than the request: minimal request, 255-byte FQDN.
- * BPF_PROG_TEST_RUN puts the frame in a page with XDP_PACKET_HEADROOM in
- * front and room for skb_shared_info behind, so bpf_xdp_adjust_tail can
- * grow it by far more than the 253 bytes a REDIRECT ever adds. */
-static void test_frame_grows(void **state)
+/* ---- real strongSwan requests ---------------------------------------------- */
+
+/*
+ * The captured frames (tests/fixtures/capture.sh) carry only the
+ * pseudo-header part of their UDP checksum: they were captured on a veth
+ * whose sender left the checksum to "hardware" (CHECKSUM_PARTIAL).  A NIC
+ * delivers complete checksums; this completes it the same way (RFC 768).
+ */
+static void complete_udp_checksum(uint8_t *frame, size_t len, bool v6)
 {
-	char fqdn[256];
+	size_t l3 = 14, l4 = l3 + (v6 ? 40 : 20), ulen = len - l4;
+	uint8_t ph[40] = { 0 };
+	uint16_t sum;
+
+	if (v6) {
+		memcpy(ph, frame + l3 + 8, 32);
+		ph[34] = (uint8_t)(ulen >> 8);
+		ph[35] = (uint8_t)ulen;
+		ph[39] = 17;
+	} else {
+		memcpy(ph, frame + l3 + 12, 8);
+		ph[9] = 17;
+		ph[10] = (uint8_t)(ulen >> 8);
+		ph[11] = (uint8_t)ulen;
+	}
+	frame[l4 + 6] = frame[l4 + 7] = 0;
+	sum = (uint16_t)~pkt_csum_fold(frame + l4, ulen, pkt_csum_fold(ph, v6 ? 40 : 12, 0));
+	set16(frame + l4 + 6, sum ? sum : 0xffff);
+}
+
+static void check_capture(const char *what, const uint8_t *captured, size_t len, bool v6,
+			  const char *to)
+{
+	uint8_t frame[PKT_FRAME_MAX], exp[PKT_FRAME_MAX];
+	struct pkt_gw_ident id = ident(to);
+	size_t off, ike_len, nonce_len, exp_len;
+	const uint8_t *nonce;
+	struct pkt_flow f;
+
+	memcpy(frame, captured, len);
+	memcpy(cfg.mac, frame, 6); /* the capture's destination is our MAC here */
+	put_config();
+	/* as captured, the checksum is only partial: not answered */
+	expect_verdict(what, frame, len, XDP_DROP_, IKELB_CNT_DROP_UDP_CSUM);
+	complete_udp_checksum(frame, len, v6);
+	assert_true(pkt_parse(frame, len, v6, &f, &off, &ike_len));
+	assert_int_equal(f.marker, v6);
+	assert_true(pkt_ike_find_nonce(frame + off, ike_len, &nonce, &nonce_len));
+	exp_len = pkt_build_redirect(exp, sizeof(exp), &f, frame + off, &id, nonce, nonce_len);
+	assert_true(exp_len > 0);
+	expect_redirect(what, frame, len, exp, exp_len, f.l2_pad, 1);
+}
+
+/* A real strongSwan 5.9.8 request, IPv4 on 500 and IPv6 on 4500. */
+static void test_strongswan_capture(void **state)
+{
+	(void)state;
+	NEED_BPF();
+	check_capture("strongSwan IPv4 500", strongswan_v4_500, sizeof(strongswan_v4_500), false,
+		      TARGET4);
+	check_capture("strongSwan IPv6 4500", strongswan_v6_4500, sizeof(strongswan_v6_4500),
+		      true, TARGET6);
+}
+
+/* ---- sweeps ------------------------------------------------------------------ */
+
+static void test_target_identities(void **state)
+{
+	char fqdn255_[256], what[64];
+	const char *ids[] = { "198.18.7.9", "2001:db8:77::1:2", "g", "gw1.example", fqdn255_,
+			      "gw-2.ikelb.test" };
+	uint8_t nonce[32];
+	struct pkt_ike m;
+
+	(void)state;
+	NEED_BPF();
+	for (int i = 0; i < 255; i++)
+		fqdn255_[i] = (char)(i % 64 == 63 ? '.' : 'a' + i % 26);
+	fqdn255_[255] = 0;
+	assert_int_equal(strlen("gw1.example") % 2, 1);
+	nonce_fill(nonce, 32, 11);
+	basic_request(&m, spi_a, nonce, 32);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		for (int v6 = 0; v6 <= 1; v6++) {
+			struct pkt_flow f = flow_to_vip(v6, 500);
+
+			/* the other family's identity must not be used */
+			set_target(5, 1, v6 ? "198.18.99.99" : ids[i], v6 ? ids[i] : "2001:db8::99");
+			fill_slots(v6 ? IKELB_FAM_V6 : IKELB_FAM_V4, 5);
+			snprintf(what, sizeof(what), "identity %.20s (len %zu) v%d", ids[i],
+				 strlen(ids[i]), v6 ? 6 : 4);
+			check_redirect(what, &f, &m, nonce, 32, ids[i], 5);
+		}
+	}
+}
+
+static void test_nonce_sizes(void **state)
+{
+	static const size_t sizes[] = { 16, 17, 31, 32, 33, 64, 255, 256 };
+	uint8_t nonce[256];
+	char what[48];
+
+	(void)state;
+	NEED_BPF();
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (int v6 = 0; v6 <= 1; v6++) {
+			struct pkt_flow f = flow_to_vip(v6, v6 ? 4500 : 500);
+			struct pkt_ike m;
+
+			nonce_fill(nonce, sizes[i], (uint8_t)(i * 17));
+			basic_request(&m, spi_a, nonce, sizes[i]);
+			snprintf(what, sizeof(what), "nonce of %zu v%d", sizes[i], v6 ? 6 : 4);
+			check_redirect(what, &f, &m, nonce, sizes[i], v6 ? TARGET6 : TARGET4, 1);
+		}
+	}
+}
+
+/* The nonce last in the packet (copied up to the frame's end), first,
+ * and between notifies and vendor IDs. */
+static void test_nonce_position(void **state)
+{
+	static const uint8_t vid[16] = { 0x88, 0x2f, 0xe5, 0x6d, 0x6f, 0xd2, 0x0d, 0xbc,
+					 0x22, 0x86, 0x13, 0x2c, 0x35, 0xa9, 0x1e, 0x0b };
+	static const uint8_t natd[20] = { 1, 2, 3 };
+	uint8_t nonce[33];
+	struct pkt_flow f4 = flow_to_vip(0, 500), f6 = flow_to_vip(1, 4500);
+	struct pkt_ike m;
+
+	(void)state;
+	NEED_BPF();
+	nonce_fill(nonce, 33, 12);
+
+	pkt_ike_init_request(&m, spi_a); /* Nonce last */
+	assert_true(pkt_ike_add_sa(&m));
+	assert_true(pkt_ike_add_ke(&m, 19, 64, 2));
+	assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
+	assert_true(pkt_ike_add_vendor(&m, vid, sizeof(vid)));
+	assert_true(pkt_ike_add_nonce(&m, nonce, 33));
+	check_redirect("nonce last v4", &f4, &m, nonce, 33, TARGET4, 1);
+	check_redirect("nonce last v6", &f6, &m, nonce, 33, TARGET6, 1);
+
+	pkt_ike_init_request(&m, spi_a); /* Nonce first */
+	assert_true(pkt_ike_add_nonce(&m, nonce, 33));
+	assert_true(pkt_ike_add_sa(&m));
+	assert_true(pkt_ike_add_ke(&m, 14, 256, 3));
+	assert_true(pkt_ike_add_vendor(&m, vid, 3));
+	assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
+	check_redirect("nonce first v4", &f4, &m, nonce, 33, TARGET4, 1);
+	check_redirect("nonce first v6", &f6, &m, nonce, 33, TARGET6, 1);
+
+	pkt_ike_init_request(&m, spi_a); /* between notifies and vendor IDs */
+	assert_true(pkt_ike_add_notify(&m, 16388, natd, sizeof(natd)));
+	assert_true(pkt_ike_add_vendor(&m, vid, sizeof(vid)));
+	assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
+	assert_true(pkt_ike_add_nonce(&m, nonce, 33));
+	assert_true(pkt_ike_add_vendor(&m, vid, 1));
+	assert_true(pkt_ike_add_notify(&m, 16389, natd, sizeof(natd)));
+	assert_true(pkt_ike_add_sa(&m));
+	assert_true(pkt_ike_add_ke(&m, 19, 64, 4));
+	check_redirect("nonce in the middle v4", &f4, &m, nonce, 33, TARGET4, 1);
+	check_redirect("nonce in the middle v6", &f6, &m, nonce, 33, TARGET6, 1);
+}
+
+/* Every alignment of identity and nonce against 8-byte copies, with the
+ * nonce ending the frame: nonce 16..24 and 249..256 bytes, identities of
+ * 1..9, 16 and 255 bytes; through scratch (the nonce before where the
+ * answer puts it) and in place (SA and KE first). */
+static void test_copy_alignments(void **state)
+{
+	static const char *const ids[] = { "a", "ab", "abc", "abcd", "abcde", "abcdef",
+					   "abcdefg", "abcdefgh", "abcdefghi", "2001:db8::7", "198.18.3.3" };
+	char fqdn[256], what[64];
 	uint8_t nonce[256];
 	struct pkt_ike m;
 
 	(void)state;
 	NEED_BPF();
-	memset(fqdn, 'x', 255);
+	memset(fqdn, 'q', 255);
 	fqdn[255] = 0;
-	for (int n = 16; n <= 256; n += 240) {
-		for (int v6 = 0; v6 <= 1; v6++) {
-			struct pkt_flow f = flow_to_vip(v6, 500);
+	for (size_t n = 16; n <= 256; n = n == 24 ? 249 : n + 1) {
+		for (size_t i = 0; i <= sizeof(ids) / sizeof(ids[0]); i++) {
+			const char *id = i < sizeof(ids) / sizeof(ids[0]) ? ids[i] : fqdn;
+			int v6 = (int)(n + i) & 1;
+			struct pkt_flow f = flow_to_vip(v6, v6 ? 4500 : 500);
 
-			set_target(9, 1, fqdn, fqdn);
-			fill_slots(v6, 9);
-			nonce_fill(nonce, (size_t)n, 14);
+			set_target(3, 1, id, id);
+			fill_slots(v6, 3);
+			nonce_fill(nonce, n, (uint8_t)(n + i));
+			/* the nonce first: through scratch */
 			pkt_ike_init_request(&m, spi_a);
-			assert_true(pkt_ike_add_nonce(&m, nonce, (size_t)n));
 			assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
-			/* 28 + 10 + 255 + n against 28 + 4 + n + 8 */
-			check_redirect("grows by 253", &f, &m, nonce, (size_t)n, fqdn, 9);
-			assert_int_equal(res.out_len,
-					 pkt_l4_off(&f) + 8 + 28 + 10 + 255 + (size_t)n);
+			assert_true(pkt_ike_add_nonce(&m, nonce, n));
+			assert_true(pkt_ike_add_sa(&m));
+			assert_true(pkt_ike_add_ke(&m, 14, 256, 5));
+			snprintf(what, sizeof(what), "nonce %zu, identity of %zu", n, strlen(id));
+			check_redirect(what, &f, &m, nonce, n, id, 3);
+			/* the nonce last after SA and KE: in place */
+			pkt_ike_init_request(&m, spi_a);
+			assert_true(pkt_ike_add_sa(&m));
+			assert_true(pkt_ike_add_ke(&m, 14, 256, 2));
+			assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
+			assert_true(pkt_ike_add_nonce(&m, nonce, n));
+			snprintf(what, sizeof(what), "MOVE nonce %zu, identity of %zu", n, strlen(id));
+			check_redirect(what, &f, &m, nonce, n, id, 3);
+			for (int pad = 1; pad <= 7; pad += 3) {
+				struct pkt_flow g = f;
+
+				g.l2_pad = (size_t)pad;
+				check_redirect("MOVE padded", &g, &m, nonce, n, id, 3);
+			}
 		}
 	}
 }
 
-/* Response shorter: a strongSwan-sized request, IPv4 identity. */
+/* Shorter answer: a strongSwan-sized request, IPv4 identity. */
 static void test_frame_shrinks(void **state)
 {
 	uint8_t nonce[32], spi[8] = { 9, 8, 7, 6, 5, 4, 3, 2 };
@@ -843,11 +1183,11 @@ static void test_frame_shrinks(void **state)
 	NEED_BPF();
 	nonce_fill(nonce, 32, 15);
 	assert_true(pkt_ike_strongswan_sa_init(&m, spi, nonce, 32));
-	check_redirect("shrinks to 74", &f, &m, nonce, 32, "198.18.1.1", 1);
+	check_redirect("shrinks to 74", &f, &m, nonce, 32, TARGET4, 1);
 	assert_int_equal(res.out_len, 14 + 20 + 8 + 4 + 74);
 }
 
-/* A response whose UDP checksum computes to 0 carries 0xffff (RFC 768;
+/* An answer whose UDP checksum computes to 0 carries 0xffff (RFC 768;
  * mandatory for IPv6): the last two nonce bytes are chosen to get there. */
 static void test_udp_checksum_zero(void **state)
 {
@@ -858,7 +1198,7 @@ static void test_udp_checksum_zero(void **state)
 	NEED_BPF();
 	for (int v6 = 0; v6 <= 1; v6++) {
 		struct pkt_flow f = flow_to_vip(v6, 500);
-		const char *to = v6 ? "2001:db8:1::1" : "198.18.1.1";
+		const char *to = v6 ? TARGET6 : TARGET4;
 		size_t ck = pkt_l4_off(&f) + 6, len = 0;
 		struct pkt_ike m;
 		uint32_t x;
@@ -879,7 +1219,7 @@ static void test_udp_checksum_zero(void **state)
 	}
 }
 
-/* Link-layer padding after the IP packet stays after the response. */
+/* Link-layer padding after the IP packet stays after the answer. */
 static void test_l2_padding(void **state)
 {
 	uint8_t nonce[16];
@@ -888,17 +1228,21 @@ static void test_l2_padding(void **state)
 	(void)state;
 	NEED_BPF();
 	nonce_fill(nonce, 16, 16);
-	pkt_ike_init_request(&m, spi_a);
-	assert_true(pkt_ike_add_nonce(&m, nonce, 16));
-	assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
+	basic_request(&m, spi_a, nonce, 16);
 	for (int v6 = 0; v6 <= 1; v6++) {
 		struct pkt_flow f = flow_to_vip(v6, 500);
 
 		f.l2_pad = 6;
-		check_redirect("padded", &f, &m, nonce, 16, v6 ? "2001:db8:1::1" : "198.18.1.1",
-			       1);
+		check_redirect("padded", &f, &m, nonce, 16, v6 ? TARGET6 : TARGET4, 1);
+		cfg.cookie_mode = IKELB_COOKIES_ON;
+		put_config();
+		check_cookie_answer("padded, cookie", &f, &m, nonce, 16, 0);
+		cfg.cookie_mode = IKELB_COOKIES_OFF;
+		put_config();
 	}
 }
+
+/* ---- targets: slots, budgets and the spill table ------------------------------ */
 
 /* A request with SPIi `spi` on flow f goes to target `idx` with id `to`. */
 static void check_spi(const struct pkt_flow *f, const uint8_t spi[8], const char *to,
@@ -974,8 +1318,6 @@ static void test_spread_follows_slots(void **state)
 	for (int t = 10; t < 13; t++)
 		assert_true(want[t] > 0); /* 60 random SPIs reach all three */
 }
-
-/* ---- budgets and the spill table ------------------------------------------ */
 
 /*
  * include/ikelb.h: each CPU counts its redirects per target; while a CPU's
@@ -1140,8 +1482,9 @@ static void test_spill_unusable_keeps_plan(void **state)
 {
 	static const char *const why[] = { "spill slot empty", "spill index out of range",
 					   "spill target never filled", "spill target inactive",
-					   "spill target without this family's identity" };
-	const uint32_t bad[] = { IKELB_SLOT_NONE, IKELB_MAX_TARGETS, 0, 6, 7 };
+					   "spill target without this family's identity",
+					   "spill target's identity is the VIP" };
+	const uint32_t bad[] = { IKELB_SLOT_NONE, IKELB_MAX_TARGETS, 0, 6, 7, 8 };
 	int cpu;
 
 	(void)state;
@@ -1150,6 +1493,7 @@ static void test_spill_unusable_keeps_plan(void **state)
 	pin_to(cpu);
 	budget_targets();
 	set_target(6, 0, "198.18.1.6", "2001:db8:1::6");
+	set_target(8, 1, VIP4, VIP6);
 	fill_slots(IKELB_FAM_V4, 2);
 	fill_slots(IKELB_FAM_V6, 2);
 	set_tstats(2, cpu, 5);
@@ -1225,35 +1569,9 @@ static void test_budget_per_cpu(void **state)
 	assert_int_equal(tstats_on(3, a), 1);
 }
 
-/* ---- not redirected --------------------------------------------------------- */
+/* ---- not redirected ---------------------------------------------------------- */
 
-static void test_no_support(void **state)
-{
-	uint8_t nonce[32];
-	struct pkt_ike m;
-
-	(void)state;
-	NEED_BPF();
-	nonce_fill(nonce, 32, 20);
-	pkt_ike_init_request(&m, spi_a);
-	assert_true(pkt_ike_add_sa(&m));
-	assert_true(pkt_ike_add_ke(&m, 31, 32, 1));
-	assert_true(pkt_ike_add_nonce(&m, nonce, 32));
-	assert_true(pkt_ike_add_notify(&m, 16388, nonce, 20)); /* other notifies only */
-	assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT, nonce, 20));
-	for (int v6 = 0; v6 <= 1; v6++) {
-		struct pkt_flow f = flow_to_vip(v6, v6 ? 4500 : 500);
-
-		cfg.unsupported_action = IKELB_ACT_PASS;
-		put_config();
-		check_verdict("no support, pass", &f, &m, XDP_PASS_, IKELB_CNT_NO_SUPPORT);
-		cfg.unsupported_action = IKELB_ACT_DROP;
-		put_config();
-		check_verdict("no support, drop", &f, &m, XDP_DROP_, IKELB_CNT_NO_SUPPORT);
-	}
-}
-
-/* Valid IKE, but not an IKEv2 IKE_SA_INIT request. */
+/* Valid IKE, but not an IKEv2 IKE_SA_INIT request: passed to the stack. */
 static void test_not_request(void **state)
 {
 	static const struct {
@@ -1272,7 +1590,6 @@ static void test_not_request(void **state)
 		{ "SPIr high byte", 8, 0x80 },
 		{ "IKEv1", 17, 0x10 },
 		{ "version 3.0", 17, 0x30 },
-		{ "version 2.1", 17, 0x21 },
 	};
 	uint8_t nonce[32];
 
@@ -1289,21 +1606,6 @@ static void test_not_request(void **state)
 			check_verdict(cases[i].what, &f, &m, XDP_PASS_, IKELB_CNT_PASS_NOT_REQUEST);
 		}
 	}
-	{ /* the V flag is ignored (RFC 7296 3.1) */
-		struct pkt_flow f = flow_to_vip(0, 500);
-		struct pkt_ike m;
-
-		basic_request(&m, spi_a, nonce, 32);
-		m.buf[19] |= IKE_FLAG_V;
-		check_redirect("V flag set", &f, &m, nonce, 32, "198.18.1.1", 1);
-	}
-}
-
-/* The UDP header length and IP length to set in a built frame. */
-static void set16(uint8_t *p, size_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 static void test_length_mismatch(void **state)
@@ -1354,16 +1656,17 @@ static void test_length_mismatch(void **state)
 			set16(in + iplen_off, (in[iplen_off] << 8 | in[iplen_off + 1]) + 4);
 			expect_verdict("IP 4 longer than UDP", in, len, XDP_DROP_,
 				       IKELB_CNT_DROP_MALFORMED);
-			/* UDP payload shorter than an IKE header */
+			/* a UDP payload shorter than an IKE header cannot say
+			 * it is a request: the stack's business */
 			len = pkt_build(in, sizeof(in), &f, m.buf, 27);
-			expect_verdict("27-byte IKE", in, len, XDP_DROP_, IKELB_CNT_DROP_MALFORMED);
+			expect_verdict("27-byte IKE", in, len, XDP_PASS_,
+				       IKELB_CNT_PASS_NOT_REQUEST);
 			len = pkt_build(in, sizeof(in), &f, m.buf, 0);
-			expect_verdict("empty IKE", in, len, XDP_DROP_, IKELB_CNT_DROP_MALFORMED);
+			expect_verdict("empty IKE", in, len, XDP_PASS_, IKELB_CNT_PASS_NOT_REQUEST);
 		}
 	}
 	{ /* IPv4 total length shorter than its own header */
 		struct pkt_flow f = flow_to_vip(0, 500);
-
 		size_t len;
 
 		basic_request(&m, spi_a, nonce, 32);
@@ -1374,7 +1677,9 @@ static void test_length_mismatch(void **state)
 }
 
 /* Every prefix of a valid request: cut inside the headers up to the UDP
- * header passes as "not IP"; cut later, the IP length exceeds the frame. */
+ * header passes as "not IP", inside the marker as "not IKE", inside the
+ * IKE header as "not a request"; cut later, the IP length exceeds the
+ * frame. */
 static void test_truncation_every_offset(void **state)
 {
 	static const struct {
@@ -1386,25 +1691,31 @@ static void test_truncation_every_offset(void **state)
 
 	(void)state;
 	NEED_BPF();
+	cfg.answer_tagged = 1;
+	put_config();
 	nonce_fill(nonce, 32, 23);
 	basic_request(&m, spi_a, nonce, 32);
 	for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
 		struct pkt_flow f = flow_to_vip(flows[i].v6, (uint16_t)flows[i].port);
-		size_t len, udp_end;
+		size_t len, udp_end, ike_at;
 
 		for (int v = 0; v < flows[i].vlans; v++)
 			assert_true(pkt_flow_add_vlan(&f, v ? 0x8100 : 0x88a8, (uint16_t)(100 + v)));
 		len = frame_of(in, &f, &m);
 		udp_end = pkt_l4_off(&f) + 8;
+		ike_at = pkt_payload_off(&f);
 		/* the kernel refuses test frames shorter than an Ethernet header */
 		for (size_t cut = 0; cut < 14; cut++)
 			assert_int_equal(run_raw(in, cut, &res), -EINVAL);
 		for (size_t cut = 14; cut < len; cut++) {
-			int drop = cut >= udp_end;
+			int c = cut < udp_end	      ? IKELB_CNT_PASS_NOT_IP :
+				cut < ike_at	      ? IKELB_CNT_PASS_NOT_IKE :
+				cut < ike_at + 28 ? IKELB_CNT_PASS_NOT_REQUEST :
+						      IKELB_CNT_DROP_MALFORMED;
 
 			snprintf(what, sizeof(what), "flow %zu cut at %zu of %zu", i, cut, len);
-			expect_verdict(what, in, cut, drop ? XDP_DROP_ : XDP_PASS_,
-				       drop ? IKELB_CNT_DROP_MALFORMED : IKELB_CNT_PASS_NOT_IP);
+			expect_verdict(what, in, cut, c == IKELB_CNT_DROP_MALFORMED ? XDP_DROP_ : XDP_PASS_,
+				       c);
 		}
 	}
 }
@@ -1470,19 +1781,21 @@ static void test_bad_payload_lengths(void **state)
 		m.len += 4;
 		pkt_ike_set_u32(&m, 24, (uint32_t)m.len);
 		check_verdict("trailing bytes", &f, &m, XDP_DROP_, IKELB_CNT_DROP_MALFORMED);
-		/* no payload at all */
+		/* no payload at all: SA, KE and Nonce missing */
 		pkt_ike_init_request(&m, spi_a);
-		check_verdict("header only", &f, &m, XDP_DROP_, IKELB_CNT_DROP_MALFORMED);
+		check_verdict("header only", &f, &m, XDP_DROP_, IKELB_CNT_DROP_MISSING_PAYLOAD);
 	}
 }
 
-/* n payloads: the Nonce, REDIRECT_SUPPORTED and n - 2 vendor IDs. */
+/* n payloads: SA, KE, n - 4 vendor IDs, the Nonce, REDIRECT_SUPPORTED. */
 static void chain_of(struct pkt_ike *m, int n, const uint8_t *nonce)
 {
 	pkt_ike_init_request(m, spi_a);
+	assert_true(pkt_ike_add_sa(m));
+	assert_true(pkt_ike_add_ke(m, 31, 32, 9));
+	for (int i = 0; i < n - 4; i++)
+		assert_true(pkt_ike_add_vendor(m, &i, (size_t)(i % 5)));
 	assert_true(pkt_ike_add_nonce(m, nonce, 16));
-	for (int i = 0; i < n - 2; i++)
-		assert_true(pkt_ike_add_vendor(m, &i, i % 5));
 	assert_true(pkt_ike_add_notify(m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
 }
 
@@ -1502,8 +1815,7 @@ static void test_chain_bound(void **state)
 		chain_of(&m, 32, nonce);
 		assert_true(pkt_ike_payloads(m.buf, m.len, NULL, 0, &n));
 		assert_int_equal(n, 32);
-		check_redirect("32 payloads", &f, &m, nonce, 16, v6 ? "2001:db8:1::1" : "198.18.1.1",
-			       1);
+		check_redirect("32 payloads", &f, &m, nonce, 16, v6 ? TARGET6 : TARGET4, 1);
 		chain_of(&m, 33, nonce);
 		check_verdict("33 payloads", &f, &m, XDP_DROP_, IKELB_CNT_DROP_MALFORMED);
 		chain_of(&m, 60, nonce);
@@ -1529,14 +1841,16 @@ static void test_nonce_bounds(void **state)
 		}
 		pkt_ike_init_request(&m, spi_a); /* no Nonce */
 		assert_true(pkt_ike_add_sa(&m));
+		assert_true(pkt_ike_add_ke(&m, 31, 32, 1));
 		assert_true(pkt_ike_add_notify(&m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
-		check_verdict("no nonce", &f, &m, XDP_DROP_, IKELB_CNT_DROP_MALFORMED);
+		check_verdict("no nonce", &f, &m, XDP_DROP_, IKELB_CNT_DROP_MISSING_PAYLOAD);
 		basic_request(&m, spi_a, nonce, 32); /* two */
 		assert_true(pkt_ike_add_nonce(&m, nonce, 32));
 		check_verdict("two nonces", &f, &m, XDP_DROP_, IKELB_CNT_DROP_MALFORMED);
 		pkt_ike_init_request(&m, spi_a); /* no Nonce, no support */
 		assert_true(pkt_ike_add_sa(&m));
-		check_verdict("no nonce, no support", &f, &m, XDP_DROP_, IKELB_CNT_DROP_MALFORMED);
+		check_verdict("no nonce, no support", &f, &m, XDP_DROP_,
+			      IKELB_CNT_DROP_MISSING_PAYLOAD);
 	}
 }
 
@@ -1638,12 +1952,12 @@ static void test_vip_inactive(void **state)
 	cfg.vip4_active = 0;
 	put_config();
 	check_verdict("IPv4 VIP inactive", &f4, &m, XDP_PASS_, IKELB_CNT_PASS_OTHER);
-	check_redirect("IPv6 VIP still active", &f6, &m, nonce, 32, "2001:db8:1::1", 1);
+	check_redirect("IPv6 VIP still active", &f6, &m, nonce, 32, TARGET6, 1);
 	cfg.vip4_active = 1;
 	cfg.vip6_active = 0;
 	put_config();
 	check_verdict("IPv6 VIP inactive", &f6, &m, XDP_PASS_, IKELB_CNT_PASS_OTHER);
-	check_redirect("IPv4 VIP still active", &f4, &m, nonce, 32, "198.18.1.1", 1);
+	check_redirect("IPv4 VIP still active", &f4, &m, nonce, 32, TARGET4, 1);
 }
 
 static void test_not_ip(void **state)
@@ -1673,6 +1987,10 @@ static void test_not_ip(void **state)
 	len = frame_of(in, &f, &m);
 	memmove(in + 22, in + 18, len - 18);
 	in[18] = 0x81, in[19] = 0x00, in[20] = 0, in[21] = 3;
+	expect_verdict("three VLAN tags, not configured", in, len + 4, XDP_PASS_,
+		       IKELB_CNT_PASS_TAGGED);
+	cfg.answer_tagged = 1;
+	put_config();
 	expect_verdict("three VLAN tags", in, len + 4, XDP_PASS_, IKELB_CNT_PASS_NOT_IP);
 }
 
@@ -1702,18 +2020,16 @@ static void test_natt_not_ike(void **state)
 		expect_verdict("three zero bytes", in, len, XDP_PASS_, IKELB_CNT_PASS_NOT_IKE);
 		len = pkt_build(in, sizeof(in), &f, esp, 0);
 		expect_verdict("empty UDP", in, len, XDP_PASS_, IKELB_CNT_PASS_NOT_IKE);
-		len = frame_of(in, &f, &m);
-		in[pkt_l4_off(&f) + 8 + 3] = 0; /* non-zero marker, byte by byte */
-		for (int b = 0; b < 4; b++) {
+		for (int b = 0; b < 4; b++) { /* non-zero marker, byte by byte */
 			struct pkt_flow g = flow_to_vip(v6, 4500);
 
 			len = frame_of(in, &g, &m);
 			in[pkt_payload_off(&g) - 4 + b] = 0x01;
 			expect_verdict("non-zero marker", in, len, XDP_PASS_, IKELB_CNT_PASS_NOT_IKE);
 		}
-		f.marker = true; /* the marker and nothing after it */
+		f.marker = true; /* the marker and nothing after it: no IKE header */
 		len = pkt_build(in, sizeof(in), &f, esp, 0);
-		expect_verdict("marker only", in, len, XDP_DROP_, IKELB_CNT_DROP_MALFORMED);
+		expect_verdict("marker only", in, len, XDP_PASS_, IKELB_CNT_PASS_NOT_REQUEST);
 	}
 }
 
@@ -1758,15 +2074,323 @@ static void test_no_target(void **state)
 		t.id[fam].len = 0;
 		assert_int_equal(bpf_map_update_elem(targets_fd, &idx, &t, BPF_ANY), 0);
 		check_no_target("identity of length 0", &f, &m);
+		set_target(idx, 1, VIP4, VIP6);
+		check_no_target("identity is the VIP", &f, &m);
 		/* the other family's table still works */
 		{
 			struct pkt_flow g = flow_to_vip(!v6, 500);
 
-			check_redirect("other family", &g, &m, nonce, 32,
-				       v6 ? "198.18.1.1" : "2001:db8:1::1", 1);
+			check_redirect("other family", &g, &m, nonce, 32, v6 ? TARGET4 : TARGET6, 1);
 		}
 		reset(NULL);
 	}
+}
+
+/* ---- answer limits ------------------------------------------------------------- */
+
+/* A request from src (port 500 to the VIP of its family), SPIi spi. */
+static size_t limit_request(uint8_t *frame, struct pkt_flow *f, const char *src, uint8_t spi0,
+			    struct pkt_ike *m, uint8_t *nonce)
+{
+	uint8_t spi[8];
+	bool v6 = strchr(src, ':') != NULL;
+
+	memcpy(spi, spi_a, 8);
+	spi[0] = spi0;
+	*f = flow_to_vip(v6, 500);
+	assert_true(inet_pton(v6 ? AF_INET6 : AF_INET, src, f->src) == 1);
+	nonce_fill(nonce, 32, spi0);
+	basic_request(m, spi, nonce, 32);
+	return frame_of(frame, f, m);
+}
+
+/* A request from src is answered (REDIRECT, or COOKIE with cookies on). */
+static void limit_answered(const char *what, const char *src, uint8_t spi0)
+{
+	uint8_t in[PKT_FRAME_MAX], nonce[32];
+	struct pkt_flow f;
+	struct pkt_ike m;
+
+	limit_request(in, &f, src, spi0, &m, nonce);
+	if (cfg.cookie_mode == IKELB_COOKIES_ON)
+		check_cookie_answer(what, &f, &m, nonce, 32, 0);
+	else
+		check_redirect(what, &f, &m, nonce, 32, f.family == AF_INET6 ? TARGET6 : TARGET4,
+			       1);
+}
+
+/* A request from src is dropped over a limit (counter). */
+static void limit_dropped(const char *what, const char *src, uint8_t spi0, int counter)
+{
+	uint8_t in[PKT_FRAME_MAX], nonce[32];
+	struct pkt_flow f;
+	struct pkt_ike m;
+	size_t len = limit_request(in, &f, src, spi0, &m, nonce);
+
+	expect_verdict(what, in, len, XDP_DROP_, counter);
+}
+
+/* The sources map's entry of src (its /32 or /64), or false. */
+static bool source_entry(const char *src, struct ikelb_source_state *st)
+{
+	struct ikelb_source_key k = { 0 };
+	uint8_t a[16];
+
+	if (strchr(src, ':')) {
+		assert_true(inet_pton(AF_INET6, src, a) == 1);
+		memcpy(k.prefix, a, 8);
+		k.family = IKELB_FAM_V6;
+	} else {
+		assert_true(inet_pton(AF_INET, src, a) == 1);
+		memcpy(k.prefix, a, 4);
+		k.family = IKELB_FAM_V4;
+	}
+	return bpf_map_lookup_elem(sources_fd, &k, st) == 0;
+}
+
+static int count_sources(void)
+{
+	struct ikelb_source_key k, next;
+	int n = 0;
+
+	if (bpf_map_get_next_key(sources_fd, NULL, &k))
+		return 0;
+	do
+		n++;
+	while (bpf_map_get_next_key(sources_fd, &k, &next) == 0 && (k = next, 1));
+	return n;
+}
+
+/* 10 answers/s, a burst of 3: three at once, then one every 100 ms; a
+ * source's own bucket, its limited count in the map. */
+static void test_limit_per_source(void **state)
+{
+	struct ikelb_source_state st;
+	uint64_t t = 1000 * NSEC;
+
+	(void)state;
+	NEED_BPF();
+	cfg.rate_per_source = 10;
+	cfg.burst_per_source = 3;
+	put_config();
+	set_now(t);
+	limit_answered("burst 1 of 3", CLIENT4, 1);
+	limit_answered("burst 2 of 3", CLIENT4, 2);
+	limit_answered("burst 3 of 3", CLIENT4, 3);
+	limit_dropped("burst used up", CLIENT4, 4, IKELB_CNT_DROP_RATE_SOURCE);
+	limit_dropped("still used up", CLIENT4, 5, IKELB_CNT_DROP_RATE_SOURCE);
+	assert_true(source_entry(CLIENT4, &st));
+	assert_int_equal(st.limited, 2);
+	limit_answered("another source has its own bucket", "198.18.0.3", 6);
+	set_now(t + 99 * NSEC / 1000);
+	limit_dropped("99 ms later: not yet", CLIENT4, 7, IKELB_CNT_DROP_RATE_SOURCE);
+	set_now(t + 100 * NSEC / 1000);
+	limit_answered("100 ms later: one", CLIENT4, 8);
+	limit_dropped("and only one", CLIENT4, 9, IKELB_CNT_DROP_RATE_SOURCE);
+	set_now(t + 300 * NSEC / 1000);
+	limit_answered("300 ms: two more (1 of 2)", CLIENT4, 10);
+	limit_answered("300 ms: two more (2 of 2)", CLIENT4, 11);
+	limit_dropped("300 ms: no third", CLIENT4, 12, IKELB_CNT_DROP_RATE_SOURCE);
+	set_now(t + 3600 * NSEC);
+	for (int i = 0; i < 3; i++)
+		limit_answered("an hour later: the burst again, not more", CLIENT4,
+			       (uint8_t)(20 + i));
+	limit_dropped("an hour later: the fourth", CLIENT4, 30, IKELB_CNT_DROP_RATE_SOURCE);
+	assert_true(source_entry(CLIENT4, &st));
+	assert_int_equal(st.limited, 6);
+	assert_true(source_entry("198.18.0.3", &st));
+	assert_int_equal(st.limited, 0);
+}
+
+/* IPv6 sources share a bucket per /64; a burst of 0 counts as 1. */
+static void test_limit_ipv6_prefix(void **state)
+{
+	struct ikelb_source_state st;
+
+	(void)state;
+	NEED_BPF();
+	cfg.rate_per_source = 1;
+	cfg.burst_per_source = 0;
+	put_config();
+	limit_answered("first of the /64", "2001:db8:0:1::2", 1);
+	limit_dropped("same /64, other address", "2001:db8:0:1:ffff::3", 2,
+		      IKELB_CNT_DROP_RATE_SOURCE);
+	limit_answered("next /64", "2001:db8:0:2::2", 3);
+	assert_true(source_entry("2001:db8:0:1::99", &st));
+	assert_int_equal(st.limited, 1);
+	assert_int_equal(count_sources(), 2);
+}
+
+/* The node's limit over all sources; looked at before a source's bucket is
+ * made, taken from after it allowed the answer. */
+static void test_limit_total(void **state)
+{
+	uint64_t t = 2000 * NSEC;
+
+	(void)state;
+	NEED_BPF();
+	cfg.rate_total = 5;
+	cfg.burst_total = 2;
+	put_config();
+	set_now(t);
+	limit_answered("node burst 1 of 2", "198.18.0.21", 1);
+	limit_answered("node burst 2 of 2", "198.18.0.22", 2);
+	limit_dropped("node burst used up", "198.18.0.23", 3, IKELB_CNT_DROP_RATE_TOTAL);
+	set_now(t + 200 * NSEC / 1000);
+	limit_answered("200 ms later: one", "198.18.0.24", 4);
+	limit_dropped("and only one", "198.18.0.25", 5, IKELB_CNT_DROP_RATE_TOTAL);
+	assert_int_equal(count_sources(), 0); /* no per-source limit: no entries */
+	/* both: a source over its own limit does not use the node's */
+	cfg.rate_per_source = 1;
+	cfg.burst_per_source = 1;
+	put_config();
+	set_now(t + 10 * NSEC);
+	limit_answered("both limits: first", "198.18.0.26", 6);
+	limit_dropped("both limits: the source's", "198.18.0.26", 7, IKELB_CNT_DROP_RATE_SOURCE);
+	limit_answered("both limits: the node's second", "198.18.0.27", 8);
+	limit_dropped("both limits: the node's", "198.18.0.28", 9, IKELB_CNT_DROP_RATE_TOTAL);
+	/* the node over its limit makes no entry for a new source */
+	assert_int_equal(count_sources(), 2);
+}
+
+/* Rate 0: no limit, and no map entries. */
+static void test_limit_off(void **state)
+{
+	(void)state;
+	NEED_BPF();
+	cfg.burst_per_source = 1;
+	cfg.burst_total = 1;
+	put_config();
+	for (int i = 0; i < 50; i++)
+		limit_answered("rates 0: unlimited", CLIENT4, (uint8_t)(i + 1));
+	assert_int_equal(count_sources(), 0);
+}
+
+/* Cookie answers are answers too; requests not answered take nothing. */
+static void test_limit_what_counts(void **state)
+{
+	uint8_t in[PKT_FRAME_MAX], nonce[32];
+	struct pkt_flow f = flow_to_vip(0, 500);
+	struct pkt_ike m;
+	size_t len;
+
+	(void)state;
+	NEED_BPF();
+	cfg.rate_per_source = 1;
+	cfg.burst_per_source = 2;
+	put_config();
+	/* no support, no target, malformed: nothing taken */
+	nonce_fill(nonce, 32, 40);
+	pkt_ike_init_request(&m, spi_a);
+	assert_true(pkt_ike_add_sa(&m));
+	assert_true(pkt_ike_add_ke(&m, 31, 32, 1));
+	assert_true(pkt_ike_add_nonce(&m, nonce, 32));
+	for (int i = 0; i < 3; i++)
+		check_verdict("no support", &f, &m, XDP_PASS_, IKELB_CNT_NO_SUPPORT);
+	fill_slots(IKELB_FAM_V4, IKELB_SLOT_NONE);
+	basic_request(&m, spi_a, nonce, 32);
+	for (int i = 0; i < 3; i++)
+		check_verdict("no target", &f, &m, XDP_PASS_, IKELB_CNT_NO_TARGET);
+	fill_slots(IKELB_FAM_V4, 1);
+	len = frame_of(in, &f, &m);
+	in[pkt_l4_off(&f) + 7] ^= 0x40;
+	for (int i = 0; i < 3; i++)
+		expect_verdict("bad checksum", in, len, XDP_DROP_, IKELB_CNT_DROP_UDP_CSUM);
+	assert_int_equal(count_sources(), 0);
+	/* a cookie answer, then a redirect: the burst of 2 */
+	cfg.cookie_mode = IKELB_COOKIES_ON;
+	put_config();
+	limit_answered("cookie answer 1 of 2", CLIENT4, 41);
+	cfg.cookie_mode = IKELB_COOKIES_OFF;
+	put_config();
+	limit_answered("redirect 2 of 2", CLIENT4, 42);
+	cfg.cookie_mode = IKELB_COOKIES_ON;
+	put_config();
+	limit_dropped("a cookie answer over the limit", CLIENT4, 43, IKELB_CNT_DROP_RATE_SOURCE);
+}
+
+/* ---- cookies over time ------------------------------------------------------------ */
+
+/* A request on flow f carrying the cookie of (version, key). */
+static size_t cookie_request(uint8_t *frame, const struct pkt_flow *f, uint8_t version,
+			     const uint8_t key[16], struct pkt_ike *m, uint8_t *nonce)
+{
+	uint8_t cookie[PKT_COOKIE_LEN];
+
+	nonce_fill(nonce, 32, version);
+	assert_true(pkt_cookie(cookie, version, key, f, spi_a, nonce, 32));
+	pkt_ike_init_request(m, spi_a);
+	assert_true(pkt_ike_add_cookie(m, cookie, sizeof(cookie)));
+	assert_true(pkt_ike_add_sa(m));
+	assert_true(pkt_ike_add_ke(m, 31, 32, 1));
+	assert_true(pkt_ike_add_nonce(m, nonce, 32));
+	assert_true(pkt_ike_add_notify(m, IKE_N_REDIRECT_SUPPORTED, NULL, 0));
+	return frame_of(frame, f, m);
+}
+
+static void cookie_valid(const char *what, const struct pkt_flow *f, uint8_t version,
+			 const uint8_t key[16])
+{
+	uint8_t in[PKT_FRAME_MAX], exp[PKT_FRAME_MAX], nonce[32];
+	struct pkt_gw_ident id = ident(f->family == AF_INET6 ? TARGET6 : TARGET4);
+	struct pkt_ike m;
+	size_t len = cookie_request(in, f, version, key, &m, nonce), exp_len;
+
+	exp_len = pkt_build_redirect(exp, sizeof(exp), f, spi_a, &id, nonce, 32);
+	expect_answer(what, in, len, exp, exp_len, 0, IKELB_CNT_REDIRECTED, 1, EV_COOKIE_VALID);
+}
+
+static void cookie_invalid(const char *what, const struct pkt_flow *f, uint8_t version,
+			   const uint8_t key[16])
+{
+	uint8_t in[PKT_FRAME_MAX], nonce[32];
+	struct pkt_ike m;
+
+	cookie_request(in, f, version, key, &m, nonce);
+	check_cookie_answer(what, f, &m, nonce, 32, EV_COOKIE_INVALID);
+}
+
+/* Rotating the secret: the new one makes the cookies, the one before
+ * still verifies, the one before that no longer; versions wrap at 256. */
+static void test_cookie_rotation(void **state)
+{
+	static const uint8_t key255[16] = { 0xff }, key0[16] = { 0x00, 0x01 };
+	struct pkt_flow f4 = flow_to_vip(0, 500), f6 = flow_to_vip(1, 4500);
+
+	(void)state;
+	NEED_BPF();
+	cfg.cookie_mode = IKELB_COOKIES_ON;
+	put_config();
+	cookie_valid("version 7 (current)", &f4, 7, key7);
+	cookie_valid("version 6 (previous)", &f6, 6, key6);
+	cookie_invalid("version 8 not yet set", &f4, 8, key8);
+	/* rotate: version 8 replaces 6 */
+	set_secret(8, key8, 1);
+	cur_version = 8;
+	cur_key = key8;
+	cookie_valid("after rotation: version 8", &f4, 8, key8);
+	cookie_valid("after rotation: version 7 still", &f6, 7, key7);
+	cookie_invalid("after rotation: version 6 no more", &f4, 6, key6);
+	{
+		uint8_t nonce[32];
+		struct pkt_ike m;
+
+		nonce_fill(nonce, 32, 3);
+		basic_request(&m, spi_a, nonce, 32);
+		check_cookie_answer("after rotation: new cookies are version 8", &f6, &m, nonce, 32,
+				    0);
+	}
+	/* versions wrap: 255, then 0 */
+	set_secret(255, key255, 1);
+	set_secret(0, key0, 1);
+	cur_version = 0;
+	cur_key = key0;
+	cookie_valid("version 0 after 255 (current)", &f4, 0, key0);
+	cookie_valid("version 255 (previous)", &f4, 255, key255);
+	cookie_invalid("the key of version 8 under version 0", &f6, 0, key8);
+	/* one secret only */
+	set_secret(1, key0, 0);
+	cookie_valid("the only valid secret", &f6, 0, key0);
 }
 
 int main(void)
@@ -1774,19 +2398,16 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csum_vector),
 		cmocka_unit_test(test_expected_redirect_example),
+		cmocka_unit_test(test_expected_cookie_example),
 		cmocka_unit_test(test_builder_checksums),
 		cmocka_unit_test(test_slot_vectors),
 		cmocka_unit_test(test_strongswan_builder_matches_fixture),
-		cmocka_unit_test_setup(test_redirect_families_and_ports, reset),
-		cmocka_unit_test_setup(test_redirect_other_source_port, reset),
-		cmocka_unit_test_setup(test_redirect_vlan, reset),
-		cmocka_unit_test_setup(test_redirected_from, reset),
+		cmocka_unit_test_setup(test_fixture_table, reset),
+		cmocka_unit_test_setup(test_strongswan_capture, reset),
 		cmocka_unit_test_setup(test_target_identities, reset),
 		cmocka_unit_test_setup(test_nonce_sizes, reset),
 		cmocka_unit_test_setup(test_nonce_position, reset),
 		cmocka_unit_test_setup(test_copy_alignments, reset),
-		cmocka_unit_test_setup(test_strongswan_fixture, reset),
-		cmocka_unit_test_setup(test_frame_grows, reset),
 		cmocka_unit_test_setup(test_frame_shrinks, reset),
 		cmocka_unit_test_setup(test_udp_checksum_zero, reset),
 		cmocka_unit_test_setup(test_l2_padding, reset),
@@ -1796,7 +2417,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_budget_then_spill, reset, unpin),
 		cmocka_unit_test_setup_teardown(test_spill_unusable_keeps_plan, reset, unpin),
 		cmocka_unit_test_setup_teardown(test_budget_per_cpu, reset, unpin),
-		cmocka_unit_test_setup(test_no_support, reset),
 		cmocka_unit_test_setup(test_not_request, reset),
 		cmocka_unit_test_setup(test_length_mismatch, reset),
 		cmocka_unit_test_setup(test_truncation_every_offset, reset),
@@ -1809,6 +2429,12 @@ int main(void)
 		cmocka_unit_test_setup(test_not_ip, reset),
 		cmocka_unit_test_setup(test_natt_not_ike, reset),
 		cmocka_unit_test_setup(test_no_target, reset),
+		cmocka_unit_test_setup(test_limit_per_source, reset),
+		cmocka_unit_test_setup(test_limit_ipv6_prefix, reset),
+		cmocka_unit_test_setup(test_limit_total, reset),
+		cmocka_unit_test_setup(test_limit_off, reset),
+		cmocka_unit_test_setup(test_limit_what_counts, reset),
+		cmocka_unit_test_setup(test_cookie_rotation, reset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -5,6 +5,7 @@
 # Inspect a node with ikelb_in PID CMD... (nsenter into its namespaces).
 
 IKELB_LOAD=${IKELB_LOAD:-$IKELB_TOP/build/ikelb-load}
+# IKELB_RUN_PREFIX: a command that starts the daemon, e.g. "chrt -f 20"
 IKELB_TOOLS=$IKELB_TOP/build/tests/tools
 JG=$IKELB_TOOLS/json_get
 
@@ -42,7 +43,7 @@ ikelb_require() {
 ikelb_start() {
 	local ns=$1 conf=$2 log=$3
 	shift 3
-	lab_spawn "$log" ip netns exec "$ns" unshare -m sh -c \
+	lab_spawn "$log" ${IKELB_RUN_PREFIX:-} ip netns exec "$ns" unshare -m sh -c \
 		'mount -t tmpfs none /run && c=$1 && shift && exec "$0" run -c "$c" "$@"' \
 		"$IKELB_LOAD" "$conf" "$@"
 	IKELB_PID=$LAB_PID
@@ -55,7 +56,7 @@ ikelb_start_rundir() {
 	local ns=$1 dir=$2 conf=$3 log=$4
 	shift 4
 	mkdir -p "$dir"
-	lab_spawn "$log" ip netns exec "$ns" unshare -m sh -c \
+	lab_spawn "$log" ${IKELB_RUN_PREFIX:-} ip netns exec "$ns" unshare -m sh -c \
 		'mount --bind "$1" /run && c=$2 && shift 2 && exec "$0" run -c "$c" "$@"' \
 		"$IKELB_LOAD" "$dir" "$conf" "$@"
 	IKELB_PID=$LAB_PID

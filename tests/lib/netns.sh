@@ -53,9 +53,15 @@ lab_ns() {
 	echo "$ns"
 }
 
-# lab_veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both up
+# lab_veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both up,
+# with transmit checksum offload off at both ends: a veth otherwise hands a
+# local socket's UDP datagram on with only the pseudo-header part of its
+# checksum (CHECKSUM_PARTIAL), and the XDP program, which verifies UDP
+# checksums, drops it (a physical NIC delivers complete checksums).
 lab_veth() {
 	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || return 1
+	ip netns exec "$1" "$IKELB_TOP/build/tests/tools/tx_csum_off" "$2" &&
+		ip netns exec "$3" "$IKELB_TOP/build/tests/tools/tx_csum_off" "$4" || return 1
 	ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
 }
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Test packet builder (see pkt.h).  Every field is written from RFC 791,
- * RFC 8200, RFC 768, RFC 1071, RFC 3948, RFC 7296, RFC 5685 and docs/design.md.
+ * RFC 8200, RFC 768, RFC 1071, RFC 3948, RFC 7296, RFC 5685 and docs/.
  */
 #include "pkt.h"
 
 #include <arpa/inet.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -413,12 +416,12 @@ static size_t put_proposal(uint8_t *p, bool last, uint8_t num, const struct xfor
 	return len;
 }
 
-enum { ENCR = 1, PRF = 2, INTEG = 3, DH = 4 };
+enum { ENCR = 1, PRF = 2, INTEG = 3, DH_ = 4 };
 
 bool pkt_ike_add_sa(struct pkt_ike *m)
 {
 	static const struct xform x[] = {
-		{ ENCR, 12, 128 }, { PRF, 5, 0 }, { INTEG, 12, 0 }, { DH, 31, 0 },
+		{ ENCR, 12, 128 }, { PRF, 5, 0 }, { INTEG, 12, 0 }, { DH_, 31, 0 },
 	};
 	uint8_t body[64];
 
@@ -432,10 +435,10 @@ static const struct xform sw_p1[] = {
 	{ ENCR, 23, 256 }, { ENCR, 24, 128 }, { ENCR, 24, 192 }, { ENCR, 24, 256 },
 	{ ENCR, 3, 0 },	   { INTEG, 12, 0 },  { INTEG, 13, 0 },	 { INTEG, 14, 0 },
 	{ INTEG, 2, 0 },   { PRF, 5, 0 },     { PRF, 6, 0 },	 { PRF, 7, 0 },
-	{ PRF, 2, 0 },	   { DH, 31, 0 },     { DH, 32, 0 },	 { DH, 19, 0 },
-	{ DH, 20, 0 },	   { DH, 21, 0 },     { DH, 28, 0 },	 { DH, 29, 0 },
-	{ DH, 30, 0 },	   { DH, 15, 0 },     { DH, 16, 0 },	 { DH, 17, 0 },
-	{ DH, 18, 0 },	   { DH, 14, 0 },
+	{ PRF, 2, 0 },	   { DH_, 31, 0 },     { DH_, 32, 0 },	 { DH_, 19, 0 },
+	{ DH_, 20, 0 },	   { DH_, 21, 0 },     { DH_, 28, 0 },	 { DH_, 29, 0 },
+	{ DH_, 30, 0 },	   { DH_, 15, 0 },     { DH_, 16, 0 },	 { DH_, 17, 0 },
+	{ DH_, 18, 0 },	   { DH_, 14, 0 },
 };
 static const struct xform sw_p2[] = {
 	{ ENCR, 20, 128 }, { ENCR, 20, 192 }, { ENCR, 20, 256 }, { ENCR, 16, 128 },
@@ -443,10 +446,10 @@ static const struct xform sw_p2[] = {
 	{ ENCR, 19, 192 }, { ENCR, 19, 256 }, { ENCR, 18, 128 }, { ENCR, 18, 192 },
 	{ ENCR, 18, 256 }, { ENCR, 15, 128 }, { ENCR, 15, 192 }, { ENCR, 15, 256 },
 	{ ENCR, 14, 128 }, { ENCR, 14, 192 }, { ENCR, 14, 256 }, { PRF, 5, 0 },
-	{ PRF, 6, 0 },	   { PRF, 7, 0 },     { PRF, 2, 0 },	 { DH, 31, 0 },
-	{ DH, 32, 0 },	   { DH, 19, 0 },     { DH, 20, 0 },	 { DH, 21, 0 },
-	{ DH, 28, 0 },	   { DH, 29, 0 },     { DH, 30, 0 },	 { DH, 15, 0 },
-	{ DH, 16, 0 },	   { DH, 17, 0 },     { DH, 18, 0 },	 { DH, 14, 0 },
+	{ PRF, 6, 0 },	   { PRF, 7, 0 },     { PRF, 2, 0 },	 { DH_, 31, 0 },
+	{ DH_, 32, 0 },	   { DH_, 19, 0 },     { DH_, 20, 0 },	 { DH_, 21, 0 },
+	{ DH_, 28, 0 },	   { DH_, 29, 0 },     { DH_, 30, 0 },	 { DH_, 15, 0 },
+	{ DH_, 16, 0 },	   { DH_, 17, 0 },     { DH_, 18, 0 },	 { DH_, 14, 0 },
 };
 
 bool pkt_ike_strongswan_sa_init(struct pkt_ike *m, const uint8_t spi_i[8],
@@ -575,6 +578,12 @@ size_t pkt_ike_redirect(uint8_t *out, size_t cap, const uint8_t spi_i[8],
 	return len;
 }
 
+void pkt_flow_answer(const struct pkt_flow *req, struct pkt_flow *rsp)
+{
+	pkt_flow_reply(req, rsp, 64);
+	rsp->tos = 0;
+}
+
 size_t pkt_build_redirect(uint8_t *out, size_t cap, const struct pkt_flow *req,
 			  const uint8_t spi_i[8], const struct pkt_gw_ident *id,
 			  const uint8_t *nonce, size_t nonce_len)
@@ -585,6 +594,72 @@ size_t pkt_build_redirect(uint8_t *out, size_t cap, const struct pkt_flow *req,
 
 	if (!len)
 		return 0;
-	pkt_flow_reply(req, &rsp, 64);
+	pkt_flow_answer(req, &rsp);
 	return pkt_build(out, cap, &rsp, ike, len);
+}
+
+/* ---- COOKIE ------------------------------------------------------------- */
+
+bool pkt_siphash(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t out[8])
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	unsigned int size = 8;
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_uint(OSSL_MAC_PARAM_SIZE, &size),
+				OSSL_PARAM_END };
+	size_t outl = 0;
+	bool ok = ctx && EVP_MAC_init(ctx, key, 16, params) && EVP_MAC_update(ctx, msg, len) &&
+		  EVP_MAC_final(ctx, out, &outl, 8) && outl == 8;
+
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return ok;
+}
+
+bool pkt_cookie(uint8_t out[PKT_COOKIE_LEN], uint8_t version, const uint8_t key[16],
+		const struct pkt_flow *req, const uint8_t spi_i[8], const uint8_t *nonce,
+		size_t nonce_len)
+{
+	uint8_t msg[32 + 256];
+
+	if (nonce_len > 256)
+		return false;
+	memset(msg, 0, 32);
+	memcpy(msg, spi_i, 8);
+	memcpy(msg + 8, req->src, addr_len(req));
+	put16(msg + 24, req->sport);
+	msg[26] = req->family == AF_INET6 ? 6 : 4;
+	memcpy(msg + 32, nonce, nonce_len);
+	out[0] = version;
+	return pkt_siphash(key, msg, 32 + nonce_len, out + 1);
+}
+
+bool pkt_ike_add_cookie(struct pkt_ike *m, const uint8_t *cookie, size_t len)
+{
+	return pkt_ike_add_notify(m, 16390, cookie, len);
+}
+
+size_t pkt_ike_cookie_response(uint8_t *out, size_t cap, const uint8_t spi_i[8],
+			       const uint8_t *cookie, size_t len)
+{
+	struct pkt_ike m;
+
+	pkt_ike_init(&m, spi_i, 34 /* IKE_SA_INIT */, 0x20 /* R */);
+	if (!pkt_ike_add_cookie(&m, cookie, len) || m.len > cap)
+		return 0;
+	memcpy(out, m.buf, m.len);
+	return m.len;
+}
+
+size_t pkt_build_cookie_answer(uint8_t *out, size_t cap, const struct pkt_flow *req,
+			       const uint8_t spi_i[8], const uint8_t *cookie, size_t len)
+{
+	uint8_t ike[PKT_IKE_MAX];
+	struct pkt_flow rsp;
+	size_t n = pkt_ike_cookie_response(ike, sizeof(ike), spi_i, cookie, len);
+
+	if (!n)
+		return 0;
+	pkt_flow_answer(req, &rsp);
+	return pkt_build(out, cap, &rsp, ike, n);
 }

@@ -2,9 +2,10 @@
 /*
  * Packet builder for tests, benchmarks and the lab: Ethernet frames with
  * 0..2 VLAN tags, IPv4/IPv6, UDP (optionally behind the non-ESP marker),
- * IKEv2 messages with any payload chain, and the REDIRECT response that
- * docs/design.md describes.  Written from the RFCs and docs/design.md only, never from
- * the XDP program, so tests can compare the program's output against it.
+ * IKEv2 messages with any payload chain, and the answers ikelb gives: the
+ * REDIRECT (RFC 5685) and the COOKIE response (RFC 7296 2.6).  Written from
+ * the RFCs and docs/ only, never from the XDP program, so tests can compare
+ * the program's output against it.
  * Multi-byte values in the structs are in host order unless named _be.
  */
 #ifndef IKELB_TESTS_PKT_H
@@ -114,7 +115,7 @@ bool pkt_ike_payloads(const uint8_t *ike, size_t len, uint8_t *types, size_t max
 /* The first Nonce payload's data, or false. */
 bool pkt_ike_find_nonce(const uint8_t *ike, size_t len, const uint8_t **nonce, size_t *nlen);
 
-/* ---- the REDIRECT response (RFC 5685, docs/design.md) ----------------- */
+/* ---- the REDIRECT response (RFC 5685, docs/xdp.md) --------------------- */
 
 struct pkt_gw_ident {
 	uint8_t type; /* 1 IPv4, 2 IPv6, 3 FQDN */
@@ -131,10 +132,47 @@ bool pkt_gw_ident_parse(struct pkt_gw_ident *id, const char *text);
 size_t pkt_ike_redirect(uint8_t *out, size_t cap, const uint8_t spi_i[8],
 			const struct pkt_gw_ident *id, const uint8_t *nonce, size_t nonce_len);
 
-/* The whole response frame to a request sent on flow req: reply flow with
- * TTL 64 carrying pkt_ike_redirect().  Returns its length or 0. */
+/* The flow of an answer to a request sent on flow req: pkt_flow_reply()
+ * with TTL 64 and TOS / traffic class 0 (a request's ECN bits describe its
+ * own path and are not sent back, RFC 3168); the flow label is kept. */
+void pkt_flow_answer(const struct pkt_flow *req, struct pkt_flow *rsp);
+
+/* The whole response frame to a request sent on flow req: the answer flow
+ * carrying pkt_ike_redirect().  Returns its length or 0. */
 size_t pkt_build_redirect(uint8_t *out, size_t cap, const struct pkt_flow *req,
 			  const uint8_t spi_i[8], const struct pkt_gw_ident *id,
 			  const uint8_t *nonce, size_t nonce_len);
+
+/* ---- cookies (RFC 7296 2.6) ---------------------------------------------- */
+
+#define PKT_COOKIE_LEN 9
+
+/* SipHash-2-4 with a 64-bit output (OpenSSL's): out is the hash's 8 bytes,
+ * little-endian.  False when OpenSSL fails. */
+bool pkt_siphash(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t out[8]);
+
+/*
+ * The cookie ikelb's XDP program gives a request (docs/xdp.md): the
+ * secret's version byte, then SipHash-2-4 (OpenSSL's, 8-byte output) keyed
+ * with key of SPIi | source address (16 bytes, IPv4 zero-padded) | source
+ * port (network order) | IP version | 5 zero bytes | Ni.  The source is
+ * req's.  False when OpenSSL fails.
+ */
+bool pkt_cookie(uint8_t out[PKT_COOKIE_LEN], uint8_t version, const uint8_t key[16],
+		const struct pkt_flow *req, const uint8_t spi_i[8], const uint8_t *nonce,
+		size_t nonce_len);
+
+/* Appends N(COOKIE) carrying cookie (call it first: a retried request
+ * carries it as its first payload). */
+bool pkt_ike_add_cookie(struct pkt_ike *m, const uint8_t *cookie, size_t len);
+
+/* The IKE_SA_INIT response carrying only N(COOKIE): header (SPIi, SPIr 0,
+ * next 41, 0x20, 34, R, ID 0) and the notify.  Returns its length or 0. */
+size_t pkt_ike_cookie_response(uint8_t *out, size_t cap, const uint8_t spi_i[8],
+			       const uint8_t *cookie, size_t len);
+
+/* The whole answer frame carrying pkt_ike_cookie_response(). */
+size_t pkt_build_cookie_answer(uint8_t *out, size_t cap, const struct pkt_flow *req,
+			       const uint8_t spi_i[8], const uint8_t *cookie, size_t len);
 
 #endif

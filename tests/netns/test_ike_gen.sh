@@ -60,7 +60,7 @@ check "latency: 0 < p50 <= p99 <= max ($p50, $p99, $mx us)" \
 gen json -n 50 --json --size min $A4
 check "--json: one document with the counters" \
 	is "$("$T/json_get" requests valid redirects/198.18.9.11 size <"$LAB_DIR/json.out" | tr '\n' ' ')" \
-	"50 50 17 72 "
+	"50 50 17 160 "
 lab_stop "$RPID"
 
 # ---- damaged answers -------------------------------------------------------------
@@ -134,7 +134,7 @@ check "--rate 400 -n 400 takes about a second ($el s), all valid" \
 	eval 'awk -v e="$el" "BEGIN { exit !(e >= 0.95 && e < 2.5) }" && [ "$(v rate valid)" = 400 ]'
 lab_stop "$RPID"
 
-# ---- --reflect: the bare reflector of the benchmarks (bpf/reflector.bpf.c) -------------
+# ---- --reflect: the bare reflector of the benchmarks (bench/bpf/reflector.bpf.c) -------
 # A veth pair: the reflector on the far end sends each request back as it
 # is; the near end's XDP_PASS lets XDP_TX frames in (docs/design.md), and its
 # transmit checksum offload is off, or the reflected partial checksum

@@ -63,7 +63,7 @@ static void usage(FILE *out)
 		"  -r, --rate N             open loop: N new requests per second, on schedule\n"
 		"      --size strongswan|min  strongSwan 5.9's IKE_SA_INIT (892 bytes with a\n"
 		"                           32-byte nonce; default) or the smallest request\n"
-		"                           that gets redirected (Nonce + REDIRECT_SUPPORTED)\n"
+		"                           that gets redirected (SA, KE, Nonce, REDIR_SUP)\n"
 		"      --nonce-len N        16..256 (default 32)\n"
 		"  -t, --timeout-ms MS      a request unanswered for MS is retransmitted or\n"
 		"                           lost (default 1000)\n"
@@ -341,8 +341,10 @@ static void tmpl_build(struct tmpl *t, const struct opts *o)
 	if (o->size == SIZE_STRONGSWAN) {
 		ok = pkt_ike_strongswan_sa_init(&t->m, spi, zero_nonce, o->nonce_len);
 	} else {
+		/* SA, KE and Nonce are mandatory (RFC 7296 1.2) */
 		pkt_ike_init_request(&t->m, spi);
-		ok = pkt_ike_add_nonce(&t->m, zero_nonce, o->nonce_len) &&
+		ok = pkt_ike_add_sa(&t->m) && pkt_ike_add_ke(&t->m, 31, 32, 1) &&
+		     pkt_ike_add_nonce(&t->m, zero_nonce, o->nonce_len) &&
 		     pkt_ike_add_notify(&t->m, IKE_N_REDIRECT_SUPPORTED, NULL, 0);
 	}
 	if (!ok || !pkt_ike_find_nonce(t->m.buf, t->m.len, &nonce, &nlen) ||

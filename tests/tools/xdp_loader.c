@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * Test loader for the XDP program until the daemon does it: loads the
- * skeleton, fills config, one target (index 0) and every slot, attaches
- * through a BPF link in native mode, prints "ready", and on SIGTERM or
- * SIGINT prints the counters to stderr, detaches and exits 0.
+ * Test loader for the XDP program without the daemon: loads the skeleton,
+ * fills config (with the interface's own MAC), one target (index 0) and
+ * every slot, attaches through a BPF link in native mode, prints "ready",
+ * and on SIGTERM or SIGINT prints the counters (and the sources the
+ * answer limit held back) to stderr, detaches and exits 0.
  *
  *   xdp_loader -i IF [-4 VIP4] [-6 VIP6] [-t IDENT] [-T IDENT6]
- *              [-p PORT]... [-n NATT_PORT]... [-d]
+ *              [-p PORT]... [-n NATT_PORT]... [-d] [-g] [-v VRRP_MAC]
+ *              [-s RATE[/BURST]] [-S RATE[/BURST]] [-c]
+ *
  * IDENT: the target's identity for requests to VIP4 (IPv4, IPv6 or FQDN),
  * IDENT6 for VIP6.  Ports default to 500 and NAT-T 4500.  -d: drop requests
  * without redirect support and when there is no target (default: pass).
+ * -g: answer VLAN-tagged frames.  -v: the VRRP virtual MAC frames may also
+ * be sent to.  -s: answers per second and burst per source, -S: for the
+ * node (default: no limits; BURST defaults to RATE).  -c: cookies on, with
+ * a random secret of version 1; each SIGUSR1 rotates it (a new random
+ * secret, version + 1) and prints "rotated VERSION".
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -21,6 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ikelb.h"
@@ -30,7 +41,8 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: xdp_loader -i IF [-4 VIP4] [-6 VIP6] [-t IDENT] [-T IDENT6] "
-			"[-p PORT]... [-n NATT_PORT]... [-d]\n");
+			"[-p PORT]... [-n NATT_PORT]... [-d] [-g] [-v VRRP_MAC] "
+			"[-s RATE[/BURST]] [-S RATE[/BURST]] [-c]\n");
 	exit(2);
 }
 
@@ -63,6 +75,54 @@ static int set_ident(struct ikelb_gw_id *gw, const char *text)
 	return 0;
 }
 
+/* RATE[/BURST]; BURST defaults to RATE. */
+static int parse_limit(const char *arg, uint32_t *rate, uint32_t *burst)
+{
+	char *end;
+	unsigned long r = strtoul(arg, &end, 10), b = r;
+
+	if (end == arg || r > 0xffffffff)
+		return -1;
+	if (*end == '/') {
+		const char *s = end + 1;
+
+		b = strtoul(s, &end, 10);
+		if (end == s || b > 0xffffffff)
+			return -1;
+	}
+	if (*end)
+		return -1;
+	*rate = (uint32_t)r;
+	*burst = (uint32_t)b;
+	return 0;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+static int if_mac(const char *ifname, uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), rc = -1;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+		rc = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 static int fill_maps(struct ikelb_bpf *skel, const struct ikelb_config *cfg,
 		     const struct ikelb_target *t)
 {
@@ -77,6 +137,21 @@ static int fill_maps(struct ikelb_bpf *skel, const struct ikelb_config *cfg,
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ikelb_slots), &k, &slot, BPF_ANY))
 			return -1;
 	return 0;
+}
+
+/*
+ * A new random secret of this version, into entry version & 1: the
+ * program then takes it for the current one, and the other entry's for
+ * the previous (include/ikelb.h).
+ */
+static int put_secret(struct ikelb_bpf *skel, uint8_t version)
+{
+	struct ikelb_cookie_secret s = { .version = version, .valid = 1 };
+	uint32_t entry = version & 1;
+
+	if (getrandom(s.key, sizeof(s.key), 0) != sizeof(s.key))
+		return -1;
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.ikelb_cookies), &entry, &s, BPF_ANY);
 }
 
 static void print_counters(struct ikelb_bpf *skel)
@@ -100,6 +175,30 @@ static void print_counters(struct ikelb_bpf *skel)
 	free(v);
 }
 
+/* "limited ADDRESS N" for every source the per-source limit held back. */
+static void print_limited(struct ikelb_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.ikelb_sources);
+	struct ikelb_source_key k, next;
+	struct ikelb_source_state st;
+	char buf[INET6_ADDRSTRLEN];
+	uint8_t a[16];
+	int more = !bpf_map_get_next_key(fd, NULL, &k);
+
+	while (more) {
+		if (!bpf_map_lookup_elem(fd, &k, &st) && st.limited) {
+			memset(a, 0, sizeof(a));
+			memcpy(a, k.prefix, 8);
+			inet_ntop(k.family == IKELB_FAM_V6 ? AF_INET6 : AF_INET, a, buf, sizeof(buf));
+			fprintf(stderr, "limited %s%s %llu\n", buf,
+				k.family == IKELB_FAM_V6 ? "/64" : "",
+				(unsigned long long)st.limited);
+		}
+		more = !bpf_map_get_next_key(fd, &k, &next);
+		k = next;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct ikelb_config cfg = { 0 };
@@ -109,10 +208,11 @@ int main(int argc, char **argv)
 	struct bpf_link *link;
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	unsigned int ifindex;
+	uint8_t version = 1;
 	sigset_t sigs;
 	int opt, sig, ports = 0;
 
-	while ((opt = getopt(argc, argv, "i:4:6:t:T:p:n:d")) != -1) {
+	while ((opt = getopt(argc, argv, "i:4:6:t:T:p:n:dgv:s:S:c")) != -1) {
 		switch (opt) {
 		case 'i':
 			ifname = optarg;
@@ -142,6 +242,24 @@ int main(int argc, char **argv)
 			cfg.unsupported_action = IKELB_ACT_DROP;
 			cfg.no_target_action = IKELB_ACT_DROP;
 			break;
+		case 'g':
+			cfg.answer_tagged = 1;
+			break;
+		case 'v':
+			if (parse_mac(optarg, cfg.vrrp_mac))
+				usage();
+			break;
+		case 's':
+			if (parse_limit(optarg, &cfg.rate_per_source, &cfg.burst_per_source))
+				usage();
+			break;
+		case 'S':
+			if (parse_limit(optarg, &cfg.rate_total, &cfg.burst_total))
+				usage();
+			break;
+		case 'c':
+			cfg.cookie_mode = IKELB_COOKIES_ON;
+			break;
 		default:
 			usage();
 		}
@@ -150,11 +268,16 @@ int main(int argc, char **argv)
 		usage();
 	if (!ports && (add_port(&cfg, "500", 0) || add_port(&cfg, "4500", 1)))
 		return 1;
+	if (if_mac(ifname, cfg.mac)) {
+		fprintf(stderr, "xdp_loader: the MAC of %s: %s\n", ifname, strerror(errno));
+		return 1;
+	}
 
 	/* Signals are taken with sigwait, so block them before anything runs. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 
 	skel = ikelb_bpf__open_and_load();
@@ -162,7 +285,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xdp_loader: loading the program: %s\n", strerror(errno));
 		return 1;
 	}
-	if (fill_maps(skel, &cfg, &tgt)) {
+	if (fill_maps(skel, &cfg, &tgt) ||
+	    (cfg.cookie_mode == IKELB_COOKIES_ON && put_secret(skel, version))) {
 		fprintf(stderr, "xdp_loader: filling maps: %s\n", strerror(errno));
 		ikelb_bpf__destroy(skel);
 		return 1;
@@ -181,8 +305,21 @@ int main(int argc, char **argv)
 	}
 	printf("ready\n");
 	fflush(stdout);
-	sigwait(&sigs, &sig);
+	for (;;) {
+		sigwait(&sigs, &sig);
+		if (sig != SIGUSR1)
+			break;
+		if (cfg.cookie_mode != IKELB_COOKIES_ON)
+			continue;
+		if (put_secret(skel, ++version)) {
+			fprintf(stderr, "xdp_loader: rotating the secret: %s\n", strerror(errno));
+			continue;
+		}
+		printf("rotated %u\n", version);
+		fflush(stdout);
+	}
 	print_counters(skel);
+	print_limited(skel);
 	bpf_link__destroy(link);
 	ikelb_bpf__destroy(skel);
 	return 0;

@@ -388,6 +388,10 @@ unsigned report_socket_handle_readable(struct report_socket *n, struct members *
 			members_note_dropped(m, MEMBERS_DROP_OVERSIZED);
 			continue;
 		}
+		/* a migration message (its own magic): the socket's checks
+		 * above were its too */
+		if (n->claim && n->claim(n->claim_ctx, n->buf, (size_t)r))
+			continue;
 		members_handle_datagram_from(m, n->buf, (size_t)r, now_ms, wall_ms, src);
 	}
 	return count;

@@ -20,6 +20,9 @@ struct election;
 struct cluster;
 struct reports;
 struct authmode;
+struct migrate;
+struct migration;
+struct rebalance;
 struct dataplane;
 struct xdp_state;
 struct drain;
@@ -34,6 +37,9 @@ struct status_sources {
 	const struct cluster *cluster;
 	const struct reports *reports;
 	const struct authmode *authmode; /* mode = auth only */
+	const struct migrate *migrate; /* moving this gateway's clients */
+	const struct migration *migration; /* asking for and granting targets */
+	const struct rebalance *rebalance;
 	const struct drain *drain;
 	time_t started;
 	uint64_t reloads, reload_failures;

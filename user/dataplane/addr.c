@@ -2,6 +2,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -165,6 +167,23 @@ int addr_present(int ifindex, const struct ip_addr *ip)
 	if (dump_addrs(&d))
 		return -1;
 	return d.found;
+}
+
+int addr_own_mac(int ifindex, uint8_t mac[6])
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1, err;
+
+	if (fd >= 0 && if_indextoname((unsigned)ifindex, ifr.ifr_name) &&
+	    !ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+		rc = 0;
+	}
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	errno = err;
+	return rc;
 }
 
 int addr_first(int ifindex, int family, const struct ip_addr *skip, unsigned n_skip,

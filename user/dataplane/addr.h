@@ -20,6 +20,8 @@ int addr_del(int ifindex, const struct ip_addr *ip);
 int addr_present(int ifindex, const struct ip_addr *ip);
 /* First address of the family on ifindex that is not one of skip[]: the
  * primary address (IPv4) or the link-local address (IPv6, fe80::/10). */
+/* The interface's own MAC address (6 bytes); 0 or -1 with errno. */
+int addr_own_mac(int ifindex, uint8_t mac[6]);
 int addr_first(int ifindex, int family, const struct ip_addr *skip, unsigned n_skip,
 	       struct ip_addr *out);
 

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
+#include <string.h>
+
+#include "base/log.h"
 #include "dataplane/addr.h"
 #include "dataplane/announce.h"
 #include "dataplane/dataplane.h"
@@ -21,9 +25,18 @@ static bool x_attached(void *ctx)
 	return xdp_attached(((struct dataplane_xdp *)ctx)->xdp);
 }
 
+/* The program answers only frames sent to the interface's own MAC (never a
+ * broadcast, or another host's frame on a promiscuous port): the data path
+ * knows the interface, so it fills the MAC in, whoever wrote the rest. */
 static int x_set_config(void *ctx, const struct ikelb_config *c)
 {
-	return xdp_set_config(((struct dataplane_xdp *)ctx)->xdp, c);
+	struct dataplane_xdp *d = ctx;
+	struct ikelb_config full = *c;
+
+	if (addr_own_mac(d->ifindex, full.mac))
+		log_err("cannot read the MAC of interface %d: %s (XDP answers nothing)",
+			d->ifindex, strerror(errno));
+	return xdp_set_config(d->xdp, &full);
 }
 
 static int x_set_target(void *ctx, uint32_t idx, const struct ikelb_target *t)

@@ -73,6 +73,12 @@ int role_push_config(struct role *r)
 	c.vip6_active = answers(r, IKELB_FAM_V6);
 	c.unsupported_action = cfg->unsupported;
 	c.no_target_action = cfg->no_target;
+	/* limits that never hold back a real client, cookies off */
+	c.rate_per_source = IKELB_DEFAULT_RATE_PER_SOURCE;
+	c.burst_per_source = IKELB_DEFAULT_BURST_PER_SOURCE;
+	c.rate_total = IKELB_DEFAULT_RATE_TOTAL;
+	c.burst_total = IKELB_DEFAULT_BURST_TOTAL;
+	c.cookie_mode = IKELB_COOKIES_OFF;
 	for (unsigned i = 0; i < cfg->n_ports && i < IKELB_MAX_PORTS; i++) {
 		c.ports[i] = htons(cfg->ports[i]);
 		for (unsigned j = 0; j < cfg->n_natt_ports; j++)

@@ -39,8 +39,11 @@ static void pin_path(char *buf, size_t len, const char *dir, const char *name)
 	snprintf(buf, len, "%s/%s", dir, name);
 }
 
-static const char *const pinned[] = { XDP_PIN_CONFIG, XDP_PIN_TARGETS, XDP_PIN_SLOTS,
-				      XDP_PIN_TARGET_STATS, XDP_PIN_COUNTERS, XDP_PIN_BUDGET };
+static const char *const pinned[] = { XDP_PIN_CONFIG,	    XDP_PIN_TARGETS,
+				      XDP_PIN_SLOTS,	    XDP_PIN_TARGET_STATS,
+				      XDP_PIN_COUNTERS,	    XDP_PIN_BUDGET,
+				      XDP_PIN_SOURCES,	    XDP_PIN_NODE_LIMIT,
+				      XDP_PIN_COOKIE_SECRETS };
 
 void xdp_unpin_dir(const char *cluster)
 {
@@ -67,6 +70,12 @@ static struct bpf_map *map_by_pin_name(struct ikelb_bpf *s, const char *name)
 		return s->maps.ikelb_tstats;
 	if (!strcmp(name, XDP_PIN_BUDGET))
 		return s->maps.ikelb_budget;
+	if (!strcmp(name, XDP_PIN_SOURCES))
+		return s->maps.ikelb_sources;
+	if (!strcmp(name, XDP_PIN_NODE_LIMIT))
+		return s->maps.ikelb_nodelimit;
+	if (!strcmp(name, XDP_PIN_COOKIE_SECRETS))
+		return s->maps.ikelb_cookies;
 	return s->maps.ikelb_counters;
 }
 

@@ -38,6 +38,9 @@ struct xdp_state {
 #define XDP_PIN_TARGET_STATS "target_stats"
 #define XDP_PIN_COUNTERS "counters"
 #define XDP_PIN_BUDGET "budget"
+#define XDP_PIN_SOURCES "sources"
+#define XDP_PIN_NODE_LIMIT "node_limit"
+#define XDP_PIN_COOKIE_SECRETS "cookie_secrets"
 
 /* Loads the program and pins its maps (stale pins of this cluster are
  * replaced).  Returns 0 or -1 with the reason logged. */

@@ -14,7 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "ikelb.h"
-#include "../bench/bench_xdp.h"
+#include "../bench_xdp.h"
 
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
@@ -24,6 +24,7 @@ __u32 sink_mode; /* enum bench_sink_mode */
 __u32 sink_nonce_off; /* BENCH_SINK_REFLECT: nonce offset from the IKE header */
 __u32 sink_nonce_len; /* BENCH_SINK_REDIRECT: the requests' nonce length */
 __u32 sink_restore; /* 1: write sink_tmpl back before the drop */
+__u32 sink_count_dst; /* 1: count answers per destination (sink_per_dst) */
 __u8 sink_tmpl[BENCH_GEN_RESTORE];
 
 struct {
@@ -32,6 +33,43 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } sink_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BENCH_SINK_DSTS);
+	__type(key, __u8[16]);
+	__type(value, __u64);
+} sink_per_dst SEC(".maps");
+
+/* One more answer to the frame's destination address. */
+static __always_inline void count_dst(void *data, void *data_end)
+{
+	struct ethhdr *eth = data;
+	__u8 key[16] = {};
+	__u64 one = 1, *c;
+
+	if ((void *)(eth + 1) > data_end)
+		return;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		if ((void *)(ip + 1) > data_end)
+			return;
+		__builtin_memcpy(key, &ip->daddr, 4);
+	} else {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > data_end)
+			return;
+		__builtin_memcpy(key, &ip6->daddr, 16);
+	}
+	c = bpf_map_lookup_elem(&sink_per_dst, key);
+	if (c)
+		__sync_fetch_and_add(c, 1);
+	else if (bpf_map_update_elem(&sink_per_dst, key, &one, BPF_NOEXIST))
+		if ((c = bpf_map_lookup_elem(&sink_per_dst, key)))
+			__sync_fetch_and_add(c, 1);
+}
 
 static __always_inline int count(__u32 what, int verdict)
 {
@@ -142,8 +180,13 @@ int bench_sink(struct xdp_md *ctx)
 	else if (sink_mode == BENCH_SINK_REFLECT)
 		ok = ike->flags == IKE_FLAG_I &&
 		     nonce_matches(data_end, ike, (void *)ike + (sink_nonce_off & 0x7ff));
+	else if (sink_mode == BENCH_SINK_ANSWER)
+		ok = ike->exchange == IKE_EXCH_SA_INIT && ike->flags == IKE_FLAG_R &&
+		     ike->next_payload == IKE_PL_NOTIFY;
 	else
 		ok = 1;
+	if (ok && sink_count_dst)
+		count_dst(data, data_end);
 	if (sink_restore)
 		restore(ctx);
 	return count(ok ? BENCH_SINK_VALID : BENCH_SINK_INVALID, XDP_DROP);

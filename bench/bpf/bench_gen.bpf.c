@@ -16,10 +16,18 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "../bench/bench_xdp.h"
+#include <bpf/bpf_endian.h>
+#include "../bench_xdp.h"
 
 /* Set by user space before the run. */
 __u8 gen_tmpl[BENCH_GEN_RESTORE];
+/* Spoofed sources (tests/netns/test_xdp_flood.sh): with gen_src_count > 1,
+ * frame n carries source address template + (n mod gen_src_count) in its
+ * last 32 bits (at gen_src_off), checksums fixed up. */
+__u32 gen_src_count;
+__u32 gen_src_off; /* frame offset of the source address's last 4 bytes */
+__u32 gen_ipcsum_off; /* frame offset of the IPv4 header checksum; 0: IPv6 */
+__u32 gen_tmpl_src; /* the template's last 4 source bytes, raw */
 __u32 gen_spi_off; /* frame offset of SPIi */
 __u32 gen_nonce_off; /* frame offset of the nonce data */
 __u32 gen_csum_off; /* frame offset of the UDP checksum */
@@ -47,8 +55,9 @@ int bench_gen(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 zero = 0, spi_off = gen_spi_off & 0xff, nonce_off = gen_nonce_off & 0x7ff;
-	__u32 csum_off = gen_csum_off & 0xff;
-	__u64 *seq, oldv[2], newv[2];
+	__u32 csum_off = gen_csum_off & 0xff, src_off = gen_src_off & 0xff;
+	__u32 ipc_off = gen_ipcsum_off & 0xff;
+	__u64 *seq, oldv[3] = {}, newv[3] = {};
 	__u16 *csum;
 	__s64 d;
 
@@ -72,9 +81,27 @@ int bench_gen(struct xdp_md *ctx)
 	oldv[1] = gen_tmpl_nonce;
 	*(__u64 *)(data + spi_off) = newv[0];
 	*(__u64 *)(data + nonce_off) = newv[1];
+	if (gen_src_count > 1) {
+		__u32 idx = (__u32)(*seq % gen_src_count);
+
+		if (data + src_off + 4 > data_end)
+			return XDP_DROP;
+		oldv[2] = gen_tmpl_src;
+		newv[2] = bpf_htonl(bpf_ntohl(gen_tmpl_src) + idx);
+		*(__u32 *)(data + src_off) = (__u32)newv[2];
+		if (ipc_off) {
+			__u16 *ipc = data + ipc_off;
+
+			if ((void *)(ipc + 1) > data_end)
+				return XDP_DROP;
+			d = bpf_csum_diff((__be32 *)&oldv[2], 4, (__be32 *)&newv[2], 4,
+					  (__u16)~*ipc);
+			*ipc = ~fold((__u64)d);
+		}
+	}
 	csum = data + csum_off;
 	if (*csum) { /* IPv4 may send none; then there is nothing to fix */
-		d = bpf_csum_diff((__be32 *)oldv, 16, (__be32 *)newv, 16, (__u16)~*csum);
+		d = bpf_csum_diff((__be32 *)oldv, 24, (__be32 *)newv, 24, (__u16)~*csum);
 		*csum = ~fold((__u64)d) ?: 0xffff;
 	}
 	return XDP_TX;
