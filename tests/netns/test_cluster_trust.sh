@@ -29,7 +29,10 @@ LAB_N=3 LAB_MAX="100 100 100 100" LAB_TUNNELS="file file file file" LAB_STATUS_M
 DEAD_MS=$((3 * LAB_STATUS_MS))
 is() { [ "$1" = "$2" ]; }
 e2e_up
-M=$(lab_master)
+# gw1 (200) preempts whoever took the VIP first: the checks below judge gw2
+# from another node's table
+check "gw1 (priority 200) is the master" lab_wait_for 10 eval '[ "$(lab_master)" = 1 ]'
+M=1
 CL=$LAB_PREFIX-cl
 K=$LAB_DIR/cluster.key
 MLOG=$LAB_DIR/gw$M/ikelb.log
