@@ -29,6 +29,7 @@ LAB_EXTRA=${LAB_EXTRA:-}                   # extra lines for every node's [redir
 LAB_CLUSTER_EXTRA=${LAB_CLUSTER_EXTRA:-}   # extra lines for every node's [cluster]
 LAB_GATEWAY_EXTRA=${LAB_GATEWAY_EXTRA:-}   # extra lines for every node's [gateway]
 LAB_REPORTS_EXTRA=${LAB_REPORTS_EXTRA:-}   # extra lines for every node's [reports]
+LAB_VRRP_EXTRA=${LAB_VRRP_EXTRA:-}         # extra lines for every node's [vrrp]
 # tunnels source per node: vici (its strongSwan gateway) or file (the number
 # in $(lab_node_tunnels_file N), 0 at start; that node runs no strongSwan)
 LAB_TUNNELS=${LAB_TUNNELS:-vici}
@@ -81,6 +82,7 @@ virtual_ip = $LAB_VIP4
 virtual_ip6 = $LAB_VIP6
 vrrp = on
 node_id = gw$i
+state_dir = $LAB_DIR/gw$i/state
 $LAB_CLUSTER_EXTRA
 
 [vrrp]
@@ -88,6 +90,7 @@ vrid = 51
 priority = $(_lab_word "$i" "$LAB_PRIO")
 advert_interval_ms = $LAB_ADVERT_MS
 announce_interval_ms = 100
+$LAB_VRRP_EXTRA
 
 [redirect]
 ports = $LAB_PORTS

@@ -45,6 +45,7 @@ interface = e0
 virtual_ip = $VIP
 vrrp = on
 node_id = n$1
+state_dir = $LAB_DIR/state-n$1
 [vrrp]
 vrid = 61
 priority = $1

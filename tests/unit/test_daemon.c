@@ -27,6 +27,8 @@
 #include "../lib/unit_env.h"
 
 #define CONF_PATH "/run/daemon-test.conf"
+#define STATE_DIR "/run/state" /* on the test's own /run */
+#define DRAIN_FILE STATE_DIR "/lab.drain"
 
 static char key_path[64];
 
@@ -37,6 +39,7 @@ static void write_conf(const char *ports, const char *name, const char *vrrp)
 	assert_non_null(f);
 	fprintf(f, "[cluster]\nname = %s\ninterface = lo\nvirtual_ip = 198.18.0.1\n"
 		   "virtual_ip6 = 2001:db8::1\nvrrp = %s\nnode_id = gw1\n"
+		   "state_dir = " STATE_DIR "\n"
 		   "[vrrp]\nvrid = 9\nadvert_interval_ms = 100\nvrrp_peers = 198.18.0.20\n"
 		   "[redirect]\nports = %s\n"
 		   "[reports]\nkey_file = %s\n" "peers = 198.18.0.20\n"
@@ -206,6 +209,84 @@ static void test_drain(void **state)
 	stop(e);
 }
 
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Drain outlives the daemon: a restart (after a crash too) stays drained. */
+static void test_drain_survives_a_restart(void **state)
+{
+	struct env *e = start("off");
+	json_object *o, *d;
+	int rc;
+
+	(void)state;
+	assert_false(exists(DRAIN_FILE));
+	assert_string_equal(request(e, "drain on", &rc), "drain on\n");
+	assert_true(exists(DRAIN_FILE));
+	stop(e); /* or killed: the file is all there is */
+	e = start("off");
+	assert_string_equal(request(e, "drain", &rc), "drain on\n");
+	o = status_json(e);
+	assert_true(json_object_get_boolean(json_object_object_get(o, "draining")));
+	assert_true(json_object_object_get_ex(o, "drain", &d));
+	assert_string_equal(jpath(d, "reason", -1, NULL), "ikelb-load drain on");
+	assert_string_equal(jpath(d, "state_file", -1, NULL), DRAIN_FILE);
+	assert_true(json_object_get_boolean(json_object_object_get(d, "saved")));
+	assert_non_null(json_object_object_get(d, "since"));
+	json_object_put(o);
+	/* its first own report already says draining */
+	assert_true(status_shows(e, "draining"));
+	assert_string_equal(request(e, "drain off", &rc), "drain off\n");
+	assert_false(exists(DRAIN_FILE));
+	stop(e);
+	e = start("off");
+	assert_string_equal(request(e, "drain", &rc), "drain off\n");
+	/* a state that cannot be saved: applied, but the caller hears it */
+	assert_int_equal(rename(STATE_DIR, STATE_DIR ".x"), 0);
+	assert_int_equal(symlink("/proc/nonexistent", STATE_DIR), 0);
+	assert_non_null(strstr(request(e, "drain on", &rc), "drain on in memory only: cannot"));
+	assert_int_equal(rc, -1);
+	assert_true(status_shows(e, "NOT SAVED"));
+	o = status_json(e);
+	assert_true(json_object_get_boolean(json_object_object_get(o, "draining")));
+	json_object_put(o);
+	unlink(STATE_DIR);
+	assert_int_equal(rename(STATE_DIR ".x", STATE_DIR), 0);
+	/* the next request saves it */
+	assert_string_equal(request(e, "drain on", &rc), "drain on\n");
+	assert_true(exists(DRAIN_FILE));
+	assert_string_equal(request(e, "drain off", &rc), "drain off\n");
+	stop(e);
+}
+
+/* A key rotated in place is read again on SIGHUP (the path is the same);
+ * a broken key file refuses the reload and keeps the running key. */
+static void test_reload_reads_the_key_again(void **state)
+{
+	struct env *e = start("off");
+	json_object *o;
+	FILE *f;
+
+	(void)state;
+	f = fopen(key_path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", "not a key");
+	fclose(f);
+	daemon_reload(e->d);
+	o = status_json(e);
+	assert_string_equal(jpath(o, "reload_failures", -1, NULL), "1");
+	json_object_put(o);
+	assert_int_equal(unit_key_file_at(key_path, 0x77), 0);
+	daemon_reload(e->d);
+	o = status_json(e);
+	assert_string_equal(jpath(o, "reloads", -1, NULL), "1");
+	json_object_put(o);
+	stop(e);
+	assert_int_equal(unit_key_file_at(key_path, 0x5a), 0);
+}
+
 static void test_reloads(void **state)
 {
 	struct env *e = start("off");
@@ -324,6 +405,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_start_status_stop),
 		cmocka_unit_test(test_drain),
+		cmocka_unit_test(test_drain_survives_a_restart),
+		cmocka_unit_test(test_reload_reads_the_key_again),
 		cmocka_unit_test(test_reloads),
 		cmocka_unit_test(test_vrrp_wins_on_the_clock),
 		cmocka_unit_test(test_metrics_match_status),

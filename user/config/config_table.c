@@ -793,6 +793,8 @@ const struct cfg_key cfg_keys[] = {
 	    .def = "auto"),
 	KEY("cluster", "node_id", cfg_token, C(node_id), CFG_LIVE, .max = CFG_NODE_ID_MAX + 1,
 	    .what = "is not a valid node id (1 to 63 characters from A-Z a-z 0-9 . _ -)"),
+	KEY("cluster", "state_dir", cfg_path, C(state_dir), CFG_RESTART,
+	    .def = CFG_DEFAULT_STATE_DIR),
 	KEY("cluster", "rebalance", cfg_bool, C(rebalance), CFG_LIVE, .def = "off"),
 	KEY("cluster", "rebalance_threshold", cfg_u32, C(rebalance_threshold), CFG_LIVE,
 	    .min = 1, .max = 100, .def = "10"),
@@ -808,11 +810,16 @@ const struct cfg_key cfg_keys[] = {
 	KEY("vrrp", "preempt", cfg_bool, C(preempt), CFG_RESTART, .def = "yes"),
 	KEY("vrrp", "vrrp_peers", cfg_peers, C(vrrp_peers), CFG_RESTART,
 	    .off_count = C(n_vrrp_peers)),
+	KEY("vrrp", "vrrp_allow", cfg_peers, C(vrrp_allow), CFG_LIVE,
+	    .off_count = C(n_vrrp_allow)),
 	KEY("vrrp", "notify", cfg_path, C(notify), CFG_LIVE),
 	KEY("vrrp", "announce_count", cfg_u32, C(announce_count), CFG_LIVE, .min = 1, .max = 10,
 	    .def = "3"),
 	KEY("vrrp", "announce_interval_ms", cfg_u32, C(announce_interval_ms), CFG_LIVE,
 	    .min = 10, .max = 10000, .def = "500"),
+	/* default: 3 advert intervals, rounded up (config.c derives it) */
+	KEY("vrrp", "vip_lifetime_ms", cfg_u32, C(vip_lifetime_ms), CFG_LIVE, .min = 0,
+	    .max = 3600000, .step = 1000, .def = "3000"),
 
 	/* [redirect] */
 	KEY("redirect", "ports", cfg_ports, C(ports), CFG_LIVE, .off_count = C(n_ports),
@@ -836,7 +843,9 @@ const struct cfg_key cfg_keys[] = {
 	    .what = "is not a valid connection name (1 to 64 characters from A-Z a-z 0-9 . _ -)"),
 
 	/* [reports]: signed load reports between the nodes */
-	KEY("reports", "key_file", cfg_path, C(key_file), CFG_RESTART),
+	KEY("reports", "key_file", cfg_path, C(key_file), CFG_LIVE_WHILE_SET,
+	    .off_given = C(has_key_file)),
+	KEY("reports", "key_file_previous", cfg_path, C(key_file_previous), CFG_LIVE),
 	KEY("reports", "group", cfg_mcast, C(reports_group), CFG_RESTART, .def = "239.255.75.1",
 	    .was = "status_group"),
 	KEY("reports", "port", cfg_port, C(reports_port), CFG_RESTART, .def = "4510",

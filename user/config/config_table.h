@@ -35,6 +35,9 @@
 enum cfg_reload {
 	CFG_LIVE, /* the daemon applies the new value in place */
 	CFG_RESTART, /* needs new sockets, a new program or new pins */
+	/* the value may change in place, but setting or unsetting the key
+	 * needs a restart (the row has an off_given flag) */
+	CFG_LIVE_WHILE_SET,
 };
 
 struct cfg_key;

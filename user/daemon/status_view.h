@@ -29,6 +29,7 @@ struct migration;
 struct rebalance;
 struct dataplane;
 struct xdp_state;
+struct drain;
 
 /* Everything the view shows; modules that do not run are NULL. */
 struct status_sources {
@@ -43,7 +44,7 @@ struct status_sources {
 	const struct migrate *migrate; /* moving this gateway's clients */
 	const struct migration *migration; /* asking for and granting targets */
 	const struct rebalance *rebalance;
-	bool draining;
+	const struct drain *drain;
 	time_t started;
 	uint64_t reloads, reload_failures;
 };
