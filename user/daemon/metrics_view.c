@@ -24,7 +24,8 @@ static const char *const target_states[] = { "active", "draining", "unhealthy", 
 /* members of a speaker's "drops" that are errors, not dropped adverts */
 static const char *const not_drops[] = { "recv_errors", "send_errors", NULL };
 /* members of reports.receiver that are not a verdict */
-static const char *const not_verdicts[] = { "received", "vip_identity", NULL };
+static const char *const not_verdicts[] = { "received", "vip_identity", "previous_key",
+					     "conflicts", NULL };
 /* members of counters that count events along the way, not a packet's
  * outcome: each outcome counter counts a packet once, these do not */
 static const char *const xdp_events[] = { "requests", "cookie_valid", "cookie_invalid", NULL };
@@ -153,6 +154,14 @@ const struct metric_row metrics_view_rows[] = {
 	COUNTER("ikelb_reports_vip_identity_total",
 		"Accepted load reports that named a VIP as the gateway's address.",
 		.value = "reports/receiver/vip_identity"),
+	COUNTER("ikelb_reports_previous_key_total",
+		"Accepted load reports that verified under key_file_previous (a key rotation).",
+		.value = "reports/receiver/previous_key"),
+	COUNTER("ikelb_reports_conflicts_total",
+		"Node-id conflicts that began: one node id from two sources or two live epochs.",
+		.value = "reports/receiver/conflicts"),
+	GAUGE("ikelb_reports_conflicts", "Node ids in conflict now (they steer nothing).",
+	      .value = "reports/conflicts_now"),
 
 	/* mode = auth: redirects after authentication, over VICI */
 	GAUGE("ikelb_auth_vici_connected",
