@@ -37,6 +37,8 @@ struct fake_dataplane {
 	struct ip_addr neigh_ip[4];
 	uint8_t neigh_mac[4][6];
 	unsigned n_neigh, neigh_asks;
+	uint32_t lifetime_s; /* of the last VIP added or refreshed */
+	unsigned refreshes; /* addr_refresh calls */
 	unsigned announces[IKELB_FAMILIES];
 	/* the steps in order: "attach", "config", "add 198.18.0.1", ... */
 	char log[FAKE_DP_LOG][64];
