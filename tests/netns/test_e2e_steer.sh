@@ -19,7 +19,10 @@
 #   - the master is killed: the new master steers every later IKE exchange
 #     (swanctl --rekey --ike) to the gateway that holds the SA, with nothing
 #     handed over, also after a gateway rekeyed the SA itself (its SPI is
-#     then SPIi); the dead master's label is dropped as dead.
+#     then SPIi); the dead master's label is dropped as dead;
+#   - a backup's VIPs leave lo when its ikelb-load stops, stay after a
+#     SIGKILL, and `ikelb-load cleanup` (the units' ExecStopPost=) removes
+#     them from the record.
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 e2e_require esp_probe
@@ -250,5 +253,29 @@ d0=$(e2e_counter "$N" steer_dead)
 ip netns exec "$(lab_client_ns)" "$ESP" send "$LAB_VIP4" "0${M}a1b2c3" 10
 dead_dropped() { [ "$(e2e_counter "$N" steer_dead)" = $((d0 + 10)) ]; }
 check "ESP for the dead gw$M's SAs is dropped as dead by the new master" lab_wait_for 3 dead_dropped
+
+# ---- the VIPs on lo outlive no daemon -------------------------------------------------
+B=""
+for ((i = 1; i <= LAB_N; i++)); do
+	[ "$i" != "$M" ] && [ "$i" != "$N" ] && B=$i
+done
+none_on_lo() { ! ip -n "$(lab_node_ns "$1")" addr show dev lo | grep -q "$LAB_VIP4/\|$LAB_VIP6/"; }
+check "gw$B (a backup) holds the VIPs on lo" vip_on "$B" lo
+lab_stop "${LAB_IKELB_PID[$B]}" TERM
+check "its ikelb-load stops (SIGTERM): the VIPs leave lo" none_on_lo "$B"
+ikelb_start_rundir "$(lab_node_ns "$B")" "$LAB_DIR/gw$B/run" "$(lab_node_conf "$B")" \
+	"$LAB_DIR/gw$B/ikelb2.log"
+LAB_IKELB_PID[$B]=$IKELB_PID
+check "started again, with a /run that outlives it: the VIPs on lo again" \
+	lab_wait_for 10 vip_on "$B" lo
+lab_kill_ikelb "$B"
+check "after a SIGKILL they stay (its steered SAs keep working until the cleanup)" \
+	vip_on "$B" lo
+grep -q " lo$" "$LAB_DIR/gw$B/run/ikelb/lab.vips" 2>/dev/null && rec=yes || rec=no
+ip netns exec "$(lab_node_ns "$B")" unshare -m sh -c \
+	'mount --bind "$1" /run && exec "$0" cleanup -c "$2"' "$IKELB_LOAD" "$LAB_DIR/gw$B/run" \
+	"$(lab_node_conf "$B")" >"$LAB_DIR/gw$B/cleanup.log" 2>&1
+check "ikelb-load cleanup removes them, from the record's \"lo\" lines (record had them: $rec)" \
+	eval '[ $rec = yes ] && none_on_lo "$B" && grep -q "removed VIP $LAB_VIP4 from lo" "$LAB_DIR/gw$B/cleanup.log"'
 
 e2e_done

@@ -423,7 +423,7 @@ static void test_steering_members(void **state)
 	memcpy(r2.mac, mac2, 6);
 	members_update_self(m, &r1, loop_now(e->l));
 	len = report_encode(&r2, &k, msg, sizeof(msg));
-	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, loop_now(e->l)),
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, loop_now(e->l), 0),
 			 MEMBERS_ACCEPTED);
 	cluster_refill(e->c);
 	assert_int_equal(e->f.labels[1].state, IKELB_STEER_LOCAL);

@@ -99,7 +99,7 @@ static int x_lo_present(void *ctx, const struct ip_addr *ip)
 static int x_lo_add(void *ctx, const struct ip_addr *ip)
 {
 	(void)ctx;
-	return addr_add(lo_index(), ip);
+	return addr_add(lo_index(), ip, 0); /* forever: see role.c, lo_hold */
 }
 
 static int x_lo_del(void *ctx, const struct ip_addr *ip)
