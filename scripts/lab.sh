@@ -43,6 +43,7 @@ LAB_CONNECT_TIMEOUT=${LAB_CONNECT_TIMEOUT:-20} # s, for each initiation of lab_c
 # the lines of `ikelb-load strongswan-conf`, and the ARP settings steering
 # needs in its namespace
 LAB_STEER=${LAB_STEER:-}
+LAB_GATEWAY_CONN_EXTRA=${LAB_GATEWAY_CONN_EXTRA:-} # more lines for the gateways' connection
 LAB_METRICS=${LAB_METRICS:-}               # PORT: every node serves /metrics on its address
 LAB_VIP4=198.18.0.1
 LAB_VIP6=2001:db8::1
@@ -139,6 +140,7 @@ connections {
 		remote {
 			auth = psk
 		}
+		$LAB_GATEWAY_CONN_EXTRA
 	}
 }
 secrets {

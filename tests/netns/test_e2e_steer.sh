@@ -12,9 +12,10 @@
 #     40/40/80, 24 clients on empty gateways: 6/6/12), and every later IKE
 #     message by the label in the gateway's SPI; each gateway's charon
 #     answers from the VIP, which it holds on lo unless it is the master;
-#   - raw ESP and ESP-in-UDP frames (the kernel here has no ESP: no CHILD_SA
-#     can be installed) with SPIs from each gateway's range arrive at that
-#     gateway and nowhere else; an unknown label's and a keepalive are
+#   - each gateway's charon asks the kernel for ESP SPIs from its own range
+#     for the CHILD_SAs of steered clients (the kernel here has no ESP: the
+#     SAs cannot be installed); raw ESP and ESP-in-UDP frames with SPIs from
+#     each gateway's range arrive at that gateway and nowhere else; an unknown label's and a keepalive are
 #     dropped by the master;
 #   - the master is killed: the new master steers every later IKE exchange
 #     (swanctl --rekey --ike) to the gateway that holds the SA, with nothing
@@ -29,6 +30,10 @@ e2e_require esp_probe
 ESP=$IKELB_TOOLS/esp_probe
 LAB_STEER=1
 LAB_MAX="40 40 80"
+# a CHILD_SA makes charon ask the kernel for an ESP SPI ("got SPI", at the
+# kernel interface's log level 2), though the kernel cannot install it
+LAB_GATEWAY_CHARON+=$'\n\tfilelog {\n\t\tlog {\n\t\t\tknl = 2\n\t\t}\n\t}'
+LAB_GATEWAY_CONN_EXTRA="children { net { local_ts = 10.99.0.0/24 } }"
 e2e_up
 M=$(lab_master)
 N_CL=24
@@ -133,6 +138,26 @@ check "the master counted the steering: steered_init $si, steered_ike $sk (>= $(
 r=$(mj "$M" "targets/name=gw3/redirects")
 check "steered clients count as new clients of their target (gw3: $r >= ${HELD[3]})" \
 	test "$r" -ge "${HELD[3]}"
+# The gateways' ESP SPIs: each one's from its own range (charon.spi_min,
+# spi_max), for a CHILD_SA of a client that steering brought to it.
+lab_add_clients 41 46 "$LAB_VIP4" "mobike = no
+		children { t { remote_ts = 10.99.0.0/24 } }" >/dev/null
+for ((k = 41; k <= 46; k++)); do
+	sw_ctl "$(lab_client_ns)" "$(LAB_CL_DIR)" --initiate --child t --ike "c$k" --timeout 10 \
+		>/dev/null 2>&1 # the kernel cannot install it: the CHILD_SA fails
+done
+bad_spi() { # every SPI a gateway asked for starts with its label
+	local i s
+	for ((i = 1; i <= LAB_N; i++)); do
+		for s in $(sed -n 's/.*got SPI \([0-9a-f]*\).*/\1/p' "$(lab_node_sw "$i")/charon.log"); do
+			[ "${s:0:2}" = "0$i" ] || return 0
+		done
+	done
+	return 1
+}
+n_spi=$(cat "$LAB_DIR"/gw*/sw/charon.log | grep -c "got SPI")
+check "gateways asked the kernel for $n_spi ESP SPIs for steered clients' CHILD_SAs, each from its own range" \
+	eval '[ "$n_spi" -ge 6 ] && ! bad_spi'
 st=$(mj "$M" "targets/name=gw2/steer")
 check "status --json: gw2's label is steered to its MAC (steer: $st)" test "$st" = mac
 
