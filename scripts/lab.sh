@@ -26,6 +26,8 @@ LAB_UNSUPPORTED=${LAB_UNSUPPORTED:-pass}
 LAB_NO_TARGET=${LAB_NO_TARGET:-pass}
 LAB_PORTS=${LAB_PORTS:-"500 4500"}
 LAB_EXTRA=${LAB_EXTRA:-}                   # extra lines for every node's [redirect]
+LAB_CLUSTER_EXTRA=${LAB_CLUSTER_EXTRA:-}   # extra lines for every node's [cluster]
+LAB_GATEWAY_EXTRA=${LAB_GATEWAY_EXTRA:-}   # extra lines for every node's [gateway]
 LAB_REPORTS_EXTRA=${LAB_REPORTS_EXTRA:-}   # extra lines for every node's [reports]
 # tunnels source per node: vici (its strongSwan gateway) or file (the number
 # in $(lab_node_tunnels_file N), 0 at start; that node runs no strongSwan)
@@ -78,6 +80,7 @@ virtual_ip = $LAB_VIP4
 virtual_ip6 = $LAB_VIP6
 vrrp = on
 node_id = gw$i
+$LAB_CLUSTER_EXTRA
 
 [vrrp]
 vrid = 51
@@ -101,6 +104,7 @@ address = $(lab_node_ip "$i")
 address6 = $(lab_node_ip6 "$i")
 max_tunnels = $(_lab_word "$i" "$LAB_MAX")
 tunnels = $(_lab_node_tunnels "$i")
+$LAB_GATEWAY_EXTRA
 EOF
 }
 
@@ -151,6 +155,21 @@ _lab_node_up() {
 	fi
 	_lab_node_conf "$i" >"$(lab_node_conf "$i")"
 	lab_start_ikelb "$i"
+}
+
+# lab_join N: node N (LAB_N + 1) joins the running lab -- its switch port,
+# strongSwan and ikelb-load -- and LAB_N grows
+lab_join() {
+	local i=$1
+	mkdir -p "$LAB_DIR/gw$i/sw"
+	_lab_node_up "$i" || return 1
+	LAB_N=$i
+}
+
+# lab_reload N: node N's config written anew (from the settings now) and
+# applied by SIGHUP
+lab_reload() {
+	_lab_node_conf "$1" >"$(lab_node_conf "$1")" && kill -HUP "${LAB_IKELB_PID[$1]}"
 }
 
 # lab_start_ikelb N: (re)start node N's ikelb-load

@@ -3,9 +3,10 @@
  * libFuzzer target for auth mode's reading of charon's messages
  * (user/authmode_events.c): the input is a vici message, read as an
  * ike-updown, an ike-rekey, a log event and a list-sa event, and what comes
- * out goes through the table and the scope check.  Oracle besides the
- * sanitizers: a parsed SA has an id, a log line about an SA names it, and
- * the table finds what it was given.
+ * out goes through the table and the scope check, and through the
+ * migration's table and rules (user/ike/migrate_sas.c).  Oracle besides
+ * the sanitizers: a parsed SA has an id, a log line about an SA names it,
+ * the table finds what it was given, a client's SA has a family.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -13,8 +14,26 @@
 #include <string.h>
 
 #include "ike/authmode_events.h"
+#include "ike/migrate_sas.h"
 
 static struct authev_table tab;
+static struct migsa_table mtab;
+
+static void migrate_sa(const struct auth_sa *sa, const struct ip_addr *vips)
+{
+	enum migsa_class c;
+	uint64_t until;
+	int fam;
+
+	c = migsa_classify(&mtab, sa, vips, 60000, 1000, &fam);
+	if (c != MIGSA_NOT_OURS && (fam < 0 || fam >= IKELB_FAMILIES))
+		abort();
+	until = migsa_held_until(&mtab, sa, 60000, 1000);
+	if ((c == MIGSA_HELD) != (until > 1000) && c != MIGSA_MOVING && c != MIGSA_LEFT &&
+	    c != MIGSA_NOT_OURS)
+		abort();
+	migsa_redirecting(&mtab, sa->id, 1);
+}
 
 static void use_sa(const struct auth_sa *sa)
 {
@@ -36,6 +55,7 @@ static void use_sa(const struct auth_sa *sa)
 	e->spi_raw = sa->spi_raw;
 	if (!authev_handled(&tab, sa))
 		abort();
+	migrate_sa(sa, vips);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -43,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vic_node *m = vic_tree_parse(data, size);
 	struct auth_sa a, b;
 	uint32_t id;
-	bool up;
+	bool up, from;
 
 	if (!m)
 		return 0;
@@ -55,6 +75,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (authev_log(m, &id) != AUTHEV_LOG_OTHER && id == 0)
 		abort();
+	switch (authev_log_init(m, &id, &from)) {
+	case AUTHEV_LOG_INIT_SUPPORTED:
+	case AUTHEV_LOG_INIT_UNSUPPORTED:
+		migsa_init_seen(&mtab, id, true, from, 1000);
+		if (!migsa_find(&mtab, id))
+			abort();
+		break;
+	case AUTHEV_LOG_REFUSED:
+		migsa_refused(&mtab, id, &from);
+		break;
+	case AUTHEV_LOG_OTHER:
+		if (from)
+			abort();
+		break;
+	}
 	for (const struct vic_node *c = m->child; c; c = c->next)
 		if (authev_sa(c, &a) == 0)
 			use_sa(&a);

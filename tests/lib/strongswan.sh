@@ -29,6 +29,7 @@ $extra
 			ike = 2
 			net = 2
 			time_format = %T
+			time_add_ms = yes
 		}
 	}
 	syslog {

@@ -102,6 +102,13 @@ broken 12 unsupported "unsupported not pass|drop" \
 	"$(base; printf '[redirect]\nunsupported = maybe\n')"
 broken 12 no_target "no_target not pass|drop" "$(base; printf '[redirect]\nno_target = maybe\n')"
 broken 5 what "a line that is not key = value" "$(base | sed '4a what')"
+broken 7 rebalance_threshold "rebalance_threshold = 0" "$(base | sed '6a rebalance_threshold = 0')"
+broken 7 rebalance_hold_ms "rebalance_hold_ms below 1000" "$(base | sed '6a rebalance_hold_ms = 999')"
+broken 7 rebalance "rebalance not on|off" "$(base | sed '6a rebalance = sometimes')"
+broken 14 migrate_rate "migrate_rate above 100" \
+	"$(base; printf '[gateway]\naddress = 198.18.0.21\nmax_tunnels = 10\nmigrate_rate = 101\n')"
+broken 14 drain_migrate "drain_migrate without a VICI tunnels source" \
+	"$(base; printf '[gateway]\naddress = 198.18.0.21\nmax_tunnels = 10\ndrain_migrate = yes\n')"
 
 # Every error of a file is printed, each with its own line, and counted.
 f=$tmp/many.conf
@@ -157,6 +164,23 @@ run_b
 check "no command -> exit 2 and the usage" eval '[ $RC -eq 2 ] && grep -q "Usage:" <<<"$OUT"'
 run_b check extra -c "$tmp/base.conf"
 check "extra argument -> exit 2" test $RC -eq 2
+run_b --help
+check "--help shows drain on --migrate [--rate N/s]" \
+	grep -q "drain on --migrate \[--rate N/s\]" <<<"$OUT"
+# drain's options: exit 2 and a reason before any daemon is asked
+for args in "drain on --migrate --rate 0" "drain on --migrate --rate 101" \
+	"drain on --migrate --rate 10/m" "drain on --migrate --rate x" "drain on --rate 10" \
+	"drain off --migrate" "drain --migrate" "status --migrate" "check --rate 5"; do
+	# shellcheck disable=SC2086 # the words are the arguments
+	run_b $args -c "$tmp/base.conf"
+	check "$args -> exit 2 with a reason" \
+		eval '[ $RC -eq 2 ] && grep -q -- "--rate\|--migrate" <<<"$OUT"'
+done
+for args in "drain on --migrate" "drain on --migrate --rate 10/s" "drain on -m -r 100"; do
+	# shellcheck disable=SC2086
+	run_b $args -c "$tmp/base.conf"
+	check "$args: understood; no daemon -> exit 3" test $RC -eq 3
+done
 
 # ---- status without a daemon ------------------------------------------------
 run_b status -c "$tmp/base.conf"

@@ -247,9 +247,113 @@ static void test_members(void **state)
 	done(e);
 }
 
+#define GRANT_CONF(rebalance)                                                             \
+	"[cluster]\nname = lab\ninterface = lo\nvirtual_ip = 198.18.0.1\nrebalance = " rebalance \
+	"\n[gateway]\naddress = 198.18.0.11\nmax_tunnels = 40\n"
+
+/* A report of node with tunnels of max in state. */
+static void feed(struct members *m, struct cluster_key *k, uint64_t now, const char *node,
+		 const char *addr, uint32_t tunnels, uint32_t max, enum report_state st)
+{
+	static uint64_t seq = 100;
+	struct load_report r = report(node, ++seq, addr);
+	uint8_t msg[REPORT_MAX];
+	int len;
+
+	r.tunnels = tunnels;
+	r.max_tunnels = max;
+	r.state = st;
+	if (!strcmp(node, "gw1")) {
+		assert_int_equal(members_update_self(m, &r, now), MEMBERS_ACCEPTED);
+		return;
+	}
+	len = report_encode(&r, k, msg, sizeof(msg));
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, now), MEMBERS_ACCEPTED);
+}
+
+static uint32_t granted_to(const struct cluster_grant *g, unsigned n, const char *name)
+{
+	uint32_t sum = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(g[i].name, name))
+			sum += g[i].count;
+	return sum;
+}
+
+/*
+ * The master's grants for migrations: the plan's shares, so in proportion
+ * to free capacity; never the requester, nor a draining, full or dead
+ * gateway; counted like redirects; to rebalance only with rebalance = on
+ * and only toward gateways below the requester.
+ */
+static void test_grants(void **state)
+{
+	struct cluster_key k = { .len = 32 };
+	struct members_params mp = { .cluster = "lab", .key = &k, .self_id = "gw1",
+				     .dead_after_ms = 3000 };
+	struct members *m = members_new(&mp);
+	struct env *e = make(GRANT_CONF("off"), m);
+	struct cluster_grant g[MIGRATION_ENTRIES_MAX];
+	enum migration_answer answer;
+	uint8_t want[2] = { 30, 5 };
+	struct config *on;
+	unsigned n;
+
+	(void)state;
+	feed(m, &k, loop_now(e->l), "gw1", "198.18.0.11", 30, 40, REPORT_DRAINING);
+	feed(m, &k, loop_now(e->l), "gw2", "198.18.0.12", 0, 40, REPORT_ACTIVE);
+	feed(m, &k, loop_now(e->l), "gw3", "198.18.0.13", 0, 80, REPORT_ACTIVE);
+	feed(m, &k, loop_now(e->l), "gw4", "198.18.0.14", 0, 80, REPORT_DRAINING);
+	feed(m, &k, loop_now(e->l), "gw5", "198.18.0.15", 10, 10, REPORT_ACTIVE);
+	cluster_refill(e->c);
+	n = cluster_grant(e->c, MIGRATION_DRAIN, "gw1", want, g, MIGRATION_ENTRIES_MAX, &answer);
+	assert_int_equal(answer, MIGRATION_GRANTED);
+	/* 1:2 by free capacity; nothing for IPv6 clients (no IPv6 identity) */
+	assert_int_equal(granted_to(g, n, "gw2"), 10);
+	assert_int_equal(granted_to(g, n, "gw3"), 20);
+	assert_int_equal(granted_to(g, n, "gw1") + granted_to(g, n, "gw4") +
+				 granted_to(g, n, "gw5"),
+			 0);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(g[i].fam, IKELB_FAM_V4);
+		assert_int_equal(g[i].id.type, IKE_GW_ID_IPV4);
+		assert_int_equal(g[i].idx, (uint32_t)entry(e, g[i].name)->idx);
+	}
+	/* counted like redirects: the next plan sees 10/40 and 20/80 */
+	assert_int_equal(entry(e, "gw2")->migrations, 10);
+	assert_int_equal(entry(e, "gw3")->migrations, 20);
+	assert_int_equal(entry(e, "gw3")->redirects, 20);
+	assert_int_equal(entry(e, "gw3")->redirects_since_report, 20);
+	assert_true(entry(e, "gw2")->est_util > 0.249 && entry(e, "gw2")->est_util < 0.251);
+	/* whom the master does not know */
+	assert_int_equal(cluster_grant(e->c, MIGRATION_DRAIN, "gw9", want, g, 8, &answer), 0);
+	assert_int_equal(answer, MIGRATION_NOT_MEMBER);
+	/* rebalancing asked for, but off here */
+	assert_int_equal(cluster_grant(e->c, MIGRATION_REBALANCE, "gw5", want, g, 8, &answer), 0);
+	assert_int_equal(answer, MIGRATION_NO_REBALANCE);
+	on = unit_config(GRANT_CONF("on"));
+	cluster_reload(e->c, on);
+	/* gw2 (0 % reported) has nobody below it */
+	assert_int_equal(cluster_grant(e->c, MIGRATION_REBALANCE, "gw2", want, g, 8, &answer), 0);
+	assert_int_equal(answer, MIGRATION_NO_TARGET);
+	/* the full gw5 may move clients to those below it; at most max entries */
+	want[0] = 6;
+	n = cluster_grant(e->c, MIGRATION_REBALANCE, "gw5", want, g, 1, &answer);
+	assert_int_equal(answer, MIGRATION_GRANTED);
+	assert_int_equal(n, 1);
+	assert_true(g[0].count >= 1);
+	assert_true(!strcmp(g[0].name, "gw2") || !strcmp(g[0].name, "gw3"));
+	cluster_reload(e->c, e->cfg);
+	unit_config_free(on);
+	e->m = m;
+	done(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_grants),
 		cmocka_unit_test(test_tables_written),
 		cmocka_unit_test(test_periodic_refill),
 		cmocka_unit_test(test_draining_and_unhealthy_self),

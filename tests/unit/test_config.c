@@ -481,6 +481,11 @@ static void assert_defaults(const struct config *c)
 	assert_int_equal(c->reports_interval_ms, 1000);
 	assert_int_equal(c->dead_after_ms, 3000);
 	assert_int_equal(c->tunnels, CFG_TUNNELS_NONE);
+	assert_false(c->rebalance);
+	assert_int_equal(c->rebalance_threshold, 10);
+	assert_int_equal(c->rebalance_hold_ms, 60000);
+	assert_int_equal(c->migrate_rate, 5);
+	assert_false(c->drain_migrate);
 }
 
 static void test_defaults(void **state)
@@ -1077,6 +1082,11 @@ static void test_bad_gateway(void **state)
 		{ BASE "[gateway]\n",
 		  { "t.conf:8: [gateway] address is required",
 		    "t.conf:8: [gateway] max_tunnels is required" } },
+		{ BASE "[gateway]\naddress = 198.18.0.11\nmax_tunnels = 1\ndrain_migrate = yes\n",
+		  { "t.conf:11: [gateway] drain_migrate: needs tunnels = vici:PATH (clients are "
+		    "moved by asking strongSwan over VICI)" } },
+		{ BASE "[gateway]\naddress = 198.18.0.11\nmax_tunnels = 1\nmigrate_rate = 0\n",
+		  { "t.conf:11: [gateway] migrate_rate: \"0\" is out of range (1..100)" } },
 		{ BASE "[gateway]\naddress = 198.18.0.1\nmax_tunnels = 1\n",
 		  { "t.conf:9: [gateway] address: 198.18.0.1 is the cluster's "
 		    "virtual_ip (a VIP is never a target)" } },
@@ -1373,6 +1383,9 @@ static const struct reload_case {
 	{ "cluster", "vrrp", "external", true },
 	{ "cluster", "xdp_mode", "native", true },
 	{ "cluster", "node_id", "n1", false },
+	{ "cluster", "rebalance", "on", false },
+	{ "cluster", "rebalance_threshold", "20", false },
+	{ "cluster", "rebalance_hold_ms", "5000", false },
 	{ "vrrp", "vrid", "52", true },
 	{ "vrrp", "priority", "150", true },
 	{ "vrrp", "advert_interval_ms", "200", true },
@@ -1400,6 +1413,7 @@ static const struct reload_case {
 	{ "gateway", "address6", "2001:db8::10", false },
 	{ "gateway", "max_tunnels", "20", false },
 	{ "gateway", "tunnels", "static:5", false },
+	{ "gateway", "migrate_rate", "9", false },
 	{ "target", "address", "198.18.0.13", false },
 	{ "target", "address6", "2001:db8::13", false },
 	{ "target", "max_tunnels", "6", false },

@@ -183,6 +183,25 @@ static void test_drain(void **state)
 	assert_string_equal(jpath(o, "targets", 0, "state"), "draining");
 	json_object_put(o);
 	assert_string_equal(request(e, "drain off", &rc), "drain off\n");
+	/* moving the clients needs a VICI tunnels source (here static:5):
+	 * refused with the reason, and the drain stays as it was */
+	assert_string_equal(request(e, "drain on migrate", &rc),
+			    "cannot move clients: needs [gateway] tunnels = vici:PATH\n");
+	assert_int_equal(rc, -1);
+	assert_string_equal(request(e, "drain", &rc), "drain off\n");
+	request(e, "drain on migrate 0", &rc);
+	assert_int_equal(rc, -1);
+	request(e, "drain on migrate 101", &rc);
+	assert_int_equal(rc, -1);
+	request(e, "drain on migrate 5x", &rc);
+	assert_int_equal(rc, -1);
+	request(e, "drain on migratex", &rc);
+	assert_int_equal(rc, -1);
+	o = status_json(e);
+	assert_string_equal(jpath(o, "migration", -1, "available"), "false");
+	assert_string_equal(jpath(o, "migration", -1, "mode"), "off");
+	json_object_put(o);
+	assert_true(status_shows(e, "migration: not available"));
 	stop(e);
 }
 

@@ -9,6 +9,7 @@
 #include "cluster/balancer.h"
 #include "cluster/cluster.h"
 #include "cluster/members.h"
+#include "cluster/migration_pick.h"
 #include "cluster/targets.h"
 
 struct cluster {
@@ -23,7 +24,11 @@ struct cluster {
 	struct balancer *bal;
 	struct pool_entry pool[IKELB_MAX_TARGETS];
 	unsigned n_pool;
-	uint64_t auth_redirects[IKELB_MAX_TARGETS]; /* auth mode's, per target */
+	/* redirects the XDP program did not count, per target: auth mode's,
+	 * and the clients granted to migrations */
+	uint64_t auth_redirects[IKELB_MAX_TARGETS];
+	uint64_t migrations[IKELB_MAX_TARGETS]; /* of those, granted to migrations */
+	struct migration_pick pick;
 	struct loop_timer refill;
 };
 
@@ -292,6 +297,7 @@ static void fill(struct cluster *c, uint64_t now, const uint64_t *redirects,
 		f = balancer_figures(c->bal, e->idx);
 		e->redirects = redirects[e->idx];
 		e->redirects_since_report = f->since_report;
+		e->migrations = c->migrations[e->idx];
 		e->est_util = f->utilization;
 		e->slots[0] = f->slots[0];
 		e->slots[1] = f->slots[1];
@@ -354,6 +360,7 @@ struct cluster *cluster_new(struct loop *l, const struct cluster_params *p,
 		return NULL;
 	}
 	balancer_set_policy(c->bal, (enum balancer_policy)c->cfg->policy);
+	migration_pick_init(&c->pick);
 	loop_timer_init(&c->refill, l, on_refill, c);
 	loop_timer_every(&c->refill, CLUSTER_REFILL_MS);
 	return c;
@@ -398,4 +405,102 @@ int cluster_pick(const struct cluster *c, int fam, uint64_t spi_raw, uint32_t *i
 	*idx = i;
 	*id = t->t.id[fam];
 	return 0;
+}
+
+/* ---- migration grants ------------------------------------------------------- */
+
+static const struct pool_entry *find_gateway(const struct cluster *c, const char *name)
+{
+	for (unsigned i = 0; i < c->n_pool; i++)
+		if (c->pool[i].kind != POOL_STATIC && !strcmp(c->pool[i].name, name))
+			return &c->pool[i];
+	return NULL;
+}
+
+static double level_of(const struct pool_entry *e)
+{
+	if (!e->max_tunnels)
+		return 0;
+	return e->has_load ? (double)e->tunnels / (double)e->max_tunnels : e->est_util;
+}
+
+/* The plan's slots of each target that may take clients of fam from `from`. */
+static bool weights(const struct cluster *c, int fam, const struct pool_entry *from,
+		    bool rebalance, uint32_t w[IKELB_MAX_TARGETS])
+{
+	bool any = false;
+
+	memset(w, 0, IKELB_MAX_TARGETS * sizeof(w[0]));
+	for (unsigned i = 0; i < c->n_pool; i++) {
+		const struct pool_entry *e = &c->pool[i];
+		const struct ikelb_target *t;
+
+		if (e == from || e->idx < 0 || e->state != POOL_ACTIVE ||
+		    (rebalance && e->est_util >= level_of(from)))
+			continue;
+		t = &c->tg.s[e->idx].t;
+		if (!t->active || !t->id[fam].type)
+			continue;
+		w[e->idx] = balancer_figures(c->bal, (unsigned)e->idx)->slots[fam];
+		any |= w[e->idx] > 0;
+	}
+	return any;
+}
+
+static const struct pool_entry *entry_of_idx(const struct cluster *c, uint32_t idx)
+{
+	for (unsigned i = 0; i < c->n_pool; i++)
+		if (c->pool[i].idx == (int)idx)
+			return &c->pool[i];
+	return NULL;
+}
+
+unsigned cluster_grant(struct cluster *c, enum migration_purpose purpose, const char *from,
+		       const uint8_t wanted[IKELB_FAMILIES], struct cluster_grant *out,
+		       unsigned max, enum migration_answer *answer)
+{
+	const struct pool_entry *src = find_gateway(c, from);
+	bool rebalance = purpose == MIGRATION_REBALANCE;
+	unsigned n_out = 0, granted = 0;
+
+	*answer = MIGRATION_NO_TARGET;
+	if (!src) {
+		*answer = MIGRATION_NOT_MEMBER;
+		return 0;
+	}
+	if (rebalance && !c->cfg->rebalance) {
+		*answer = MIGRATION_NO_REBALANCE;
+		return 0;
+	}
+	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
+		uint32_t w[IKELB_MAX_TARGETS], n[IKELB_MAX_TARGETS] = { 0 };
+
+		if (!wanted[fam] || !weights(c, fam, src, rebalance, w))
+			continue;
+		migration_pick(&c->pick, (unsigned)fam, w, wanted[fam], n);
+		for (uint32_t idx = 0; idx < IKELB_MAX_TARGETS; idx++) {
+			const struct pool_entry *e;
+			const struct ikelb_gw_id *id = &c->tg.s[idx].t.id[fam];
+
+			if (!n[idx] || n_out == max || !(e = entry_of_idx(c, idx)))
+				continue;
+			out[n_out] = (struct cluster_grant){ .fam = (uint8_t)fam, .count = n[idx],
+							     .idx = idx };
+			snprintf(out[n_out].name, sizeof(out[n_out].name), "%.*s",
+				 (int)sizeof(out[n_out].name) - 1, e->name);
+			out[n_out].id.type = id->type;
+			out[n_out].id.len = id->len;
+			memcpy(out[n_out].id.data, id->data, id->len);
+			c->auth_redirects[idx] += n[idx];
+			c->migrations[idx] += n[idx];
+			granted += n[idx];
+			n_out++;
+		}
+	}
+	if (granted) {
+		*answer = MIGRATION_GRANTED;
+		/* the next grant and the XDP program see these clients counted */
+		cluster_refill(c);
+	}
+	return n_out;
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cluster/migration_codec.h"
 #include "config/config.h"
 #include "dataplane/dataplane.h"
 #include "ikelb.h"
@@ -42,6 +43,7 @@ struct pool_entry {
 	int64_t age_ms; /* of the last report, -1 if none */
 	uint64_t redirects; /* total since the daemon started */
 	uint64_t redirects_since_report;
+	uint64_t migrations; /* clients granted to it by migrations (in redirects) */
 	unsigned slots[2]; /* slots per family */
 };
 
@@ -71,6 +73,28 @@ void cluster_set_draining(struct cluster *c, bool draining);
 void cluster_refill(struct cluster *c);
 /* A redirect sent by auth mode to target idx: counted with XDP's. */
 void cluster_note_redirect(struct cluster *c, uint32_t idx);
+
+/* Target idx gets count clients of family fam (a migration grant). */
+struct cluster_grant {
+	uint8_t fam;
+	uint32_t count;
+	uint32_t idx;
+	char name[REPORT_NODE_ID_MAX + 1];
+	struct cfg_gw_addr id;
+};
+
+/*
+ * The master's answer to gateway `from` (a target's name: its node id),
+ * which moves away up to wanted[fam] clients of each family for purpose:
+ * the plan's shares among the usable targets other than `from` -- to
+ * rebalance, only those whose estimated utilisation is below `from`'s, and
+ * only with rebalance = on -- picked smoothly (migration_pick.h) and
+ * counted like redirects (and as migrations).  At most max entries;
+ * *answer is MIGRATION_GRANTED when there are any, else why not.
+ */
+unsigned cluster_grant(struct cluster *c, enum migration_purpose purpose, const char *from,
+		       const uint8_t wanted[IKELB_FAMILIES], struct cluster_grant *out,
+		       unsigned max, enum migration_answer *answer);
 
 /* The entries of the last refill. */
 unsigned cluster_pool(const struct cluster *c, const struct pool_entry **out);

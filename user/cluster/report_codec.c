@@ -28,7 +28,7 @@ static bool is_name_char(uint8_t c)
 	       c == '_' || c == '-';
 }
 
-static bool valid_cluster(const uint8_t *s, size_t n)
+bool report_valid_cluster(const uint8_t *s, size_t n)
 {
 	if (n < 1 || n > REPORT_CLUSTER_MAX)
 		return false;
@@ -46,7 +46,7 @@ static bool valid_text(const uint8_t *s, size_t n, uint8_t lowest)
 	return true;
 }
 
-static bool valid_node_id(const uint8_t *s, size_t n)
+bool report_valid_node_id(const uint8_t *s, size_t n)
 {
 	return n >= 1 && n <= REPORT_NODE_ID_MAX && valid_text(s, n, 0x21);
 }
@@ -87,7 +87,7 @@ static bool valid_ipv6(const uint8_t *a)
 	       !IN6_IS_ADDR_MULTICAST(&in);
 }
 
-static bool valid_gw(uint8_t type, uint8_t len, const uint8_t *data, bool optional)
+bool report_valid_gw(uint8_t type, uint8_t len, const uint8_t *data, bool optional)
 {
 	switch (type) {
 	case 0:
@@ -119,11 +119,11 @@ int report_check(const struct load_report *r)
 
 	if (nc == sizeof(r->cluster) || nn == sizeof(r->node_id) || nr == sizeof(r->reason))
 		return -1;
-	if (!valid_cluster((const uint8_t *)r->cluster, nc) ||
-	    !valid_node_id((const uint8_t *)r->node_id, nn) ||
+	if (!report_valid_cluster((const uint8_t *)r->cluster, nc) ||
+	    !report_valid_node_id((const uint8_t *)r->node_id, nn) ||
 	    !valid_reason((const uint8_t *)r->reason, nr) || !valid_numbers(r) ||
-	    !valid_gw(r->address.type, r->address.len, r->address.data, false) ||
-	    !valid_gw(r->address6.type, r->address6.len, r->address6.data, true))
+	    !report_valid_gw(r->address.type, r->address.len, r->address.data, false) ||
+	    !report_valid_gw(r->address6.type, r->address6.len, r->address6.data, true))
 		return -1;
 	return 0;
 }
@@ -284,7 +284,7 @@ static bool take_gw(struct reader *rd, struct cfg_gw_addr *a, bool optional)
 	if (!d)
 		return false;
 	memcpy(a->data, d, a->len);
-	return valid_gw(a->type, a->len, a->data, optional);
+	return report_valid_gw(a->type, a->len, a->data, optional);
 }
 
 /* Everything between the fixed header and the MAC. */
@@ -294,10 +294,10 @@ static bool parse_body(struct reader *rd, struct load_report *out)
 	size_t n = 0;
 
 	s = take_str(rd, out->cluster, REPORT_CLUSTER_MAX, &n);
-	if (!s || !valid_cluster(s, n))
+	if (!s || !report_valid_cluster(s, n))
 		return false;
 	s = take_str(rd, out->node_id, REPORT_NODE_ID_MAX, &n);
-	if (!s || !valid_node_id(s, n))
+	if (!s || !report_valid_node_id(s, n))
 		return false;
 	if (!take_gw(rd, &out->address, false) || !take_gw(rd, &out->address6, true))
 		return false;

@@ -37,6 +37,7 @@
 #ifndef IKELB_REPORT_CODEC_H
 #define IKELB_REPORT_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -111,6 +112,11 @@ enum report_err report_decode(const uint8_t *buf, size_t len, const char *cluste
 
 /* Checks every field as the decoder does (cluster included); 0 or -1. */
 int report_check(const struct load_report *r);
+/* The field rules, shared with the migration messages (migration_codec.h):
+ * a cluster name, a node id, a GW identity (type 0 only when optional). */
+bool report_valid_cluster(const uint8_t *s, size_t n);
+bool report_valid_node_id(const uint8_t *s, size_t n);
+bool report_valid_gw(uint8_t type, uint8_t len, const uint8_t *data, bool optional);
 
 const char *report_err_str(enum report_err e);
 const char *report_state_str(enum report_state s);

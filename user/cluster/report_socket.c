@@ -349,6 +349,8 @@ unsigned report_socket_handle_readable(struct report_socket *n, struct members *
 			members_note_oversized(m);
 			continue;
 		}
+		if (n->claim && n->claim(n->claim_ctx, n->buf, (size_t)r))
+			continue;
 		members_handle_datagram_from(m, n->buf, (size_t)r, now_ms, source_of(&from, &src));
 	}
 	return count;

@@ -66,6 +66,11 @@ struct report_socket {
 	socklen_t dst_len[CFG_MAX_PEERS];
 	bool send_failing; /* for logging a failure once, not every interval */
 	struct report_socket_stats stats;
+	/* Other messages on the same socket (migration requests and grants):
+	 * a datagram claim() returns true for was its, not a load report's.
+	 * NULL: every datagram goes to the member table. */
+	bool (*claim)(void *ctx, const uint8_t *buf, size_t len);
+	void *claim_ctx;
 	uint8_t buf[REPORT_MAX + 1];
 };
 
@@ -85,8 +90,9 @@ int report_socket_send_report(struct report_socket *n, const struct load_report 
 			   const struct cluster_key *key);
 
 /*
- * Reads up to REPORT_SOCKET_BATCH waiting datagrams and hands each to the
- * member table (truncated ones are counted as oversized).  Returns the
+ * Reads up to REPORT_SOCKET_BATCH waiting datagrams and hands each to
+ * claim, or else to the member table (truncated ones are counted as
+ * oversized).  Returns the
  * number read; call again on the next readable event.
  */
 unsigned report_socket_handle_readable(struct report_socket *n, struct members *m, uint64_t now_ms);

@@ -100,6 +100,29 @@ void reports_master_silent(struct reports *r, const struct ip_addr *addr)
 		members_declare_dead(r->members, addr, loop_now(r->loop));
 }
 
+uint64_t reports_epoch(const struct reports *r)
+{
+	return r->enabled ? r->self.epoch : 0;
+}
+
+const struct cluster_key *reports_key(const struct reports *r)
+{
+	return r->enabled ? &r->key : NULL;
+}
+
+void reports_send(struct reports *r, const uint8_t *msg, size_t len)
+{
+	if (r->enabled)
+		report_socket_send(&r->net, msg, len);
+}
+
+static bool claim(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct reports *r = ctx;
+
+	return r->hooks.claim && r->hooks.claim(r->hooks.ctx, buf, len);
+}
+
 struct members *reports_members(struct reports *r)
 {
 	return r->enabled ? r->members : NULL;
@@ -167,6 +190,8 @@ static void report_due(struct reports *r)
 	}
 	members_tick(r->members, now);
 	members_maybe_changed(r);
+	if (r->cfg->has_gateway && r->hooks.on_own_report)
+		r->hooks.on_own_report(r->hooks.ctx);
 }
 
 static void on_reading(void *arg, const struct tunnel_reading *t)
@@ -263,6 +288,8 @@ static int open_net(struct reports *r)
 
 	if (report_socket_open(&r->net, &p))
 		return -1;
+	r->net.claim = claim;
+	r->net.claim_ctx = r;
 	loop_io_init(&r->net_io, r->loop, report_socket_fd(&r->net), on_net_readable, r);
 	return loop_io_start(&r->net_io, LOOP_IN);
 }

@@ -30,6 +30,12 @@ struct reports_hooks {
 	void *ctx;
 	/* The member table changed: a report was accepted, a member died. */
 	void (*on_members_changed)(void *ctx);
+	/* This node's own report went out (its tunnels just read), after
+	 * on_members_changed; NULL: not wanted. */
+	void (*on_own_report)(void *ctx);
+	/* Migration messages (cluster/migration_codec.h) on the report socket:
+	 * true when it was one; NULL: none are expected. */
+	bool (*claim)(void *ctx, const uint8_t *buf, size_t len);
 };
 
 /* c must stay valid until reports_reload or reports_free.  NULL (logged)
@@ -58,6 +64,13 @@ const char *reports_node_id(const struct reports *r);
 /* VRRP took over from a master at addr that went silent: its member (the
  * one reporting from that address) is taken for dead at once. */
 void reports_master_silent(struct reports *r, const struct ip_addr *addr);
+
+/* For the migration messages, which share the report protocol's socket and
+ * key: this node's boot epoch (0 when the protocol is off), the key (NULL
+ * then), and sending a signed message to the group or the peers. */
+uint64_t reports_epoch(const struct reports *r);
+const struct cluster_key *reports_key(const struct reports *r);
+void reports_send(struct reports *r, const uint8_t *msg, size_t len);
 
 void reports_text(const struct reports *r, FILE *out);
 struct json_object *reports_json(const struct reports *r);

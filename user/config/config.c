@@ -551,6 +551,12 @@ static void check_gateway(struct ctx *x)
 	    c->gw_address.type == IKE_GW_ID_IPV6)
 		err_at(x, line_of(x, C(gw_address6)),
 		       "[gateway] address6: not allowed when address is an IPv6 address");
+	/* clients are moved by asking charon over VICI (ike/migrate.h) */
+	if (good(x, C(drain_migrate)) && c->drain_migrate &&
+	    (!given(x, C(tunnels)) || (good(x, C(tunnels)) && c->tunnels != CFG_TUNNELS_VICI)))
+		err_at(x, line_of(x, C(drain_migrate)),
+		       "[gateway] drain_migrate: needs tunnels = vici:PATH (clients are moved "
+		       "by asking strongSwan over VICI)");
 }
 
 static void check_targets(struct ctx *x)

@@ -5,7 +5,8 @@
  * config_table.c) and the rest of the daemon; every key, its default and
  * its range is in the table, here and in ikelb-load(8).
  *
- * [cluster]   name, interface, virtual_ip, virtual_ip6, vrrp, xdp_mode, node_id
+ * [cluster]   name, interface, virtual_ip, virtual_ip6, vrrp, xdp_mode, node_id,
+ *             rebalance, rebalance_threshold, rebalance_hold_ms
  * [vrrp]      vrid, priority, advert_interval_ms, preempt, vrrp_peers, notify,
  *             announce_count, announce_interval_ms
  * [redirect]  ports, natt_ports, unsupported, no_target, policy, mode, vici,
@@ -15,7 +16,7 @@
  * [reports]   key_file, group, port, peers, interval_ms, dead_after_ms
  *             (once [status] with status_group, status_port, status_peers,
  *             status_interval_ms: those names are refused with the new one)
- * [gateway]   address, address6, max_tunnels, tunnels
+ * [gateway]   address, address6, max_tunnels, tunnels, migrate_rate, drain_migrate
  * [target NAME] (repeatable) address, address6, max_tunnels
  *
  * Syntax (config_lex.h): "key = value" lines; "#" or ";" at the start of a
@@ -96,6 +97,13 @@ struct config {
 	enum cfg_xdp_mode xdp_mode; /* auto | native | generic; default auto */
 	char node_id[CFG_NODE_ID_MAX + 1]; /* [A-Za-z0-9._-]; "" = the host
 					    * name (the daemon fills it in) */
+	/* rebalancing: a gateway above the mean utilisation by more than
+	 * rebalance_threshold points for rebalance_hold_ms moves clients
+	 * (cluster/rebalance.h); default off, 10 points, 60 s; the hold time
+	 * also keeps a moved client where it landed (ike/migrate_sas.h) */
+	bool rebalance;
+	uint32_t rebalance_threshold; /* 1..100 */
+	uint32_t rebalance_hold_ms; /* 1000..3600000 */
 
 	/* [vrrp]: used with vrrp = on */
 	uint32_t vrid; /* 1..255, required with vrrp = on */
@@ -164,6 +172,11 @@ struct config {
 	enum cfg_tunnels tunnels; /* required when key_file is set */
 	char tunnels_path[PATH_MAX]; /* vici: socket, file: path */
 	uint32_t tunnels_static; /* static:N, 0..CFG_MAX_TUNNELS */
+	/* moving this gateway's clients elsewhere (needs tunnels = vici:):
+	 * at most migrate_rate per second (1..100, default 5); drain_migrate:
+	 * `drain on` migrates without --migrate (default no) */
+	uint32_t migrate_rate;
+	bool drain_migrate;
 
 	/* [target NAME]: gateways that do not run ikelb */
 	struct cfg_target *targets;

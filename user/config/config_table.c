@@ -747,6 +747,11 @@ const struct cfg_key cfg_keys[] = {
 	    .def = "auto"),
 	KEY("cluster", "node_id", cfg_token, C(node_id), CFG_LIVE, .max = CFG_NODE_ID_MAX + 1,
 	    .what = "is not a valid node id (1 to 63 characters from A-Z a-z 0-9 . _ -)"),
+	KEY("cluster", "rebalance", cfg_bool, C(rebalance), CFG_LIVE, .def = "off"),
+	KEY("cluster", "rebalance_threshold", cfg_u32, C(rebalance_threshold), CFG_LIVE,
+	    .min = 1, .max = 100, .def = "10"),
+	KEY("cluster", "rebalance_hold_ms", cfg_u32, C(rebalance_hold_ms), CFG_LIVE,
+	    .min = 1000, .max = 3600000, .def = "60000"),
 
 	/* [vrrp] */
 	KEY("vrrp", "vrid", cfg_u32, C(vrid), CFG_RESTART, .min = 1, .max = 255),
@@ -821,6 +826,10 @@ const struct cfg_key cfg_keys[] = {
 	KEY("gateway", "max_tunnels", cfg_u32, C(gw_max_tunnels), CFG_LIVE, .min = 1,
 	    .max = CFG_MAX_TUNNELS, .required = true),
 	KEY("gateway", "tunnels", cfg_tunnels, C(tunnels), CFG_LIVE),
+	/* max: MIGRATE_RATE_MAX (ike/migrate.h) */
+	KEY("gateway", "migrate_rate", cfg_u32, C(migrate_rate), CFG_LIVE, .min = 1, .max = 100,
+	    .def = "5"),
+	KEY("gateway", "drain_migrate", cfg_bool, C(drain_migrate), CFG_LIVE, .def = "no"),
 
 	/* [target NAME]: a gateway that does not run ikelb */
 	KEY("target", "address", cfg_gw_addr, T(address), CFG_LIVE, .required = true),

@@ -18,6 +18,9 @@
 #include "base/log.h"
 #include "base/loop.h"
 #include "cluster/cluster.h"
+#include "cluster/members.h"
+#include "cluster/migration.h"
+#include "cluster/rebalance.h"
 #include "cluster/reports.h"
 #include "daemon/ctl.h"
 #include "daemon/daemon.h"
@@ -29,6 +32,7 @@
 #include "dataplane/top_sources.h"
 #include "dataplane/xdp.h"
 #include "ike/authmode.h"
+#include "ike/migrate.h"
 #include "vrrp/election.h"
 
 struct daemon {
@@ -44,6 +48,9 @@ struct daemon {
 	struct reports *reports;
 	struct cluster *cluster;
 	struct authmode *authmode; /* mode = auth only */
+	struct migration *migration; /* requests and grants of targets */
+	struct migrate *migrate; /* moving this gateway's clients */
+	struct rebalance rebalance;
 	bool draining;
 	time_t started;
 	uint64_t reloads, reload_failures;
@@ -157,6 +164,92 @@ static int pick(void *ctx, int fam, uint64_t spi_raw, uint32_t *idx, struct ikel
 	return cluster_pick(d->cluster, fam, spi_raw, idx, id);
 }
 
+/* ---- hooks of migration: moving established clients ---------------------- */
+
+static bool claim_migration(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct daemon *d = ctx;
+
+	if (!migration_is_ours(buf, len) || !d->migration)
+		return false;
+	migration_handle_datagram(d->migration, buf, len);
+	return true;
+}
+
+static void send_migration(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct daemon *d = ctx;
+
+	reports_send(d->reports, msg, len);
+}
+
+/* The node that answers migration requests holds the VIP of the first
+ * configured family: one master even when the families' masters differ. */
+static bool answers_migrations(void *ctx)
+{
+	struct daemon *d = ctx;
+	int fam = d->cfg->has_vip4 ? IKELB_FAM_V4 : IKELB_FAM_V6;
+
+	return role_vip(d->role, fam)->role == ROLE_MASTER;
+}
+
+static bool member_epoch(void *ctx, const char *node_id, uint64_t *epoch)
+{
+	struct daemon *d = ctx;
+	struct members *m = reports_members(d->reports);
+	struct member_info mi;
+
+	if (!m || !members_find(m, node_id, loop_now(d->loop), &mi) || !mi.alive)
+		return false;
+	*epoch = mi.epoch;
+	return true;
+}
+
+static unsigned grant(void *ctx, enum migration_purpose purpose, const char *from,
+		      const uint8_t wanted[IKELB_FAMILIES], struct cluster_grant *out,
+		      unsigned max, enum migration_answer *answer)
+{
+	struct daemon *d = ctx;
+
+	return cluster_grant(d->cluster, purpose, from, wanted, out, max, answer);
+}
+
+static void on_migration_answer(void *ctx, int err, enum migration_answer answer,
+				const struct migration_entry *e, unsigned n)
+{
+	struct daemon *d = ctx;
+
+	migrate_answer(d->migrate, err, answer, e, n);
+}
+
+static int ask_targets(void *ctx, enum migration_purpose purpose,
+		       const uint8_t wanted[IKELB_FAMILIES])
+{
+	struct daemon *d = ctx;
+
+	return migration_ask(d->migration, purpose, wanted);
+}
+
+/* After each own report: whether this gateway holds too many clients. */
+static void on_own_report(void *ctx)
+{
+	struct daemon *d = ctx;
+	const struct pool_entry *pool;
+	unsigned n = cluster_pool(d->cluster, &pool);
+	struct rebalance_params p = { d->cfg->rebalance_threshold, d->cfg->rebalance_hold_ms };
+
+	if (!d->migrate)
+		return;
+	if (!d->cfg->rebalance || d->draining) {
+		rebalance_init(&d->rebalance);
+		if (migrate_mode(d->migrate) == MIGRATE_REBALANCE)
+			migrate_rebalance(d->migrate, 0);
+		return;
+	}
+	migrate_rebalance(d->migrate, rebalance_update(&d->rebalance, pool, n, &p,
+						       loop_now(d->loop)));
+}
+
 /* ---- the modules ---------------------------------------------------------- */
 
 /* Priority 255 claims to own the address: it must be the interface's own. */
@@ -176,6 +269,28 @@ static int check_owner(struct daemon *d)
 		return -1;
 	}
 	return 0;
+}
+
+/* The two halves of migration: asking for and granting targets
+ * (cluster/migration.h), and moving this gateway's clients (ike/migrate.h). */
+static int new_migration(struct daemon *d)
+{
+	struct migration_params mp = { .cluster = d->cfg->name,
+				       .node_id = reports_node_id(d->reports),
+				       .epoch = reports_epoch(d->reports),
+				       .key = reports_key(d->reports) };
+	struct migration_hooks mh = { .ctx = d,
+				      .send = send_migration,
+				      .is_master = answers_migrations,
+				      .member_epoch = member_epoch,
+				      .grant = grant,
+				      .on_answer = on_migration_answer };
+	struct migrate_hooks gh = { .ctx = d, .ask = ask_targets };
+
+	rebalance_init(&d->rebalance);
+	d->migration = migration_new(d->loop, &mp, &mh);
+	d->migrate = d->migration ? migrate_new(d->loop, d->cfg, &gh) : NULL;
+	return d->migrate ? 0 : -1;
 }
 
 struct daemon *daemon_new(struct loop *l, const char *cfg_path, struct config *cfg,
@@ -211,7 +326,8 @@ struct daemon *daemon_new(struct loop *l, const char *cfg_path, struct config *c
 	d->top_sources = top_sources_new(l, dp);
 	if (!d->cookies || !d->top_sources)
 		goto fail;
-	ph = (struct reports_hooks){ .ctx = d, .on_members_changed = on_members_changed };
+	ph = (struct reports_hooks){ .ctx = d, .on_members_changed = on_members_changed,
+				     .on_own_report = on_own_report, .claim = claim_migration };
 	d->reports = reports_new(l, cfg, &ph);
 	if (!d->reports)
 		goto fail;
@@ -229,6 +345,8 @@ struct daemon *daemon_new(struct loop *l, const char *cfg_path, struct config *c
 		if (!d->authmode)
 			goto fail;
 	}
+	if (new_migration(d))
+		goto fail;
 	eh = (struct election_hooks){ .ctx = d, .on_role = on_vrrp_role };
 	d->election = election_new(l, cfg, &eh);
 	if (!d->election)
@@ -273,6 +391,10 @@ void daemon_free(struct daemon *d)
 	election_free(d->election);
 	authmode_free(d->authmode);
 	d->authmode = NULL;
+	migrate_free(d->migrate);
+	d->migrate = NULL;
+	migration_free(d->migration);
+	d->migration = NULL;
 	cluster_free(d->cluster);
 	d->cluster = NULL;
 	reports_free(d->reports);
@@ -298,6 +420,9 @@ static void sources(const struct daemon *d, struct status_sources *s)
 		.cluster = d->cluster,
 		.reports = d->reports,
 		.authmode = d->authmode,
+		.migrate = d->migrate,
+		.migration = d->migration,
+		.rebalance = &d->rebalance,
 		.draining = d->draining,
 		.started = d->started,
 		.reloads = d->reloads,
@@ -316,6 +441,45 @@ static void set_draining(struct daemon *d, bool on)
 	cluster_set_draining(d->cluster, on);
 }
 
+/*
+ * "drain on", "drain on migrate [RATE]", "drain off": the drain itself,
+ * then moving this gateway's clients: with migrate (or [gateway]
+ * drain_migrate = yes) at RATE per second (or migrate_rate); drain off
+ * stops it.
+ */
+static int drain_request(struct daemon *d, const char *req, FILE *out)
+{
+	bool on = strcmp(req, "drain off") != 0;
+	bool asked = !strncmp(req, "drain on migrate", 16);
+	bool migrate = asked || (on && d->cfg->drain_migrate);
+	const char *why, *arg = req + 16;
+	unsigned long rate = 0;
+	char *end = NULL;
+
+	if (asked && *arg) {
+		rate = *arg == ' ' && arg[1] >= '0' && arg[1] <= '9' ? strtoul(arg + 1, &end, 10) : 0;
+		if (!rate || *end || rate > MIGRATE_RATE_MAX) {
+			fprintf(out, "bad request \"%s\": the rate is 1..%d clients per second\n",
+				req, MIGRATE_RATE_MAX);
+			return -1;
+		}
+	}
+	if (migrate && !migrate_available(d->migrate, &why)) {
+		fprintf(out, "cannot move clients: %s\n", why);
+		return -1;
+	}
+	set_draining(d, on);
+	if (!on || !migrate) {
+		migrate_stop(d->migrate);
+		fprintf(out, "drain %s\n", on ? "on" : "off");
+		return 0;
+	}
+	migrate_drain(d->migrate, (uint32_t)rate);
+	fprintf(out, "drain on, moving clients at %u per second\n",
+		rate ? (unsigned)rate : d->cfg->migrate_rate);
+	return 0;
+}
+
 int daemon_request(void *daemon, const char *req, FILE *out)
 {
 	struct daemon *d = daemon;
@@ -329,9 +493,10 @@ int daemon_request(void *daemon, const char *req, FILE *out)
 			status_view_text(&s, out);
 		return 0;
 	}
-	if (!strcmp(req, "drain on") || !strcmp(req, "drain off"))
-		set_draining(d, !strcmp(req, "drain on"));
-	else if (strcmp(req, "drain")) {
+	if (!strncmp(req, "drain on migrate", 16) || !strcmp(req, "drain on") ||
+	    !strcmp(req, "drain off"))
+		return drain_request(d, req, out);
+	if (strcmp(req, "drain")) {
 		fprintf(out, "unknown request \"%s\"\n", req);
 		return -1;
 	}
@@ -367,6 +532,7 @@ void daemon_reload(struct daemon *d)
 				"unhealthy");
 		if (d->authmode)
 			authmode_reload(d->authmode, next);
+		migrate_reload(d->migrate, next);
 		cluster_reload(d->cluster, next);
 		free_config(old);
 		d->reloads++;

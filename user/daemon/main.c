@@ -31,11 +31,16 @@ static void usage(FILE *f)
 		"  check [-c FILE]           validate a config file\n"
 		"  drain [on|off] [-c FILE]  stop (on) or resume (off) sending new clients\n"
 		"                            to this gateway; without an argument, show it\n"
+		"  drain on --migrate [--rate N/s]\n"
+		"                            and move its established clients to other\n"
+		"                            gateways, N per second (RFC 5685 redirects)\n"
 		"  --version, --help\n\n"
 		"Options:\n"
 		"  -c, --config FILE  config file (default %s)\n"
 		"  -v, --verbose      debug logging (libbpf and verifier messages too)\n"
-		"  -j, --json         status as JSON\n\n"
+		"  -j, --json         status as JSON\n"
+		"  -m, --migrate      drain on: move established clients elsewhere\n"
+		"  -r, --rate N[/s]   ... at most N per second (default [gateway] migrate_rate)\n\n"
 		"See ikelb-load(8).\n",
 		CFG_DEFAULT_PATH);
 }
@@ -71,6 +76,44 @@ static int check_caps(void)
 	fprintf(stderr, "ikelb-load: missing privileges: %s (run as root, or grant them, "
 			"e.g. with the systemd unit)\n", missing);
 	return -1;
+}
+
+/*
+ * The control request for `drain ARG [--migrate [--rate N/s]]`, or -1 with
+ * the reason on stderr: the rate is 1..100 clients per second, written
+ * "N" or "N/s", and goes with --migrate only.
+ */
+static int drain_request(const char *arg, bool migrate, const char *rate, char *req,
+			 size_t len)
+{
+	unsigned long n = 0;
+	char *end = NULL;
+
+	if ((migrate || rate) && (!arg || strcmp(arg, "on"))) {
+		fprintf(stderr, "ikelb-load: --migrate and --rate go with `drain on`\n");
+		return -1;
+	}
+	if (rate && !migrate) {
+		fprintf(stderr, "ikelb-load: --rate goes with --migrate\n");
+		return -1;
+	}
+	if (rate) {
+		n = rate[0] >= '0' && rate[0] <= '9' ? strtoul(rate, &end, 10) : 0;
+		if (!n || n > 100 || (*end && strcmp(end, "/s"))) {
+			fprintf(stderr, "ikelb-load: --rate %s: expected N or N/s, N from 1 to 100\n",
+				rate);
+			return -1;
+		}
+	}
+	if (!arg)
+		snprintf(req, len, "drain");
+	else if (!migrate)
+		snprintf(req, len, "drain %s", arg);
+	else if (n)
+		snprintf(req, len, "drain on migrate %lu", n);
+	else
+		snprintf(req, len, "drain on migrate");
+	return 0;
 }
 
 static int cmd_check(const char *path)
@@ -129,15 +172,18 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },	    { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },	    {}
+		{ "version", no_argument, NULL, 'V' },	    { "migrate", no_argument, NULL, 'm' },
+		{ "rate", required_argument, NULL, 'r' },   {}
 	};
-	const char *path = CFG_DEFAULT_PATH, *cmd = NULL, *arg = NULL;
-	bool json = false, verbose = false;
+	const char *path = CFG_DEFAULT_PATH, *cmd = NULL, *arg = NULL, *rate = NULL;
+	bool json = false, verbose = false, migrate = false;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "c:vjh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "c:vjhmr:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': path = optarg; break;
+		case 'm': migrate = true; break;
+		case 'r': rate = optarg; break;
 		case 'v': verbose = true; break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
@@ -153,6 +199,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if ((migrate || rate) && strcmp(cmd, "drain")) {
+		fprintf(stderr, "ikelb-load: --migrate and --rate go with `drain on`\n");
+		return 2;
+	}
 	log_set_level(verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	log_route_libbpf();
 	if (!strcmp(cmd, "run") && !arg)
@@ -162,9 +212,10 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "status") && !arg)
 		return cmd_ctl(path, json ? "status json" : "status");
 	if (!strcmp(cmd, "drain") && (!arg || !strcmp(arg, "on") || !strcmp(arg, "off"))) {
-		char req[32];
+		char req[48];
 
-		snprintf(req, sizeof(req), arg ? "drain %s" : "drain", arg);
+		if (drain_request(arg, migrate, rate, req, sizeof(req)))
+			return 2;
 		return cmd_ctl(path, req);
 	}
 	fprintf(stderr, "ikelb-load: unknown command or argument \"%s%s%s\"\n", cmd,

@@ -8,6 +8,8 @@
 #include <json-c/json.h>
 
 #include "cluster/cluster.h"
+#include "cluster/migration.h"
+#include "cluster/rebalance.h"
 #include "cluster/reports.h"
 #include "daemon/status_view.h"
 #include "dataplane/cookies.h"
@@ -16,6 +18,7 @@
 #include "dataplane/top_sources.h"
 #include "dataplane/xdp.h"
 #include "ike/authmode.h"
+#include "ike/migrate.h"
 #include "vrrp/election.h"
 
 #define STATUS_SCHEMA 2 /* 2: "status_protocol" is "reports" */
@@ -195,6 +198,36 @@ static void text_defence(const struct status_sources *s, FILE *out)
 		fprintf(out, "  (none)\n");
 }
 
+static void text_rebalance(const struct status_sources *s, FILE *out)
+{
+	const struct config *c = s->cfg;
+	const struct rebalance *rb = s->rebalance;
+
+	if (!c->rebalance) {
+		fprintf(out, "rebalance off\n");
+		return;
+	}
+	fprintf(out, "rebalance on (threshold %u points, hold %u ms): %s", c->rebalance_threshold,
+		c->rebalance_hold_ms, rebalance_phase_name(rb->phase));
+	if (rb->known)
+		fprintf(out, ", this gateway at %.1f%%, cluster mean %.1f%%", 100 * rb->level,
+			100 * rb->mean);
+	if (rb->phase == REBALANCE_MOVING)
+		fprintf(out, ", %u clients above", rb->excess);
+	fputc('\n', out);
+}
+
+static void text_migration(const struct status_sources *s, FILE *out)
+{
+	if (!s->migrate)
+		return;
+	migrate_text(s->migrate, out);
+	if (s->rebalance)
+		text_rebalance(s, out);
+	if (s->migration)
+		migration_text(s->migration, out);
+}
+
 void status_view_text(const struct status_sources *s, FILE *out)
 {
 	const struct config *c = s->cfg;
@@ -216,6 +249,7 @@ void status_view_text(const struct status_sources *s, FILE *out)
 	reports_text(s->reports, out);
 	if (s->authmode)
 		authmode_text(s->authmode, out);
+	text_migration(s, out);
 	text_defence(s, out);
 	text_counters(s, out);
 }
@@ -289,11 +323,42 @@ static json_object *json_targets(const struct status_sources *s)
 		jadd(o, "report_age_ms", e->age_ms >= 0 ? json_object_new_int64(e->age_ms) : NULL);
 		jadd(o, "redirects", json_object_new_uint64(e->redirects));
 		jadd(o, "redirects_since_report", json_object_new_uint64(e->redirects_since_report));
+		jadd(o, "migrations", json_object_new_uint64(e->migrations));
 		jadd(o, "slots_ipv4", json_object_new_int(e->slots[0]));
 		jadd(o, "slots_ipv6", json_object_new_int(e->slots[1]));
 		json_object_array_add(a, o);
 	}
 	return a;
+}
+
+static json_object *json_rebalance(const struct status_sources *s)
+{
+	const struct config *c = s->cfg;
+	const struct rebalance *rb = s->rebalance;
+	json_object *o = json_object_new_object();
+
+	jadd(o, "enabled", json_object_new_boolean(c->rebalance));
+	jadd(o, "threshold", json_object_new_int64(c->rebalance_threshold));
+	jadd(o, "hold_ms", json_object_new_int64(c->rebalance_hold_ms));
+	jadd(o, "phase", jstr(rebalance_phase_name(rb->phase)));
+	jadd(o, "mean", rb->known ? jratio(rb->mean) : NULL);
+	jadd(o, "level", rb->known ? jratio(rb->level) : NULL);
+	jadd(o, "excess", json_object_new_int64(rb->excess));
+	return o;
+}
+
+static json_object *json_migration(const struct status_sources *s)
+{
+	json_object *o;
+
+	if (!s->migrate)
+		return NULL;
+	o = migrate_json(s->migrate);
+	if (s->rebalance)
+		jadd(o, "rebalance", json_rebalance(s));
+	if (s->migration)
+		jadd(o, "messages", migration_json(s->migration));
+	return o;
 }
 
 static json_object *json_counters(const struct status_sources *s)
@@ -391,6 +456,7 @@ void status_view_json(const struct status_sources *s, FILE *out)
 	jadd(o, "cookies", json_cookies(s));
 	jadd(o, "reports", reports_json(s->reports));
 	jadd(o, "auth_mode", s->authmode ? authmode_json(s->authmode) : NULL);
+	jadd(o, "migration", json_migration(s));
 	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);

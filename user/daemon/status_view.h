@@ -22,6 +22,9 @@ struct election;
 struct cluster;
 struct reports;
 struct authmode;
+struct migrate;
+struct migration;
+struct rebalance;
 struct dataplane;
 struct xdp_state;
 
@@ -37,6 +40,9 @@ struct status_sources {
 	const struct cluster *cluster;
 	const struct reports *reports;
 	const struct authmode *authmode; /* mode = auth only */
+	const struct migrate *migrate; /* moving this gateway's clients */
+	const struct migration *migration; /* asking for and granting targets */
+	const struct rebalance *rebalance;
 	bool draining;
 	time_t started;
 	uint64_t reloads, reload_failures;

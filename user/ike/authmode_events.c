@@ -71,6 +71,7 @@ int authev_sa(const struct vic_node *sec, struct auth_sa *sa)
 	sa->has_spi = !authev_spi(vic_find_str(sec, "initiator-spi"), &sa->spi_raw);
 	copy_str(sa->remote, sizeof(sa->remote), vic_find_str(sec, "remote-host"));
 	copy_str(sa->remote_id, sizeof(sa->remote_id), vic_find_str(sec, "remote-id"));
+	sa->has_age = !vic_find_u64(sec, "established", &sa->age_s);
 	return 0;
 }
 
@@ -105,12 +106,10 @@ int authev_rekey(const struct vic_node *msg, struct auth_sa *old_sa, struct auth
 }
 
 /* Whether the payload list "[ SA KE No N(...) ... ]" (present and closed:
- * the caller checked) has one of the notifies by which a client says it can
- * follow a redirect (RFC 5685). */
-static bool lists_redirect_support(const char *s)
+ * the caller checked) has the notify name. */
+static bool lists_notify(const char *s, const char *want)
 {
 	const char *open = strchr(s, '['), *close = strchr(open, ']');
-	static const char *const want[] = { "N(REDIR_SUP)", "N(REDIR_FROM)" };
 
 	for (const char *p = open + 1; p < close;) {
 		size_t n;
@@ -118,20 +117,21 @@ static bool lists_redirect_support(const char *s)
 		while (p < close && *p == ' ')
 			p++;
 		n = strcspn(p, " ]");
-		for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-			if (n == strlen(want[i]) && !strncmp(p, want[i], n))
-				return true;
+		if (n == strlen(want) && !strncmp(p, want, n))
+			return true;
 		p += n;
 	}
 	return false;
 }
 
-enum authev_log authev_log(const struct vic_node *msg, uint32_t *id)
+enum authev_log authev_log_init(const struct vic_node *msg, uint32_t *id,
+				bool *redirected_from)
 {
 	const char *text = vic_find_str(msg, "msg"), *open;
 	uint64_t n;
 
 	*id = 0;
+	*redirected_from = false;
 	if (!text || vic_find_u64(msg, "ikesa-uniqueid", &n) || n == 0 || n > UINT32_MAX)
 		return AUTHEV_LOG_OTHER;
 	/* a list cut short says nothing either way */
@@ -139,14 +139,25 @@ enum authev_log authev_log(const struct vic_node *msg, uint32_t *id)
 	if (!strncmp(text, LOG_INIT_PREFIX, strlen(LOG_INIT_PREFIX)) && open &&
 	    strchr(open, ']')) {
 		*id = (uint32_t)n;
-		return lists_redirect_support(text) ? AUTHEV_LOG_INIT_SUPPORTED
-						    : AUTHEV_LOG_INIT_UNSUPPORTED;
+		/* either notify says the client can follow a redirect (RFC 5685):
+		 * REDIRECTED_FROM is sent instead of REDIRECT_SUPPORTED */
+		*redirected_from = lists_notify(text, "N(REDIR_FROM)");
+		return *redirected_from || lists_notify(text, "N(REDIR_SUP)")
+			       ? AUTHEV_LOG_INIT_SUPPORTED
+			       : AUTHEV_LOG_INIT_UNSUPPORTED;
 	}
 	if (!strcmp(text, LOG_REFUSED)) {
 		*id = (uint32_t)n;
 		return AUTHEV_LOG_REFUSED;
 	}
 	return AUTHEV_LOG_OTHER;
+}
+
+enum authev_log authev_log(const struct vic_node *msg, uint32_t *id)
+{
+	bool from;
+
+	return authev_log_init(msg, id, &from);
 }
 
 /* ---- per-SA table ------------------------------------------------------- */

@@ -2,7 +2,8 @@
 /*
  * What strongSwan's vici messages tell auth mode about IKE SAs, and what
  * to do with a client's SA at a VIP.  Pure functions without I/O (the
- * daemon side is authmode.c), so that every rule here is unit-tested:
+ * daemon side is authmode.c; ike/migrate.c reads the same messages about
+ * a gateway's own SAs), so that every rule here is unit-tested:
  *
  *   - ike-updown, ike-rekey and list-sa messages: the facts of an IKE SA
  *     (charon's list_ike() fields: uniqueid, state, local-host,
@@ -43,6 +44,8 @@ struct auth_sa {
 	uint64_t spi_raw; /* initiator SPI: its 8 wire bytes as the host loads them */
 	char remote[INET6_ADDRSTRLEN]; /* remote-host, for messages */
 	char remote_id[128]; /* remote-id, for messages (cut to fit) */
+	bool has_age;
+	uint64_t age_s; /* charon's "established": seconds since the SA came up */
 };
 
 /*
@@ -70,6 +73,10 @@ enum authev_log {
 
 /* What a "log" event says, and the SA's unique id (*id = 0 if none). */
 enum authev_log authev_log(const struct vic_node *msg, uint32_t *id);
+/* The same; *redirected_from tells whether a logged IKE_SA_INIT request
+ * carried N(REDIR_FROM): the client came here by a redirect. */
+enum authev_log authev_log_init(const struct vic_node *msg, uint32_t *id,
+				bool *redirected_from);
 
 /* ---- per-SA table ------------------------------------------------------- */
 
