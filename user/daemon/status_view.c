@@ -171,9 +171,9 @@ static void text_defence(const struct status_sources *s, FILE *out)
 		cookies_view(s->cookies, &kv);
 		fmt_time(kv.since, since, sizeof(since));
 		fmt_time(kv.rotated, rotated, sizeof(rotated));
-		fprintf(out, "Cookies: %s%s%s since %s (%llu new requests/s, threshold %u)\n",
-			cookies_setting_name(kv.setting), kv.setting == CFG_COOKIES_AUTO ? ": " : " ",
-			kv.on ? "on" : "off", since, (unsigned long long)kv.rate, kv.threshold);
+		fprintf(out, "Cookies: %s%s since %s (%llu new requests/s, threshold %u)\n",
+			kv.setting == CFG_COOKIES_AUTO ? "auto: " : "", kv.on ? "on" : "off", since,
+			(unsigned long long)kv.rate, kv.threshold);
 		fprintf(out, "  secret version %u, new every %.0f s, last %s\n", kv.version,
 			kv.rotation_ms / 1000.0, rotated);
 	}

@@ -28,6 +28,7 @@ struct cookies {
 	time_t rotated;
 	uint64_t rotations, rotation_failures;
 	bool read_failed; /* logged once */
+	uint64_t new_requests; /* the last sample's count (it only grows) */
 };
 
 const char *cookies_setting_name(enum cfg_cookies s)
@@ -119,7 +120,7 @@ static void apply(struct cookies *k, const char *why)
 static void on_sample(void *arg)
 {
 	struct cookies *k = arg;
-	uint64_t c[IKELB_CNT_MAX];
+	uint64_t c[IKELB_CNT_MAX], n;
 	char why[160];
 
 	if (k->dp->ops->read_counters(k->dp->ctx, c)) {
@@ -130,8 +131,15 @@ static void on_sample(void *arg)
 		return;
 	}
 	k->read_failed = false;
-	if (!cookie_auto_sample(&k->rule, loop_now(k->loop),
-				c[IKELB_CNT_REQUESTS] - c[IKELB_CNT_COOKIE_VALID],
+	/* A request is counted before its cookie is checked, but a CPU may
+	 * count both between the reads of the two fields: never below the
+	 * last sample, never below zero. */
+	n = c[IKELB_CNT_REQUESTS] > c[IKELB_CNT_COOKIE_VALID] ?
+		    c[IKELB_CNT_REQUESTS] - c[IKELB_CNT_COOKIE_VALID] :
+		    0;
+	if (n > k->new_requests)
+		k->new_requests = n;
+	if (!cookie_auto_sample(&k->rule, loop_now(k->loop), k->new_requests,
 				k->cfg->cookie_threshold))
 		return;
 	if (k->rule.on)
