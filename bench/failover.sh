@@ -75,6 +75,12 @@ priority = ${PRIO[$1]}
 advert_interval_ms = $2
 announce_interval_ms = 100
 
+[redirect]
+# the probe and the generator each send from one address and expect a
+# REDIRECT for every request: no answer limit per source, no cookies
+rate_per_source = 0
+cookies = off
+
 [reports]
 key_file = $LAB_DIR/cluster.key
 

@@ -10,7 +10,7 @@
 # lines of output; the others still run.  Exit status: 0 when all ran.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-ALL="xdp_cost redirect_rate xdp_gen balance failover footprint"
+ALL="xdp_cost redirect_rate xdp_gen balance failover footprint flood"
 full=0 names=()
 for a in "$@"; do
 	case "$a" in

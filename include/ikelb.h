@@ -114,19 +114,20 @@ struct ikelb_config {
 };
 
 /*
- * Defaults user space writes until the config says otherwise: they never
- * limit a real client.  A carrier-grade NAT puts thousands (up to tens of
- * thousands) of subscribers behind one public IPv4 address, and after an
- * outage all of them reconnect within seconds: 5000 answers/s with a burst
- * of 10000 lets 10000 clients behind one address (re)connect at once and
- * 5000 more every second, while a victim of forged requests gets at most
- * 5000 answers a second, none larger than the request that caused it
- * (about 4 Mbit/s of REDIRECTs: no amplification, little reflection).
+ * Defaults of the answer limits (the config's [redirect] rate_per_source,
+ * burst_per_source, rate_total): they never limit a real client.  A
+ * carrier-grade NAT puts thousands (up to tens of thousands) of
+ * subscribers behind one public IPv4 address, and after an outage all of
+ * them reconnect within seconds, each with two answers when cookies are on
+ * (the COOKIE, then the REDIRECT): a burst of 20000 lets 10000 clients
+ * behind one address (re)connect at once, and 5000 answers/s 2500 to 5000
+ * more every second, while a victim of forged requests gets at most 5000
+ * answers a second, none larger than the request that caused it (about
+ * 4 Mbit/s of REDIRECTs: no amplification, little reflection).
  */
 #define IKELB_DEFAULT_RATE_PER_SOURCE 5000
-#define IKELB_DEFAULT_BURST_PER_SOURCE 10000
+#define IKELB_DEFAULT_BURST_PER_SOURCE 20000
 #define IKELB_DEFAULT_RATE_TOTAL 0 /* no node-wide limit */
-#define IKELB_DEFAULT_BURST_TOTAL 0
 
 /* The GW identity a REDIRECT names (RFC 5685). */
 struct ikelb_gw_id {

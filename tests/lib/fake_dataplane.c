@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +88,49 @@ static int f_set_budgets(void *ctx, const uint64_t *until)
 
 	memcpy(f->budgets, until, sizeof(f->budgets));
 	return 0;
+}
+
+static int f_read_counters(void *ctx, uint64_t *out)
+{
+	struct fake_dataplane *f = ctx;
+
+	if (f->fail_counters) {
+		errno = EIO;
+		return -1;
+	}
+	memcpy(out, f->counters, sizeof(f->counters));
+	return 0;
+}
+
+static int f_set_cookie_secret(void *ctx, uint32_t idx, const struct ikelb_cookie_secret *s)
+{
+	struct fake_dataplane *f = ctx;
+
+	if (f->fail_secrets || idx > 1) {
+		errno = EIO;
+		return -1;
+	}
+	f->secrets[idx] = *s;
+	f->secret_writes++;
+	return 0;
+}
+
+/* The cursor's token is the index of the next entry. */
+static int f_read_sources(void *ctx, struct xdp_sources_cursor *cur, struct ikelb_source_key *keys,
+			  struct ikelb_source_state *vals, uint32_t *n)
+{
+	struct fake_dataplane *f = ctx;
+	uint32_t i = cur->started ? cur->token : 0, got = 0;
+
+	for (; i < f->n_sources && got < *n; i++, got++) {
+		keys[got] = f->source_keys[i];
+		vals[got] = f->source_vals[i];
+	}
+	cur->started = true;
+	cur->token = i;
+	*n = got;
+	f->source_reads++;
+	return i < f->n_sources;
 }
 
 static int f_addr_present(void *ctx, const struct ip_addr *ip)
@@ -208,6 +252,9 @@ static const struct dataplane_ops fake_ops = {
 	.set_target = f_set_target,
 	.read_redirects = f_read_redirects,
 	.set_budgets = f_set_budgets,
+	.read_counters = f_read_counters,
+	.set_cookie_secret = f_set_cookie_secret,
+	.read_sources = f_read_sources,
 	.addr_present = f_addr_present,
 	.addr_add = f_addr_add,
 	.addr_refresh = f_addr_refresh,

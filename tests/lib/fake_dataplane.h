@@ -27,6 +27,16 @@ struct fake_dataplane {
 	uint64_t redirects[IKELB_MAX_TARGETS * FAKE_DP_CPUS]; /* what XDP "sent" */
 	unsigned redirect_reads;
 	uint64_t budgets[IKELB_MAX_TARGETS * FAKE_DP_CPUS];
+	uint64_t counters[IKELB_CNT_MAX]; /* what the program "counted", all CPUs */
+	int fail_counters; /* reading them fails while non-zero */
+	struct ikelb_cookie_secret secrets[2]; /* the cookie_secrets map */
+	unsigned secret_writes;
+	int fail_secrets; /* writing them fails while non-zero */
+	/* the sources map: read in batches of at most what the caller asks */
+	struct ikelb_source_key *source_keys;
+	struct ikelb_source_state *source_vals;
+	unsigned n_sources;
+	unsigned source_reads; /* batches read */
 	struct ip_addr on_iface[4]; /* the interface's addresses */
 	unsigned n_on_iface;
 	struct ip_addr on_lo[4]; /* the loopback device's (steering) */

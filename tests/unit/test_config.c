@@ -196,6 +196,14 @@ static const char full_config[] =
 	"vici = /run/charon.vici\n"
 	"auth_fallback = init\n"
 	"auth_connection = vip-cluster.1\n"
+	"rate_per_source = 0\n"
+	"burst_per_source = 7\n"
+	"rate_total = 1000000\n"
+	"burst_total = 10000000\n"
+	"cookies = on\n"
+	"cookie_threshold = 10000000\n"
+	"cookie_rotation_ms = 1000\n"
+	"answer_tagged = yes\n"
 	"\n"
 	"[reports]\n"
 	"key_file = /etc/ikelb/cluster.key\n"
@@ -270,6 +278,14 @@ static void test_every_key(void **state)
 	assert_string_equal(c.vici, "/run/charon.vici");
 	assert_int_equal(c.auth_fallback, CFG_FALLBACK_INIT);
 	assert_string_equal(c.auth_connection, "vip-cluster.1");
+	assert_int_equal(c.rate_per_source, 0);
+	assert_int_equal(c.burst_per_source, 7);
+	assert_int_equal(c.rate_total, 1000000);
+	assert_int_equal(c.burst_total, 10000000);
+	assert_int_equal(c.cookies, CFG_COOKIES_ON);
+	assert_int_equal(c.cookie_threshold, 10000000);
+	assert_int_equal(c.cookie_rotation_ms, 1000);
+	assert_true(c.answer_tagged);
 
 	assert_string_equal(c.key_file, "/etc/ikelb/cluster.key");
 	assert_true(config_reports_enabled(&c));
@@ -292,7 +308,7 @@ static void test_every_key(void **state)
 
 	assert_int_equal(c.n_targets, 2);
 	assert_string_equal(c.targets[0].name, "gw2");
-	assert_int_equal(c.targets[0].line, 46);
+	assert_int_equal(c.targets[0].line, 54);
 	assert_gw(&c.targets[0].address, IKE_GW_ID_IPV4, "198.18.0.12");
 	assert_gw(&c.targets[0].address6, IKE_GW_ID_IPV6, "2001:db8::12");
 	assert_int_equal(c.targets[0].max_tunnels, 500);
@@ -300,7 +316,7 @@ static void test_every_key(void **state)
 	assert_true(c.targets[0].has_mac);
 	assert_memory_equal(c.targets[0].mac, "\x02\xab\xcd\x00\x0f\x9e", 6);
 	assert_string_equal(c.targets[1].name, "GW-3");
-	assert_int_equal(c.targets[1].line, 53);
+	assert_int_equal(c.targets[1].line, 61);
 	assert_int_equal(c.targets[1].steer_label, 0);
 	assert_false(c.targets[1].has_mac);
 	assert_false(config_steering(&c)); /* unsupported = drop */
@@ -343,6 +359,10 @@ static void test_other_values(void **state)
 		  CFG_MODE_INIT },
 		{ "[redirect]\nauth_fallback", "pass",
 		  offsetof(struct config, auth_fallback), CFG_FALLBACK_PASS },
+		{ "[redirect]\ncookies", "off", offsetof(struct config, cookies),
+		  CFG_COOKIES_OFF },
+		{ "[redirect]\ncookies", "auto", offsetof(struct config, cookies),
+		  CFG_COOKIES_AUTO },
 	};
 	static const struct {
 		const char *value;
@@ -465,6 +485,14 @@ static void assert_defaults(const struct config *c)
 	assert_string_equal(c->vici, "");
 	assert_int_equal(c->auth_fallback, CFG_FALLBACK_PASS);
 	assert_string_equal(c->auth_connection, "");
+	assert_int_equal(c->rate_per_source, 5000);
+	assert_int_equal(c->burst_per_source, 20000);
+	assert_int_equal(c->rate_total, 0);
+	assert_int_equal(c->burst_total, 1);
+	assert_int_equal(c->cookies, CFG_COOKIES_AUTO);
+	assert_int_equal(c->cookie_threshold, 1000);
+	assert_int_equal(c->cookie_rotation_ms, 300000);
+	assert_false(c->answer_tagged);
 	assert_string_equal(c->key_file, "");
 	assert_false(config_reports_enabled(c));
 	assert_cfg_ip(&c->reports_group, "239.255.75.1");
@@ -556,6 +584,17 @@ static void test_derived_defaults(void **state)
 	/* an empty natt_ports says: no port carries the non-ESP marker */
 	parse_ok(BASE "[redirect]\nnatt_ports =\n", &c);
 	assert_int_equal(c.n_natt_ports, 0);
+	config_free(&c);
+	/* burst_total: one second of rate_total, unless given */
+	parse_ok(BASE "[redirect]\nrate_total = 50000\n", &c);
+	assert_int_equal(c.burst_total, 50000);
+	config_free(&c);
+	parse_ok(BASE "[redirect]\nrate_total = 50000\nburst_total = 500\n", &c);
+	assert_int_equal(c.burst_total, 500);
+	config_free(&c);
+	/* a burst of exactly rate / 100 is enough */
+	parse_ok(BASE "[redirect]\nrate_per_source = 1000000\nburst_per_source = 10000\n", &c);
+	assert_int_equal(c.burst_per_source, 10000);
 	config_free(&c);
 	/* no [gateway]/[target]: members come from load reports */
 	parse_ok("[cluster]\nname = a\ninterface = e0\nvirtual_ip = 198.18.0.1\n"
@@ -994,6 +1033,47 @@ static void test_bad_redirect(void **state)
 		{ BASE "[redirect]\nauth_fallback = drop\n",
 		  { "t.conf:9: [redirect] auth_fallback: \"drop\" is not one of "
 		    "pass, init" } },
+		{ BASE "[redirect]\nrate_per_source = 1000001\n",
+		  { "t.conf:9: [redirect] rate_per_source: \"1000001\" is out of range "
+		    "(0..1000000)" } },
+		{ BASE "[redirect]\nburst_per_source = 0\n",
+		  { "t.conf:9: [redirect] burst_per_source: \"0\" is out of range "
+		    "(1..10000000)" } },
+		{ BASE "[redirect]\nrate_total = -1\n",
+		  { "t.conf:9: [redirect] rate_total: \"-1\" is not a number "
+		    "(expected 0..1000000)" } },
+		{ BASE "[redirect]\nburst_total = 10000001\n",
+		  { "t.conf:9: [redirect] burst_total: \"10000001\" is out of range "
+		    "(1..10000000)" } },
+		{ BASE "[redirect]\nburst_per_source = 49\nrate_per_source = 4901\n",
+		  { "t.conf:9: [redirect] burst_per_source: 49 is less than "
+		    "rate_per_source / 100 (50): the XDP program's clock moves a jiffy "
+		    "(up to 10 ms) at a time, and within one a bucket hands out no more "
+		    "than its burst" } },
+		{ BASE "[redirect]\nrate_per_source = 3000000\n",
+		  { "t.conf:9: [redirect] rate_per_source: \"3000000\" is out of range "
+		    "(0..1000000)" } },
+		{ BASE "[redirect]\nburst_per_source = 49\n",
+		  { "t.conf:9: [redirect] burst_per_source: 49 is less than "
+		    "rate_per_source / 100 (50): the XDP program's clock moves a jiffy "
+		    "(up to 10 ms) at a time, and within one a bucket hands out no more "
+		    "than its burst" } },
+		{ BASE "[redirect]\nrate_total = 200000\nburst_total = 1999\n",
+		  { "t.conf:10: [redirect] burst_total: 1999 is less than rate_total / 100 "
+		    "(2000): the XDP program's clock moves a jiffy (up to 10 ms) at a "
+		    "time, and within one a bucket hands out no more than its burst" } },
+		{ BASE "[redirect]\ncookies = maybe\n",
+		  { "t.conf:9: [redirect] cookies: \"maybe\" is not one of off, on, "
+		    "auto" } },
+		{ BASE "[redirect]\ncookie_threshold = 0\n",
+		  { "t.conf:9: [redirect] cookie_threshold: \"0\" is out of range "
+		    "(1..10000000)" } },
+		{ BASE "[redirect]\ncookie_rotation_ms = 999\n",
+		  { "t.conf:9: [redirect] cookie_rotation_ms: \"999\" is out of range "
+		    "(1000..86400000)" } },
+		{ BASE "[redirect]\nanswer_tagged = 1\n",
+		  { "t.conf:9: [redirect] answer_tagged: \"1\" is not a boolean (yes/no, "
+		    "true/false, on/off)" } },
 		{ BASE "[redirect]\nauth_connection = a b\n",
 		  { "t.conf:9: [redirect] auth_connection: \"a b\" is not a "
 		    "valid connection name (1 to 64 characters from A-Z a-z "

@@ -476,6 +476,37 @@ static bool has_port(const uint16_t *ports, unsigned n, uint16_t port)
 	return false;
 }
 
+/* A bucket must hold what the rate brings within one tick of the program's
+ * clock (CFG_MIN_BURST_DIV), or the rate is never reached. */
+static void check_burst(struct ctx *x, size_t rate_off, size_t burst_off, const char *rate_key,
+			const char *burst_key)
+{
+	uint32_t rate = *(const uint32_t *)((const char *)x->c + rate_off);
+	uint32_t burst = *(const uint32_t *)((const char *)x->c + burst_off);
+	uint32_t need = (rate + CFG_MIN_BURST_DIV - 1) / CFG_MIN_BURST_DIV;
+
+	if ((given(x, rate_off) && !good(x, rate_off)) || (given(x, burst_off) && !good(x, burst_off)))
+		return;
+	if (rate && burst < need)
+		err_at(x, line_of(x, given(x, burst_off) ? burst_off : rate_off),
+		       "[redirect] %s: %u is less than %s / %d (%u): the XDP program's clock "
+		       "moves a jiffy (up to 10 ms) at a time, and within one a bucket hands out "
+		       "no more than its burst",
+		       burst_key, burst, rate_key, CFG_MIN_BURST_DIV, need);
+}
+
+static void check_limits(struct ctx *x)
+{
+	struct config *c = x->c;
+
+	/* derived default: one second's worth */
+	if (!given(x, C(burst_total)) && (!given(x, C(rate_total)) || good(x, C(rate_total))))
+		c->burst_total = c->rate_total ? c->rate_total : 1;
+	check_burst(x, C(rate_per_source), C(burst_per_source), "rate_per_source",
+		    "burst_per_source");
+	check_burst(x, C(rate_total), C(burst_total), "rate_total", "burst_total");
+}
+
 static void check_redirect(struct ctx *x)
 {
 	struct config *c = x->c;
@@ -501,6 +532,7 @@ static void check_redirect(struct ctx *x)
 	if (good(x, C(mode)) && c->mode == CFG_MODE_AUTH && !given(x, C(vici)))
 		err_at(x, line_of(x, C(mode)),
 		       "[redirect] mode: \"auth\" needs vici (the strongSwan vici socket path)");
+	check_limits(x);
 }
 
 static void check_reports(struct ctx *x)

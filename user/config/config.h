@@ -10,7 +10,9 @@
  * [vrrp]      vrid, priority, advert_interval_ms, preempt, vrrp_peers, vrrp_allow,
  *             notify, announce_count, announce_interval_ms, vip_lifetime_ms
  * [redirect]  ports, natt_ports, unsupported, no_target, policy, mode, vici,
- *             auth_fallback, auth_connection
+ *             auth_fallback, auth_connection, rate_per_source,
+ *             burst_per_source, rate_total, burst_total, cookies,
+ *             cookie_threshold, cookie_rotation_ms, answer_tagged
  * [reports]   key_file, key_file_previous, group, port, peers, interval_ms,
  *             dead_after_ms
  *             (once [status] with status_group, status_port, status_peers,
@@ -48,12 +50,21 @@
 #define CFG_MAX_TUNNELS 10000000u
 #define CFG_DEAD_AFTER_MAX 3600000u /* ms */
 #define CFG_MAX_ERRORS 100 /* then one "too many errors" line */
+#define CFG_MAX_RATE 1000000u /* answers/s: at HZ 100 still 6 clock ticks apart */
+#define CFG_MAX_BURST 10000000u
+/* The program's clock moves a jiffy (1 to 10 ms) at a time: within one, a
+ * bucket hands out at most its burst, so a burst must hold rate / 100 for
+ * the rate to be reached on every kernel (HZ is 100 at the least). */
+#define CFG_MIN_BURST_DIV 100
 
 enum cfg_vrrp { CFG_VRRP_OFF, CFG_VRRP_ON, CFG_VRRP_EXTERNAL };
 enum cfg_xdp_mode { CFG_XDP_AUTO, CFG_XDP_NATIVE, CFG_XDP_GENERIC };
 enum cfg_redirect_mode { CFG_MODE_INIT, CFG_MODE_AUTH };
 enum cfg_policy { CFG_POLICY_LEAST_UTILIZATION, CFG_POLICY_LEAST_TUNNELS };
 enum cfg_auth_fallback { CFG_FALLBACK_PASS, CFG_FALLBACK_INIT };
+/* off and on as enum ikelb_cookie_mode; auto: on while the node sees more
+ * requests per second than cookie_threshold (dataplane/cookies.h) */
+enum cfg_cookies { CFG_COOKIES_OFF, CFG_COOKIES_ON, CFG_COOKIES_AUTO };
 enum cfg_tunnels {
 	CFG_TUNNELS_NONE, /* no source: balanced like a static target */
 	CFG_TUNNELS_VICI, /* vici:<socket path> */
@@ -149,6 +160,18 @@ struct config {
 	enum cfg_auth_fallback auth_fallback; /* pass | init; default pass */
 	/* [A-Za-z0-9._-]{1,64}; "" = any SA at a VIP */
 	char auth_connection[CFG_NAME_MAX * 2 + 1];
+	/* Answer limits of the XDP program (docs/xdp.md), REDIRECTs and
+	 * COOKIEs alike: answers per second and burst per source (an IPv4
+	 * address, an IPv6 /64) and for the whole node; a rate of 0 is no
+	 * limit.  A burst holds at least rate / CFG_MIN_BURST_DIV. */
+	uint32_t rate_per_source; /* 0..CFG_MAX_RATE, default 5000 */
+	uint32_t burst_per_source; /* 1..CFG_MAX_BURST, default 20000 */
+	uint32_t rate_total; /* 0..CFG_MAX_RATE, default 0 */
+	uint32_t burst_total; /* 1..CFG_MAX_BURST, default rate_total (at least 1) */
+	enum cfg_cookies cookies; /* off | on | auto; default auto */
+	uint32_t cookie_threshold; /* requests/s that switch auto on; 1..10000000, default 1000 */
+	uint32_t cookie_rotation_ms; /* secret lifetime; 1000..86400000, default 300000 */
+	bool answer_tagged; /* answer 802.1Q/802.1ad tagged frames; default no */
 
 	/* [reports]: load reports run when key_file is set; required with
 	 * vrrp = on, and with a [gateway] that has a tunnels source.  The key

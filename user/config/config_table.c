@@ -806,12 +806,21 @@ static const char *const unsupported_names[] = { "pass", "drop", "steer", NULL }
 static const char *const policy_names[] = { "least-utilization", "least-tunnels", NULL };
 static const char *const mode_names[] = { "init", "auth", NULL };
 static const char *const fallback_names[] = { "pass", "init", NULL };
+static const char *const cookies_names[] = { "off", "on", "auto", NULL };
 
 _Static_assert(CFG_VRRP_EXTERNAL == 2 && CFG_XDP_GENERIC == 2 && IKELB_ACT_DROP == 1 &&
 		       IKELB_ACT_STEER == 2 &&
 		       CFG_POLICY_LEAST_TUNNELS == 1 && CFG_MODE_AUTH == 1 &&
-		       CFG_FALLBACK_INIT == 1,
+		       CFG_FALLBACK_INIT == 1 && CFG_COOKIES_AUTO == 2,
 	       "the name tables follow the enum values");
+_Static_assert((int)CFG_COOKIES_OFF == (int)IKELB_COOKIES_OFF &&
+		       (int)CFG_COOKIES_ON == (int)IKELB_COOKIES_ON,
+	       "off and on are the program's cookie modes");
+
+/* A number's default as the file would write it (the limits' defaults
+ * live in include/ikelb.h, next to the program's reasons for them). */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 #define C(f) offsetof(struct config, f)
 #define T(f) offsetof(struct cfg_target, f)
@@ -880,6 +889,23 @@ const struct cfg_key cfg_keys[] = {
 	KEY("redirect", "auth_connection", cfg_token, C(auth_connection), CFG_LIVE,
 	    .max = CFG_NAME_MAX * 2 + 1,
 	    .what = "is not a valid connection name (1 to 64 characters from A-Z a-z 0-9 . _ -)"),
+	/* the VIP under attack: answer limits, cookies, tags (docs/xdp.md) */
+	KEY("redirect", "rate_per_source", cfg_u32, C(rate_per_source), CFG_LIVE, .min = 0,
+	    .max = CFG_MAX_RATE, .def = STR(IKELB_DEFAULT_RATE_PER_SOURCE)),
+	KEY("redirect", "burst_per_source", cfg_u32, C(burst_per_source), CFG_LIVE, .min = 1,
+	    .max = CFG_MAX_BURST, .def = STR(IKELB_DEFAULT_BURST_PER_SOURCE)),
+	KEY("redirect", "rate_total", cfg_u32, C(rate_total), CFG_LIVE, .min = 0,
+	    .max = CFG_MAX_RATE, .def = STR(IKELB_DEFAULT_RATE_TOTAL)),
+	/* default: rate_total, at least 1 (config.c derives it) */
+	KEY("redirect", "burst_total", cfg_u32, C(burst_total), CFG_LIVE, .min = 1,
+	    .max = CFG_MAX_BURST, .def = "1"),
+	KEY("redirect", "cookies", cfg_enum, C(cookies), CFG_LIVE, .names = cookies_names,
+	    .def = "auto"),
+	KEY("redirect", "cookie_threshold", cfg_u32, C(cookie_threshold), CFG_LIVE, .min = 1,
+	    .max = 10000000, .def = "1000"),
+	KEY("redirect", "cookie_rotation_ms", cfg_u32, C(cookie_rotation_ms), CFG_LIVE,
+	    .min = 1000, .max = 86400000, .def = "300000"),
+	KEY("redirect", "answer_tagged", cfg_bool, C(answer_tagged), CFG_LIVE, .def = "no"),
 
 	/* [reports]: signed load reports between the nodes */
 	KEY("reports", "key_file", cfg_path, C(key_file), CFG_LIVE_WHILE_SET,

@@ -30,8 +30,10 @@
 #include "daemon/status_view.h"
 #include "dataplane/addr.h"
 #include "dataplane/arp_sysctl.h"
+#include "dataplane/cookies.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/role.h"
+#include "dataplane/top_sources.h"
 #include "dataplane/xdp.h"
 #include "ike/authmode.h"
 #include "ike/migrate.h"
@@ -45,6 +47,8 @@ struct daemon {
 	const struct dataplane *dp;
 	struct xdp_state *xdp;
 	struct role *role;
+	struct cookies *cookies;
+	struct top_sources *top_sources;
 	struct election *election;
 	struct reports *reports;
 	struct cluster *cluster;
@@ -157,6 +161,13 @@ static void on_xdp_answers(void *ctx, bool answers)
 	struct daemon *d = ctx;
 
 	role_set_xdp_answers(d->role, answers);
+}
+
+static void on_cookies(void *ctx, bool on)
+{
+	struct daemon *d = ctx;
+
+	role_set_cookies(d->role, on);
 }
 
 static void on_redirect(void *ctx, uint32_t idx)
@@ -327,6 +338,7 @@ struct daemon *daemon_new(struct loop *l, const char *cfg_path, struct config *c
 	struct cluster_params cp;
 	struct authmode_hooks ah;
 	struct election_hooks eh;
+	struct cookies_hooks kh;
 
 	if (!d) {
 		log_err("out of memory");
@@ -346,6 +358,11 @@ struct daemon *daemon_new(struct loop *l, const char *cfg_path, struct config *c
 	if (!d->role || check_owner(d))
 		goto fail;
 	role_clean_stale(d->role);
+	kh = (struct cookies_hooks){ .ctx = d, .on_change = on_cookies };
+	d->cookies = cookies_new(l, cfg, dp, &kh);
+	d->top_sources = top_sources_new(l, dp);
+	if (!d->cookies || !d->top_sources)
+		goto fail;
 	ph = (struct reports_hooks){ .ctx = d, .on_members_changed = on_members_changed,
 				     .on_own_report = on_own_report, .claim = claim_migration,
 				     .own_mac = own_mac };
@@ -434,6 +451,8 @@ void daemon_free(struct daemon *d)
 	cluster_free(d->cluster);
 	d->cluster = NULL;
 	reports_free(d->reports);
+	top_sources_free(d->top_sources);
+	cookies_free(d->cookies);
 	role_free(d->role);
 	free_config(d->cfg);
 	free(d);
@@ -448,6 +467,8 @@ static void sources(const struct daemon *d, struct status_sources *s)
 		.dp = d->dp,
 		.xdp = d->xdp,
 		.role = d->role,
+		.cookies = d->cookies,
+		.top_sources = d->top_sources,
 		.election = d->election,
 		.cluster = d->cluster,
 		.reports = d->reports,
@@ -601,6 +622,7 @@ void daemon_reload(struct daemon *d)
 		/* every module moves to the new config before the old one goes */
 		d->cfg = next;
 		role_reload(d->role, next);
+		cookies_reload(d->cookies, next);
 		election_reload(d->election, next);
 		if (reports_reload(d->reports, next))
 			log_err("the new tunnels source failed to start; this gateway reports "

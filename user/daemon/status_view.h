@@ -20,6 +20,8 @@
 #include "config/config.h"
 
 struct role;
+struct cookies;
+struct top_sources;
 struct election;
 struct cluster;
 struct reports;
@@ -37,6 +39,8 @@ struct status_sources {
 	const struct dataplane *dp;
 	struct xdp_state *xdp; /* program details and counters; NULL in tests */
 	const struct role *role;
+	const struct cookies *cookies;
+	const struct top_sources *top_sources;
 	const struct election *election;
 	const struct cluster *cluster;
 	const struct reports *reports;

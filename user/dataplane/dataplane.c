@@ -55,6 +55,22 @@ static int x_set_budgets(void *ctx, const uint64_t *until)
 	return xdp_set_budgets(((struct dataplane_xdp *)ctx)->xdp, until);
 }
 
+static int x_read_counters(void *ctx, uint64_t *out)
+{
+	return xdp_read_counters(((struct dataplane_xdp *)ctx)->xdp, out);
+}
+
+static int x_set_cookie_secret(void *ctx, uint32_t idx, const struct ikelb_cookie_secret *s)
+{
+	return xdp_set_cookie_secret(((struct dataplane_xdp *)ctx)->xdp, idx, s);
+}
+
+static int x_read_sources(void *ctx, struct xdp_sources_cursor *cur, struct ikelb_source_key *keys,
+			  struct ikelb_source_state *vals, uint32_t *n)
+{
+	return xdp_read_sources(((struct dataplane_xdp *)ctx)->xdp, cur, keys, vals, n);
+}
+
 static int x_addr_present(void *ctx, const struct ip_addr *ip)
 {
 	return addr_present(((struct dataplane_xdp *)ctx)->ifindex, ip);
@@ -116,6 +132,9 @@ static const struct dataplane_ops xdp_ops = {
 	.set_target = x_set_target,
 	.read_redirects = x_read_redirects,
 	.set_budgets = x_set_budgets,
+	.read_counters = x_read_counters,
+	.set_cookie_secret = x_set_cookie_secret,
+	.read_sources = x_read_sources,
 	.addr_present = x_addr_present,
 	.addr_add = x_addr_add,
 	.addr_refresh = x_addr_add, /* the same request: create or replace */

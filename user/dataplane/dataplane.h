@@ -30,6 +30,15 @@ struct dataplane_ops {
 	int (*read_redirects)(void *ctx, uint64_t *per);
 	/* every target's per-CPU budget: until[target * ncpus + cpu] */
 	int (*set_budgets)(void *ctx, const uint64_t *until);
+	/* the program's counters, summed over CPUs: out[IKELB_CNT_MAX] */
+	int (*read_counters)(void *ctx, uint64_t *out);
+	/* entry idx (0 or 1) of the cookie secrets map */
+	int (*set_cookie_secret)(void *ctx, uint32_t idx, const struct ikelb_cookie_secret *s);
+	/* the next batch of the sources map (at most *n entries; *n is set to
+	 * how many came): 1 when more follow, 0 at the end, -1 on error */
+	int (*read_sources)(void *ctx, struct xdp_sources_cursor *cur,
+			    struct ikelb_source_key *keys, struct ikelb_source_state *vals,
+			    uint32_t *n);
 	/* the VIPs on the interface: 1 present, 0 absent, -1 error */
 	int (*addr_present)(void *ctx, const struct ip_addr *ip);
 	/* lifetime_s: the address's valid lifetime, 0 forever (addr.h) */

@@ -20,6 +20,7 @@ struct role {
 	struct role_hooks hooks;
 	bool xdp_answers; /* auth mode may turn the XDP answers off */
 	bool stopping; /* no VIP goes to lo any more */
+	bool cookies; /* the program asks for cookies (dataplane/cookies.h decides) */
 	struct vip_state vip[IKELB_FAMILIES];
 	struct loop_timer announce[IKELB_FAMILIES];
 	struct loop_timer refresh[IKELB_FAMILIES]; /* the VIP's lifetime */
@@ -74,12 +75,12 @@ int role_push_config(struct role *r)
 	c.vip6_active = answers(r, IKELB_FAM_V6);
 	c.unsupported_action = cfg->unsupported;
 	c.no_target_action = cfg->no_target;
-	/* limits that never hold back a real client, cookies off */
-	c.rate_per_source = IKELB_DEFAULT_RATE_PER_SOURCE;
-	c.burst_per_source = IKELB_DEFAULT_BURST_PER_SOURCE;
-	c.rate_total = IKELB_DEFAULT_RATE_TOTAL;
-	c.burst_total = IKELB_DEFAULT_BURST_TOTAL;
-	c.cookie_mode = IKELB_COOKIES_OFF;
+	c.rate_per_source = cfg->rate_per_source;
+	c.burst_per_source = cfg->burst_per_source;
+	c.rate_total = cfg->rate_total;
+	c.burst_total = cfg->burst_total;
+	c.answer_tagged = cfg->answer_tagged;
+	c.cookie_mode = r->cookies ? IKELB_COOKIES_ON : IKELB_COOKIES_OFF;
 	for (unsigned i = 0; i < cfg->n_ports && i < IKELB_MAX_PORTS; i++) {
 		c.ports[i] = htons(cfg->ports[i]);
 		for (unsigned j = 0; j < cfg->n_natt_ports; j++)
@@ -98,6 +99,14 @@ void role_set_xdp_answers(struct role *r, bool answers)
 	if (r->xdp_answers == answers)
 		return;
 	r->xdp_answers = answers;
+	role_push_config(r);
+}
+
+void role_set_cookies(struct role *r, bool on)
+{
+	if (r->cookies == on)
+		return;
+	r->cookies = on;
 	role_push_config(r);
 }
 

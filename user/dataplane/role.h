@@ -81,7 +81,11 @@ void role_follow_interface(struct role *r, const char *why);
 /* Whether the XDP program answers IKE_SA_INIT at the VIPs held (auth
  * mode turns that off while charon redirects); rewrites the config map. */
 void role_set_xdp_answers(struct role *r, bool answers);
-/* Writes the XDP config map from the config and the VIPs held. */
+/* Whether the XDP program asks requests for a cookie (the cookies module
+ * decides: dataplane/cookies.h); rewrites the config map. */
+void role_set_cookies(struct role *r, bool on);
+/* Writes the XDP config map from the config, the VIPs held and the cookie
+ * state. */
 int role_push_config(struct role *r);
 /* Removes VIPs a crashed run left behind (recorded in RUN_DIR). */
 void role_clean_stale(struct role *r);

@@ -323,3 +323,25 @@ int xdp_set_budgets(struct xdp_state *x, const uint64_t *until)
 	return bpf_map_update_batch(bpf_map__fd(x->skel->maps.ikelb_budget), keys, until,
 				    &count, NULL);
 }
+
+int xdp_set_cookie_secret(struct xdp_state *x, uint32_t idx, const struct ikelb_cookie_secret *s)
+{
+	return bpf_map_update_elem(bpf_map__fd(x->skel->maps.ikelb_cookies), &idx, s, 0);
+}
+
+int xdp_read_sources(struct xdp_state *x, struct xdp_sources_cursor *cur,
+		     struct ikelb_source_key *keys, struct ikelb_source_state *vals, uint32_t *n)
+{
+	uint32_t out = 0;
+	int err;
+
+	err = bpf_map_lookup_batch(bpf_map__fd(x->skel->maps.ikelb_sources),
+				   cur->started ? &cur->token : NULL, &out, keys, vals, n, NULL);
+	if (err && errno != ENOENT) {
+		*n = 0;
+		return -1;
+	}
+	cur->started = true;
+	cur->token = out;
+	return err ? 0 : 1;
+}
