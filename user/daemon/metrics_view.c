@@ -18,6 +18,7 @@
 #define TARGET .each = "targets", .labels = { { "target", "name" } }
 
 static const char *const roles[] = { "master", "backup", NULL };
+static const char *const on_off[] = { "on", "off", NULL };
 static const char *const vrrp_states[] = { "INIT", "BACKUP", "MASTER", "NOT_STARTED", NULL };
 static const char *const target_states[] = { "active", "draining", "unhealthy", "full",
 					     "dead", NULL };
@@ -108,6 +109,21 @@ const struct metric_row metrics_view_rows[] = {
 	COUNTER("ikelb_xdp_cookies_invalid_total",
 		"Requests whose COOKIE did not verify (answered with a new one), summed over CPUs.",
 		.value = "counters/cookie_invalid"),
+	GAUGE("ikelb_cookies_state",
+	      "Whether the XDP program asks requests for a cookie now ([redirect] cookies; "
+	      "auto turns them on under a flood): 1 for the state it is in.",
+	      .value = "cookies/state", .by = "state", .states = on_off),
+	COUNTER("ikelb_cookies_switches_total", "Changes of the cookie state.",
+		.value = "cookies/switches"),
+	COUNTER("ikelb_cookie_secret_rotations_total", "Cookie secrets rotated.",
+		.value = "cookies/rotations"),
+	COUNTER("ikelb_cookie_secret_rotation_failures_total",
+		"Cookie secret rotations that failed (the previous secrets stay).",
+		.value = "cookies/rotation_failures"),
+	GAUGE("ikelb_answer_limit_per_source_per_second", "[redirect] rate_per_source: answers per second "
+	      "to one source (0: no limit).", .value = "limits/rate_per_source"),
+	GAUGE("ikelb_answer_limit_node_per_second", "[redirect] rate_total: answers per second of the "
+	      "node (0: no limit).", .value = "limits/rate_total"),
 	COUNTER("ikelb_xdp_steered_local_total",
 		"Packets steered to this node's own stack (its gateway's SAs), summed over CPUs.",
 		.value = "counters/steered_local"),
