@@ -429,6 +429,7 @@ static void sources(const struct daemon *d, struct status_sources *s)
 		.migration = d->migration,
 		.rebalance = &d->rebalance,
 		.drain = &d->drain,
+		.loop = d->loop,
 		.started = d->started,
 		.reloads = d->reloads,
 		.reload_failures = d->reload_failures,
@@ -647,7 +648,7 @@ static int setup_signals(struct runtime *rt)
 	rt->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (rt->sig_fd < 0)
 		return -1;
-	loop_io_init(&rt->sig_io, rt->loop, rt->sig_fd, on_signal, rt);
+	loop_io_init(&rt->sig_io, rt->loop, "signals", rt->sig_fd, on_signal, rt);
 	return loop_io_start(&rt->sig_io, LOOP_IN);
 }
 
@@ -674,7 +675,8 @@ static int setup(struct runtime *rt, const struct config *c)
 	}
 	if (c->vrrp != CFG_VRRP_OFF) {
 		rt->addr_fd = addr_watch_open();
-		loop_io_init(&rt->addr_io, rt->loop, rt->addr_fd, on_addr_change, rt);
+		loop_io_init(&rt->addr_io, rt->loop, "addr.watch", rt->addr_fd, on_addr_change,
+			     rt);
 		if (rt->addr_fd < 0 || loop_io_start(&rt->addr_io, LOOP_IN)) {
 			log_err("cannot watch interface addresses: %s", strerror(errno));
 			return -1;

@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "base/loop.h"
 #include "cluster/cluster.h"
 #include "cluster/migration.h"
 #include "cluster/rebalance.h"
@@ -200,6 +201,10 @@ void status_view_text(const struct status_sources *s, FILE *out)
 		authmode_text(s->authmode, out);
 	text_migration(s, out);
 	text_counters(s, out);
+	if (s->loop) {
+		fputc('\n', out);
+		loop_stats_text(loop_stats(s->loop), out);
+	}
 }
 
 static void jadd(json_object *o, const char *k, json_object *v)
@@ -365,6 +370,7 @@ struct json_object *status_view_snapshot(const struct status_sources *s)
 	jadd(o, "reports", reports_json(s->reports));
 	jadd(o, "auth_mode", s->authmode ? authmode_json(s->authmode) : NULL);
 	jadd(o, "migration", json_migration(s));
+	jadd(o, "loop", s->loop ? loop_stats_json(loop_stats(s->loop)) : NULL);
 	return o;
 }
 

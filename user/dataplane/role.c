@@ -360,9 +360,13 @@ struct role *role_new(struct loop *l, const struct config *c, const struct datap
 	r->vip[IKELB_FAM_V6].configured = c->has_vip6;
 	r->vip[IKELB_FAM_V6].ip = (struct ip_addr){ .family = AF_INET6, .v6 = c->vip6 };
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
+		bool v6 = fam == IKELB_FAM_V6;
+
 		args[fam] = (struct announce_arg){ r, fam };
-		loop_timer_init(&r->announce[fam], l, on_announce, &args[fam]);
-		loop_timer_init(&r->refresh[fam], l, on_refresh, &args[fam]);
+		loop_timer_init(&r->announce[fam], l, v6 ? "role.announce.ipv6" : "role.announce.ipv4",
+				on_announce, &args[fam]);
+		loop_timer_init(&r->refresh[fam], l, v6 ? "role.refresh.ipv6" : "role.refresh.ipv4",
+				on_refresh, &args[fam]);
 	}
 	if (role_push_config(r)) {
 		role_free(r);

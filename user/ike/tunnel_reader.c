@@ -124,7 +124,7 @@ struct tunnel_reader *tunnel_reader_new(struct loop *l, const struct config *c,
 	r->sh = sh;
 	r->fn = fn;
 	r->arg = arg;
-	loop_io_init(&r->io, l, sh->done_fd, on_done, r);
+	loop_io_init(&r->io, l, "tunnels.count", sh->done_fd, on_done, r);
 	if (loop_io_start(&r->io, LOOP_IN))
 		goto fail_started;
 	if (pthread_create(&th, NULL, reader_main, sh)) {
