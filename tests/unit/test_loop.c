@@ -338,6 +338,12 @@ static void test_stats_fake_clock(void **state)
 	assert_int_equal(rb->late, 1);
 	assert_int_equal(rb->max_late_us, 6000);
 	assert_int_equal(ra->slow, 1);
+	/* a timer armed for a time already past is not late for that */
+	loop_timer_at(&b, 1000);
+	loop_advance(l, 0);
+	assert_int_equal(sb.calls, 3);
+	assert_int_equal(rb->late, 1);
+	assert_int_equal(rb->max_late_us, 6000);
 	loop_timer_stop(&c);
 	loop_free(l);
 }

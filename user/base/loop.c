@@ -29,6 +29,7 @@ struct loop {
 	 * callback (loop_stats_woke) */
 	bool round_new;
 	uint64_t wait_from_us, wait_due_us;
+	bool in_callback;
 };
 
 static uint64_t clock_us(void)
@@ -62,6 +63,7 @@ static uint64_t cb_begin(struct loop *l)
 		loop_stats_woke(&l->stats, l->wait_from_us, l->wait_due_us, t);
 		l->round_new = false;
 	}
+	l->in_callback = true;
 	return t;
 }
 
@@ -69,6 +71,7 @@ static uint64_t cb_begin(struct loop *l)
  * callback ran (it may have freed its handle). */
 static void cb_end(struct loop *l, unsigned row, uint64_t start_us, uint64_t due_us)
 {
+	l->in_callback = false;
 	loop_stats_ran(&l->stats, row, start_us, stats_clock(l), due_us);
 }
 
@@ -287,14 +290,26 @@ void loop_timer_stop(struct loop_timer *t)
 	t->next = NULL;
 }
 
+/* The clock when a timer is armed: outside callbacks (setting up) it was
+ * not read for a while. */
+static uint64_t arm_now(struct loop *l)
+{
+	if (!l->in_callback && !l->fake)
+		l->now_ms = loop_clock_ms();
+	return l->now_ms;
+}
+
 /* Into the armed list, after the timers due at the same time (so timers
  * due together fire in the order they were armed). */
 static void arm(struct loop_timer *t, uint64_t due, uint64_t period)
 {
+	struct loop *l = t->loop;
 	struct loop_timer **p;
 
 	loop_timer_stop(t);
 	t->due_ms = due;
+	/* a timer armed for a time already past is not late for that */
+	t->late_from_ms = due > arm_now(l) ? due : l->now_ms;
 	t->period_ms = period;
 	for (p = &t->loop->timers; *p && (*p)->due_ms <= due; p = &(*p)->next)
 		;
@@ -310,14 +325,14 @@ void loop_timer_at(struct loop_timer *t, uint64_t due_ms)
 
 void loop_timer_after(struct loop_timer *t, uint64_t delay_ms)
 {
-	arm(t, loop_now(t->loop) + delay_ms, 0);
+	arm(t, arm_now(t->loop) + delay_ms, 0);
 }
 
 void loop_timer_every(struct loop_timer *t, uint64_t period_ms)
 {
 	if (!period_ms)
 		period_ms = 1;
-	arm(t, loop_now(t->loop) + period_ms, period_ms);
+	arm(t, arm_now(t->loop) + period_ms, period_ms);
 }
 
 /* Fires the first timer if it is due by `by`; false when none is. */
@@ -336,7 +351,7 @@ static bool fire_one(struct loop *l, uint64_t by)
 		l->now_ms = t->due_ms;
 	start = cb_begin(l);
 	row = t->stats_row;
-	due_us = t->due_ms * 1000u;
+	due_us = t->late_from_ms * 1000u;
 	if (t->period_ms) {
 		uint64_t next = t->due_ms + t->period_ms;
 

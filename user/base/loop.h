@@ -69,6 +69,7 @@ struct loop_timer {
 	loop_timer_fn fn;
 	void *arg;
 	uint64_t due_ms; /* while armed */
+	uint64_t late_from_ms; /* its due time, or when it was armed if later */
 	uint64_t period_ms; /* 0: one-shot */
 	bool armed;
 	struct loop_timer *next; /* armed timers, by due time */
