@@ -75,27 +75,50 @@ void loop_stats_woke(struct loop_stats *s, uint64_t wait_from_us, uint64_t due_u
 {
 	uint64_t from = due_us > wait_from_us ? due_us : wait_from_us;
 
-	s->round_woke_late_us = 0;
+	s->round_wait_from_us = wait_from_us;
+	s->round_wait_due_us = due_us;
+	s->round_woke_us = now_us;
 	s->round_slowest_us = 0;
 	if (!due_us || now_us <= from || now_us - from <= LOOP_SLOW_US)
 		return;
-	s->round_woke_late_us = now_us - from;
 	s->late_wakeups++;
-	if (s->round_woke_late_us > s->max_wake_late_us)
-		s->max_wake_late_us = s->round_woke_late_us;
+	if (now_us - from > s->max_wake_late_us)
+		s->max_wake_late_us = now_us - from;
 }
 
-/* Why a timer fired late: what this round knows of it. */
-static void late_why(const struct loop_stats *s, unsigned row, char *buf, size_t len)
+static uint64_t max64(uint64_t a, uint64_t b)
 {
-	if (s->round_woke_late_us)
-		snprintf(buf, len, ": the loop woke %.1f ms late (its thread was not run)",
-			 s->round_woke_late_us / 1000.0);
-	else if (s->round_slowest_us > LOOP_SLOW_US && s->round_slowest != row)
-		snprintf(buf, len, ": %s ran %.1f ms before it", s->row[s->round_slowest].name,
-			 s->round_slowest_us / 1000.0);
-	else
-		buf[0] = 0;
+	return a > b ? a : b;
+}
+
+/* Where the delay of a timer due at due_us that began at start_us went:
+ * still running callbacks when it fell due (the wait began after it),
+ * asleep past it (the kernel woke the loop late), callbacks of this round
+ * before it. */
+static void late_why(const struct loop_stats *s, uint64_t due_us, uint64_t start_us, char *buf,
+		     size_t len)
+{
+	uint64_t from = s->round_wait_from_us, woke = s->round_woke_us;
+	uint64_t busy_before = from > due_us ? from - due_us : 0;
+	uint64_t asleep = s->round_wait_due_us && woke > max64(due_us, from) ?
+				  woke - max64(due_us, from) : 0;
+	uint64_t round = start_us > max64(woke, due_us) ? start_us - max64(woke, due_us) : 0;
+	int n = 0;
+
+	buf[0] = 0;
+	if (busy_before >= 100)
+		n += snprintf(buf + n, len - (size_t)n, "%s%.1f ms still in earlier callbacks",
+			      n ? ", " : ": ", busy_before / 1000.0);
+	if (asleep >= 100 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n,
+			      "%s%.1f ms asleep past it (the kernel woke the loop late)", n ? ", " : ": ",
+			      asleep / 1000.0);
+	if (round >= 100 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "%s%.1f ms in callbacks before it",
+			      n ? ", " : ": ", round / 1000.0);
+	if (round >= 100 && s->round_slowest_us && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " (longest %s %.1f ms)",
+			 s->row[s->round_slowest].name, s->round_slowest_us / 1000.0);
 }
 
 void loop_stats_ran(struct loop_stats *s, unsigned row, uint64_t start_us, uint64_t end_us,
@@ -103,7 +126,7 @@ void loop_stats_ran(struct loop_stats *s, unsigned row, uint64_t start_us, uint6
 {
 	struct loop_cb_stats *r = &s->row[row < LOOP_STATS_ROWS ? row : OTHER_ROW];
 	uint64_t run = end_us > start_us ? end_us - start_us : 0, late = 0, left_out;
-	char why[96], more[80];
+	char why[240], more[80];
 
 	if (due_us && start_us > due_us)
 		late = start_us - due_us;
@@ -117,7 +140,7 @@ void loop_stats_ran(struct loop_stats *s, unsigned row, uint64_t start_us, uint6
 	if (late > LOOP_SLOW_US) {
 		s->late++;
 		r->late++;
-		late_why(s, row, why, sizeof(why));
+		late_why(s, due_us, start_us, why, sizeof(why));
 		if (may_log(s, end_us, &left_out)) {
 			left_out_note(more, sizeof(more), left_out);
 			log_warn("event loop: timer %s fired %.1f ms late%s%s", r->name,

@@ -26,7 +26,12 @@
  * share a row.  At most LOOP_STATS_ROWS rows: further names share the
  * last row, "other".
  *
- * Slow callbacks, late timers and late wake-ups are logged, at most
+ * A late timer's log line says where its delay went: the loop was still
+ * running callbacks when it fell due (the wait began after it), the loop
+ * slept past it (woke late: the kernel's), or callbacks of the same round
+ * ran before it (the longest named).
+ *
+ * Slow callbacks and late timers are logged, at most
  * LOOP_LOG_BURST lines per LOOP_LOG_WINDOW_US; the lines left out are
  * counted and said in the next line logged.
  */
@@ -64,7 +69,7 @@ struct loop_stats {
 	uint64_t late_wakeups, max_wake_late_us;
 	/* the current round (one wait and the callbacks after it): what
 	 * delayed a timer that fires late in it */
-	uint64_t round_woke_late_us;
+	uint64_t round_wait_from_us, round_wait_due_us, round_woke_us;
 	unsigned round_slowest; /* row; valid while round_slowest_us */
 	uint64_t round_slowest_us;
 	/* the log's rate limit */
