@@ -409,26 +409,26 @@ static void test_stats_core(void **state)
 	assert_int_equal(loop_stats_row(&s, "vrrp.ipv4", LOOP_CB_TIMER), t);
 	/* slept from 1.000 s for a timer due at 1.020 s, woke at 1.061 s: the
 	 * kernel ran the thread 41 ms late; the timer fired 41.5 ms late */
-	loop_stats_woke(&s, 1000000, 1020000, 1061000);
+	loop_stats_woke(&s, 1000000, 1020000, 1061000, NULL);
 	assert_int_equal(s.late_wakeups, 1);
 	assert_int_equal(s.max_wake_late_us, 41000);
-	loop_stats_ran(&s, t, 1061500, 1061600, 1020000);
+	loop_stats_ran(&s, t, 1061500, 1061600, 1020000, NULL);
 	assert_int_equal(s.row[t].late, 1);
 	assert_int_equal(s.row[t].max_late_us, 41500);
 	assert_int_equal(s.row[t].slow, 0);
 	/* a wait that began after the timer was due (callbacks ran long):
 	 * woke 2 ms after it began, not late; no timer: never late */
-	loop_stats_woke(&s, 2100000, 2000000, 2102000);
-	loop_stats_woke(&s, 0, 0, 9000000);
-	loop_stats_woke(&s, 3000000, 3010000, 3014999); /* 4.999 ms */
+	loop_stats_woke(&s, 2100000, 2000000, 2102000, NULL);
+	loop_stats_woke(&s, 0, 0, 9000000, NULL);
+	loop_stats_woke(&s, 3000000, 3010000, 3014999, NULL); /* 4.999 ms */
 	assert_int_equal(s.late_wakeups, 1);
 	/* the log's rate limit: 5 lines a window, the rest counted */
-	loop_stats_woke(&s, 0, 0, 20000000);
+	loop_stats_woke(&s, 0, 0, 20000000, NULL);
 	for (int i = 0; i < 20; i++)
-		loop_stats_ran(&s, f, 20000000 + i * 10000, 20000000 + i * 10000 + 6000, 0);
+		loop_stats_ran(&s, f, 20000000 + i * 10000, 20000000 + i * 10000 + 6000, 0, NULL);
 	assert_int_equal(s.row[f].slow, 20);
 	assert_int_equal(s.log_left_out, 15);
-	loop_stats_ran(&s, f, 30500000, 30506000, 0); /* a new window: logged, said */
+	loop_stats_ran(&s, f, 30500000, 30506000, 0, NULL); /* a new window: logged, said */
 	assert_int_equal(s.log_left_out, 0);
 	assert_int_equal(s.log_in_window, 1);
 	/* the JSON: figures per name, late only for timers */
@@ -454,6 +454,47 @@ static void test_stats_core(void **state)
 	json_object_put(o);
 }
 
+/* Why a slow callback was slow: the thread's CPU account at the round's
+ * start and after it. */
+static void test_stats_slow_causes(void **state)
+{
+	struct loop_stats s;
+	struct loop_cpu at = { .cpu_us = 1000, .waits = 10, .preemptions = 3 }, after;
+	unsigned r;
+	json_object *o;
+
+	(void)state;
+	loop_stats_init(&s);
+	r = loop_stats_row(&s, "x", LOOP_CB_FD);
+	/* 12 ms, 11 of them on the CPU: it ran */
+	loop_stats_woke(&s, 0, 0, 100000, &at);
+	after = (struct loop_cpu){ .cpu_us = 12000, .waits = 10, .preemptions = 3 };
+	loop_stats_ran(&s, r, 100000, 112000, 0, &after);
+	/* 12 ms, 1 on the CPU, and it slept in the kernel: it waited */
+	loop_stats_woke(&s, 0, 0, 200000, &at);
+	after = (struct loop_cpu){ .cpu_us = 2000, .waits = 11, .preemptions = 3 };
+	loop_stats_ran(&s, r, 200000, 212000, 0, &after);
+	/* 12 ms, 1 on the CPU, no sleep (preempted, or the CPU taken): not run */
+	loop_stats_woke(&s, 0, 0, 300000, &at);
+	after = (struct loop_cpu){ .cpu_us = 2000, .waits = 10, .preemptions = 3 };
+	loop_stats_ran(&s, r, 300000, 312000, 0, &after);
+	after.preemptions = 4;
+	loop_stats_ran(&s, r, 312000, 324000, 0, &after);
+	/* no account: the daemon's, to be safe */
+	loop_stats_woke(&s, 0, 0, 400000, NULL);
+	loop_stats_ran(&s, r, 400000, 412000, 0, &after);
+	assert_int_equal(s.row[r].slow, 5);
+	assert_int_equal(s.row[r].slow_by[LOOP_SLOW_RAN], 2);
+	assert_int_equal(s.row[r].slow_by[LOOP_SLOW_WAITED], 1);
+	assert_int_equal(s.row[r].slow_by[LOOP_SLOW_NOT_RUN], 2);
+	assert_int_equal(s.slow_by[LOOP_SLOW_NOT_RUN], 2);
+	o = loop_stats_json(&s);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "slow_not_run")), 2);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "slow_waited")), 1);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "slow_ran")), 2);
+	json_object_put(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_stats_fake_clock),
 		cmocka_unit_test(test_stats_fd_and_names),
 		cmocka_unit_test(test_stats_core),
+		cmocka_unit_test(test_stats_slow_causes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

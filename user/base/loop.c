@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,16 +52,34 @@ static uint64_t stats_clock(const struct loop *l)
 	return l->fake ? l->now_ms * 1000u : clock_us();
 }
 
+/* The thread's CPU account; NULL on a fake loop (its clock is not the
+ * CPU's) or when the kernel does not say. */
+static const struct loop_cpu *read_cpu(const struct loop *l, struct loop_cpu *c)
+{
+	struct rusage ru;
+
+	if (l->fake || getrusage(RUSAGE_THREAD, &ru))
+		return NULL;
+	c->cpu_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec +
+		    (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
+	c->waits = (uint64_t)ru.ru_nvcsw;
+	c->preemptions = (uint64_t)ru.ru_nivcsw;
+	return c;
+}
+
 /* Before a callback: the clock read anew (loop_now() inside it), and the
- * time it begins; the first of a round also ends the round's wait. */
+ * time it begins; the first of a round also ends the round's wait, and
+ * reads the thread's CPU account (once per wake-up: what a slow callback
+ * of the round is measured against). */
 static uint64_t cb_begin(struct loop *l)
 {
 	uint64_t t = stats_clock(l);
+	struct loop_cpu cpu;
 
 	if (!l->fake)
 		l->now_ms = t / 1000u;
 	if (l->round_new) {
-		loop_stats_woke(&l->stats, l->wait_from_us, l->wait_due_us, t);
+		loop_stats_woke(&l->stats, l->wait_from_us, l->wait_due_us, t, read_cpu(l, &cpu));
 		l->round_new = false;
 	}
 	l->in_callback = true;
@@ -71,8 +90,12 @@ static uint64_t cb_begin(struct loop *l)
  * callback ran (it may have freed its handle). */
 static void cb_end(struct loop *l, unsigned row, uint64_t start_us, uint64_t due_us)
 {
+	uint64_t end = stats_clock(l);
+	struct loop_cpu cpu;
+
 	l->in_callback = false;
-	loop_stats_ran(&l->stats, row, start_us, stats_clock(l), due_us);
+	loop_stats_ran(&l->stats, row, start_us, end, due_us,
+		       end - start_us > LOOP_SLOW_US ? read_cpu(l, &cpu) : NULL);
 }
 
 /* A round begins: the wait before it, if it waited for a timer. */

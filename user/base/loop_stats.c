@@ -15,6 +15,11 @@ static const char *kind_name(enum loop_cb_kind k)
 	return k == LOOP_CB_TIMER ? "timer" : "fd";
 }
 
+const char *loop_slow_cause_name(enum loop_slow_cause c)
+{
+	return c == LOOP_SLOW_WAITED ? "waited" : c == LOOP_SLOW_NOT_RUN ? "not_run" : "ran";
+}
+
 void loop_stats_init(struct loop_stats *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -71,10 +76,13 @@ static void left_out_note(char *buf, size_t len, uint64_t n)
 }
 
 void loop_stats_woke(struct loop_stats *s, uint64_t wait_from_us, uint64_t due_us,
-		     uint64_t now_us)
+		     uint64_t now_us, const struct loop_cpu *cpu)
 {
 	uint64_t from = due_us > wait_from_us ? due_us : wait_from_us;
 
+	s->round_cpu_known = cpu != NULL;
+	if (cpu)
+		s->round_cpu = *cpu;
 	s->round_wait_from_us = wait_from_us;
 	s->round_wait_due_us = due_us;
 	s->round_woke_us = now_us;
@@ -121,8 +129,31 @@ static void late_why(const struct loop_stats *s, uint64_t due_us, uint64_t start
 			 s->row[s->round_slowest].name, s->round_slowest_us / 1000.0);
 }
 
+/* Why a callback that took run_us was slow; *on_us: its time on the CPU
+ * at most (the CPU time of its round so far). */
+static enum loop_slow_cause slow_cause(const struct loop_stats *s, uint64_t run_us,
+				       const struct loop_cpu *cpu, uint64_t *on_us)
+{
+	const struct loop_cpu *r = &s->round_cpu;
+
+	*on_us = run_us;
+	if (!cpu || !s->round_cpu_known || cpu->cpu_us < r->cpu_us)
+		return LOOP_SLOW_RAN;
+	if (cpu->cpu_us - r->cpu_us < run_us)
+		*on_us = cpu->cpu_us - r->cpu_us;
+	if (*on_us > LOOP_SLOW_US)
+		return LOOP_SLOW_RAN;
+	return cpu->waits > r->waits ? LOOP_SLOW_WAITED : LOOP_SLOW_NOT_RUN;
+}
+
+static const char *const cause_text[] = {
+	[LOOP_SLOW_RAN] = "it ran",
+	[LOOP_SLOW_WAITED] = "it waited in the kernel",
+	[LOOP_SLOW_NOT_RUN] = "the kernel did not run it",
+};
+
 void loop_stats_ran(struct loop_stats *s, unsigned row, uint64_t start_us, uint64_t end_us,
-		    uint64_t due_us)
+		    uint64_t due_us, const struct loop_cpu *cpu)
 {
 	struct loop_cb_stats *r = &s->row[row < LOOP_STATS_ROWS ? row : OTHER_ROW];
 	uint64_t run = end_us > start_us ? end_us - start_us : 0, late = 0, left_out;
@@ -148,18 +179,34 @@ void loop_stats_ran(struct loop_stats *s, unsigned row, uint64_t start_us, uint6
 		}
 	}
 	if (run > LOOP_SLOW_US) {
+		uint64_t on;
+		enum loop_slow_cause c = slow_cause(s, run, cpu, &on);
+
 		s->slow++;
+		s->slow_by[c]++;
 		r->slow++;
+		r->slow_by[c]++;
 		if (may_log(s, end_us, &left_out)) {
 			left_out_note(more, sizeof(more), left_out);
-			log_warn("event loop: %s callback %s ran %.1f ms (slow: over %u ms)%s",
-				 kind_name(r->kind), r->name, run / 1000.0, LOOP_SLOW_US / 1000, more);
+			log_warn("event loop: %s callback %s took %.1f ms (slow: over %u ms; "
+				 "on the CPU %s%.1f ms: %s)%s",
+				 kind_name(r->kind), r->name, run / 1000.0, LOOP_SLOW_US / 1000,
+				 on < run ? "at most " : "", on / 1000.0, cause_text[c], more);
 		}
 	}
 	if (run > s->round_slowest_us) {
 		s->round_slowest_us = run;
 		s->round_slowest = (unsigned)(r - s->row);
 	}
+}
+
+/* "slow_ran", "slow_waited", "slow_not_run" */
+static void add_cause(json_object *o, enum loop_slow_cause c, uint64_t n)
+{
+	char key[24];
+
+	snprintf(key, sizeof(key), "slow_%s", loop_slow_cause_name(c));
+	json_add_u64(o, key, n);
 }
 
 json_object *loop_stats_json(const struct loop_stats *s)
@@ -169,6 +216,8 @@ json_object *loop_stats_json(const struct loop_stats *s)
 	json_add_u64(o, "slow_us", LOOP_SLOW_US);
 	json_add_u64(o, "callbacks", s->calls);
 	json_add_u64(o, "slow", s->slow);
+	for (int c = 0; c < LOOP_SLOW_CAUSES; c++)
+		add_cause(o, (enum loop_slow_cause)c, s->slow_by[c]);
 	json_add_u64(o, "late_timers", s->late);
 	json_add_u64(o, "late_wakeups", s->late_wakeups);
 	json_add_u64(o, "max_wake_late_us", s->max_wake_late_us);
@@ -182,6 +231,8 @@ json_object *loop_stats_json(const struct loop_stats *s)
 		json_add_u64(e, "calls", r->calls);
 		json_add_u64(e, "run_us", r->run_us);
 		json_add_u64(e, "slow", r->slow);
+		for (int c = 0; c < LOOP_SLOW_CAUSES; c++)
+			add_cause(e, (enum loop_slow_cause)c, r->slow_by[c]);
 		json_add_u64(e, "max_run_us", r->max_run_us);
 		json_object_object_add(e, "late", timer ? json_object_new_uint64(r->late) : NULL);
 		json_object_object_add(e, "max_late_us",
@@ -199,11 +250,13 @@ void loop_stats_text(const struct loop_stats *s, FILE *out)
 	for (unsigned i = 0; i < s->n_rows; i++)
 		if (!longest || s->row[i].max_run_us > longest->max_run_us)
 			longest = &s->row[i];
-	fprintf(out, "event loop: %llu callbacks, %llu slow (over %u ms), %llu timers late, "
-		"%llu late wake-ups (worst %.1f ms)",
+	fprintf(out, "event loop: %llu callbacks, %llu slow (over %u ms: %llu ran, %llu waited, "
+		"%llu not run), %llu timers late, %llu late wake-ups (worst %.1f ms)",
 		(unsigned long long)s->calls, (unsigned long long)s->slow, LOOP_SLOW_US / 1000,
-		(unsigned long long)s->late, (unsigned long long)s->late_wakeups,
-		s->max_wake_late_us / 1000.0);
+		(unsigned long long)s->slow_by[LOOP_SLOW_RAN],
+		(unsigned long long)s->slow_by[LOOP_SLOW_WAITED],
+		(unsigned long long)s->slow_by[LOOP_SLOW_NOT_RUN], (unsigned long long)s->late,
+		(unsigned long long)s->late_wakeups, s->max_wake_late_us / 1000.0);
 	if (longest && longest->calls)
 		fprintf(out, "; longest %s %.1f ms", longest->name, longest->max_run_us / 1000.0);
 	fputc('\n', out);
@@ -212,8 +265,11 @@ void loop_stats_text(const struct loop_stats *s, FILE *out)
 
 		if (!r->slow && !r->late)
 			continue;
-		fprintf(out, "  %-24s %-5s %llu slow (longest %.1f ms)", r->name, kind_name(r->kind),
-			(unsigned long long)r->slow, r->max_run_us / 1000.0);
+		fprintf(out, "  %-24s %-5s %llu slow (%llu ran, %llu waited, %llu not run; longest "
+			"%.1f ms)", r->name, kind_name(r->kind), (unsigned long long)r->slow,
+			(unsigned long long)r->slow_by[LOOP_SLOW_RAN],
+			(unsigned long long)r->slow_by[LOOP_SLOW_WAITED],
+			(unsigned long long)r->slow_by[LOOP_SLOW_NOT_RUN], r->max_run_us / 1000.0);
 		if (r->kind == LOOP_CB_TIMER)
 			fprintf(out, ", %llu late (latest %.1f ms)", (unsigned long long)r->late,
 				r->max_late_us / 1000.0);

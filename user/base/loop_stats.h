@@ -8,10 +8,21 @@
  * advert's due time: its thread was not run).
  *
  * A pure core: every time is a parameter, in microseconds on the loop's
- * clock (the loop reads it twice per callback, before and after).
+ * clock (the loop reads it twice per callback, before and after), and so
+ * is the thread's CPU account (struct loop_cpu: the loop reads it once per
+ * wake-up, and after a slow callback).
  *
  * Words:
- *   slow      a callback that ran longer than LOOP_SLOW_US;
+ *   slow      a callback that ran longer than LOOP_SLOW_US, by cause:
+ *             ran       on the CPU for longer than that (at most the CPU
+ *                       time of its round): work on the loop;
+ *             waited    not that long on the CPU, and the thread slept in
+ *                       the kernel meanwhile (a voluntary context switch):
+ *                       a call that blocked -- the daemon's fault as much
+ *                       as "ran", the loop must not block;
+ *             not_run   neither: it was preempted or its CPU was taken
+ *                       (interrupts, a virtual CPU the host did not run):
+ *                       the kernel's;
  *   late      a timer that fired more than LOOP_SLOW_US after its due time
  *             (whatever made it late: a slow callback before it, or a late
  *             wake-up);
@@ -49,6 +60,14 @@
 #define LOOP_LOG_WINDOW_US 10000000u
 
 enum loop_cb_kind { LOOP_CB_FD, LOOP_CB_TIMER };
+enum loop_slow_cause { LOOP_SLOW_RAN, LOOP_SLOW_WAITED, LOOP_SLOW_NOT_RUN, LOOP_SLOW_CAUSES };
+
+/* The loop thread's account from the kernel (getrusage RUSAGE_THREAD). */
+struct loop_cpu {
+	uint64_t cpu_us; /* user and system time */
+	uint64_t waits; /* voluntary context switches: it slept in the kernel */
+	uint64_t preemptions; /* involuntary ones */
+};
 
 /* One callback name. */
 struct loop_cb_stats {
@@ -57,6 +76,7 @@ struct loop_cb_stats {
 	uint64_t calls;
 	uint64_t run_us; /* all runs together */
 	uint64_t slow; /* runs longer than LOOP_SLOW_US */
+	uint64_t slow_by[LOOP_SLOW_CAUSES];
 	uint64_t max_run_us;
 	uint64_t late; /* timers: fired more than LOOP_SLOW_US late */
 	uint64_t max_late_us;
@@ -66,10 +86,13 @@ struct loop_stats {
 	struct loop_cb_stats row[LOOP_STATS_ROWS];
 	unsigned n_rows;
 	uint64_t calls, slow, late;
+	uint64_t slow_by[LOOP_SLOW_CAUSES];
 	uint64_t late_wakeups, max_wake_late_us;
 	/* the current round (one wait and the callbacks after it): what
 	 * delayed a timer that fires late in it */
 	uint64_t round_wait_from_us, round_wait_due_us, round_woke_us;
+	struct loop_cpu round_cpu; /* when the round began */
+	bool round_cpu_known;
 	unsigned round_slowest; /* row; valid while round_slowest_us */
 	uint64_t round_slowest_us;
 	/* the log's rate limit */
@@ -83,13 +106,17 @@ void loop_stats_init(struct loop_stats *s);
 unsigned loop_stats_row(struct loop_stats *s, const char *name, enum loop_cb_kind kind);
 
 /* A round begins: the loop waited from wait_from_us for the first timer,
- * due at due_us (0: no timer, or a fake clock), and woke at now_us. */
+ * due at due_us (0: no timer, or a fake clock), and woke at now_us; cpu
+ * is the thread's account then (NULL: unknown). */
 void loop_stats_woke(struct loop_stats *s, uint64_t wait_from_us, uint64_t due_us,
-		     uint64_t now_us);
+		     uint64_t now_us, const struct loop_cpu *cpu);
 /* A callback of row ran from start_us to end_us; a timer's was due at
- * due_us (0 for an fd).  Logs what was slow or late (rate-limited). */
+ * due_us (0 for an fd); cpu: the thread's account after a slow one (NULL:
+ * unknown, and then a slow callback counts as "ran").  Logs what was slow
+ * or late (rate-limited). */
 void loop_stats_ran(struct loop_stats *s, unsigned row, uint64_t start_us, uint64_t end_us,
-		    uint64_t due_us);
+		    uint64_t due_us, const struct loop_cpu *cpu);
+const char *loop_slow_cause_name(enum loop_slow_cause c);
 
 struct json_object;
 /* The "loop" object of `status --json` (docs/status-json.md). */

@@ -35,6 +35,10 @@ static const char *const xdp_events[] = { "requests", "cookie_valid", "cookie_in
 static const struct metric_pick slots[] = { { "slots_ipv4", "ipv4" },
 					    { "slots_ipv6", "ipv6" },
 					    { NULL, NULL } };
+static const struct metric_pick slow_causes[] = { { "slow_ran", "ran" },
+						  { "slow_waited", "waited" },
+						  { "slow_not_run", "not_run" },
+						  { NULL, NULL } };
 static const struct metric_pick auth_sas[] = { { "lingering", "lingering" },
 					       { "kept", "kept" },
 					       { "closing", "closing" },
@@ -207,8 +211,10 @@ const struct metric_row metrics_view_rows[] = {
 		"Time the event loop spent in callbacks, by callback name and kind.", LOOP_CB,
 		.value = "run_us", .scale = 1e-6),
 	COUNTER("ikelb_loop_slow_callbacks_total",
-		"Callbacks that ran longer than the slow threshold, by callback name and kind.",
-		LOOP_CB, .value = "slow"),
+		"Callbacks that took longer than the slow threshold, by callback name, kind and "
+		"cause: ran (on the CPU), waited (blocked in the kernel), not_run (the kernel did "
+		"not run the thread).",
+		LOOP_CB, .value = "", .by = "cause", .pick = slow_causes),
 	GAUGE("ikelb_loop_callback_max_seconds",
 	      "The longest run of a callback since the daemon started, by callback name and kind.",
 	      LOOP_CB, .value = "max_run_us", .scale = 1e-6),
