@@ -667,7 +667,8 @@ static int setup(struct runtime *rt, const struct config *c)
 	/* Refuse before touching anything: never take over another XDP user. */
 	if (xdp_check_free(ifindex) || xdp_open(&rt->xdp, c->name))
 		return -1;
-	dataplane_xdp_init(&rt->dp, &rt->dp_xdp, &rt->xdp, ifindex, c->xdp_mode);
+	if (dataplane_xdp_init(&rt->dp, &rt->dp_xdp, &rt->xdp, ifindex, c->xdp_mode))
+		return -1;
 	rt->loop = loop_new();
 	if (!rt->loop || setup_signals(rt)) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
@@ -700,6 +701,7 @@ static void teardown(struct runtime *rt, const char *cluster)
 	}
 	metrics_server_free(rt->metrics); /* it renders from the modules */
 	daemon_free(rt->d);
+	dataplane_xdp_close(&rt->dp_xdp); /* after the VIPs went */
 	ctl_server_free(rt->ctl);
 	if (rt->xdp.skel)
 		xdp_close(&rt->xdp);
@@ -723,7 +725,8 @@ static void teardown(struct runtime *rt, const char *cluster)
 
 int daemon_run(const char *cfg_path)
 {
-	struct runtime rt = { .lock_fd = -1, .sig_fd = -1, .addr_fd = -1 };
+	struct runtime rt = { .lock_fd = -1, .sig_fd = -1, .addr_fd = -1,
+			      .dp_xdp = { .packet_fd = -1 } };
 	struct config *cfg = load_config(cfg_path);
 	char name[CFG_NAME_MAX + 1], iface[IF_NAMESIZE];
 	struct cfg_listen metrics;
