@@ -734,6 +734,8 @@ int daemon_run(const char *cfg_path)
 
 	if (!cfg)
 		return 1;
+	/* the loop logs: a reader of stderr that stalls must not stall it */
+	log_never_block();
 	snprintf(name, sizeof(name), "%s", cfg->name);
 	snprintf(iface, sizeof(iface), "%s", cfg->interface);
 	metrics = cfg->metrics_listen; /* a restart key: read once */

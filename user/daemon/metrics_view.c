@@ -60,6 +60,10 @@ const struct metric_row metrics_view_rows[] = {
 	COUNTER("ikelb_config_reload_failures_total",
 		"Config reloads refused: a bad file, or a change that needs a restart.",
 		.value = "reload_failures"),
+	COUNTER("ikelb_log_lines_dropped_total",
+		"Log lines dropped because stderr (a pipe or journald's socket) was full: the "
+		"daemon never waits for its reader.",
+		.value = "log_lines_dropped"),
 	GAUGE("ikelb_draining",
 	      "1 while this gateway drains (ikelb-load drain on): it takes no new clients.",
 	      .value = "draining"),

@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "base/log.h"
 #include "base/loop.h"
 #include "cluster/cluster.h"
 #include "cluster/migration.h"
@@ -358,6 +359,7 @@ struct json_object *status_view_snapshot(const struct status_sources *s)
 	jadd(o, "started", json_object_new_int64(s->started));
 	jadd(o, "reloads", json_object_new_uint64(s->reloads));
 	jadd(o, "reload_failures", json_object_new_uint64(s->reload_failures));
+	jadd(o, "log_lines_dropped", json_object_new_uint64(log_dropped()));
 	jadd(x, "attached", json_object_new_boolean(attached));
 	jadd(x, "mode", details ? jstr(s->xdp->mode) : NULL);
 	jadd(x, "prog_id", details ? json_object_new_int64(s->xdp->prog_id) : NULL);
