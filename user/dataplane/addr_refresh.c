@@ -2,12 +2,12 @@
 /* Renewing a held VIP's lifetime off the event loop: see addr_refresh.h. */
 #include <arpa/inet.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
+#include "base/thread.h"
 #include "dataplane/addr.h"
 #include "dataplane/addr_refresh.h"
 #include "ikelb.h"
@@ -82,15 +82,11 @@ struct addr_refresher *addr_refresher_new(int ifindex)
 /* With r->mu held. */
 static int start(struct addr_refresher *r)
 {
-	sigset_t all, old;
 	int rc;
 
 	if (r->started)
 		return 0;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&r->thread, NULL, refresher_main, r);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = thread_start(&r->thread, refresher_main, r);
 	if (rc) {
 		log_err("cannot start the VIP lifetime thread: %s", strerror(rc));
 		return -1;

@@ -17,8 +17,8 @@
  * drops a renewal of that address that has not started and waits for one
  * under way (as long as the removal itself would wait for the lock).
  *
- * The thread starts with the first request (every signal blocked in it:
- * they are the loop's, through its signalfd) and logs what fails.
+ * The thread (base/thread.h) starts with the first request and logs what
+ * fails.
  */
 #ifndef IKELB_ADDR_REFRESH_H
 #define IKELB_ADDR_REFRESH_H

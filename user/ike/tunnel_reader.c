@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/thread.h"
 #include "base/loop.h"
 #include "ike/tunnel_reader.h"
 #include "ike/tunnels.h"
@@ -127,7 +128,7 @@ struct tunnel_reader *tunnel_reader_new(struct loop *l, const struct config *c,
 	loop_io_init(&r->io, l, "tunnels.count", sh->done_fd, on_done, r);
 	if (loop_io_start(&r->io, LOOP_IN))
 		goto fail_started;
-	if (pthread_create(&th, NULL, reader_main, sh)) {
+	if (thread_start(&th, reader_main, sh)) {
 		log_err("cannot start the tunnel reader thread");
 		loop_io_stop(&r->io);
 		goto fail_started;
