@@ -23,3 +23,15 @@ int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	pthread_attr_destroy(&a);
 	return rc;
 }
+
+void thread_mutex_init(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	/* fails only where the kernel lacks PI futexes: a plain mutex then */
+	pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
+	if (pthread_mutex_init(m, &a))
+		pthread_mutex_init(m, NULL);
+	pthread_mutexattr_destroy(&a);
+}

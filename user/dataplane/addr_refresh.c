@@ -74,7 +74,7 @@ struct addr_refresher *addr_refresher_new(int ifindex)
 		return NULL;
 	}
 	r->ifindex = ifindex;
-	pthread_mutex_init(&r->mu, NULL);
+	thread_mutex_init(&r->mu);
 	pthread_cond_init(&r->cv, NULL);
 	return r;
 }

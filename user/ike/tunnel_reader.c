@@ -74,8 +74,13 @@ static void *reader_main(void *arg)
 		if (sh->quit)
 			break;
 		sh->last = t;
-		if (write(sh->done_fd, &one, sizeof(one)) < 0)
+		/* the loop is told with the mutex free: it reads `last` at once */
+		pthread_mutex_unlock(&sh->mu);
+		if (write(sh->done_fd, &one, sizeof(one)) < 0) {
+			pthread_mutex_lock(&sh->mu);
 			break;
+		}
+		pthread_mutex_lock(&sh->mu);
 	}
 	pthread_mutex_unlock(&sh->mu);
 	put(sh);
@@ -118,7 +123,7 @@ struct tunnel_reader *tunnel_reader_new(struct loop *l, const struct config *c,
 		tunnels_close(&sh->src);
 		goto fail;
 	}
-	pthread_mutex_init(&sh->mu, NULL);
+	thread_mutex_init(&sh->mu);
 	pthread_cond_init(&sh->cv, NULL);
 	sh->refs = 2;
 	r->loop = l;
