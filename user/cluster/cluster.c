@@ -463,7 +463,7 @@ struct cluster *cluster_new(struct loop *l, const struct cluster_params *p,
 	}
 	balancer_set_policy(c->bal, (enum balancer_policy)c->cfg->policy);
 	migration_pick_init(&c->pick);
-	loop_timer_init(&c->refill, l, on_refill, c);
+	loop_timer_init(&c->refill, l, "cluster.refill", on_refill, c);
 	loop_timer_every(&c->refill, CLUSTER_REFILL_MS);
 	return c;
 }

@@ -354,7 +354,8 @@ static int open_net(struct reports *r)
 		return -1;
 	r->net.claim = claim;
 	r->net.claim_ctx = r;
-	loop_io_init(&r->net_io, r->loop, report_socket_fd(&r->net), on_net_readable, r);
+	loop_io_init(&r->net_io, r->loop, "reports.recv", report_socket_fd(&r->net),
+		     on_net_readable, r);
 	return loop_io_start(&r->net_io, LOOP_IN);
 }
 
@@ -419,8 +420,8 @@ struct reports *reports_new(struct loop *l, const struct config *c,
 	if (h)
 		r->hooks = *h;
 	r->net.fd = -1;
-	loop_timer_init(&r->tick, l, on_tick, r);
-	loop_timer_init(&r->answer, l, on_answer_overdue, r);
+	loop_timer_init(&r->tick, l, "reports.tick", on_tick, r);
+	loop_timer_init(&r->answer, l, "reports.answer", on_answer_overdue, r);
 	snprintf(r->node_id, sizeof(r->node_id), "%s", c->node_id);
 	if (!r->node_id[0] && gethostname(r->node_id, sizeof(r->node_id) - 1))
 		snprintf(r->node_id, sizeof(r->node_id), "node");

@@ -477,6 +477,7 @@ static void sources(const struct daemon *d, struct status_sources *s)
 		.migration = d->migration,
 		.rebalance = &d->rebalance,
 		.drain = &d->drain,
+		.loop = d->loop,
 		.started = d->started,
 		.reloads = d->reloads,
 		.reload_failures = d->reload_failures,
@@ -700,7 +701,7 @@ static int setup_signals(struct runtime *rt)
 	rt->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (rt->sig_fd < 0)
 		return -1;
-	loop_io_init(&rt->sig_io, rt->loop, rt->sig_fd, on_signal, rt);
+	loop_io_init(&rt->sig_io, rt->loop, "signals", rt->sig_fd, on_signal, rt);
 	return loop_io_start(&rt->sig_io, LOOP_IN);
 }
 
@@ -719,7 +720,8 @@ static int setup(struct runtime *rt, const struct config *c)
 	/* Refuse before touching anything: never take over another XDP user. */
 	if (xdp_check_free(ifindex) || xdp_open(&rt->xdp, c->name))
 		return -1;
-	dataplane_xdp_init(&rt->dp, &rt->dp_xdp, &rt->xdp, ifindex, c->xdp_mode);
+	if (dataplane_xdp_init(&rt->dp, &rt->dp_xdp, &rt->xdp, ifindex, c->xdp_mode))
+		return -1;
 	rt->loop = loop_new();
 	if (!rt->loop || setup_signals(rt)) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
@@ -727,7 +729,8 @@ static int setup(struct runtime *rt, const struct config *c)
 	}
 	if (c->vrrp != CFG_VRRP_OFF) {
 		rt->addr_fd = addr_watch_open();
-		loop_io_init(&rt->addr_io, rt->loop, rt->addr_fd, on_addr_change, rt);
+		loop_io_init(&rt->addr_io, rt->loop, "addr.watch", rt->addr_fd, on_addr_change,
+			     rt);
 		if (rt->addr_fd < 0 || loop_io_start(&rt->addr_io, LOOP_IN)) {
 			log_err("cannot watch interface addresses: %s", strerror(errno));
 			return -1;
@@ -751,6 +754,7 @@ static void teardown(struct runtime *rt, const char *cluster)
 	}
 	metrics_server_free(rt->metrics); /* it renders from the modules */
 	daemon_free(rt->d);
+	dataplane_xdp_close(&rt->dp_xdp); /* after the VIPs went */
 	ctl_server_free(rt->ctl);
 	if (rt->xdp.skel)
 		xdp_close(&rt->xdp);
@@ -774,7 +778,8 @@ static void teardown(struct runtime *rt, const char *cluster)
 
 int daemon_run(const char *cfg_path)
 {
-	struct runtime rt = { .lock_fd = -1, .sig_fd = -1, .addr_fd = -1 };
+	struct runtime rt = { .lock_fd = -1, .sig_fd = -1, .addr_fd = -1,
+			      .dp_xdp = { .packet_fd = -1 } };
 	struct config *cfg = load_config(cfg_path);
 	char name[CFG_NAME_MAX + 1], iface[IF_NAMESIZE];
 	struct cfg_listen metrics;
@@ -782,6 +787,8 @@ int daemon_run(const char *cfg_path)
 
 	if (!cfg)
 		return 1;
+	/* the loop logs: a reader of stderr that stalls must not stall it */
+	log_never_block();
 	snprintf(name, sizeof(name), "%s", cfg->name);
 	snprintf(iface, sizeof(iface), "%s", cfg->interface);
 	metrics = cfg->metrics_listen; /* a restart key: read once */

@@ -7,6 +7,8 @@
 
 #include <json-c/json.h>
 
+#include "base/log.h"
+#include "base/loop.h"
 #include "cluster/cluster.h"
 #include "cluster/migration.h"
 #include "cluster/rebalance.h"
@@ -294,6 +296,10 @@ void status_view_text(const struct status_sources *s, FILE *out)
 	text_migration(s, out);
 	text_defence(s, out);
 	text_counters(s, out);
+	if (s->loop) {
+		fputc('\n', out);
+		loop_stats_text(loop_stats(s->loop), out);
+	}
 }
 
 static void jadd(json_object *o, const char *k, json_object *v)
@@ -507,6 +513,7 @@ struct json_object *status_view_snapshot(const struct status_sources *s)
 	jadd(o, "started", json_object_new_int64(s->started));
 	jadd(o, "reloads", json_object_new_uint64(s->reloads));
 	jadd(o, "reload_failures", json_object_new_uint64(s->reload_failures));
+	jadd(o, "log_lines_dropped", json_object_new_uint64(log_dropped()));
 	jadd(x, "attached", json_object_new_boolean(attached));
 	jadd(x, "mode", details ? jstr(s->xdp->mode) : NULL);
 	jadd(x, "prog_id", details ? json_object_new_int64(s->xdp->prog_id) : NULL);
@@ -521,6 +528,7 @@ struct json_object *status_view_snapshot(const struct status_sources *s)
 	jadd(o, "reports", reports_json(s->reports));
 	jadd(o, "auth_mode", s->authmode ? authmode_json(s->authmode) : NULL);
 	jadd(o, "migration", json_migration(s));
+	jadd(o, "loop", s->loop ? loop_stats_json(loop_stats(s->loop)) : NULL);
 	return o;
 }
 

@@ -32,6 +32,7 @@ struct rebalance;
 struct dataplane;
 struct xdp_state;
 struct drain;
+struct loop;
 
 /* Everything the view shows; modules that do not run are NULL. */
 struct status_sources {
@@ -49,6 +50,7 @@ struct status_sources {
 	const struct migration *migration; /* asking for and granting targets */
 	const struct rebalance *rebalance;
 	const struct drain *drain;
+	const struct loop *loop; /* the event loop's own account; NULL in tests */
 	time_t started;
 	uint64_t reloads, reload_failures;
 };

@@ -168,8 +168,8 @@ struct cookies *cookies_new(struct loop *l, const struct config *c, const struct
 		k->hooks = *h;
 	k->since = time(NULL);
 	cookie_auto_init(&k->rule);
-	loop_timer_init(&k->rotate, l, on_rotate, k);
-	loop_timer_init(&k->sample, l, on_sample, k);
+	loop_timer_init(&k->rotate, l, "cookies.rotate", on_rotate, k);
+	loop_timer_init(&k->sample, l, "cookies.sample", on_sample, k);
 	/* version 1 goes into entry 1; entry 0 holds nothing valid */
 	if (write_entry(k, 0, &k->entry[0])) {
 		log_err("cookies: cannot write the cookie_secrets map: %s", strerror(errno));

@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "dataplane/addr.h"
+#include "dataplane/addr_refresh.h"
 #include "dataplane/announce.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/xdp.h"
@@ -81,14 +82,30 @@ static int x_addr_add(void *ctx, const struct ip_addr *ip, uint32_t lifetime_s)
 	return addr_add(((struct dataplane_xdp *)ctx)->ifindex, ip, lifetime_s);
 }
 
+/* Handed to the refresher's thread: the kernel's RTNL lock is waited for
+ * there, not on the loop. */
+static int x_addr_refresh(void *ctx, const struct ip_addr *ip, uint32_t lifetime_s)
+{
+	struct dataplane_xdp *d = ctx;
+
+	addr_refresher_ask(d->refresher, ip, lifetime_s);
+	return 0;
+}
+
 static int x_addr_del(void *ctx, const struct ip_addr *ip)
 {
-	return addr_del(((struct dataplane_xdp *)ctx)->ifindex, ip);
+	struct dataplane_xdp *d = ctx;
+
+	/* a renewal after the removal would add it again */
+	addr_refresher_cancel(d->refresher, ip);
+	return addr_del(d->ifindex, ip);
 }
 
 static int x_announce(void *ctx, const struct ip_addr *ip)
 {
-	return announce_vip(((struct dataplane_xdp *)ctx)->ifindex, ip);
+	struct dataplane_xdp *d = ctx;
+
+	return announce_vip(&d->packet_fd, d->ifindex, ip);
 }
 
 static int x_set_label(void *ctx, uint32_t label, const struct ikelb_steer *e)
@@ -137,7 +154,7 @@ static const struct dataplane_ops xdp_ops = {
 	.read_sources = x_read_sources,
 	.addr_present = x_addr_present,
 	.addr_add = x_addr_add,
-	.addr_refresh = x_addr_add, /* the same request: create or replace */
+	.addr_refresh = x_addr_refresh,
 	.addr_del = x_addr_del,
 	.announce = x_announce,
 	.set_label = x_set_label,
@@ -147,10 +164,20 @@ static const struct dataplane_ops xdp_ops = {
 	.lo_del = x_lo_del,
 };
 
-void dataplane_xdp_init(struct dataplane *dp, struct dataplane_xdp *ctx, struct xdp_state *x,
-			int ifindex, enum cfg_xdp_mode mode)
+int dataplane_xdp_init(struct dataplane *dp, struct dataplane_xdp *ctx, struct xdp_state *x,
+		       int ifindex, enum cfg_xdp_mode mode)
 {
-	*ctx = (struct dataplane_xdp){ .xdp = x, .ifindex = ifindex, .mode = mode };
+	*ctx = (struct dataplane_xdp){ .xdp = x, .ifindex = ifindex, .mode = mode,
+				       .packet_fd = -1,
+				       .refresher = addr_refresher_new(ifindex) };
 	*dp = (struct dataplane){ .ops = &xdp_ops, .ctx = ctx, .slots = x->slots,
 				  .ncpus = x->ncpus, .ifindex = ifindex };
+	return ctx->refresher ? 0 : -1;
+}
+
+void dataplane_xdp_close(struct dataplane_xdp *ctx)
+{
+	addr_refresher_free(ctx->refresher);
+	ctx->refresher = NULL;
+	announce_close(&ctx->packet_fd);
 }

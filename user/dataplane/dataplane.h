@@ -70,14 +70,23 @@ struct dataplane {
 	int ifindex;
 };
 
-/* The real data path: the loaded program x on ifindex, attached in mode. */
+/* The real data path: the loaded program x on ifindex, attached in mode.
+ * A VIP's lifetime is renewed on a thread of its own (addr_refresh.h), and
+ * the announcements' packet socket is kept (announce.h): neither waits on
+ * the event loop. */
+struct addr_refresher;
 struct dataplane_xdp {
 	struct xdp_state *xdp;
 	int ifindex;
 	enum cfg_xdp_mode mode;
+	int packet_fd;
+	struct addr_refresher *refresher;
 };
 
-void dataplane_xdp_init(struct dataplane *dp, struct dataplane_xdp *ctx, struct xdp_state *x,
-			int ifindex, enum cfg_xdp_mode mode);
+/* 0, or -1 when out of memory (logged). */
+int dataplane_xdp_init(struct dataplane *dp, struct dataplane_xdp *ctx, struct xdp_state *x,
+		       int ifindex, enum cfg_xdp_mode mode);
+/* After the modules are gone. */
+void dataplane_xdp_close(struct dataplane_xdp *ctx);
 
 #endif

@@ -2,6 +2,7 @@
 /* Role changes: see role.h for the order of the steps and why. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,9 +157,10 @@ void role_clean_stale(struct role *r)
 /*
  * The notify script runs with what a program started from a shell would
  * have: default signal dispositions (the daemon ignores SIGPIPE and
- * SIGCHLD) and an empty signal mask (it blocks SIGTERM, SIGINT and SIGHUP
+ * SIGCHLD), an empty signal mask (it blocks SIGTERM, SIGINT and SIGHUP
  * for its signalfd), so that the script can be stopped and its pipes
- * behave.  fork, not posix_spawn: glibc's posix_spawn leaves its two
+ * behave, and normal scheduling (the daemon may run at a real-time
+ * priority: a script must not).  fork, not posix_spawn: glibc's posix_spawn leaves its two
  * internal signals (32 and 33) ignored in the child, and an ignored signal
  * stays ignored across exec.  The child calls only async-signal-safe
  * functions (the tunnel reader is another thread).  The file is checked
@@ -188,8 +190,10 @@ static void run_notify(struct role *r, int fam, enum vip_role to)
 	pid = fork();
 	if (pid == 0) {
 		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		struct sched_param normal = { .sched_priority = 0 };
 		sigset_t none;
 
+		sched_setscheduler(0, SCHED_OTHER, &normal);
 		/* SIGKILL, SIGSTOP and glibc's own refuse: they are default */
 		for (int sig = 1; sig < NSIG; sig++)
 			sigaction(sig, &dfl, NULL);
@@ -443,9 +447,13 @@ struct role *role_new(struct loop *l, const struct config *c, const struct datap
 	r->vip[IKELB_FAM_V6].configured = c->has_vip6;
 	r->vip[IKELB_FAM_V6].ip = (struct ip_addr){ .family = AF_INET6, .v6 = c->vip6 };
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
+		bool v6 = fam == IKELB_FAM_V6;
+
 		args[fam] = (struct announce_arg){ r, fam };
-		loop_timer_init(&r->announce[fam], l, on_announce, &args[fam]);
-		loop_timer_init(&r->refresh[fam], l, on_refresh, &args[fam]);
+		loop_timer_init(&r->announce[fam], l, v6 ? "role.announce.ipv6" : "role.announce.ipv4",
+				on_announce, &args[fam]);
+		loop_timer_init(&r->refresh[fam], l, v6 ? "role.refresh.ipv6" : "role.refresh.ipv4",
+				on_refresh, &args[fam]);
 	}
 	if (role_push_config(r)) {
 		role_free(r);

@@ -108,7 +108,7 @@ struct top_sources *top_sources_new(struct loop *l, const struct dataplane *dp)
 	}
 	t->loop = l;
 	t->dp = dp;
-	loop_timer_init(&t->tick, l, on_tick, t);
+	loop_timer_init(&t->tick, l, "top_sources.sweep", on_tick, t);
 	loop_timer_every(&t->tick, TOP_SOURCES_TICK_MS);
 	return t;
 }
