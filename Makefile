@@ -76,7 +76,12 @@ deps:
 # programs refuse to build big-endian (bpf/ikelb.bpf.c, docs/xdp.md).  No
 # __TARGET_ARCH_* is defined: it only matters to bpf_tracing.h (kprobe
 # register access), which no program here uses.
-BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 $(WARN) -Iinclude -Ibpf -Ivmlinux
+# BPF_NO_PRESERVE_ACCESS_INDEX: vmlinux.h would otherwise mark every type
+# for CO-RE relocation; these layouts never move, and a CO-RE relocation
+# makes libbpf read the kernel's whole BTF (/sys/kernel/btf/vmlinux, about
+# 5 MB parsed) at every load: the daemon's peak memory doubled at start.
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 $(WARN) -Iinclude -Ibpf -Ivmlinux \
+	      -DBPF_NO_PRESERVE_ACCESS_INDEX
 
 $(B)/bpf/%.bpf.o: %.bpf.c vmlinux/vmlinux.h
 	@mkdir -p $(dir $@)
