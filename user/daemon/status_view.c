@@ -174,7 +174,7 @@ void status_view_text(const struct status_sources *s, FILE *out)
 
 	fprintf(out, "cluster %s  interface %s  vrrp %s  mode %s  policy %s%s\n", c->name,
 		c->interface, vrrp_mode(c), c->mode == CFG_MODE_AUTH ? "auth" : "init",
-		c->policy == CFG_POLICY_LEAST_TUNNELS ? "least-tunnels" : "least-utilization",
+		cfg_policy_name(c->policy),
 		s->draining ? "  DRAINING" : "");
 	if (xdp_attached_now(s) && s->xdp)
 		fprintf(out, "XDP attached, %s mode, program id %u\n", s->xdp->mode, s->xdp->prog_id);
@@ -324,8 +324,7 @@ void status_view_json(const struct status_sources *s, FILE *out)
 	jadd(o, "interface", jstr(c->interface));
 	jadd(o, "vrrp", jstr(vrrp_mode(c)));
 	jadd(o, "mode", jstr(c->mode == CFG_MODE_AUTH ? "auth" : "init"));
-	jadd(o, "policy", jstr(c->policy == CFG_POLICY_LEAST_TUNNELS ? "least-tunnels"
-								     : "least-utilization"));
+	jadd(o, "policy", jstr(cfg_policy_name(c->policy)));
 	jadd(o, "draining", json_object_new_boolean(s->draining));
 	jadd(o, "started", json_object_new_int64(s->started));
 	jadd(o, "reloads", json_object_new_uint64(s->reloads));
