@@ -11,16 +11,18 @@ set -eu
 
 # Build: compilers, BPF tools, libraries (headers and pkg-config files).
 BUILD="make gcc libc6-dev clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev
-zlib1g-dev libssl-dev libmnl-dev libjson-c-dev libsystemd-dev pkg-config"
+zlib1g-dev libssl-dev libmnl-dev libjson-c-dev libsystemd-dev libmicrohttpd-dev pkg-config"
 # Tests: unit tests, and the real peers and commands of the namespace tests.
 #   libstrongswan-standard-plugins: charon's openssl plugin (every DH group
 #     and cipher the lab uses); a Recommends that --no-install-recommends skips
 #   openssl: the lab's cluster key (openssl rand)
 #   man-db: systemd-analyze verify runs `man` for the units' Documentation=
 #   git: scripts/fresh-check.sh clones the project
+#   prometheus: the metrics test's scraper, and promtool to check the output
+#   curl: the metrics tests ask the exporter and Prometheus' HTTP API
 TESTS="libcmocka-dev iproute2 procps util-linux systemd man-db openssl git
 strongswan-charon strongswan-swanctl strongswan-pki libstrongswan-standard-plugins
-keepalived"
+keepalived prometheus curl"
 # The Debian package (debian/, tests/sh/test_deb.sh): its build, lintian,
 # and a pristine Debian 12 root to install it into.
 PACKAGE="dpkg-dev debhelper lintian debootstrap"

@@ -29,6 +29,7 @@ LAB_EXTRA=${LAB_EXTRA:-}                   # extra lines for every node's [redir
 LAB_CLUSTER_EXTRA=${LAB_CLUSTER_EXTRA:-}   # extra lines for every node's [cluster]
 LAB_GATEWAY_EXTRA=${LAB_GATEWAY_EXTRA:-}   # extra lines for every node's [gateway]
 LAB_REPORTS_EXTRA=${LAB_REPORTS_EXTRA:-}   # extra lines for every node's [reports]
+LAB_VRRP_EXTRA=${LAB_VRRP_EXTRA:-}         # extra lines for every node's [vrrp]
 # tunnels source per node: vici (its strongSwan gateway) or file (the number
 # in $(lab_node_tunnels_file N), 0 at start; that node runs no strongSwan)
 LAB_TUNNELS=${LAB_TUNNELS:-vici}
@@ -37,6 +38,7 @@ LAB_CLIENT_FOLLOW=${LAB_CLIENT_FOLLOW:-yes} # charon.follow_redirects of client 
 LAB_CLIENT_CHARON=${LAB_CLIENT_CHARON:-}   # more charon { } lines for client "cl"
 LAB_CLIENT=${LAB_CLIENT:-cl}               # the client namespace the helpers use
 LAB_CONNECT_TIMEOUT=${LAB_CONNECT_TIMEOUT:-20} # s, for each initiation of lab_connect
+LAB_METRICS=${LAB_METRICS:-}               # PORT: every node serves /metrics on its address
 LAB_VIP4=198.18.0.1
 LAB_VIP6=2001:db8::1
 LAB_PSK=ikelb-lab-secret
@@ -80,6 +82,7 @@ virtual_ip = $LAB_VIP4
 virtual_ip6 = $LAB_VIP6
 vrrp = on
 node_id = gw$i
+state_dir = $LAB_DIR/gw$i/state
 $LAB_CLUSTER_EXTRA
 
 [vrrp]
@@ -87,6 +90,7 @@ vrid = 51
 priority = $(_lab_word "$i" "$LAB_PRIO")
 advert_interval_ms = $LAB_ADVERT_MS
 announce_interval_ms = 100
+$LAB_VRRP_EXTRA
 
 [redirect]
 ports = $LAB_PORTS
@@ -106,6 +110,7 @@ max_tunnels = $(_lab_word "$i" "$LAB_MAX")
 tunnels = $(_lab_node_tunnels "$i")
 $LAB_GATEWAY_EXTRA
 EOF
+	[ -z "$LAB_METRICS" ] || printf '\n[metrics]\nlisten = %s:%s\n' "$(lab_node_ip "$i")" "$LAB_METRICS"
 }
 
 _lab_node_tunnels() {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * libFuzzer target for everything a VRRP packet from the wire touches: the
- * IPv4 header parser, the advert decoder, and the state machine fed with
- * what decodes.  The first byte picks the mode:
+ * IPv4 header parser, the advert decoder, the address list and source
+ * checks, and the state machine fed with what decodes.  The first byte picks the mode:
  *   bit 0: IPv6 (else IPv4, the input starting with the IP header)
  *   bit 1: TTL 255 (else the second byte is the TTL)
  *   bit 2: fix the checksum up, so that mutations reach the later checks
@@ -106,8 +106,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		memcpy(copy, pkt.data, pkt.len);
 		if (vrrp_decode(copy, pkt.len, ttl, &pkt.src, &pkt.dst, 51, &a) == VRRP_RX_OK) {
+			struct ip_addr vips[2] = { { .family = a.family }, { .family = a.family } };
+
 			if (a.n_addrs == 0 || a.interval_cs == 0 || a.interval_cs > 4095 ||
 			    vrrp_advert_len(a.family, a.n_addrs) != pkt.len)
+				abort();
+			/* the speaker's checks: the advert's own first address
+			 * must match a one-VIP list of it exactly when n is 1 */
+			memcpy(&vips[0].v6, a.addrs, a.family == AF_INET ? 4 : 16);
+			if (vrrp_addrs_match(&a, vips, 1) != (a.n_addrs == 1))
+				abort();
+			vrrp_addrs_match(&a, vips, 2);
+			if (!vrrp_source_allowed(&pkt.src, &pkt.src, 1) ||
+			    !vrrp_source_allowed(&pkt.src, NULL, 0))
 				abort();
 			drive_fsm((mode >> 3) & 3, &a, &pkt.src);
 		}

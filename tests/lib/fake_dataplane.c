@@ -94,7 +94,7 @@ static int f_addr_present(void *ctx, const struct ip_addr *ip)
 	return find(ctx, ip) >= 0;
 }
 
-static int f_addr_add(void *ctx, const struct ip_addr *ip)
+static int f_addr_add(void *ctx, const struct ip_addr *ip, uint32_t lifetime_s)
 {
 	struct fake_dataplane *f = ctx;
 	char s[INET6_ADDRSTRLEN];
@@ -102,6 +102,19 @@ static int f_addr_add(void *ctx, const struct ip_addr *ip)
 	step(f, "add %s", ip_addr_str(ip, s, sizeof(s)));
 	if (find(f, ip) < 0 && f->n_on_iface < 4)
 		f->on_iface[f->n_on_iface++] = *ip;
+	f->lifetime_s = lifetime_s;
+	return 0;
+}
+
+/* Not in the step log: it comes on a timer while a VIP is held. */
+static int f_addr_refresh(void *ctx, const struct ip_addr *ip, uint32_t lifetime_s)
+{
+	struct fake_dataplane *f = ctx;
+
+	if (find(f, ip) < 0 && f->n_on_iface < 4)
+		f->on_iface[f->n_on_iface++] = *ip;
+	f->lifetime_s = lifetime_s;
+	f->refreshes++;
 	return 0;
 }
 
@@ -137,6 +150,7 @@ static const struct dataplane_ops fake_ops = {
 	.set_budgets = f_set_budgets,
 	.addr_present = f_addr_present,
 	.addr_add = f_addr_add,
+	.addr_refresh = f_addr_refresh,
 	.addr_del = f_addr_del,
 	.announce = f_announce,
 };

@@ -29,6 +29,8 @@ struct fake_dataplane {
 	uint64_t budgets[IKELB_MAX_TARGETS * FAKE_DP_CPUS];
 	struct ip_addr on_iface[4]; /* the interface's addresses */
 	unsigned n_on_iface;
+	uint32_t lifetime_s; /* of the last VIP added or refreshed */
+	unsigned refreshes; /* addr_refresh calls */
 	unsigned announces[IKELB_FAMILIES];
 	/* the steps in order: "attach", "config", "add 198.18.0.1", ... */
 	char log[FAKE_DP_LOG][64];

@@ -87,6 +87,22 @@ int unit_key_file(char path[64], uint8_t fill)
 	return 0;
 }
 
+int unit_key_file_at(const char *path, uint8_t fill)
+{
+	char tmp[80];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	for (int i = 0; i < 32; i++)
+		dprintf(fd, "%02x", fill);
+	dprintf(fd, "\n");
+	close(fd);
+	return rename(tmp, path);
+}
+
 bool unit_pump_until(struct loop *l, bool (*done)(void *arg), void *arg, unsigned max_ms)
 {
 	for (unsigned i = 0; i < max_ms; i++) {

@@ -26,6 +26,9 @@ void unit_config_free(struct config *c);
 /* Writes a 32-byte cluster key (hex, mode 0600) to a new temporary file;
  * its path in path[64].  0 or -1. */
 int unit_key_file(char path[64], uint8_t fill);
+/* Writes such a key over path (a new file renamed onto it, as a key
+ * rotated in place); 0 or -1. */
+int unit_key_file_at(const char *path, uint8_t fill);
 /* Serves l's ready fds (without moving a fake clock) until done(arg) or
  * max_ms of real time; true when done. */
 bool unit_pump_until(struct loop *l, bool (*done)(void *arg), void *arg, unsigned max_ms);

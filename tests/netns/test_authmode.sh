@@ -206,6 +206,7 @@ interface = e0
 virtual_ip = $VIP4
 virtual_ip6 = $VIP6
 vrrp = off
+state_dir = $LAB_DIR/state
 
 [redirect]
 ports = 500 4500

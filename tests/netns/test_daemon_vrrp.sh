@@ -7,8 +7,12 @@
 #   two, then three nodes elect exactly one master: it alone holds both
 #   VIPs and the XDP program, and every node's status agrees on it;
 #   broken adverts (TTL, checksum, VRID, version, type, no address,
-#   interval 0) from the client are counted by kind and change nothing,
-#   a well-formed one with a higher priority does take over (control);
+#   interval 0) from the client are counted by kind and change nothing;
+#   so do well-formed ones at priority 254 that list other addresses than
+#   the VIPs (another router with our VRID, RFC 5798 7.1: logged once per
+#   source) and, once a reload sets vrrp_allow to the nodes' addresses,
+#   ones from the client; a well-formed one from an allowed source with a
+#   higher priority does take over (control);
 #   SIGKILL of the master moves the VIPs and XDP to the next priority after
 #   the master down interval; the restarted node cleans its stale VIPs and
 #   preempts, the old master drops VIP and XDP; with preempt = no it stays
@@ -29,6 +33,10 @@ LAB_PRIO="200 150 100"
 # gw2, the master that dies in the failover part, is the largest gateway
 LAB_MAX="20 200 20"
 LAB_ADVERT_MS=200
+# VIPs without a lifetime: the SIGKILL part checks that a restart removes
+# the VIPs a dead run left behind (the lifetime's own expiry, and the
+# units' cleanup, are tests/netns/test_vip_crash.sh)
+LAB_VRRP_EXTRA="vip_lifetime_ms = 0"
 lab_init
 
 # Each start gets its own log; /run is $LAB_DIR/gwN/run across restarts.
@@ -233,6 +241,35 @@ dropped 4 bad_interval "interval 0" "${A4[@]}" -a 0
 dropped 6 bad_ttl "hop limit 64" "${A6[@]}" -t 64
 dropped 6 bad_checksum "wrong checksum" "${A6[@]}" -x
 dropped 6 other_vrid "VRID 52" "${A6[@]}" -r 52
+KINDS+=" addr_mismatch not_allowed"
+# well-formed, priority 254, but for another router's addresses
+dropped 4 addr_mismatch "another address list (198.18.0.99)" -s "$CL4" -p 254 -a 20 \
+	-A 198.18.0.99
+dropped 4 addr_mismatch "one address too many" "${A4[@]}" -A 198.18.0.99
+dropped 6 addr_mismatch "another address list (2001:db8::99)" -s "$CL6" -p 254 -a 20 \
+	-A 2001:db8::99
+check "the master logged the mismatch once per source ($CL4, $CL6)" eval \
+	'[ "$(grep -c "vrrp: advert for VRID 51 on e0 from $CL4 lists other addresses" "${LOG[1]}")" = 1 ] &&
+	 [ "$(grep -c "vrrp: advert for VRID 51 on e0 from $CL6 lists other addresses" "${LOG[1]}")" = 1 ]'
+# vrrp_allow, changed by a reload: the nodes' own addresses only
+ALLOW="vrrp_allow = $(lab_node_ip 1) $(lab_node_ip 2) $(lab_node_ip 3) $(ll6 "$(ns 1)") $(ll6 "$(ns 2)") $(ll6 "$(ns 3)")"
+allow() {
+	local i
+	for i in 1 2 3; do
+		sed -i '/^vrrp_allow/d' "$(lab_node_conf $i)"
+		[ -n "$1" ] && sed -i "/^advert_interval_ms/a $1" "$(lab_node_conf $i)"
+		kill -HUP "${LAB_IKELB_PID[$i]}"
+	done
+	sleep 0.5
+}
+allow "$ALLOW"
+check "vrrp_allow set by a reload on every node: the allowed sources in status" \
+	test "$(sj 1 vrrp_speakers/family=ipv4/allowed_sources/# vrrp_speakers/family=ipv6/allowed_sources/#)" = "3 3 "
+dropped 4 not_allowed "a well-formed priority 254 advert from a source not in vrrp_allow" "${A4[@]}"
+dropped 6 not_allowed "a well-formed priority 254 advert from a source not in vrrp_allow" "${A6[@]}"
+check "vrrp_allow: the nodes still hear each other (gw2's accepted adverts grow)" eval \
+	'a=$(sj 2 vrrp_speakers/family=ipv4/accepted); sleep 0.5; [ "$(sj 2 vrrp_speakers/family=ipv4/accepted)" -gt "$a" ]'
+allow ""
 check "after the broken adverts: still gw1 master, gw2 and gw3 backup" roles 1 2 3
 
 # The control: the same adverts, well-formed, from a fake master at

@@ -87,6 +87,10 @@ vrrp = $1
 vrid = 51
 priority = $2
 advert_interval_ms = 100
+# no VIP lifetime: what is tested is the record of the VIPs a killed daemon
+# added, which its next start removes (with a lifetime they would go by
+# themselves within 2 s: tests/netns/test_vip_crash.sh)
+vip_lifetime_ms = 0
 
 [reports]
 key_file = $LAB_DIR/cluster.key

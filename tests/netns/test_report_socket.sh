@@ -6,6 +6,8 @@
 # other-cluster, own-id, oversized and malformed messages are dropped,
 # counted and change nothing; a node that stops sending is dead after
 # dead_after_ms; multicast loop is off (a node does not hear itself).
+# Multicast from off the link (TTL / hop limit below 255), unicast from an
+# address not among the peers and epochs from the future are dropped too.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/netns.sh"
@@ -66,7 +68,8 @@ counters_add_up() {
 	awk '$1 == "counters" { s = 0; r = -1
 		for (i = 2; i <= NF; i++) { split($i, kv, "=")
 			if (kv[1] == "received") r = kv[2]
-			else if (kv[1] != "vip_identity") s += kv[2] }
+			else if (kv[1] != "vip_identity" && kv[1] != "previous_key" &&
+				 kv[1] != "conflicts") s += kv[2] }
 		exit !(r == s) }' "$1"
 }
 is() { [ "$1" = "$2" ]; }
@@ -98,6 +101,9 @@ send "$NB" $M4 --key "$LAB_DIR/other.key" --cluster other --node gw-x \
 send "$NB" $M4 --node gw-c --address 198.18.5.3 >/dev/null
 send "$NB" $M4 --node gw-y --address 198.18.5.7 --pad 1100 >/dev/null
 send "$NB" $M4 --node gw-y --address 198.18.5.7 --pad 1 >/dev/null
+# routed here (TTL 64 left), and a boot an hour from now
+send "$NB" $M4 --node gw-z --address 198.18.5.6 --ttl 64 >/dev/null
+send "$NB" $M4 --node gw-f --address 198.18.5.5 --epoch-ahead-s 3600 >/dev/null
 lab_wait_for 5 grep -q '^counters' "$LAB_DIR/r4.out"
 lab_wait_for 5 grep -q '^counters' "$LAB_DIR/loop4.out"
 lab_stop "$a4_pid"
@@ -124,6 +130,9 @@ check "ipv4: the other cluster counted" is "$(counter "$O" other_cluster)" 1
 check "ipv4: our own node id from the network counted as self" is "$(counter "$O" self)" 1
 check "ipv4: the 1100-byte datagram counted as oversized" is "$(counter "$O" oversized)" 1
 check "ipv4: the padded datagram counted as malformed" is "$(counter "$O" malformed)" 1
+check "ipv4: TTL 64 (not from this link) counted as bad_ttl" is "$(counter "$O" bad_ttl)" 1
+check "ipv4: an epoch an hour ahead counted as future_epoch" is "$(counter "$O" future_epoch)" 1
+check "ipv4: no member gw-z or gw-f" eval '! has_member "$O" gw-z && ! has_member "$O" gw-f'
 check "ipv4: every datagram counted once" counters_add_up "$O"
 check "ipv4: multicast loop off: gw-a's own node does not hear gw-a" \
 	eval '! has_member "$LAB_DIR/loop4.out" gw-a && has_member "$LAB_DIR/loop4.out" gw-b'
@@ -142,6 +151,7 @@ lab_untrack $p1
 lab_untrack $p2
 send "$NB" $M6 --key "$LAB_DIR/wrong.key" --node gw-b --address gw-b.example --seq 1000 \
 	>/dev/null
+send "$NB" $M6 --node gw-z --address 2001:db8:5::6 --ttl 1 >/dev/null
 lab_wait_for 5 grep -q '^counters' "$LAB_DIR/r6.out"
 O=$LAB_DIR/r6.out
 diag "$(grep -v '^ready' "$O")"
@@ -152,6 +162,8 @@ check "ipv6: gw-b alive but draining, FQDN identity" \
 	1/draining/gw-b.example
 check "ipv6: 10 reports accepted" is "$(counter "$O" accepted)" 10
 check "ipv6: the forgery counted as bad_mac" is "$(counter "$O" bad_mac)" 1
+check "ipv6: hop limit 1 counted as bad_ttl, no member gw-z" \
+	eval '[ "$(counter "$O" bad_ttl)" = 1 ] && ! has_member "$O" gw-z'
 check "ipv6: every datagram counted once" counters_add_up "$O"
 
 # ---- unicast peers (IPv4 and IPv6 on one dual-stack socket) -------------------
@@ -163,6 +175,8 @@ send "$NB" --peer 2001:db8:5::3 --node gw-b --address 2001:db8:5::2 --tunnels 4 
 	>/dev/null
 send "$NB" --peer 2001:db8:5::3 --key "$LAB_DIR/wrong.key" --node gw-b --address 2001:db8:5::2 \
 	--seq 99 >/dev/null
+# b's IPv4 address is not a peer: dropped before any HMAC, even signed right
+send "$NB" --peer 198.18.5.3 --node gw-b --address 2001:db8:5::2 --seq 100 >/dev/null
 lab_wait_for 5 grep -q '^counters' "$LAB_DIR/ru.out"
 O=$LAB_DIR/ru.out
 diag "$(grep -v '^ready' "$O")"
@@ -173,5 +187,7 @@ check "unicast: gw-a (IPv4 peer) is a member" is "$(field "$O" gw-a tunnels)/$(f
 check "unicast: gw-b (IPv6 peer) is a member" is "$(field "$O" gw-b tunnels)/$(field "$O" gw-b usable)" 4/1
 check "unicast: the forgery counted as bad_mac" is "$(counter "$O" bad_mac)" 1
 check "unicast: 10 reports accepted" is "$(counter "$O" accepted)" 10
+check "unicast: from an address not among the peers: not_peer" is "$(counter "$O" not_peer)" 1
+check "unicast: every datagram counted once" counters_add_up "$O"
 
 tap_done

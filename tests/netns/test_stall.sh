@@ -9,8 +9,11 @@
 #        |               answers, tunnels = file: on a FIFO that never
 #        |               delivers, and a control client that connects and
 #        |               says nothing (again each time it is dropped)
-#        |--------- b:   ikelb-load, priority 100, 20 ms adverts
-#        +--------- cap: vrrp_capture, the adverts with kernel receive times
+#        +--------- b:   ikelb-load, priority 100, 20 ms adverts
+#
+# The adverts are captured on m's own interface (vrrp_capture -l), stamped
+# when m handed them to it: m's timing alone, not the scheduling of
+# whoever receives them on a busy machine; b's adverts, if any, too.
 #
 # During the capture: drain on and off, SIGHUP, status requests, and a
 # reload that points the tunnels source at the silent VICI peer (the
@@ -25,10 +28,10 @@ ikelb_require vrrp_capture silent_peer
 INTERVAL_MS=20 SLACK_MS=10 CAPTURE_S=12
 VIP=198.18.0.1
 lab_init
-SW=$(lab_ns sw) && M=$(lab_ns m) && B=$(lab_ns b) && C=$(lab_ns cap) || exit 1
+SW=$(lab_ns sw) && M=$(lab_ns m) && B=$(lab_ns b) || exit 1
 lab_bridge "$SW" br0
-lab_switch_host "$SW" pm "$M" e0 198.18.0.11 && lab_switch_host "$SW" pb "$B" e0 198.18.0.12 &&
-	lab_switch_host "$SW" pc "$C" e0 198.18.0.13 || exit 1
+lab_switch_host "$SW" pm "$M" e0 198.18.0.11 && lab_switch_host "$SW" pb "$B" e0 198.18.0.12 ||
+	exit 1
 (umask 077 && openssl rand -hex 32 >"$LAB_DIR/cluster.key")
 HUNG=$LAB_DIR/hung.vici FIFO=$LAB_DIR/tunnels.fifo
 mkfifo "$FIFO"
@@ -42,6 +45,7 @@ interface = e0
 virtual_ip = $VIP
 vrrp = on
 node_id = n$1
+state_dir = $LAB_DIR/state-n$1
 [vrrp]
 vrid = 61
 priority = $1
@@ -87,7 +91,7 @@ fi
 
 lab_spawn "$LAB_DIR/silent.log" "$IKELB_TOOLS/silent_peer" connect "$LAB_DIR/run-m/ikelb/stall.sock"
 lab_wait_for 5 grep -q ready "$LAB_DIR/silent.log" || { not_ok "silent control client"; tap_done; exit 1; }
-lab_spawn "$LAB_DIR/cap.txt" ip netns exec "$C" "$IKELB_TOOLS/vrrp_capture" -i e0 -t $CAPTURE_S
+lab_spawn "$LAB_DIR/cap.txt" ip netns exec "$M" "$IKELB_TOOLS/vrrp_capture" -l -i e0 -t $CAPTURE_S
 CAP=$LAB_PID
 sleep 1
 

@@ -141,6 +141,26 @@ check "check: a file with 7 errors: 7 error lines" \
 	test "$(grep -c "^$f:[0-9]*: " <<<"$OUT")" -eq 7
 [ $RC -eq 1 ] || sed 's/^/# /' <<<"$OUT"
 
+# ---- who may write what the daemon trusts ----------------------------------
+cp "$tmp/base.conf" "$tmp/gw.conf"
+chmod 0664 "$tmp/gw.conf"
+run_b check -c "$tmp/gw.conf"
+check "check: a group-writable config -> exit 1, refused with the reason" \
+	eval '[ $RC -eq 1 ] && grep -q "gw.conf: refused: group-writable (mode 0664); chmod g-w it" <<<"$OUT"'
+chmod 0602 "$tmp/gw.conf"
+run_b check -c "$tmp/gw.conf"
+check "check: a world-writable config -> exit 1, refused" \
+	eval '[ $RC -eq 1 ] && grep -q "refused: writable by others (mode 0602)" <<<"$OUT"'
+printf '#!/bin/sh\n' >"$tmp/notify.sh"
+chmod 0757 "$tmp/notify.sh"
+{ base; printf '[vrrp]\nnotify = %s\n' "$tmp/notify.sh"; } >"$tmp/notify.conf"
+run_b check -c "$tmp/notify.conf"
+check "check: a world-writable notify script -> exit 1, refused with the reason" \
+	eval '[ $RC -eq 1 ] && grep -q "notify.sh: \[vrrp\] notify script: refused: writable by others" <<<"$OUT"'
+chmod 0755 "$tmp/notify.sh"
+run_b check -c "$tmp/notify.conf"
+check "check: the same script, 0755 -> valid" test $RC -eq 0
+
 run_b check -c "$tmp/does-not-exist.conf"
 check "check: a missing file -> exit 1 and names the file" \
 	eval '[ $RC -eq 1 ] && grep -q "does-not-exist.conf" <<<"$OUT"'
@@ -152,9 +172,14 @@ check "--version exits 0" test $RC -eq 0
 check "--version prints ikelb-load $version" test "$OUT" = "ikelb-load $version"
 run_b --help
 check "--help exits 0 and shows the usage" eval '[ $RC -eq 0 ] && grep -q "Usage: ikelb-load" <<<"$OUT"'
-for c in run status check; do
+for c in run status check drain cleanup; do
 	check "--help names the command $c" grep -q "^ *$c " <<<"$OUT"
 done
+# ikelb-load(8) and --help agree: `drain` alone shows, changes nothing
+check "--help: drain without an argument shows the state" \
+	grep -q "without an argument, show whether it is drained" <<<"$OUT"
+check "ikelb-load(8): drain without an argument shows the state" \
+	grep -q "^Without an argument, show whether" "$TOP/scripts/ikelb-load.8"
 run_b frobnicate
 check "unknown command -> exit 2" test $RC -eq 2
 check "unknown command -> names it" grep -q frobnicate <<<"$OUT"
@@ -197,6 +222,43 @@ printf '[cluster]\nname = bad name\n' >"$tmp/noname.conf"
 run_b status -c "$tmp/noname.conf"
 check "status with no usable cluster name -> exit 1" \
 	eval '[ $RC -eq 1 ] && grep -q "no usable \\[cluster\\] name" <<<"$OUT"'
+
+# ---- cleanup after a daemon that did not stop -----------------------------------
+if [ "$(id -u)" != 0 ]; then
+	skip "not root: cleanup"
+else
+	# a private network and mount namespace: an interface holding the
+	# VIP a "dead run" recorded, its pins' place, its socket
+	sed 's/^interface = .*/interface = d0/' "$tmp/base.conf" >"$tmp/d0.conf"
+	OUT=$(timeout 10 unshare -m -n sh -c '
+		B=$0 C=$1 N=$2
+		mount -t tmpfs none /run && mkdir /run/ikelb || exit 9
+		ip link add d0 type veth peer name d1 && ip link set d0 up &&
+			ip addr add 198.18.0.1/32 dev d0 && ip addr add 198.18.0.5/32 dev d0 || exit 9
+		printf "%s\n198.18.0.1\n" "$(ip -o link show d0 | cut -d: -f1)" >/run/ikelb/$N.vips
+		touch /run/ikelb/$N.sock
+		# a daemon holds the lock: nothing is touched
+		flock /run/ikelb/$N.lock sleep 2 & sleep 0.3
+		"$B" cleanup -c "$C"; echo "held: $?"
+		ip -4 -o addr show dev d0 | grep -c "198.18.0.1/32" | sed "s/^/vip while held: /"
+		wait
+		"$B" cleanup -c "$C"; echo "free: $?"
+		ip -4 -o addr show dev d0 | grep -c "198.18.0.1/32" | sed "s/^/vip after: /"
+		ip -4 -o addr show dev d0 | grep -c "198.18.0.5/32" | sed "s/^/other address after: /"
+		ls /run/ikelb | sed "s/^/left: /"
+		"$B" cleanup -c "$C"; echo "again: $?"
+	' "$B" "$tmp/d0.conf" "$NAME" 2>&1)
+	check "cleanup while a daemon holds the lock -> exit 1, names it, touches nothing" \
+		eval 'grep -qx "held: 1" <<<"$OUT" && grep -q "another ikelb-load runs" <<<"$OUT" &&
+			grep -qx "vip while held: 1" <<<"$OUT"'
+	check "cleanup after it -> exit 0, the recorded VIP removed (log says so)" \
+		eval 'grep -qx "free: 0" <<<"$OUT" && grep -qx "vip after: 0" <<<"$OUT" &&
+			grep -q "removed VIP 198.18.0.1 left behind" <<<"$OUT"'
+	check "cleanup leaves addresses it did not record" grep -qx "other address after: 1" <<<"$OUT"
+	check "cleanup removes the record, the socket and the lock" eval '! grep -q "^left: " <<<"$OUT"'
+	check "cleanup with nothing left -> exit 0" grep -qx "again: 0" <<<"$OUT"
+	[ "$_tap_fail" = 0 ] || sed 's/^/# /' <<<"$OUT"
+fi
 
 # ---- run that cannot start --------------------------------------------------
 if ! command -v setpriv >/dev/null; then

@@ -5,8 +5,10 @@
 # and resolves Documentation=man:ikelb-load(8) through MANPATH).  Any line
 # verify prints is a failure.  Then the unit settings the daemon relies on:
 # Type=notify, reload by SIGHUP, exactly the capabilities `run` checks for
-# (user/daemon/main.c: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_NET_RAW), and a
-# runtime directory /run/ikelb that outlives a crash (the stale-VIP record).
+# (user/daemon/main.c: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_NET_RAW), a
+# runtime directory /run/ikelb that outlives a crash (the stale-VIP record),
+# `ikelb-load cleanup` after every exit (ExecStopPost=) and a state
+# directory for the drain state.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
@@ -93,6 +95,11 @@ for u in ikelb.service ikelb@.service; do
 	check "$u: ExecStart is \`ikelb-load run -c FILE\`" \
 		grep -Eq '^/usr/local/sbin/ikelb-load run -c /etc/ikelb/' <<<"$run"
 	check "$u: ExecStartPre checks the same config" test "$pre" = "${run/ run / check }"
+	post=$(key $u ExecStopPost)
+	check "$u: ExecStopPost cleans up after the same config (no VIP outlives the daemon)" \
+		test "$post" = "${run/ run / cleanup }"
+	check "$u: StateDirectory=ikelb (the drain state, /var/lib/ikelb)" \
+		test "$(key $u StateDirectory)" = ikelb
 done
 check "ikelb@.service: the config is named by the instance" \
 	grep -q '/etc/ikelb/%i.conf$' <<<"$(key ikelb@.service ExecStart)"

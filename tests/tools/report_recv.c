@@ -103,6 +103,14 @@ static void print_table(const struct members *m, uint64_t now)
 	printf("counters %s\n", members_counters_str(m, cnt, sizeof(cnt)));
 }
 
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static int run(struct report_socket *net, struct members *m, uint64_t run_ms)
 {
 	uint64_t start = mono_ms(), now = start, last_tick = start;
@@ -119,7 +127,7 @@ static int run(struct report_socket *net, struct members *m, uint64_t run_ms)
 
 		now = mono_ms();
 		if (n > 0)
-			report_socket_handle_readable(net, m, now);
+			report_socket_handle_readable(net, m, now, wall_ms());
 		if (now - last_tick >= TICK_MS) {
 			members_tick(m, now);
 			last_tick = now;

@@ -9,7 +9,9 @@
  * Prints one line: epoch=0x... first_seq=N last_seq=N sent=N destinations=N
  * skipped_local=N
  */
+#include <errno.h>
 #include <getopt.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cluster/keyfile.h"
@@ -24,7 +26,7 @@ static void usage(void)
 		"       [--tunnels N] [--max N] [--state active|draining|unhealthy] [--reason TEXT]\n"
 		"       [--epoch N] [--seq N] [--count N] [--interval-ms MS]\n"
 		"       [--group G --ifname IF | --peer IP ...] [--port P]\n"
-		"       [--flip-bit N] [--pad N] [--save FILE]\n");
+		"       [--flip-bit N] [--pad N] [--save FILE] [--epoch-ahead-s N] [--ttl N]\n");
 	exit(2);
 }
 
@@ -37,6 +39,8 @@ struct opts {
 	uint64_t count, interval_ms;
 	long flip_bit;
 	size_t pad;
+	uint64_t ahead_s;
+	int ttl;
 };
 
 static void parse(int argc, char **argv, struct opts *o)
@@ -48,11 +52,13 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "epoch", 1, 0, 'e' },	   { "seq", 1, 0, 'q' },      { "count", 1, 0, 'N' },
 		{ "interval-ms", 1, 0, 'i' }, { "group", 1, 0, 'g' }, { "ifname", 1, 0, 'I' },
 		{ "peer", 1, 0, 'p' },	   { "port", 1, 0, 'P' },     { "flip-bit", 1, 0, 'f' },
-		{ "pad", 1, 0, 'x' },	   { "save", 1, 0, 'S' },     { 0, 0, 0, 0 },
+		{ "pad", 1, 0, 'x' },	   { "save", 1, 0, 'S' },     { "epoch-ahead-s", 1, 0, 'E' },
+		{ "ttl", 1, 0, 'T' },	   { 0, 0, 0, 0 },
 	};
 	int c, st;
 
-	*o = (struct opts){ .port = 4510, .count = 1, .interval_ms = 100, .flip_bit = -1 };
+	*o = (struct opts){ .port = 4510, .count = 1, .interval_ms = 100, .flip_bit = -1,
+			    .ttl = -1 };
 	o->r.max_tunnels = 100;
 	o->r.seq = 1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -86,6 +92,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'f': o->flip_bit = (long)num(optarg, "--flip-bit"); break;
 		case 'x': o->pad = num(optarg, "--pad"); break;
 		case 'S': o->save = optarg; break;
+		case 'E': o->ahead_s = num(optarg, "--epoch-ahead-s"); break;
+		case 'T': o->ttl = (int)num(optarg, "--ttl"); break;
 		default: usage();
 		}
 	}
@@ -138,11 +146,19 @@ int main(int argc, char **argv)
 		die("key", err);
 	if (!o.r.epoch)
 		o.r.epoch = report_epoch_new();
+	if (o.ahead_s)
+		o.r.epoch = report_epoch_make(report_epoch_ms(o.r.epoch) + o.ahead_s * 1000,
+					      (uint32_t)o.r.epoch);
 	send = o.group.family || o.n_peers;
 	np = (struct report_socket_params){ .ifname = o.ifname, .group = o.group,
 					 .peers = o.peers, .n_peers = o.n_peers, .port = o.port };
 	if (send && report_socket_open(&net, &np) < 0)
 		return 1;
+	if (send && o.ttl >= 0 &&
+	    (net.family == AF_INET
+		     ? setsockopt(net.fd, IPPROTO_IP, IP_MULTICAST_TTL, &o.ttl, sizeof(o.ttl))
+		     : setsockopt(net.fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &o.ttl, sizeof(o.ttl))))
+		die("--ttl", strerror(errno));
 	for (uint64_t i = 0; i < o.count; i++) {
 		size_t len = build(&o, &key, buf, sizeof(buf));
 

@@ -5,13 +5,20 @@
  * master's adverts.  Reads the IPv4 header and the advert's first bytes by
  * hand (RFC 791, RFC 5798 section 5): nothing from the daemon.
  *
- *   vrrp_capture -i IF -t SECONDS
+ *   vrrp_capture [-l] -i IF -t SECONDS
  *
  * One line per advert on stdout: "USEC SRC VRID PRIO", USEC the receive
  * time in microseconds (CLOCK_REALTIME), until SECONDS have passed.
+ *
+ * -l: on the sender's own interface (a packet socket), the adverts this
+ * host sends too, stamped when they were handed to the interface: the
+ * sender's timing alone, without the receiving host's scheduling (a busy
+ * machine may run the receiver's softirq late).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -39,10 +46,12 @@ int main(int argc, char **argv)
 	struct ip_mreqn mr = { 0 };
 	double secs = 0;
 	uint64_t end;
-	int fd, on = 1, o;
+	int fd, on = 1, o, local = 0;
 
-	while ((o = getopt(argc, argv, "i:t:")) != -1) {
-		if (o == 'i')
+	while ((o = getopt(argc, argv, "li:t:")) != -1) {
+		if (o == 'l')
+			local = 1;
+		else if (o == 'i')
 			ifname = optarg;
 		else if (o == 't')
 			secs = atof(optarg);
@@ -50,8 +59,24 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (!ifname || secs <= 0) {
-		fprintf(stderr, "usage: vrrp_capture -i IF -t SECONDS\n");
+		fprintf(stderr, "usage: vrrp_capture [-l] -i IF -t SECONDS\n");
 		return 2;
+	}
+	if (local) {
+		/* ETH_P_ALL: the kernel hands frames being sent only to taps of
+		 * every protocol; the IPv4 check below does the rest */
+		struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+					   .sll_protocol = htons(ETH_P_ALL),
+					   .sll_ifindex = (int)if_nametoindex(ifname) };
+
+		fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ALL));
+		if (fd < 0 || !sll.sll_ifindex ||
+		    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ||
+		    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on))) {
+			perror("vrrp_capture: packet socket");
+			return 1;
+		}
+		goto capture;
 	}
 	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, VRRP_PROTO);
 	mr.imr_ifindex = (int)if_nametoindex(ifname);
@@ -63,6 +88,7 @@ int main(int argc, char **argv)
 		perror("vrrp_capture: socket");
 		return 1;
 	}
+capture:
 	end = now_us() + (uint64_t)(secs * 1e6);
 	for (uint64_t t; (t = now_us()) < end;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -72,7 +98,9 @@ int main(int argc, char **argv)
 			struct cmsghdr align;
 		} ctl;
 		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl,
+		struct sockaddr_ll from = { 0 };
+		struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from),
+				      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl,
 				      .msg_controllen = sizeof(ctl) };
 		uint64_t at = 0;
 		char src[INET_ADDRSTRLEN];
@@ -93,7 +121,9 @@ int main(int argc, char **argv)
 			}
 		}
 		ihl = (size_t)(buf[0] & 0x0f) * 4;
-		if ((size_t)n < ihl + 4)
+		/* a packet socket sees every IPv4 packet: only VRRP adverts */
+		if ((size_t)n < ihl + 4 || (buf[0] >> 4) != 4 || buf[9] != VRRP_PROTO ||
+		    (local && from.sll_protocol != htons(ETH_P_IP)))
 			continue;
 		inet_ntop(AF_INET, buf + 12, src, sizeof(src));
 		/* version/type, VRID, priority */

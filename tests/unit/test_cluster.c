@@ -226,7 +226,7 @@ static void test_members(void **state)
 	(void)state;
 	members_update_self(m, &r1, loop_now(e->l));
 	len = report_encode(&r2, &k, msg, sizeof(msg));
-	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, loop_now(e->l)),
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, loop_now(e->l), 0),
 			 MEMBERS_ACCEPTED);
 	cluster_refill(e->c);
 	assert_int_equal(entry(e, "gw1")->kind, POOL_SELF);
@@ -268,7 +268,7 @@ static void feed(struct members *m, struct cluster_key *k, uint64_t now, const c
 		return;
 	}
 	len = report_encode(&r, k, msg, sizeof(msg));
-	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, now), MEMBERS_ACCEPTED);
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, now, 0), MEMBERS_ACCEPTED);
 }
 
 static uint32_t granted_to(const struct cluster_grant *g, unsigned n, const char *name)

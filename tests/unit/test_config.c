@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -215,7 +217,10 @@ static const char full_config[] =
 	"\n"
 	"[target GW-3]\n"
 	"address = gw3.example.org\n"
-	"max_tunnels = 10000000\n";
+	"max_tunnels = 10000000\n"
+	"\n"
+	"[metrics]\n"
+	"listen = [2001:db8::10]:9110\n";
 
 static void test_every_key(void **state)
 {
@@ -292,6 +297,9 @@ static void test_every_key(void **state)
 	assert_gw(&c.targets[1].address, IKE_GW_ID_FQDN, "gw3.example.org");
 	assert_int_equal(c.targets[1].address6.type, 0);
 	assert_int_equal(c.targets[1].max_tunnels, 10000000);
+
+	assert_cfg_ip(&c.metrics_listen.addr, "2001:db8::10");
+	assert_int_equal(c.metrics_listen.port, 9110);
 	config_free(&c);
 	assert_null(c.targets);
 	assert_int_equal(c.n_targets, 0);
@@ -455,11 +463,44 @@ static void assert_defaults(const struct config *c)
 	assert_int_equal(c->reports_interval_ms, 1000);
 	assert_int_equal(c->dead_after_ms, 3000);
 	assert_int_equal(c->tunnels, CFG_TUNNELS_NONE);
+	assert_string_equal(c->state_dir, "/var/lib/ikelb");
+	assert_int_equal(c->n_vrrp_allow, 0);
+	assert_int_equal(c->vip_lifetime_ms, 3000); /* 3 intervals of 1 s */
+	assert_string_equal(c->key_file_previous, "");
 	assert_false(c->rebalance);
 	assert_int_equal(c->rebalance_threshold, 10);
 	assert_int_equal(c->rebalance_hold_ms, 60000);
 	assert_int_equal(c->migrate_rate, 5);
 	assert_false(c->drain_migrate);
+	assert_int_equal(c->metrics_listen.addr.family, 0); /* metrics off */
+	assert_int_equal(c->metrics_listen.port, 0);
+}
+
+/* The VIP's lifetime follows the advert interval unless it is given. */
+static void test_vip_lifetime(void **state)
+{
+	static const struct { const char *lines; uint32_t want; } cases[] = {
+		{ "", 3000 },
+		{ "advert_interval_ms = 200\n", 2000 }, /* 600 ms: the least, 2 s */
+		{ "advert_interval_ms = 1500\n", 5000 }, /* 4.5 s, up to whole seconds */
+		{ "advert_interval_ms = 40950\n", 123000 },
+		{ "vip_lifetime_ms = 0\n", 0 },
+		{ "advert_interval_ms = 100\nvip_lifetime_ms = 60000\n", 60000 },
+	};
+	char text[512];
+	struct config c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), BASE "[vrrp]\n%s", cases[i].lines);
+		parse_ok(text, &c);
+		assert_int_equal(c.vip_lifetime_ms, cases[i].want);
+		config_free(&c);
+	}
+	parse_ok(BASE "[vrrp]\nvrrp_allow = 198.18.0.2, fe80::2\n", &c);
+	assert_int_equal(c.n_vrrp_allow, 2);
+	assert_cfg_ip(&c.vrrp_allow[1], "fe80::2");
+	config_free(&c);
 }
 
 static void test_defaults(void **state)
@@ -831,6 +872,20 @@ static void test_bad_vrrp(void **state)
 		{ BASE "[vrrp]\nvrrp_peers = 224.0.0.18\n",
 		  { "t.conf:9: [vrrp] vrrp_peers: \"224.0.0.18\" is not a usable "
 		    "unicast address" } },
+		{ BASE "[vrrp]\nvrrp_allow = 2001:db8::2\n",
+		  { "t.conf:9: [vrrp] vrrp_allow: 2001:db8::2 is not link-local (IPv6 "
+		    "adverts come from link-local addresses, RFC 5798)" } },
+		{ BASE "[vrrp]\nvrrp_allow = 198.18.0.2 nothere\n",
+		  { "t.conf:9: [vrrp] vrrp_allow: \"nothere\" is not an IP address" } },
+		{ BASE "[vrrp]\nvip_lifetime_ms = 1000\n",
+		  { "t.conf:9: [vrrp] vip_lifetime_ms: 1000 is neither 0 (forever) nor at "
+		    "least 2000" } },
+		{ BASE "[vrrp]\nvip_lifetime_ms = 2500\n",
+		  { "t.conf:9: [vrrp] vip_lifetime_ms: \"2500\" is not a multiple of 1000" } },
+		{ BASE "[reports]\nkey_file_previous = /k0\n",
+		  { "t.conf:9: [reports] key_file_previous: needs key_file" } },
+		{ BASE "state_dir = var/lib\n",
+		  { "t.conf:8: [cluster] state_dir: \"var/lib\" is not an absolute path" } },
 		{ BASE "[vrrp]\nvrrp_peers = 198.18.0.2,\n",
 		  { "t.conf:9: [vrrp] vrrp_peers: \"198.18.0.2,\" has an empty "
 		    "list item" } },
@@ -993,6 +1048,63 @@ static void test_bad_reports(void **state)
 		  { "t.conf:9: [reports] dead_after_ms: \"3600001\" is out of "
 		    "range (1..3600000)" } },
 	};
+
+	(void)state;
+	RUN(cases);
+}
+
+/* [metrics] listen: either family, every address, loopback, a port. */
+static void test_metrics_listen(void **state)
+{
+	static const struct {
+		const char *value, *addr;
+		unsigned port;
+	} good[] = {
+		{ "127.0.0.1:9110", "127.0.0.1", 9110 },
+		{ "0.0.0.0:1", "0.0.0.0", 1 },
+		{ "198.18.0.11:65535", "198.18.0.11", 65535 },
+		{ "[::1]:9110", "::1", 9110 },
+		{ "[::]:9110", "::", 9110 },
+		{ "[2001:db8::11]:80", "2001:db8::11", 80 },
+	};
+	char text[256];
+	struct config c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), BASE "[metrics]\nlisten = %s\n", good[i].value);
+		parse_ok(text, &c);
+		assert_cfg_ip(&c.metrics_listen.addr, good[i].addr);
+		assert_int_equal(c.metrics_listen.port, good[i].port);
+		config_free(&c);
+	}
+}
+
+static void test_bad_metrics(void **state)
+{
+#define LISTEN_ERR(v, what) { BASE "[metrics]\nlisten = " v "\n", \
+	{ "t.conf:9: [metrics] listen: \"" v "\" is not ADDRESS:PORT" what } }
+	static const struct bad_case cases[] = {
+		LISTEN_ERR("9110", " (e.g. 127.0.0.1:9110, [::1]:9110)"),
+		LISTEN_ERR("127.0.0.1", " (e.g. 127.0.0.1:9110, [::1]:9110)"),
+		LISTEN_ERR("[::1]", " (e.g. 127.0.0.1:9110, [::1]:9110)"),
+		LISTEN_ERR("[::1:9110", " (e.g. 127.0.0.1:9110, [::1]:9110)"),
+		LISTEN_ERR("::1:9110", " (an IPv6 address goes in brackets: [2001:db8::1]:9110)"),
+		LISTEN_ERR("localhost:9110", ": not an IPv4 address before the colon"),
+		LISTEN_ERR("[198.18.0.1]:9110", ": not an IPv6 address in the brackets"),
+		LISTEN_ERR("198.18.0.1:0", ": the port must be 1..65535"),
+		LISTEN_ERR("198.18.0.1:65536", ": the port must be 1..65535"),
+		LISTEN_ERR("198.18.0.1:", ": the port must be 1..65535"),
+		LISTEN_ERR("198.18.0.1:91x", ": the port must be 1..65535"),
+		LISTEN_ERR("239.1.1.1:9110", ": the address must be one of this host's, 0.0.0.0 or [::]"),
+		LISTEN_ERR("255.255.255.255:9110",
+			   ": the address must be one of this host's, 0.0.0.0 or [::]"),
+		LISTEN_ERR("[fe80::1]:9110", ": the address must be one of this host's, 0.0.0.0 or [::]"),
+		LISTEN_ERR("[ff02::1]:9110", ": the address must be one of this host's, 0.0.0.0 or [::]"),
+		{ BASE "[metrics]\nport = 9110\n",
+		  { "t.conf:9: [metrics] unknown key \"port\"" } },
+	};
+#undef LISTEN_ERR
 
 	(void)state;
 	RUN(cases);
@@ -1186,13 +1298,13 @@ static void test_bad_structure(void **state)
 		  { "t.conf:8: section [cluster] takes no name, got \"x\"" } },
 		{ BASE "[Cluster]\n",
 		  { "t.conf:8: unknown section [Cluster] (expected cluster, vrrp, "
-		    "redirect, reports, gateway or target NAME)" } },
+		    "redirect, reports, gateway, target NAME or metrics)" } },
 		{ BASE "[foo]\nbar = 1\n",
 		  { "t.conf:8: unknown section [foo] (expected cluster, vrrp, "
-		    "redirect, reports, gateway or target NAME)" } },
+		    "redirect, reports, gateway, target NAME or metrics)" } },
 		{ BASE "[]\n",
 		  { "t.conf:8: unknown section [] (expected cluster, vrrp, "
-		    "redirect, reports, gateway or target NAME)" } },
+		    "redirect, reports, gateway, target NAME or metrics)" } },
 		{ BASE "[redirect\n",
 		  { "t.conf:8: \"[redirect\" is not a section header (no \"]\" at "
 		    "the end)" } },
@@ -1305,6 +1417,7 @@ static const struct reload_case {
 	{ "cluster", "vrrp", "external", true },
 	{ "cluster", "xdp_mode", "native", true },
 	{ "cluster", "node_id", "n1", false },
+	{ "cluster", "state_dir", "/var/lib/other", true },
 	{ "cluster", "rebalance", "on", false },
 	{ "cluster", "rebalance_threshold", "20", false },
 	{ "cluster", "rebalance_hold_ms", "5000", false },
@@ -1313,7 +1426,9 @@ static const struct reload_case {
 	{ "vrrp", "advert_interval_ms", "200", true },
 	{ "vrrp", "preempt", "no", true },
 	{ "vrrp", "vrrp_peers", "198.18.0.5", true },
+	{ "vrrp", "vrrp_allow", "198.18.0.5 fe80::5", false },
 	{ "vrrp", "notify", "/bin/true", false },
+	{ "vrrp", "vip_lifetime_ms", "9000", false },
 	{ "vrrp", "announce_count", "5", false },
 	{ "vrrp", "announce_interval_ms", "100", false },
 	{ "redirect", "ports", "500", false },
@@ -1325,7 +1440,9 @@ static const struct reload_case {
 	{ "redirect", "vici", "/run/other.vici", true },
 	{ "redirect", "auth_fallback", "init", false },
 	{ "redirect", "auth_connection", "c1", false },
-	{ "reports", "key_file", "/k2", true },
+	/* a key rotated in place or moved: read again on every reload */
+	{ "reports", "key_file", "/k2", false },
+	{ "reports", "key_file_previous", "/k0", false },
 	{ "reports", "group", "239.1.1.1", true },
 	{ "reports", "port", "4600", true },
 	{ "reports", "peers", "198.18.0.7", true },
@@ -1339,6 +1456,7 @@ static const struct reload_case {
 	{ "target", "address", "198.18.0.13", false },
 	{ "target", "address6", "2001:db8::13", false },
 	{ "target", "max_tunnels", "6", false },
+	{ "metrics", "listen", "198.18.0.10:9111", true },
 };
 
 /* The running config of the reload cases, in file order. */
@@ -1357,6 +1475,7 @@ static const struct { const char *section, *key, *value; } reload_base[] = {
 	{ "gateway", "tunnels", "xfrm" },
 	{ "target", "address", "198.18.0.12" },
 	{ "target", "max_tunnels", "5" },
+	{ "metrics", "listen", "127.0.0.1:9110" },
 };
 
 /* The base config with one key set to value (section NULL: unchanged). */
@@ -1364,11 +1483,11 @@ static void reload_text(char *out, size_t size, const char *section, const char 
 			const char *value)
 {
 	static const char *const order[] = { "cluster", "vrrp", "redirect", "reports",
-					     "gateway", "target" };
+					     "gateway", "target", "metrics" };
 	size_t o = 0, i, j;
 	bool done = false;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		o += (size_t)snprintf(out + o, size - o, "[%s%s]\n", order[i],
 				      strcmp(order[i], "target") ? "" : " t");
 		for (j = 0; j < sizeof(reload_base) / sizeof(reload_base[0]); j++) {
@@ -1428,6 +1547,16 @@ static void test_reload_refusal(void **state)
 	assert_false(next.has_vip6);
 	assert_string_equal(config_reload_refusal(&run, &next), "[cluster] virtual_ip6");
 	config_free(&next);
+	/* key_file may change in place, but not come or go: that starts or
+	 * stops the report protocol (its socket) */
+	reload_text(text, sizeof(text), NULL, NULL, NULL);
+	parse_ok(text, &next);
+	assert_true(next.has_key_file);
+	next.has_key_file = false;
+	next.key_file[0] = 0;
+	assert_string_equal(config_reload_refusal(&run, &next), "[reports] key_file");
+	assert_string_equal(config_reload_refusal(&next, &run), "[reports] key_file");
+	config_free(&next);
 	config_free(&run);
 
 	/* each case's row says the same: the table is where it is decided */
@@ -1438,6 +1567,65 @@ static void test_reload_refusal(void **state)
 		assert_non_null(k);
 		assert_int_equal(k->reload == CFG_RESTART, reload_cases[i].refused);
 	}
+}
+
+/* ---- the files the daemon trusts --------------------------------------------------- */
+
+static void test_file_trust(void **state)
+{
+	char dir[] = "/tmp/ikelb-trust.XXXXXX", path[64], script[64], why[256];
+	struct cfg_errors e;
+	struct config c;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/c.conf", dir);
+	snprintf(script, sizeof(script), "%s/notify.sh", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, BASE "[vrrp]\nnotify = %s\n", script);
+	fclose(f);
+	f = fopen(script, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\n");
+	fclose(f);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(chmod(script, 0755), 0);
+	assert_int_equal(config_load(path, &c, &e), 0);
+	assert_int_equal(config_check_files(&c, &e), 0);
+	assert_int_equal(e.n, 0);
+	/* group- or world-writable: refused, with the reason */
+	assert_int_equal(chmod(path, 0664), 0);
+	assert_int_equal(config_file_trusted(path, why, sizeof(why)), -1);
+	assert_string_equal(why, "group-writable (mode 0664); chmod g-w it");
+	assert_int_equal(chmod(path, 0646), 0);
+	assert_int_equal(config_file_trusted(path, why, sizeof(why)), -1);
+	assert_string_equal(why, "writable by others (mode 0646); chmod o-w it");
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(chmod(script, 0775), 0);
+	assert_int_equal(config_check_files(&c, &e), -1);
+	assert_int_equal(e.n, 1);
+	assert_non_null(strstr(e.msg[0], "notify.sh: [vrrp] notify script: refused: "
+					  "group-writable (mode 0775)"));
+	cfg_errors_free(&e);
+	/* owned by someone else (neither root nor us) */
+	assert_int_equal(chmod(script, 0755), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(script, 4242, 4242), 0);
+		assert_int_equal(config_file_trusted(script, why, sizeof(why)), -1);
+		assert_non_null(strstr(why, "owned by uid 4242, neither root nor"));
+	}
+	/* not there, not a file */
+	assert_int_equal(config_file_trusted(dir, why, sizeof(why)), -1);
+	assert_string_equal(why, "not a regular file");
+	unlink(script);
+	assert_int_equal(config_check_files(&c, &e), -1);
+	assert_non_null(strstr(e.msg[0], "No such file or directory"));
+	cfg_errors_free(&e);
+	config_free(&c);
+	unlink(path);
+	rmdir(dir);
 }
 
 /* ---- the table itself ------------------------------------------------------------ */
@@ -1653,6 +1841,8 @@ static void test_example_config(void **state)
 	assert_gw(&c.gw_address6, IKE_GW_ID_IPV6, "2001:db8::10");
 	assert_int_equal(c.n_targets, 1);
 	assert_string_equal(c.targets[0].name, "gw9");
+	assert_cfg_ip(&c.metrics_listen.addr, "127.0.0.1");
+	assert_int_equal(c.metrics_listen.port, 9110);
 	config_free(&c);
 	cfg_errors_free(&e);
 }
@@ -1711,6 +1901,8 @@ int main(void)
 		cmocka_unit_test(test_bad_redirect),
 		cmocka_unit_test(test_bad_reports),
 		cmocka_unit_test(test_bad_gateway),
+		cmocka_unit_test(test_metrics_listen),
+		cmocka_unit_test(test_bad_metrics),
 		cmocka_unit_test(test_bad_targets),
 		cmocka_unit_test(test_bad_structure),
 		cmocka_unit_test(test_too_many_targets),
@@ -1721,6 +1913,8 @@ int main(void)
 		cmocka_unit_test(test_cluster_name),
 		cmocka_unit_test(test_renamed),
 		cmocka_unit_test(test_reload_refusal),
+		cmocka_unit_test(test_vip_lifetime),
+		cmocka_unit_test(test_file_trust),
 		cmocka_unit_test(test_table),
 	};
 

@@ -4,7 +4,8 @@
  * clock: the start (the program before the VIPs), the control requests
  * and the status view, drain, reloads taken and refused, the stop that
  * gives everything back; and with vrrp = on, an election won on the clock
- * reaching the role through the hooks.
+ * reaching the role through the hooks.  /metrics (daemon_metrics) says
+ * what `status --json` says.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +27,8 @@
 #include "../lib/unit_env.h"
 
 #define CONF_PATH "/run/daemon-test.conf"
+#define STATE_DIR "/run/state" /* on the test's own /run */
+#define DRAIN_FILE STATE_DIR "/lab.drain"
 
 static char key_path[64];
 
@@ -36,6 +39,7 @@ static void write_conf(const char *ports, const char *name, const char *vrrp)
 	assert_non_null(f);
 	fprintf(f, "[cluster]\nname = %s\ninterface = lo\nvirtual_ip = 198.18.0.1\n"
 		   "virtual_ip6 = 2001:db8::1\nvrrp = %s\nnode_id = gw1\n"
+		   "state_dir = " STATE_DIR "\n"
 		   "[vrrp]\nvrid = 9\nadvert_interval_ms = 100\nvrrp_peers = 198.18.0.20\n"
 		   "[redirect]\nports = %s\n"
 		   "[reports]\nkey_file = %s\n" "peers = 198.18.0.20\n"
@@ -205,6 +209,84 @@ static void test_drain(void **state)
 	stop(e);
 }
 
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Drain outlives the daemon: a restart (after a crash too) stays drained. */
+static void test_drain_survives_a_restart(void **state)
+{
+	struct env *e = start("off");
+	json_object *o, *d;
+	int rc;
+
+	(void)state;
+	assert_false(exists(DRAIN_FILE));
+	assert_string_equal(request(e, "drain on", &rc), "drain on\n");
+	assert_true(exists(DRAIN_FILE));
+	stop(e); /* or killed: the file is all there is */
+	e = start("off");
+	assert_string_equal(request(e, "drain", &rc), "drain on\n");
+	o = status_json(e);
+	assert_true(json_object_get_boolean(json_object_object_get(o, "draining")));
+	assert_true(json_object_object_get_ex(o, "drain", &d));
+	assert_string_equal(jpath(d, "reason", -1, NULL), "ikelb-load drain on");
+	assert_string_equal(jpath(d, "state_file", -1, NULL), DRAIN_FILE);
+	assert_true(json_object_get_boolean(json_object_object_get(d, "saved")));
+	assert_non_null(json_object_object_get(d, "since"));
+	json_object_put(o);
+	/* its first own report already says draining */
+	assert_true(status_shows(e, "draining"));
+	assert_string_equal(request(e, "drain off", &rc), "drain off\n");
+	assert_false(exists(DRAIN_FILE));
+	stop(e);
+	e = start("off");
+	assert_string_equal(request(e, "drain", &rc), "drain off\n");
+	/* a state that cannot be saved: applied, but the caller hears it */
+	assert_int_equal(rename(STATE_DIR, STATE_DIR ".x"), 0);
+	assert_int_equal(symlink("/proc/nonexistent", STATE_DIR), 0);
+	assert_non_null(strstr(request(e, "drain on", &rc), "drain on in memory only: cannot"));
+	assert_int_equal(rc, -1);
+	assert_true(status_shows(e, "NOT SAVED"));
+	o = status_json(e);
+	assert_true(json_object_get_boolean(json_object_object_get(o, "draining")));
+	json_object_put(o);
+	unlink(STATE_DIR);
+	assert_int_equal(rename(STATE_DIR ".x", STATE_DIR), 0);
+	/* the next request saves it */
+	assert_string_equal(request(e, "drain on", &rc), "drain on\n");
+	assert_true(exists(DRAIN_FILE));
+	assert_string_equal(request(e, "drain off", &rc), "drain off\n");
+	stop(e);
+}
+
+/* A key rotated in place is read again on SIGHUP (the path is the same);
+ * a broken key file refuses the reload and keeps the running key. */
+static void test_reload_reads_the_key_again(void **state)
+{
+	struct env *e = start("off");
+	json_object *o;
+	FILE *f;
+
+	(void)state;
+	f = fopen(key_path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", "not a key");
+	fclose(f);
+	daemon_reload(e->d);
+	o = status_json(e);
+	assert_string_equal(jpath(o, "reload_failures", -1, NULL), "1");
+	json_object_put(o);
+	assert_int_equal(unit_key_file_at(key_path, 0x77), 0);
+	daemon_reload(e->d);
+	o = status_json(e);
+	assert_string_equal(jpath(o, "reloads", -1, NULL), "1");
+	json_object_put(o);
+	stop(e);
+	assert_int_equal(unit_key_file_at(key_path, 0x5a), 0);
+}
+
 static void test_reloads(void **state)
 {
 	struct env *e = start("off");
@@ -231,6 +313,75 @@ static void test_reloads(void **state)
 	stop(e);
 }
 
+/* The value of the sample line that starts with head ("name{labels} "). */
+static long long metric(const char *text, const char *head)
+{
+	char line[256];
+	const char *p;
+
+	snprintf(line, sizeof(line), "\n%s ", head);
+	p = strstr(text, line);
+	if (!p) {
+		print_message("# no line %s\n", head);
+		fail();
+	}
+	return atoll(p + strlen(line));
+}
+
+static void test_metrics_match_status(void **state)
+{
+	struct env *e = start("off");
+	char *m = NULL, head[128];
+	size_t len = 0, n;
+	json_object *o, *targets;
+	FILE *out;
+
+	(void)state;
+	loop_advance(e->l, 0);
+	assert_true(status_shows(e, "gw1 "));
+	/* XDP "sent" 3 + 4 clients to target index 1, 2 to index 0 */
+	e->f.redirects[1 * FAKE_DP_CPUS + 0] = 3;
+	e->f.redirects[1 * FAKE_DP_CPUS + 1] = 4;
+	e->f.redirects[0 * FAKE_DP_CPUS + 1] = 2;
+	loop_advance(e->l, 200); /* refills read them */
+	o = status_json(e);
+	out = open_memstream(&m, &len);
+	assert_int_equal(daemon_metrics(e->d, out), 0);
+	fclose(out);
+	assert_true(json_object_object_get_ex(o, "targets", &targets));
+	n = json_object_array_length(targets);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		json_object *t = json_object_array_get_idx(targets, i);
+		const char *name = json_object_get_string(json_object_object_get(t, "name"));
+		long long want = json_object_get_int64(json_object_object_get(t, "redirects"));
+
+		snprintf(head, sizeof(head), "ikelb_redirects_total{target=\"%s\"}", name);
+		assert_int_equal(metric(m, head), want);
+		/* and that is what XDP "sent" to its index */
+		assert_int_equal(want, json_object_get_int(json_object_object_get(t, "index")) ? 7 : 2);
+		snprintf(head, sizeof(head), "ikelb_target_max_tunnels{target=\"%s\"}", name);
+		assert_int_equal(metric(m, head), 100);
+	}
+	assert_int_equal(metric(m, "ikelb_target_tunnels{target=\"gw1\"}"), 5);
+	assert_null(strstr(m, "ikelb_target_tunnels{target=\"a\"}")); /* static: unknown */
+	assert_int_equal(metric(m, "ikelb_role{family=\"ipv4\",role=\"master\"}"), 1);
+	assert_int_equal(metric(m, "ikelb_role{family=\"ipv6\",role=\"backup\"}"), 0);
+	assert_int_equal(metric(m, "ikelb_draining"), 0);
+	assert_int_equal(metric(m, "ikelb_build_info{version=\"" IKELB_VERSION "\"}"), 1);
+	assert_int_equal(metric(m, "process_start_time_seconds"),
+			 json_object_get_int64(json_object_object_get(o, "started")));
+	assert_int_equal(metric(m, "ikelb_reports_sent_total"),
+			 json_object_get_int64(json_object_object_get(
+				 json_object_object_get(o, "reports"), "sent")));
+	/* no auth mode, no VRRP: their families are left out */
+	assert_null(strstr(m, "ikelb_auth_"));
+	assert_null(strstr(m, "ikelb_vrrp_adverts"));
+	json_object_put(o);
+	free(m);
+	stop(e);
+}
+
 static void test_vrrp_wins_on_the_clock(void **state)
 {
 	struct env *e = start("on");
@@ -254,8 +405,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_start_status_stop),
 		cmocka_unit_test(test_drain),
+		cmocka_unit_test(test_drain_survives_a_restart),
+		cmocka_unit_test(test_reload_reads_the_key_again),
 		cmocka_unit_test(test_reloads),
 		cmocka_unit_test(test_vrrp_wins_on_the_clock),
+		cmocka_unit_test(test_metrics_match_status),
 	};
 	int rc;
 

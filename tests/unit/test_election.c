@@ -20,6 +20,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "base/loop.h"
 #include "dataplane/addr.h"
 #include "vrrp/election.h"
@@ -30,7 +32,7 @@
 #define CONF(iface)                                                                        \
 	"[cluster]\nname = t\ninterface = " iface "\nvirtual_ip = 198.18.0.1\nvrrp = on\n" \
 	"[vrrp]\nvrid = 7\npriority = 100\nadvert_interval_ms = 100\n"                      \
-	"vrrp_peers = 198.18.0.20\n" "[reports]\nkey_file = /nonexistent/key\n"           \
+	"vrrp_peers = 198.18.0.20 198.18.0.11\n" "[reports]\nkey_file = /nonexistent/key\n"           \
 	"[target a]\naddress = 198.18.0.50\nmax_tunnels = 10\n"
 
 /* priority 100, 10 cs: 3 * 10 + (256 - 100) * 10 / 256 = 36 cs */
@@ -60,7 +62,15 @@ static void on_role(void *ctx, int fam, bool master, const char *reason,
 }
 
 /* An advert of VRID 7 for the VIP from 198.18.0.11, as another node's. */
+static void send_advert_as(uint8_t priority, const char *from_ip, const char *listed);
+
 static void send_advert(uint8_t priority)
+{
+	send_advert_as(priority, "198.18.0.11", "198.18.0.1");
+}
+
+/* An advert of VRID 7 from from_ip (an address on lo) listing one VIP. */
+static void send_advert_as(uint8_t priority, const char *from_ip, const char *listed)
 {
 	struct ip_addr src = { .family = AF_INET }, dst = { .family = AF_INET };
 	struct sockaddr_in from = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
@@ -71,8 +81,8 @@ static void send_advert(uint8_t priority)
 	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, VRRP_IPPROTO), ttl = 255, len;
 
 	assert_true(fd >= 0);
-	inet_pton(AF_INET, "198.18.0.1", &vip);
-	inet_pton(AF_INET, "198.18.0.11", &src.v4);
+	inet_pton(AF_INET, listed, &vip);
+	inet_pton(AF_INET, from_ip, &src.v4);
 	inet_pton(AF_INET, "127.0.0.1", &dst.v4);
 	from.sin_addr = src.v4;
 	to.sin_addr = dst.v4;
@@ -143,6 +153,76 @@ static void test_backup_master_backup(void **state)
 	loop_free(l);
 }
 
+/* "ipv4" speaker's counter from the JSON status. */
+static uint64_t drops(struct election *e, const char *name)
+{
+	json_object *a = election_json(e), *sp, *d, *v;
+	uint64_t n;
+
+	sp = json_object_array_get_idx(a, 0);
+	assert_true(json_object_object_get_ex(sp, "drops", &d));
+	assert_true(json_object_object_get_ex(d, name, &v));
+	n = json_object_get_uint64(v);
+	json_object_put(a);
+	return n;
+}
+
+/* A master ignores adverts from outside vrrp_peers and adverts that list
+ * other addresses, however high their priority; the owner's (255) counts. */
+static void test_only_allowed_sources_and_our_addresses(void **state)
+{
+	struct loop *l = loop_new_fake(1000);
+	struct config *c = unit_config(CONF("lo"));
+	struct roles r = { 0 };
+	struct election_hooks h = { .ctx = &r, .on_role = on_role };
+	struct election *e;
+	struct config *c2;
+	struct ip_addr m;
+	unsigned prio;
+	char s[INET6_ADDRSTRLEN];
+
+	(void)state;
+	assert_non_null(c);
+	e = election_new(l, c, &h);
+	election_start(e);
+	loop_advance(l, MDI_MS);
+	assert_int_equal(r.n, 2);
+	assert_true(r.master[1]);
+	/* a host that is not a peer */
+	send_advert_as(254, "198.18.0.12", "198.18.0.1");
+	loop_advance(l, 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(drops(e, "not_allowed"), 1);
+	/* a peer, but for other addresses: another virtual router on VRID 7 */
+	send_advert_as(254, "198.18.0.11", "198.18.0.99");
+	send_advert_as(254, "198.18.0.11", "198.18.0.99");
+	loop_advance(l, 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(drops(e, "addr_mismatch"), 2);
+	/* the address owner is believed whatever it lists (RFC 5798 7.1) */
+	send_advert_as(255, "198.18.0.11", "198.18.0.99");
+	loop_advance(l, 0);
+	assert_int_equal(r.n, 3);
+	assert_false(r.master[2]);
+	/* a reload allows one more source, at once */
+	c2 = unit_config("[cluster]\nname = t\ninterface = lo\nvirtual_ip = 198.18.0.1\n"
+			 "vrrp = on\n[vrrp]\nvrid = 7\npriority = 100\nadvert_interval_ms = 100\n"
+			 "vrrp_peers = 198.18.0.20 198.18.0.11\nvrrp_allow = 198.18.0.12\n"
+			 "[reports]\nkey_file = /nonexistent/key\n"
+			 "[target a]\naddress = 198.18.0.50\nmax_tunnels = 10\n");
+	assert_non_null(c2);
+	election_reload(e, c2);
+	send_advert_as(254, "198.18.0.12", "198.18.0.1");
+	loop_advance(l, 0);
+	assert_true(election_master(e, IKELB_FAM_V4, &m, &prio));
+	assert_string_equal(ip_addr_str(&m, s, sizeof(s)), "198.18.0.12");
+	assert_int_equal(drops(e, "not_allowed"), 1);
+	election_free(e);
+	unit_config_free(c2);
+	unit_config_free(c);
+	loop_free(l);
+}
+
 static void test_retry_while_it_cannot_open(void **state)
 {
 	struct loop *l = loop_new_fake(0);
@@ -174,6 +254,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backup_master_backup),
+		cmocka_unit_test(test_only_allowed_sources_and_our_addresses),
 		cmocka_unit_test(test_retry_while_it_cannot_open),
 	};
 	struct ip_addr a = { .family = AF_INET };
@@ -182,7 +263,11 @@ int main(void)
 		return 1;
 	/* the address the other node speaks from, on lo */
 	inet_pton(AF_INET, "198.18.0.11", &a.v4);
-	if (addr_add((int)if_nametoindex("lo"), &a))
+	if (addr_add((int)if_nametoindex("lo"), &a, 0))
+		return 1;
+	/* a host that is not in vrrp_peers */
+	inet_pton(AF_INET, "198.18.0.12", &a.v4);
+	if (addr_add((int)if_nametoindex("lo"), &a, 0))
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

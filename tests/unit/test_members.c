@@ -16,6 +16,8 @@
 #include "cluster/members.h"
 
 #define DEAD 3000
+/* the wall clock of the tests: 2023-11-14, ms since 1970 */
+#define WALL 1700000000000ull
 #define FORGET 30000
 
 static struct cluster_key key(uint8_t fill)
@@ -64,7 +66,7 @@ static enum members_verdict deliver_with(struct members *m, const struct load_re
 	int len = report_encode(r, &k, msg, sizeof(msg));
 
 	assert_true(len > 0);
-	return members_handle_datagram(m, msg, (size_t)len, now);
+	return members_handle_datagram(m, msg, (size_t)len, now, WALL);
 }
 
 static enum members_verdict deliver(struct members *m, const struct load_report *r,
@@ -271,16 +273,16 @@ static void test_drops_counted(void **state)
 	assert_int_equal(deliver(m, &x, 10), MEMBERS_DROP_SELF);
 	/* garbage, truncated, oversized, other version */
 	len = report_encode(&r, &k, msg, sizeof(msg));
-	assert_int_equal(members_handle_datagram(m, msg, (size_t)len - 1, 10),
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len - 1, 10, WALL),
 			 MEMBERS_DROP_MALFORMED);
-	assert_int_equal(members_handle_datagram(m, msg, 0, 10), MEMBERS_DROP_MALFORMED);
-	assert_int_equal(members_handle_datagram(m, msg, 2000, 10), MEMBERS_DROP_OVERSIZED);
-	members_note_oversized(m);
+	assert_int_equal(members_handle_datagram(m, msg, 0, 10, WALL), MEMBERS_DROP_MALFORMED);
+	assert_int_equal(members_handle_datagram(m, msg, 2000, 10, WALL), MEMBERS_DROP_OVERSIZED);
+	members_note_dropped(m, MEMBERS_DROP_OVERSIZED);
 	msg[4] = 9;
-	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, 10),
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, 10, WALL),
 			 MEMBERS_DROP_BAD_VERSION);
 	msg[0] = 'X';
-	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, 10),
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, 10, WALL),
 			 MEMBERS_DROP_BAD_MAGIC);
 
 	assert_true(members_generation(m) == gen);
@@ -597,7 +599,7 @@ static enum members_verdict deliver_signed_from(struct members *m, const struct 
 	int len = report_encode(r, &k, msg, sizeof(msg));
 
 	assert_true(len > 0);
-	return members_handle_datagram_from(m, msg, (size_t)len, now, &a);
+	return members_handle_datagram_from(m, msg, (size_t)len, now, WALL, &a);
 }
 
 static enum members_verdict deliver_from(struct members *m, const struct load_report *r,
@@ -795,6 +797,307 @@ static void test_declare_dead_latest_source_and_count(void **state)
 	members_free(m);
 }
 
+
+/* ---- epochs from the future ---------------------------------------------------- */
+
+/* An epoch of a boot at wall_ms + ahead_ms. */
+static uint64_t epoch_at(int64_t ahead_ms)
+{
+	return report_epoch_make((uint64_t)((int64_t)WALL + ahead_ms), 0x12345);
+}
+
+static enum members_verdict deliver_at(struct members *m, const struct load_report *r,
+				       uint64_t now, uint64_t wall, const char *src)
+{
+	struct cluster_key k = key(0x5a);
+	struct ip_addr a = ip(src);
+	uint8_t msg[REPORT_MAX];
+	int len = report_encode(r, &k, msg, sizeof(msg));
+
+	assert_true(len > 0);
+	return members_handle_datagram_from(m, msg, (size_t)len, now, wall, &a);
+}
+
+static void test_future_epoch_refused(void **state)
+{
+	struct members *m = table(0);
+	struct load_report r;
+	struct member_info i;
+
+	(void)state;
+	/* right at the bound: a boot clock a little ahead is fine */
+	r = report("gw-a", epoch_at(REPORT_EPOCH_AHEAD_MAX_MS), 1, 1);
+	assert_int_equal(deliver_at(m, &r, T, WALL, "198.18.0.11"), MEMBERS_ACCEPTED);
+	/* beyond it: refused, counted, and it pins nothing */
+	r = report("gw-b", epoch_at(REPORT_EPOCH_AHEAD_MAX_MS + 1), 1, 1);
+	assert_int_equal(deliver_at(m, &r, T, WALL, "198.18.0.12"), MEMBERS_DROP_FUTURE_EPOCH);
+	assert_false(members_find(m, "gw-b", T, &i));
+	r = report("gw-a", UINT64_MAX, 1, 99);
+	assert_int_equal(deliver_at(m, &r, T + 10, WALL, "198.18.0.66"),
+			 MEMBERS_DROP_FUTURE_EPOCH);
+	/* gw-a's own reports still come in */
+	r = report("gw-a", epoch_at(REPORT_EPOCH_AHEAD_MAX_MS), 2, 1);
+	assert_int_equal(deliver_at(m, &r, T + 20, WALL + 20, "198.18.0.11"), MEMBERS_ACCEPTED);
+	assert_true(cnt(m, MEMBERS_DROP_FUTURE_EPOCH) == 2);
+	assert_true(get(m, "gw-a", T + 20).usable);
+	/* gw-b, booted with its clock an hour ahead, is heard once NTP fixed
+	 * it and it made a new epoch (reports.c) */
+	r = report("gw-b", epoch_at(-1000), 1, 1);
+	assert_int_equal(deliver_at(m, &r, T + 30, WALL + 30, "198.18.0.12"), MEMBERS_ACCEPTED);
+	assert_counters_add_up(m);
+	members_free(m);
+}
+
+static void test_recorded_future_epoch_forgotten(void **state)
+{
+	struct members *m = table(0);
+	uint64_t boot = epoch_at(-60000);
+	struct load_report r = report("gw-a", boot, 100, 1);
+	struct member_info i;
+
+	(void)state;
+	assert_int_equal(deliver_at(m, &r, T, WALL, "198.18.0.11"), MEMBERS_ACCEPTED);
+	/* our clock is stepped back an hour: the record now lies ahead */
+	r = report("gw-a", boot, 101, 2);
+	assert_int_equal(deliver_at(m, &r, T + 500, WALL - 3600000, "198.18.0.11"),
+			 MEMBERS_DROP_FUTURE_EPOCH);
+	/* gw-a restarted meanwhile with the right clock: a lower epoch,
+	 * taken at once, with no restart of anyone */
+	r = report("gw-a", report_epoch_make(WALL - 3600000 + 1000, 7), 1, 3);
+	assert_int_equal(deliver_at(m, &r, T + 1000, WALL - 3600000 + 1000, "198.18.0.11"),
+			 MEMBERS_ACCEPTED);
+	i = get(m, "gw-a", T + 1000);
+	assert_int_equal(i.tunnels, 3);
+	assert_true(i.usable);
+	/* but a replay of the forgotten epoch is refused as ever: ahead */
+	r = report("gw-a", boot, 102, 2);
+	assert_int_equal(deliver_at(m, &r, T + 1100, WALL - 3600000 + 1100, "198.18.0.11"),
+			 MEMBERS_DROP_FUTURE_EPOCH);
+	members_free(m);
+}
+
+/* ---- one node id, two senders ---------------------------------------------------- */
+
+static void test_conflict_two_sources(void **state)
+{
+	struct members *m = table(0);
+	struct load_report r = report("gw-a", 50, 1, 1);
+	struct member_info i;
+	char s[INET6_ADDRSTRLEN];
+
+	(void)state;
+	assert_int_equal(deliver_from(m, &r, T, "198.18.0.11"), MEMBERS_ACCEPTED);
+	r.seq = 2;
+	assert_int_equal(deliver_from(m, &r, T + 500, "198.18.0.11"), MEMBERS_ACCEPTED);
+	assert_true(get(m, "gw-a", T + 500).usable);
+	assert_true(members_counters(m)->conflicts == 0);
+	/* a fresh report from another address while gw-a is alive */
+	r.seq = 3;
+	assert_int_equal(deliver_from(m, &r, T + 600, "198.18.0.66"), MEMBERS_ACCEPTED);
+	i = get(m, "gw-a", T + 600);
+	assert_true(i.conflict);
+	assert_false(i.usable);
+	assert_int_equal(i.why, MEMBER_CONFLICT);
+	assert_int_equal(i.conflict_kind, MEMBER_CONFLICT_SOURCE);
+	/* the one taken last, and the other */
+	assert_string_equal(ip_addr_str(i.src, s, sizeof(s)), "198.18.0.66");
+	assert_string_equal(ip_addr_str(i.other_src, s, sizeof(s)), "198.18.0.11");
+	assert_true(members_counters(m)->conflicts == 1);
+	assert_int_equal(members_conflicts(m, T + 600), 1);
+	/* back and forth: one conflict, still on */
+	r.seq = 4;
+	assert_int_equal(deliver_from(m, &r, T + 1000, "198.18.0.11"), MEMBERS_ACCEPTED);
+	assert_true(members_counters(m)->conflicts == 1);
+	/* only one sender for dead_after_ms: over */
+	for (uint64_t t = T + 1500, q = 5; t < T + 1000 + DEAD + 1000; t += 500, q++) {
+		r.seq = q;
+		assert_int_equal(deliver_from(m, &r, t, "198.18.0.66"), MEMBERS_ACCEPTED);
+		members_tick(m, t);
+	}
+	i = get(m, "gw-a", T + 1000 + DEAD + 500);
+	assert_false(i.conflict);
+	assert_true(i.usable);
+	assert_int_equal(members_conflicts(m, T + 1000 + DEAD + 500), 0);
+	members_free(m);
+}
+
+static void test_new_address_after_death_is_no_conflict(void **state)
+{
+	struct members *m = table(0);
+	struct load_report r = report("gw-a", 50, 1, 1);
+
+	(void)state;
+	assert_int_equal(deliver_from(m, &r, T, "198.18.0.11"), MEMBERS_ACCEPTED);
+	/* dead, then back with another address (a restart, DHCP): one sender */
+	r = report("gw-a", 60, 1, 1);
+	assert_int_equal(deliver_from(m, &r, T + DEAD, "198.18.0.12"), MEMBERS_ACCEPTED);
+	assert_true(get(m, "gw-a", T + DEAD).usable);
+	/* nor its other family (a dual-stack peers list) */
+	r.seq = 2;
+	assert_int_equal(deliver_from(m, &r, T + DEAD + 100, "2001:db8::12"), MEMBERS_ACCEPTED);
+	assert_true(get(m, "gw-a", T + DEAD + 100).usable);
+	assert_true(members_counters(m)->conflicts == 0);
+	members_free(m);
+}
+
+/* Two machines with one node id and their own boot epochs, from one
+ * address each: the later boot is taken as a restart, then the earlier
+ * one goes on past what was heard of it. */
+static void test_conflict_two_epochs_and_recovery(void **state)
+{
+	struct members *m = table(0);
+	struct load_report a = report("gw-a", 1000, 40, 1), b = report("gw-a", 2000, 1, 2);
+	struct member_info i;
+
+	(void)state;
+	assert_int_equal(deliver(m, &a, T), MEMBERS_ACCEPTED);
+	assert_int_equal(deliver(m, &b, T + 100), MEMBERS_ACCEPTED); /* "restarted" */
+	assert_true(get(m, "gw-a", T + 100).usable);
+	/* a straggler of a real restart is not a clone */
+	a.seq = 41;
+	assert_int_equal(deliver(m, &a, T + 200), MEMBERS_DROP_OLD_EPOCH);
+	assert_true(get(m, "gw-a", T + 200).usable);
+	/* the earlier epoch goes on: two run */
+	a.seq = 42;
+	assert_int_equal(deliver(m, &a, T + 600), MEMBERS_DROP_OLD_EPOCH);
+	i = get(m, "gw-a", T + 600);
+	assert_true(i.conflict);
+	assert_int_equal(i.why, MEMBER_CONFLICT);
+	assert_int_equal(i.conflict_kind, MEMBER_CONFLICT_EPOCH);
+	assert_true(i.other_epoch == 1000);
+	/* replays of it (numbers heard already) are no evidence */
+	assert_int_equal(deliver(m, &a, T + 700), MEMBERS_DROP_OLD_EPOCH);
+	/* the later machine is switched off: its epoch goes silent, and the
+	 * earlier one is taken back, with no restart of anyone */
+	a.seq = 43;
+	assert_int_equal(deliver(m, &a, T + 100 + DEAD), MEMBERS_ACCEPTED);
+	i = get(m, "gw-a", T + 100 + DEAD);
+	assert_true(i.epoch == 1000 && i.seq == 43);
+	assert_int_equal(i.tunnels, 1);
+	assert_true(i.conflict); /* until one sender was heard for dead_after_ms */
+	for (uint64_t t = T + 600 + DEAD, q = 44; t <= T + 700 + 2 * DEAD; t += 500, q++) {
+		a.seq = q;
+		assert_int_equal(deliver(m, &a, t), MEMBERS_ACCEPTED);
+		members_tick(m, t);
+	}
+	i = get(m, "gw-a", T + 700 + 2 * DEAD);
+	assert_false(i.conflict);
+	assert_true(i.usable);
+	/* the later machine back: a conflict again (epoch 2000 > 1000 is a
+	 * "restart", then 1000 goes on) */
+	b.seq = 2;
+	assert_int_equal(deliver(m, &b, T + 800 + 2 * DEAD), MEMBERS_ACCEPTED);
+	a.seq = 100;
+	deliver(m, &a, T + 900 + 2 * DEAD);
+	a.seq = 101;
+	deliver(m, &a, T + 1000 + 2 * DEAD);
+	assert_true(get(m, "gw-a", T + 1000 + 2 * DEAD).conflict);
+	assert_true(members_counters(m)->conflicts == 2);
+	assert_counters_add_up(m);
+	members_free(m);
+}
+
+static void test_recording_of_previous_boot_raises_nothing(void **state)
+{
+	struct members *m = table(0);
+	struct load_report a = report("gw-a", 1000, 1, 1), b = report("gw-a", 2000, 1, 2);
+
+	(void)state;
+	for (uint64_t q = 1; q <= 10; q++) {
+		a.seq = q;
+		assert_int_equal(deliver(m, &a, T + q * 100), MEMBERS_ACCEPTED);
+	}
+	assert_int_equal(deliver(m, &b, T + 1100), MEMBERS_ACCEPTED);
+	/* everything recorded of epoch 1000, replayed in order */
+	for (uint64_t q = 1; q <= 10; q++) {
+		a.seq = q;
+		assert_int_equal(deliver(m, &a, T + 1200 + q * 10), MEMBERS_DROP_OLD_EPOCH);
+	}
+	assert_true(get(m, "gw-a", T + 1400).usable);
+	assert_true(members_counters(m)->conflicts == 0);
+	members_free(m);
+}
+
+static void test_own_node_id_from_the_network(void **state)
+{
+	struct members *m = table(0);
+	struct load_report me = report("me", 77, 1, 4), other = report("me", 88, 1, 9);
+	struct member_info i;
+
+	(void)state;
+	assert_int_equal(members_update_self(m, &me, T), MEMBERS_ACCEPTED);
+	/* our own report coming back (a loop, a replay): nothing */
+	me.seq = 1;
+	assert_int_equal(deliver_from(m, &me, T + 10, "198.18.0.11"), MEMBERS_DROP_SELF);
+	assert_false(get(m, "me", T + 10).conflict);
+	/* another node with our id, going on */
+	assert_int_equal(deliver_from(m, &other, T + 20, "198.18.0.99"), MEMBERS_DROP_SELF);
+	other.seq = 2;
+	assert_int_equal(deliver_from(m, &other, T + 520, "198.18.0.99"), MEMBERS_DROP_SELF);
+	i = get(m, "me", T + 520);
+	assert_true(i.conflict);
+	assert_true(i.other_epoch == 88);
+	/* shown, but our own entry stays a target */
+	assert_true(i.usable);
+	assert_int_equal(i.tunnels, 4);
+	assert_int_equal(members_conflicts(m, T + 520), 1);
+	members_free(m);
+}
+
+/* ---- keys ------------------------------------------------------------------------ */
+
+static void test_previous_key_on_receive(void **state)
+{
+	struct cluster_key k = key(0x5a), prev = key(0x33), next = key(0x44);
+	struct members_params p = { .cluster = "lab", .key = &k, .key_previous = &prev,
+				    .dead_after_ms = DEAD };
+	struct members *m = members_new(&p);
+	struct load_report r = report("gw-a", 10, 1, 1);
+
+	(void)state;
+	assert_int_equal(deliver_with(m, &r, 0x5a, 0), MEMBERS_ACCEPTED);
+	r.seq = 2;
+	assert_int_equal(deliver_with(m, &r, 0x33, 10), MEMBERS_ACCEPTED);
+	assert_true(members_counters(m)->previous_key == 1);
+	r.seq = 3;
+	assert_int_equal(deliver_with(m, &r, 0x44, 20), MEMBERS_DROP_BAD_MAC);
+	/* the rotation moves on: the next key, the current one as previous */
+	members_set_keys(m, &next, &k);
+	r.seq = 4;
+	assert_int_equal(deliver_with(m, &r, 0x44, 30), MEMBERS_ACCEPTED);
+	r.seq = 5;
+	assert_int_equal(deliver_with(m, &r, 0x5a, 40), MEMBERS_ACCEPTED);
+	r.seq = 6;
+	assert_int_equal(deliver_with(m, &r, 0x33, 50), MEMBERS_DROP_BAD_MAC);
+	/* and ends: one key */
+	members_set_keys(m, &next, NULL);
+	r.seq = 7;
+	assert_int_equal(deliver_with(m, &r, 0x5a, 60), MEMBERS_DROP_BAD_MAC);
+	assert_true(members_counters(m)->previous_key == 2);
+	members_free(m);
+}
+
+static void test_socket_drops_counted(void **state)
+{
+	struct members *m = table(0);
+	char buf[640];
+
+	(void)state;
+	members_note_dropped(m, MEMBERS_DROP_BAD_TTL);
+	members_note_dropped(m, MEMBERS_DROP_NOT_PEER);
+	members_note_dropped(m, MEMBERS_DROP_NOT_PEER);
+	members_note_dropped(m, MEMBERS_ACCEPTED); /* not a drop: an error */
+	assert_true(cnt(m, MEMBERS_DROP_BAD_TTL) == 1);
+	assert_true(cnt(m, MEMBERS_DROP_NOT_PEER) == 2);
+	assert_true(cnt(m, MEMBERS_DROP_ERROR) == 1);
+	assert_counters_add_up(m);
+	members_counters_str(m, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " bad_ttl=1 not_peer=2 "));
+	assert_non_null(strstr(buf, " future_epoch=0 "));
+	assert_non_null(strstr(buf, " previous_key=0 conflicts=0"));
+	members_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -822,6 +1125,15 @@ int main(void)
 		cmocka_unit_test(test_declare_dead_early_clock),
 		cmocka_unit_test(test_declare_dead_not_self),
 		cmocka_unit_test(test_declare_dead_latest_source_and_count),
+		cmocka_unit_test(test_future_epoch_refused),
+		cmocka_unit_test(test_recorded_future_epoch_forgotten),
+		cmocka_unit_test(test_conflict_two_sources),
+		cmocka_unit_test(test_new_address_after_death_is_no_conflict),
+		cmocka_unit_test(test_conflict_two_epochs_and_recovery),
+		cmocka_unit_test(test_recording_of_previous_boot_raises_nothing),
+		cmocka_unit_test(test_own_node_id_from_the_network),
+		cmocka_unit_test(test_previous_key_on_receive),
+		cmocka_unit_test(test_socket_drops_counted),
 	};
 
 	return cmocka_run_group_tests(tests, quiet, NULL);

@@ -556,6 +556,65 @@ static void test_epoch(void **state)
 	assert_true((e >> 20) >= now_ms && (e >> 20) <= now_ms + 1000);
 }
 
+static void test_epoch_ahead(void **state)
+{
+	uint64_t wall = 1700000000000ull, e;
+
+	(void)state;
+	e = report_epoch_make(wall + REPORT_EPOCH_AHEAD_MAX_MS, 0xfffff);
+	assert_true(report_epoch_ms(e) == wall + REPORT_EPOCH_AHEAD_MAX_MS);
+	assert_false(report_epoch_ahead(e, wall));
+	e = report_epoch_make(wall + REPORT_EPOCH_AHEAD_MAX_MS + 1, 0);
+	assert_true(report_epoch_ahead(e, wall));
+	assert_false(report_epoch_ahead(e, wall + 1));
+	/* the past, and the very far future */
+	assert_false(report_epoch_ahead(1, wall));
+	assert_true(report_epoch_ahead(UINT64_MAX, wall));
+	assert_false(report_epoch_ahead(report_epoch_make(wall, 1), wall));
+	/* a new epoch for a given clock carries it */
+	e = report_epoch_new_at(wall);
+	assert_true(report_epoch_ms(e) == wall);
+}
+
+static void test_previous_key(void **state)
+{
+	struct cluster_key k = key_of(KEY_HEX), prev = key_of(KEY_HEX), other = key_of(KEY_HEX);
+	struct load_report rep = kat1_report(), r;
+	uint8_t buf[REPORT_MAX];
+	bool used;
+	int len;
+
+	(void)state;
+	prev.bytes[0] ^= 1;
+	other.bytes[1] ^= 1;
+	len = report_encode(&rep, &k, buf, sizeof(buf));
+	assert_int_equal(report_decode2(buf, (size_t)len, "lab", &k, &prev, &r, &used), REPORT_OK);
+	assert_false(used);
+	len = report_encode(&rep, &prev, buf, sizeof(buf));
+	assert_int_equal(report_decode2(buf, (size_t)len, "lab", &k, &prev, &r, &used), REPORT_OK);
+	assert_true(used);
+	assert_int_equal(r.tunnels, rep.tunnels);
+	/* without it, or under a third key: a forgery */
+	assert_int_equal(report_decode(buf, (size_t)len, "lab", &k, &r), REPORT_ERR_BAD_MAC);
+	assert_int_equal(report_decode2(buf, (size_t)len, "lab", &k, NULL, &r, &used),
+			 REPORT_ERR_BAD_MAC);
+	len = report_encode(&rep, &other, buf, sizeof(buf));
+	assert_int_equal(report_decode2(buf, (size_t)len, "lab", &k, &prev, &r, &used),
+			 REPORT_ERR_BAD_MAC);
+	assert_false(used);
+	/* an empty previous key verifies nothing (HMAC with no key is anyone's) */
+	prev.len = 0;
+	len = report_encode(&rep, &k, buf, sizeof(buf));
+	buf[len - 1] ^= 1;
+	assert_int_equal(report_decode2(buf, (size_t)len, "lab", &k, &prev, &r, &used),
+			 REPORT_ERR_BAD_MAC);
+	/* the cheap checks come first: another cluster costs no HMAC at all */
+	strcpy(rep.cluster, "other");
+	len = report_encode(&rep, &other, buf, sizeof(buf));
+	assert_int_equal(report_decode2(buf, (size_t)len, "lab", &k, &prev, &r, &used),
+			 REPORT_ERR_OTHER_CLUSTER);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -587,6 +646,8 @@ int main(void)
 		cmocka_unit_test(test_every_truncation_fails),
 		cmocka_unit_test(test_encode_refuses_invalid),
 		cmocka_unit_test(test_epoch),
+		cmocka_unit_test(test_epoch_ahead),
+		cmocka_unit_test(test_previous_key),
 		cmocka_unit_test(test_names),
 	};
 

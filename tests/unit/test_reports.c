@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,11 @@
 #include "cluster/members.h"
 #include "cluster/reports.h"
 #include "cluster/report_codec.h"
+#include "dataplane/addr.h"
 #include "../lib/unit_env.h"
 
 #define PORT 4510
+#define PEER "198.18.0.20"
 
 static char key_path[64];
 
@@ -94,9 +97,18 @@ static bool self_reported(void *arg)
 	       i.seq > s->seq && i.state == s->state;
 }
 
-/* Another node's report, signed with the cluster key, from 127.0.0.1. */
+static void send_report_with(const char *node, uint64_t seq, uint8_t key_fill);
+
+/* Another node's report, signed with the cluster key, from the peer
+ * 198.18.0.20 (on lo): the socket hears only its peers. */
 static void send_report(const char *node, uint64_t seq)
 {
+	send_report_with(node, seq, 0x5a);
+}
+
+static void send_report_with(const char *node, uint64_t seq, uint8_t key_fill)
+{
+	struct sockaddr_in from = { .sin_family = AF_INET };
 	struct load_report rep = { .epoch = 1000, .seq = seq, .tunnels = 3,
 				     .max_tunnels = 50, .state = REPORT_ACTIVE };
 	struct cluster_key k = { .len = 32 };
@@ -104,7 +116,7 @@ static void send_report(const char *node, uint64_t seq)
 	uint8_t msg[REPORT_MAX];
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), len;
 
-	memset(k.bytes, 0x5a, 32);
+	memset(k.bytes, key_fill, 32);
 	strcpy(rep.cluster, "lab");
 	strcpy(rep.node_id, node);
 	rep.address.type = IKE_GW_ID_IPV4;
@@ -113,6 +125,8 @@ static void send_report(const char *node, uint64_t seq)
 	len = report_encode(&rep, &k, msg, sizeof(msg));
 	assert_true(len > 0);
 	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	inet_pton(AF_INET, PEER, &from.sin_addr);
+	assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
 	assert_int_equal(sendto(fd, msg, (size_t)len, 0, (struct sockaddr *)&to, sizeof(to)), len);
 	close(fd);
 }
@@ -181,11 +195,87 @@ static void test_reports_with_fresh_readings(void **state)
 	assert_true(members_find(reports_members(e.r), "gw2", loop_now(e.l), &i));
 	assert_true(i.alive);
 	/* VRRP took over from the master at its address: dead at once */
-	inet_pton(AF_INET, "127.0.0.1", &src.v4);
+	inet_pton(AF_INET, PEER, &src.v4);
 	reports_master_silent(e.r, &src);
 	assert_true(members_find(reports_members(e.r), "gw2", loop_now(e.l), &i));
 	assert_false(i.alive);
 	done(&e);
+}
+
+static uint64_t verdict(struct env *e, enum members_verdict v)
+{
+	return members_counters(reports_members(e->r))->verdict[v];
+}
+
+struct verdicts_seen {
+	struct env *e;
+	uint64_t want; /* received */
+};
+
+static bool received(void *arg)
+{
+	struct verdicts_seen *v = arg;
+
+	return members_counters(reports_members(v->e->r))->received >= v->want;
+}
+
+/* SIGHUP reads the key files again, whatever their paths: a key rotated
+ * in place is taken, the previous one accepted on receive only. */
+static void test_keys_read_again_on_reload(void **state)
+{
+	char prev_path[64], text[1200];
+	struct env *e = make("");
+	struct verdicts_seen v = { .e = e };
+	struct config *c2;
+	char err[512];
+
+	(void)state;
+	send_report_with("gw2", 1, 0x5a);
+	v.want = 1;
+	assert_true(unit_pump_until(e->l, received, &v, 2000));
+	assert_true(verdict(e, MEMBERS_ACCEPTED) == 1);
+	/* the key file gets a new key; the config does not change */
+	assert_int_equal(unit_key_file_at(key_path, 0x77), 0);
+	assert_int_equal(reports_prepare(e->r, e->cfg, err, sizeof(err)), 0);
+	assert_int_equal(reports_reload(e->r, e->cfg), 0);
+	send_report_with("gw2", 2, 0x5a);
+	send_report_with("gw2", 3, 0x77);
+	v.want = 3;
+	assert_true(unit_pump_until(e->l, received, &v, 2000));
+	assert_true(verdict(e, MEMBERS_DROP_BAD_MAC) == 1);
+	assert_true(verdict(e, MEMBERS_ACCEPTED) == 2);
+	/* the old one as key_file_previous: both accepted */
+	assert_int_equal(unit_key_file(prev_path, 0x5a), 0);
+	snprintf(text, sizeof(text),
+		 "[cluster]\nname = lab\ninterface = lo\nvirtual_ip = 198.18.0.1\nnode_id = gw1\n"
+		 "[reports]\nkey_file = %s\nkey_file_previous = %s\npeers = 198.18.0.20\n"
+		 "port = %d\ninterval_ms = 1000\n",
+		 key_path, prev_path, PORT);
+	c2 = unit_config(text);
+	assert_non_null(c2);
+	assert_int_equal(reports_prepare(e->r, c2, err, sizeof(err)), 0);
+	assert_int_equal(reports_reload(e->r, c2), 0);
+	send_report_with("gw2", 4, 0x5a);
+	send_report_with("gw2", 5, 0x77);
+	v.want = 5;
+	assert_true(unit_pump_until(e->l, received, &v, 2000));
+	assert_true(verdict(e, MEMBERS_ACCEPTED) == 4);
+	assert_true(members_counters(reports_members(e->r))->previous_key == 1);
+	/* a key file that cannot be used refuses the reload, changes nothing */
+	unlink(prev_path);
+	err[0] = 0;
+	assert_int_equal(reports_prepare(e->r, c2, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "[reports] key_file_previous: key_file"));
+	assert_non_null(strstr(err, "does not exist"));
+	send_report_with("gw2", 6, 0x5a);
+	v.want = 6;
+	assert_true(unit_pump_until(e->l, received, &v, 2000));
+	assert_true(verdict(e, MEMBERS_ACCEPTED) == 5);
+	reports_free(e->r);
+	unit_config_free(c2);
+	unit_config_free(e->cfg);
+	loop_free(e->l);
+	assert_int_equal(unit_key_file_at(key_path, 0x5a), 0);
 }
 
 /* A VICI peer that takes connections and never says a word. */
@@ -278,10 +368,15 @@ int main(void)
 		cmocka_unit_test(test_reports_with_fresh_readings),
 		cmocka_unit_test(test_hung_source_never_holds_anything_up),
 		cmocka_unit_test(test_fifo_source_is_refused),
+		cmocka_unit_test(test_keys_read_again_on_reload),
 	};
 	int rc;
 
-	if (unit_private_namespaces() || unit_key_file(key_path, 0x5a))
+	struct ip_addr peer = { .family = AF_INET };
+
+	inet_pton(AF_INET, PEER, &peer.v4);
+	if (unit_private_namespaces() || unit_key_file(key_path, 0x5a) ||
+	    addr_add((int)if_nametoindex("lo"), &peer, 0))
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	unlink(key_path);

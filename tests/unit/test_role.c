@@ -11,8 +11,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/loop.h"
 #include "base/rundir.h"
@@ -224,6 +227,134 @@ static void test_stale_vips_of_a_crashed_run(void **state)
 	done(e);
 }
 
+/* A VIP this node adds lives vip_lifetime_ms (3 s: three 1 s adverts);
+ * the role renews it every third of that while it holds it. */
+static void test_vip_lifetime_renewed(void **state)
+{
+	struct env *e = make(CONF("on"));
+	struct config *c2;
+
+	(void)state;
+	role_set(e->role, IKELB_FAM_V4, ROLE_MASTER, "m");
+	assert_int_equal(e->f.lifetime_s, 3);
+	assert_int_equal(e->f.refreshes, 0);
+	loop_advance(e->l, 999);
+	assert_int_equal(e->f.refreshes, 0);
+	loop_advance(e->l, 1);
+	assert_int_equal(e->f.refreshes, 1);
+	loop_advance(e->l, 3000);
+	assert_int_equal(e->f.refreshes, 4);
+	assert_int_equal(e->f.lifetime_s, 3);
+	/* a reload to no lifetime: forever at once, no more renewals */
+	c2 = unit_config("[cluster]\nname = t\ninterface = lo\nvirtual_ip = 198.18.0.1\n"
+			 "virtual_ip6 = 2001:db8::1\nvrrp = on\n"
+			 "[vrrp]\nvrid = 7\nvip_lifetime_ms = 0\n"
+			 "[reports]\nkey_file = /nonexistent/key\n"
+			 "[target a]\naddress = 198.18.0.50\nmax_tunnels = 10\n");
+	assert_non_null(c2);
+	role_reload(e->role, c2);
+	assert_int_equal(e->f.refreshes, 5);
+	assert_int_equal(e->f.lifetime_s, 0);
+	loop_advance(e->l, 10000);
+	assert_int_equal(e->f.refreshes, 5);
+	/* and back to 3 s: renewed again */
+	role_reload(e->role, e->cfg);
+	assert_int_equal(e->f.refreshes, 6);
+	assert_int_equal(e->f.lifetime_s, 3);
+	loop_advance(e->l, 1000);
+	assert_int_equal(e->f.refreshes, 7);
+	/* given up: no renewal of a VIP it does not hold */
+	role_set(e->role, IKELB_FAM_V4, ROLE_BACKUP, "b");
+	loop_advance(e->l, 10000);
+	assert_int_equal(e->f.refreshes, 7);
+	done(e);
+	unit_config_free(c2);
+}
+
+/* vrrp = off: the VIP is this node's for good; no lifetime. */
+static void test_no_lifetime_without_vrrp(void **state)
+{
+	struct env *e = make(CONF("off"));
+
+	(void)state;
+	role_follow_interface(e->role, "start");
+	assert_int_equal(e->f.lifetime_s, 0);
+	loop_advance(e->l, 10000);
+	assert_int_equal(e->f.refreshes, 0);
+	done(e);
+}
+
+static bool file_has(void *arg)
+{
+	FILE *f = fopen(arg, "r");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n >= 3;
+}
+
+/* The notify script runs as from a shell, whatever the daemon blocks and
+ * ignores for itself; and not at all when others may write it. */
+static void test_notify_signals(void **state)
+{
+	static const char script[] = "/run/notify.sh", out[] = "/run/notify.out";
+	struct env *e;
+	char text[512], line[256];
+	sigset_t block, old;
+	FILE *f;
+
+	(void)state;
+	f = fopen(script, "w");
+	assert_non_null(f);
+	/* the shell's own status, read with builtins before it forks anything
+	 * (dash blocks every signal around its forks) */
+	fprintf(f, "#!/bin/sh\necho \"$*\" >%s.tmp\n"
+		   "while read -r k v; do case $k in SigBlk:|SigIgn:) echo \"$k $v\";; esac\n"
+		   "done </proc/$$/status >>%s.tmp\nmv %s.tmp %s\n",
+		out, out, out, out);
+	fclose(f);
+	assert_int_equal(chmod(script, 0755), 0);
+	snprintf(text, sizeof(text), "%s", CONF("on"));
+	*strstr(text, "[reports]") = 0;
+	snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		 "notify = %s\n[reports]\nkey_file = /nonexistent/key\n"
+		 "[target a]\naddress = 198.18.0.50\nmax_tunnels = 10\n", script);
+	/* what the daemon does to itself (daemon.c, setup_signals) */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN);
+	e = make(text);
+	role_set(e->role, IKELB_FAM_V4, ROLE_MASTER, "m");
+	assert_true(unit_pump_until(e->l, file_has, (void *)out, 3000));
+	f = fopen(out, "r");
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "MASTER IPv4 198.18.0.1\n");
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "SigBlk: 0000000000000000\n");
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "SigIgn: 0000000000000000\n");
+	fclose(f);
+	unlink(out);
+	/* group-writable since the config was read: not run */
+	assert_int_equal(chmod(script, 0775), 0);
+	role_set(e->role, IKELB_FAM_V4, ROLE_BACKUP, "b");
+	assert_false(unit_pump_until(e->l, file_has, (void *)out, 300));
+	done(e);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	unlink(script);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +365,9 @@ int main(void)
 		cmocka_unit_test(test_external_follows_interface),
 		cmocka_unit_test(test_off_holds_everything),
 		cmocka_unit_test(test_stale_vips_of_a_crashed_run),
+		cmocka_unit_test(test_vip_lifetime_renewed),
+		cmocka_unit_test(test_no_lifetime_without_vrrp),
+		cmocka_unit_test(test_notify_signals),
 	};
 
 	if (unit_private_namespaces())

@@ -348,6 +348,59 @@ static void test_drop_interval_zero(void **state)
 	assert_memory_equal(p, ka_v4, sizeof(p));
 }
 
+/* RFC 5798 7.1: the advert's address list against the configured VIPs. */
+static void test_addrs_match(void **state)
+{
+	struct ip_addr vips[2] = { ip("198.18.0.1"), ip("198.18.0.2") };
+	struct ip_addr vip6 = ip("2001:db8::1");
+	uint8_t list[3 * 4];
+	struct vrrp_advert a = { .family = AF_INET, .addrs = list };
+
+	(void)state;
+	memcpy(list, &vips[0].v4, 4);
+	a.n_addrs = 1;
+	assert_true(vrrp_addrs_match(&a, vips, 1));
+	/* another router's address with our VRID (51 is everyone's example) */
+	inet_pton(AF_INET, "198.18.0.100", list);
+	assert_false(vrrp_addrs_match(&a, vips, 1));
+	/* two of ours, in any order; not one of them, not one more */
+	memcpy(list, &vips[1].v4, 4);
+	memcpy(list + 4, &vips[0].v4, 4);
+	a.n_addrs = 2;
+	assert_true(vrrp_addrs_match(&a, vips, 2));
+	a.n_addrs = 1;
+	assert_false(vrrp_addrs_match(&a, vips, 2));
+	memcpy(list + 8, &vips[0].v4, 4);
+	a.n_addrs = 3;
+	assert_false(vrrp_addrs_match(&a, vips, 2));
+	/* a repeat cannot stand in for a missing address */
+	memcpy(list + 4, &vips[1].v4, 4);
+	a.n_addrs = 2;
+	assert_false(vrrp_addrs_match(&a, vips, 2));
+	/* the other family's VIP never matches */
+	a.n_addrs = 1;
+	assert_false(vrrp_addrs_match(&a, &vip6, 1));
+	a.family = AF_INET6;
+	a.addrs = &vip6.v6;
+	assert_true(vrrp_addrs_match(&a, &vip6, 1));
+	assert_false(vrrp_addrs_match(&a, vips, 1));
+}
+
+static void test_source_allowed(void **state)
+{
+	struct ip_addr allow[2] = { ip("198.18.0.11"), ip("fe80::11") };
+	struct ip_addr a = ip("198.18.0.11"), b = ip("198.18.0.66"), c = ip("fe80::11");
+
+	(void)state;
+	/* no list: anyone */
+	assert_true(vrrp_source_allowed(&b, NULL, 0));
+	assert_true(vrrp_source_allowed(&a, allow, 2));
+	assert_true(vrrp_source_allowed(&c, allow, 2));
+	assert_false(vrrp_source_allowed(&b, allow, 2));
+	b = ip("fe80::12");
+	assert_false(vrrp_source_allowed(&b, allow, 2));
+}
+
 static void test_counters(void **state)
 {
 	struct vrrp_counters c = { 0 };
@@ -363,6 +416,9 @@ static void test_counters(void **state)
 	vrrp_counters_count(&c, VRRP_RX_OTHER_VRID);
 	vrrp_counters_count(&c, VRRP_RX_OTHER_VRID);
 	vrrp_counters_count(&c, VRRP_RX_BAD_INTERVAL);
+	vrrp_counters_count(&c, VRRP_RX_ADDR_MISMATCH);
+	vrrp_counters_count(&c, VRRP_RX_NOT_ALLOWED);
+	vrrp_counters_count(&c, VRRP_RX_NOT_ALLOWED);
 	vrrp_counters_count(&c, VRRP_RX_KINDS); /* out of range: ignored */
 	assert_int_equal(c.accepted, 1);
 	assert_int_equal(c.bad_ttl, 1);
@@ -373,7 +429,12 @@ static void test_counters(void **state)
 	assert_int_equal(c.bad_checksum, 1);
 	assert_int_equal(c.other_vrid, 2);
 	assert_int_equal(c.bad_interval, 1);
-	assert_int_equal(c.received + c.own + c.sent + c.send_errors + c.recv_errors, 0);
+	assert_int_equal(c.addr_mismatch, 1);
+	assert_int_equal(c.not_allowed, 2);
+	assert_int_equal(c.received + c.own + c.sent + c.send_errors + c.recv_errors +
+				 c.owner_mismatch, 0);
+	assert_string_equal(vrrp_rx_name(VRRP_RX_ADDR_MISMATCH), "addr_mismatch");
+	assert_string_equal(vrrp_rx_name(VRRP_RX_NOT_ALLOWED), "not_allowed");
 	assert_string_equal(vrrp_rx_name(VRRP_RX_BAD_CHECKSUM), "bad_checksum");
 	assert_string_equal(vrrp_rx_name(VRRP_RX_OTHER_VRID), "other_vrid");
 	assert_string_equal(vrrp_rx_name(VRRP_RX_OK), "ok");
@@ -411,6 +472,8 @@ int main(void)
 		cmocka_unit_test(test_drop_interval_zero),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_addr_cmp),
+		cmocka_unit_test(test_addrs_match),
+		cmocka_unit_test(test_source_allowed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

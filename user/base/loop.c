@@ -18,6 +18,7 @@ struct loop {
 	bool fake;
 	bool stopped;
 	uint64_t now_ms;
+	int64_t wall_offset_ms; /* fake: wall clock = now_ms + this */
 	struct loop_timer *timers; /* armed, earliest first */
 	/* The watched handle of each fd, so that an event whose handle was
 	 * stopped by an earlier callback of the same batch is dropped. */
@@ -82,6 +83,22 @@ void loop_free(struct loop *l)
 uint64_t loop_now(struct loop *l)
 {
 	return l->now_ms;
+}
+
+uint64_t loop_wall_ms(struct loop *l)
+{
+	struct timespec ts;
+
+	if (l->fake)
+		return (uint64_t)((int64_t)l->now_ms + l->wall_offset_ms);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void loop_set_wall_ms(struct loop *l, uint64_t wall_ms)
+{
+	if (l->fake)
+		l->wall_offset_ms = (int64_t)wall_ms - (int64_t)l->now_ms;
 }
 
 void loop_stop(struct loop *l)

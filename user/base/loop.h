@@ -71,6 +71,11 @@ void loop_free(struct loop *l);
 uint64_t loop_now(struct loop *l);
 /* CLOCK_MONOTONIC in milliseconds, for code off the loop (threads). */
 uint64_t loop_clock_ms(void);
+/* The wall clock (CLOCK_REALTIME) in ms since 1970: for what is compared
+ * with other hosts (load report epochs), never for timers.  A fake loop's
+ * wall clock is set by loop_set_wall_ms and moves with loop_advance. */
+uint64_t loop_wall_ms(struct loop *l);
+void loop_set_wall_ms(struct loop *l, uint64_t wall_ms);
 
 /* Runs until loop_stop; 0, or -1 when epoll fails (logged). */
 int loop_run(struct loop *l);

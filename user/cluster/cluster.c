@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,9 +40,10 @@ _Static_assert((int)CFG_POLICY_LEAST_TUNNELS == (int)BALANCER_LEAST_TUNNELS &&
 
 const char *pool_state_name(enum pool_state s)
 {
-	static const char *const n[] = { "active", "draining", "unhealthy", "full", "dead" };
+	static const char *const n[] = { "active", "draining", "unhealthy",
+					 "full",   "dead",     "conflict" };
 
-	return s <= POOL_DEAD ? n[s] : "?";
+	return s <= POOL_CONFLICT ? n[s] : "?";
 }
 
 unsigned cluster_pool(const struct cluster *c, const struct pool_entry **out)
@@ -112,6 +114,14 @@ static enum pool_state member_state(const struct member_info *m, char *reason, s
 		return POOL_ACTIVE;
 	case MEMBER_DEAD:
 		return POOL_DEAD;
+	case MEMBER_CONFLICT: {
+		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+		snprintf(reason, len, "node id claimed by two senders: %s and %s",
+			 m->src ? ip_addr_str(m->src, a, sizeof(a)) : "?",
+			 m->other_src ? ip_addr_str(m->other_src, b, sizeof(b)) : "?");
+		return POOL_CONFLICT;
+	}
 	case MEMBER_DRAINING:
 		return POOL_DRAINING;
 	case MEMBER_FULL:

@@ -27,7 +27,7 @@ struct members;
 #define CLUSTER_REFILL_MS 100
 
 enum pool_kind { POOL_SELF, POOL_STATIC, POOL_MEMBER };
-enum pool_state { POOL_ACTIVE, POOL_DRAINING, POOL_UNHEALTHY, POOL_FULL, POOL_DEAD };
+enum pool_state { POOL_ACTIVE, POOL_DRAINING, POOL_UNHEALTHY, POOL_FULL, POOL_DEAD, POOL_CONFLICT };
 
 /* One gateway as `status` shows it. */
 struct pool_entry {

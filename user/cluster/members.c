@@ -8,8 +8,24 @@
 #include "base/log.h"
 #include "cluster/members.h"
 
-/* An old-epoch report is logged at most this often per member. */
-#define OLD_EPOCH_WARN_MS 60000
+/* An old-epoch or a future-epoch report is logged at most this often per
+ * node id. */
+#define EPOCH_WARN_MS 60000
+/* Node ids whose future epochs were logged lately (a node id refused that
+ * way gets no slot in the table). */
+#define FUTURE_WARNED 8
+/* Fresh reports of the previous epoch after a restart that make a conflict:
+ * one could be a straggler sent just before the restart. */
+#define PREV_FRESH_CONFLICT 2
+
+struct conflict {
+	bool on; /* evidence came; over once none came for dead_after_ms */
+	enum member_conflict_kind kind;
+	bool has_other_src;
+	struct ip_addr other_src;
+	uint64_t other_epoch;
+	uint64_t since_ms, heard_ms;
+};
 
 struct member {
 	bool used; /* slot holds a node id (listed, or a tombstone) */
@@ -22,15 +38,28 @@ struct member {
 	uint64_t reports;
 	uint64_t warned_ms;
 	bool warned;
+	bool has_src;
 	struct ip_addr src; /* source address of the last accepted report */
 	bool declared_dead; /* by members_declare_dead, until the next report */
+	/* the epoch before the last restart and the highest seq heard of it:
+	 * reports above that seq prove it still runs */
+	uint64_t prev_epoch, prev_seq;
+	unsigned prev_fresh; /* such reports since the restart */
+	/* self: the highest pair heard from another sender of our node id */
+	uint64_t other_epoch, other_seq;
+	struct conflict conflict;
 	struct load_report r;
+};
+
+struct future_warned {
+	char node_id[REPORT_NODE_ID_MAX + 1];
+	uint64_t at_ms;
 };
 
 struct members {
 	char cluster[REPORT_CLUSTER_MAX + 1];
 	char self_id[REPORT_NODE_ID_MAX + 1];
-	struct cluster_key key;
+	struct cluster_key key, key_previous;
 	uint32_t dead_after_ms, forget_after_ms;
 	bool has_vip4, has_vip6;
 	struct in_addr vip4;
@@ -39,6 +68,7 @@ struct members {
 	struct member *slot;
 	struct members_counters cnt;
 	uint64_t generation;
+	struct future_warned future_warned[FUTURE_WARNED];
 };
 
 static const char *const verdict_names[MEMBERS_VERDICT_MAX] = {
@@ -54,6 +84,9 @@ static const char *const verdict_names[MEMBERS_VERDICT_MAX] = {
 	[MEMBERS_DROP_SELF] = "self",
 	[MEMBERS_DROP_TABLE_FULL] = "table_full",
 	[MEMBERS_DROP_ERROR] = "error",
+	[MEMBERS_DROP_FUTURE_EPOCH] = "future_epoch",
+	[MEMBERS_DROP_BAD_TTL] = "bad_ttl",
+	[MEMBERS_DROP_NOT_PEER] = "not_peer",
 };
 
 const char *members_verdict_str(enum members_verdict v)
@@ -63,10 +96,15 @@ const char *members_verdict_str(enum members_verdict v)
 
 const char *member_why_str(enum member_why w)
 {
-	static const char *const names[] = { "usable", "dead",	   "vip",
+	static const char *const names[] = { "usable",	  "dead",     "conflict", "vip",
 					     "unhealthy", "draining", "full" };
 
 	return (unsigned)w < sizeof(names) / sizeof(names[0]) ? names[w] : "invalid";
+}
+
+const char *member_conflict_str(enum member_conflict_kind k)
+{
+	return k == MEMBER_CONFLICT_EPOCH ? "epoch" : "source";
 }
 
 static bool name_ok(const char *s, size_t max)
@@ -99,7 +137,7 @@ struct members *members_new(const struct members_params *p)
 	strcpy(m->cluster, p->cluster);
 	if (p->self_id)
 		strcpy(m->self_id, p->self_id);
-	m->key = *p->key;
+	members_set_keys(m, p->key, p->key_previous);
 	m->dead_after_ms = p->dead_after_ms;
 	m->forget_after_ms = p->forget_after_ms ? p->forget_after_ms : MEMBERS_DEFAULT_FORGET_MS;
 	if (m->forget_after_ms < m->dead_after_ms)
@@ -115,11 +153,21 @@ struct members *members_new(const struct members_params *p)
 	return m;
 }
 
+void members_set_keys(struct members *m, const struct cluster_key *key,
+		      const struct cluster_key *previous)
+{
+	m->key = *key;
+	cluster_key_clear(&m->key_previous);
+	if (previous && previous->len)
+		m->key_previous = *previous;
+}
+
 void members_free(struct members *m)
 {
 	if (!m)
 		return;
 	cluster_key_clear(&m->key);
+	cluster_key_clear(&m->key_previous);
 	free(m->slot);
 	free(m);
 }
@@ -178,15 +226,93 @@ static bool is_dead(const struct members *m, const struct member *e, uint64_t no
 	return e->declared_dead || age(now_ms, e->report_ms) >= m->dead_after_ms;
 }
 
-static void warn_old_epoch(struct member *e, const struct load_report *r, uint64_t now_ms)
+static const char *src_str(const struct ip_addr *src, char *buf, size_t len)
 {
-	if (e->warned && age(now_ms, e->warned_ms) < OLD_EPOCH_WARN_MS)
+	if (!src || !src->family)
+		return "an unknown address";
+	return ip_addr_str(src, buf, len);
+}
+
+static void warn_old_epoch(struct member *e, const struct load_report *r,
+			   const struct ip_addr *src, uint64_t now_ms)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (e->warned && age(now_ms, e->warned_ms) < EPOCH_WARN_MS)
 		return;
 	e->warned = true;
 	e->warned_ms = now_ms;
-	log_warn("reports: member %s: dropped a report from an older boot (epoch %#" PRIx64
-		 " < %#" PRIx64 "): a replay, or its clock went back",
-		 r->node_id, r->epoch, e->epoch);
+	log_warn("reports: member %s: dropped a report of an earlier boot (epoch %#" PRIx64
+		 " < %#" PRIx64 ") from %s: a replay, a node whose clock went back, or a "
+		 "second node with this node id",
+		 r->node_id, r->epoch, e->epoch, src_str(src, a, sizeof(a)));
+}
+
+/* Logs a refused future epoch at most once per EPOCH_WARN_MS per node id. */
+static void warn_future_epoch(struct members *m, const struct load_report *r,
+			      const struct ip_addr *src, uint64_t now_ms, uint64_t wall_ms)
+{
+	struct future_warned *w = NULL;
+	char a[INET6_ADDRSTRLEN];
+
+	for (unsigned i = 0; i < FUTURE_WARNED && !w; i++)
+		if (!strcmp(m->future_warned[i].node_id, r->node_id))
+			w = &m->future_warned[i];
+	if (w && age(now_ms, w->at_ms) < EPOCH_WARN_MS)
+		return;
+	if (!w) {
+		/* an unused entry, else the one logged longest ago */
+		w = &m->future_warned[0];
+		for (unsigned i = 1; i < FUTURE_WARNED && w->node_id[0]; i++)
+			if (!m->future_warned[i].node_id[0] || m->future_warned[i].at_ms < w->at_ms)
+				w = &m->future_warned[i];
+		snprintf(w->node_id, sizeof(w->node_id), "%s", r->node_id);
+	}
+	w->at_ms = now_ms;
+	log_warn("reports: member %s: refused a report from %s whose epoch %#" PRIx64
+		 " says it booted %" PRIu64 " s from now (more than %u s ahead of this clock): "
+		 "its clock or ours is wrong, or it is forged",
+		 r->node_id, src_str(src, a, sizeof(a)), r->epoch,
+		 (report_epoch_ms(r->epoch) - wall_ms) / 1000, REPORT_EPOCH_AHEAD_MAX_MS / 1000);
+}
+
+static bool in_conflict(const struct members *m, const struct member *e, uint64_t now_ms)
+{
+	return e->conflict.on && age(now_ms, e->conflict.heard_ms) < m->dead_after_ms;
+}
+
+/*
+ * Evidence that two senders use e's node id: a (the one recorded, or about
+ * to be) and b (the other, kept for `status`).
+ */
+static void note_conflict(struct members *m, struct member *e, enum member_conflict_kind kind,
+			  const struct ip_addr *a_src, uint64_t a_epoch,
+			  const struct ip_addr *b_src, uint64_t b_epoch, uint64_t now_ms)
+{
+	struct conflict *c = &e->conflict;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	bool began = !in_conflict(m, e, now_ms);
+
+	c->kind = kind;
+	c->has_other_src = b_src && b_src->family;
+	if (c->has_other_src)
+		c->other_src = *b_src;
+	c->other_epoch = b_epoch;
+	c->heard_ms = now_ms;
+	if (!began)
+		return;
+	c->on = true;
+	c->since_ms = now_ms;
+	m->cnt.conflicts++;
+	m->generation++;
+	log_warn("reports: member %s: node id claimed by two senders (%s %#" PRIx64
+		 " and %s %#" PRIx64 "): two nodes with one node_id?  %s until only one is "
+		 "heard for %u ms",
+		 e->r.node_id, e->self ? "this node" : src_str(a_src, a, sizeof(a)), a_epoch,
+		 src_str(b_src, b, sizeof(b)), b_epoch,
+		 e->self ? "this node keeps its own entry; the other's reports are dropped"
+			 : "it is no target",
+		 m->dead_after_ms);
 }
 
 static void note_accept(struct members *m, struct member *e, const struct load_report *r)
@@ -195,7 +321,7 @@ static void note_accept(struct members *m, struct member *e, const struct load_r
 
 	if (!e->listed)
 		log_info("reports: member %s joined (epoch %#" PRIx64 ")", r->node_id, r->epoch);
-	else if (r->epoch != e->epoch)
+	else if (r->epoch > e->epoch && e->epoch)
 		log_info("reports: member %s restarted (epoch %#" PRIx64 " -> %#" PRIx64 ")",
 			 r->node_id, e->epoch, r->epoch);
 	else if (e->dead_logged)
@@ -209,11 +335,79 @@ static void note_accept(struct members *m, struct member *e, const struct load_r
 	e->vip = vip;
 }
 
-static enum members_verdict record(struct members *m, const struct load_report *r,
-				   uint64_t now_ms, bool self, const struct ip_addr *src)
+/* Our clock says e's recorded epoch cannot have been a boot: forget it
+ * (the pair only; the member stays listed until its next report). */
+static void forget_future_record(struct member *e, uint64_t wall_ms)
+{
+	if (!e->epoch || !report_epoch_ahead(e->epoch, wall_ms))
+		return;
+	log_warn("reports: member %s: its recorded epoch %#" PRIx64 " lies more than %u s "
+		 "ahead of this clock and cannot be a boot: forgotten, its next report is taken",
+		 e->r.node_id, e->epoch, REPORT_EPOCH_AHEAD_MAX_MS / 1000);
+	e->epoch = e->seq = 0;
+	e->prev_epoch = e->prev_seq = 0;
+}
+
+/*
+ * A report of an epoch below the recorded one.  Fresh reports of the
+ * previous epoch (above the highest seq heard of it) prove that it still
+ * runs: evidence of a conflict while the recorded epoch is alive, and the
+ * previous epoch is taken back once the recorded one is silent.  Returns
+ * true when it is to be accepted.
+ */
+static bool lower_epoch(struct members *m, struct member *e, const struct load_report *r,
+			uint64_t now_ms, const struct ip_addr *src)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!e->prev_epoch || r->epoch != e->prev_epoch || r->seq <= e->prev_seq) {
+		warn_old_epoch(e, r, src, now_ms);
+		return false;
+	}
+	e->prev_seq = r->seq;
+	if (e->listed && age(now_ms, e->report_ms) < m->dead_after_ms && !e->declared_dead) {
+		if (++e->prev_fresh >= PREV_FRESH_CONFLICT)
+			note_conflict(m, e, MEMBER_CONFLICT_EPOCH, e->has_src ? &e->src : NULL,
+				      e->epoch, src, r->epoch, now_ms);
+		return false;
+	}
+	log_warn("reports: member %s: epoch %#" PRIx64 " went silent while the earlier epoch %#"
+		 PRIx64 " goes on from %s: taking the earlier one back",
+		 r->node_id, e->epoch, r->epoch, src_str(src, a, sizeof(a)));
+	return true;
+}
+
+/*
+ * Another sender with our node id: shown, never recorded.  Evidence is a
+ * foreign epoch that advances (its first report, or an epoch from the
+ * future, proves nothing).
+ */
+static void self_claimed(struct members *m, const struct load_report *r, uint64_t now_ms,
+			 uint64_t wall_ms, const struct ip_addr *src)
 {
 	struct member *e = find(m, r->node_id);
 
+	if (!e || !e->self || r->epoch == e->epoch || report_epoch_ahead(r->epoch, wall_ms))
+		return; /* our own report coming back (a loop, a replay) */
+	if (r->epoch == e->other_epoch && r->seq > e->other_seq)
+		note_conflict(m, e, MEMBER_CONFLICT_EPOCH, NULL, e->epoch, src, r->epoch, now_ms);
+	if (r->epoch != e->other_epoch || r->seq > e->other_seq) {
+		e->other_epoch = r->epoch;
+		e->other_seq = r->seq;
+	}
+}
+
+static enum members_verdict record(struct members *m, const struct load_report *r,
+				   uint64_t now_ms, uint64_t wall_ms, bool self,
+				   const struct ip_addr *src)
+{
+	struct member *e = find(m, r->node_id);
+	bool restart, taken_back = false;
+
+	if (!self && report_epoch_ahead(r->epoch, wall_ms)) {
+		warn_future_epoch(m, r, src, now_ms, wall_ms);
+		return MEMBERS_DROP_FUTURE_EPOCH;
+	}
 	if (!e) {
 		e = alloc(m);
 		if (!e)
@@ -221,13 +415,40 @@ static enum members_verdict record(struct members *m, const struct load_report *
 		memset(e, 0, sizeof(*e));
 		e->used = true;
 	}
-	if (r->epoch < e->epoch) {
-		warn_old_epoch(e, r, now_ms);
-		return MEMBERS_DROP_OLD_EPOCH;
+	if (self) {
+		/* our own epoch is renewed when our clock went back: no replay
+		 * rule holds against ourselves */
+		if (r->epoch != e->epoch)
+			e->epoch = e->seq = 0;
+	} else {
+		forget_future_record(e, wall_ms);
 	}
-	if (r->epoch == e->epoch && r->seq <= e->seq)
+	if (r->epoch < e->epoch) {
+		if (!lower_epoch(m, e, r, now_ms, src))
+			return MEMBERS_DROP_OLD_EPOCH;
+		taken_back = true;
+	} else if (r->epoch == e->epoch && r->seq <= e->seq) {
 		return MEMBERS_DROP_REPLAYED;
+	}
+	restart = e->listed && r->epoch != e->epoch && e->epoch;
+	/* same family only: a node listed by both of its addresses in a
+	 * dual-stack peers list is heard from both */
+	if (src && e->listed && e->has_src && src->family == e->src.family &&
+	    !ip_addr_eq(src, &e->src) && age(now_ms, e->report_ms) < m->dead_after_ms &&
+	    !e->declared_dead)
+		note_conflict(m, e, MEMBER_CONFLICT_SOURCE, src, r->epoch, &e->src, e->epoch,
+			      now_ms);
 	note_accept(m, e, r);
+	if (taken_back)
+		log_info("reports: member %s back at epoch %#" PRIx64, r->node_id, r->epoch);
+	if (restart) {
+		/* remember the epoch left behind: if it goes on, two run */
+		e->prev_epoch = e->epoch;
+		e->prev_seq = e->seq;
+		e->prev_fresh = 0;
+	} else if (!e->listed) {
+		e->prev_epoch = e->prev_seq = 0;
+	}
 	if (!e->listed || r->epoch != e->epoch)
 		e->reports = 0;
 	e->listed = true;
@@ -239,8 +460,10 @@ static enum members_verdict record(struct members *m, const struct load_report *
 	e->declared_dead = false;
 	e->reports++;
 	e->r = *r;
-	if (src)
+	if (src) {
 		e->src = *src;
+		e->has_src = true;
+	}
 	m->generation++;
 	return MEMBERS_ACCEPTED;
 }
@@ -269,23 +492,29 @@ static enum members_verdict verdict_of(enum report_err e)
 }
 
 enum members_verdict members_handle_datagram(struct members *m, const uint8_t *buf,
-					     size_t len, uint64_t now_ms)
+					     size_t len, uint64_t now_ms, uint64_t wall_ms)
 {
-	return members_handle_datagram_from(m, buf, len, now_ms, NULL);
+	return members_handle_datagram_from(m, buf, len, now_ms, wall_ms, NULL);
 }
 
 enum members_verdict members_handle_datagram_from(struct members *m, const uint8_t *buf,
-						  size_t len, uint64_t now_ms,
+						  size_t len, uint64_t now_ms, uint64_t wall_ms,
 						  const struct ip_addr *src)
 {
 	struct load_report r;
 	enum members_verdict v;
+	bool previous = false;
 
-	v = verdict_of(report_decode(buf, len, m->cluster, &m->key, &r));
-	if (v == MEMBERS_ACCEPTED && m->self_id[0] && strcmp(r.node_id, m->self_id) == 0)
+	v = verdict_of(report_decode2(buf, len, m->cluster, &m->key, &m->key_previous, &r,
+				      &previous));
+	if (v == MEMBERS_ACCEPTED && m->self_id[0] && strcmp(r.node_id, m->self_id) == 0) {
+		self_claimed(m, &r, now_ms, wall_ms, src);
 		v = MEMBERS_DROP_SELF;
+	}
 	if (v == MEMBERS_ACCEPTED)
-		v = record(m, &r, now_ms, false, src);
+		v = record(m, &r, now_ms, wall_ms, false, src);
+	if (v == MEMBERS_ACCEPTED && previous)
+		m->cnt.previous_key++;
 	m->cnt.received++;
 	m->cnt.verdict[v]++;
 	if (v != MEMBERS_ACCEPTED)
@@ -293,10 +522,12 @@ enum members_verdict members_handle_datagram_from(struct members *m, const uint8
 	return v;
 }
 
-void members_note_oversized(struct members *m)
+void members_note_dropped(struct members *m, enum members_verdict v)
 {
+	if (v <= MEMBERS_ACCEPTED || v >= MEMBERS_VERDICT_MAX)
+		v = MEMBERS_DROP_ERROR;
 	m->cnt.received++;
-	m->cnt.verdict[MEMBERS_DROP_OVERSIZED]++;
+	m->cnt.verdict[v]++;
 }
 
 enum members_verdict members_update_self(struct members *m, const struct load_report *r,
@@ -308,7 +539,7 @@ enum members_verdict members_update_self(struct members *m, const struct load_re
 		return MEMBERS_DROP_OTHER_CLUSTER;
 	if (m->self_id[0] && strcmp(r->node_id, m->self_id) != 0)
 		return MEMBERS_DROP_ERROR;
-	return record(m, r, now_ms, true, NULL);
+	return record(m, r, now_ms, 0, true, NULL);
 }
 
 unsigned members_declare_dead(struct members *m, const struct ip_addr *src, uint64_t now_ms)
@@ -339,6 +570,13 @@ void members_tick(struct members *m, uint64_t now_ms)
 
 		if (!e->listed)
 			continue;
+		if (e->conflict.on && !in_conflict(m, e, now_ms)) {
+			log_info("reports: member %s: conflict over: one sender for %u ms",
+				 e->r.node_id, m->dead_after_ms);
+			e->conflict.on = false;
+			e->prev_fresh = 0;
+			m->generation++;
+		}
 		if (a >= m->forget_after_ms) {
 			log_info("reports: member %s forgotten (no report for %" PRIu64 " ms)",
 				 e->r.node_id, a);
@@ -359,6 +597,8 @@ static enum member_why why_of(const struct members *m, const struct member *e, u
 {
 	if (is_dead(m, e, now_ms))
 		return MEMBER_DEAD;
+	if (!e->self && in_conflict(m, e, now_ms))
+		return MEMBER_CONFLICT;
 	if (e->vip)
 		return MEMBER_IS_VIP;
 	if (e->r.state == REPORT_UNHEALTHY)
@@ -397,6 +637,13 @@ bool members_get(const struct members *m, unsigned i, uint64_t now_ms, struct me
 		.age_ms = age(now_ms, e->report_ms),
 		.reports = e->reports,
 		.self = e->self,
+		.src = e->has_src ? &e->src : NULL,
+		.conflict = in_conflict(m, e, now_ms),
+		.conflict_kind = e->conflict.kind,
+		.other_src = e->conflict.has_other_src ? &e->conflict.other_src : NULL,
+		.other_epoch = e->conflict.other_epoch,
+		.conflict_since_ms = e->conflict.since_ms,
+		.conflict_heard_ms = e->conflict.heard_ms,
 	};
 	out->why = why_of(m, e, now_ms);
 	out->alive = out->why != MEMBER_DEAD;
@@ -418,6 +665,15 @@ unsigned members_listed(const struct members *m)
 
 	for (unsigned i = 0; i < m->cap; i++)
 		n += m->slot[i].listed;
+	return n;
+}
+
+unsigned members_conflicts(const struct members *m, uint64_t now_ms)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < m->cap; i++)
+		n += m->slot[i].listed && in_conflict(m, &m->slot[i], now_ms);
 	return n;
 }
 
@@ -444,6 +700,8 @@ const char *members_counters_str(const struct members *m, char *buf, size_t len)
 		off += n > 0 ? (size_t)n : 0;
 	}
 	if (off < len)
-		snprintf(buf + off, len - off, " vip_identity=%" PRIu64, m->cnt.vip_identity);
+		snprintf(buf + off, len - off,
+			 " vip_identity=%" PRIu64 " previous_key=%" PRIu64 " conflicts=%" PRIu64,
+			 m->cnt.vip_identity, m->cnt.previous_key, m->cnt.conflicts);
 	return buf;
 }

@@ -13,8 +13,36 @@
  * process; only when the table is full of live members and tombstones is
  * the oldest tombstone reused.
  *
- * Time is the caller's monotonic clock in milliseconds (now_ms); the table
- * never reads a clock, so tests drive it with a fake one.
+ * Epochs from the future: a report whose epoch's boot time is more than
+ * REPORT_EPOCH_AHEAD_MAX_MS after the receiver's wall clock is refused
+ * (future_epoch) and never recorded, so it cannot pin a node's replay
+ * record; a recorded epoch that the wall clock finds that far ahead (our
+ * clock was stepped back) cannot be genuine and is forgotten, so the node's
+ * next report is taken without a restart of anyone.
+ *
+ * One identity per node id: two nodes sending under one node id (cloned
+ * machines; node_id defaults to the host name) are a conflict.  Evidence,
+ * each only from reports that pass the MAC and are fresh, so that no replay
+ * of a recording can raise it:
+ *   - source: an accepted report comes from another address than the
+ *     member's last accepted report, while the member is alive;
+ *   - epoch: after a member restarted (a higher epoch was accepted), its
+ *     previous epoch goes on with sequence numbers above the highest
+ *     accepted of it (twice: one straggler of a real restart is not a
+ *     clone).  A recording cannot hold such numbers.
+ * A member in conflict is no target (why = conflict, no slots) until no
+ * evidence came for dead_after_ms: the other claimant has gone as quietly
+ * as a dead member.  When the recorded epoch falls silent for
+ * dead_after_ms while the previous one still advances, the previous one is
+ * taken back (the surviving clone, or the genuine node after a forged
+ * higher epoch), so that no node stays locked out.  Our own node id heard
+ * from the network (another node with our id) is shown as a conflict too,
+ * but never costs this node its own entry: a replayed recording of our
+ * previous boot must not take our gateway out.
+ *
+ * Time is the caller's: now_ms is a monotonic clock in milliseconds
+ * (ageing, conflicts), wall_ms the wall clock in ms since 1970 (epochs);
+ * the table never reads a clock, so tests drive it with fake ones.
  */
 #ifndef IKELB_MEMBERS_H
 #define IKELB_MEMBERS_H
@@ -32,6 +60,9 @@
 struct members_params {
 	const char *cluster; /* our cluster name; copied */
 	const struct cluster_key *key; /* copied, wiped by members_free */
+	/* a second key accepted during a key rotation (never used to send);
+	 * NULL or empty: none */
+	const struct cluster_key *key_previous;
 	const char *self_id; /* our node id: network reports claiming it are dropped */
 	uint32_t dead_after_ms; /* no valid report for this long: dead */
 	uint32_t forget_after_ms; /* dead and unheard this long: no longer listed;
@@ -55,28 +86,42 @@ enum members_verdict {
 	MEMBERS_DROP_SELF, /* from the network, but carrying our own node id */
 	MEMBERS_DROP_TABLE_FULL, /* a new node id and no room */
 	MEMBERS_DROP_ERROR, /* our side failed (no usable key) */
+	MEMBERS_DROP_FUTURE_EPOCH, /* epoch too far ahead of our wall clock */
+	MEMBERS_DROP_BAD_TTL, /* multicast with a TTL / hop limit below 255 */
+	MEMBERS_DROP_NOT_PEER, /* unicast from an address not in peers */
 	MEMBERS_VERDICT_MAX,
 };
 
 /*
  * Receiver counters.  received == accepted + every drop counter; each
  * drop counter is indexed by its verdict.  vip_identity counts accepted
- * reports that name a VIP as the gateway (such a member is never usable).
+ * reports that name a VIP as the gateway (such a member is never usable);
+ * previous_key those accepted under the previous key of a rotation;
+ * conflicts the conflicts that began (one per episode, not per report).
  */
 struct members_counters {
 	uint64_t received;
 	uint64_t verdict[MEMBERS_VERDICT_MAX]; /* [MEMBERS_ACCEPTED] = accepted */
 	uint64_t vip_identity;
+	uint64_t previous_key;
+	uint64_t conflicts;
 };
 
 /* Why a member is not a target; MEMBER_USABLE when it is. */
 enum member_why {
 	MEMBER_USABLE,
 	MEMBER_DEAD, /* no valid report within dead_after_ms */
+	MEMBER_CONFLICT, /* its node id is claimed by two senders */
 	MEMBER_IS_VIP, /* a gateway identity equals a VIP */
 	MEMBER_UNHEALTHY,
 	MEMBER_DRAINING,
 	MEMBER_FULL, /* tunnels >= max tunnels */
+};
+
+/* What shows that two senders use one node id. */
+enum member_conflict_kind {
+	MEMBER_CONFLICT_SOURCE, /* accepted reports from two addresses */
+	MEMBER_CONFLICT_EPOCH, /* two boot epochs both still advancing */
 };
 
 /* One listed member, as of now_ms.  Pointers are valid until the next
@@ -97,8 +142,17 @@ struct member_info {
 	uint64_t reports; /* accepted reports since the member (re)appeared */
 	bool self; /* our own report */
 	bool alive;
-	bool usable; /* a target: alive, active, tunnels < max, not a VIP */
+	bool usable; /* a target: alive, active, tunnels < max, not a VIP, no conflict */
 	enum member_why why;
+	const struct ip_addr *src; /* of the last accepted report; NULL: unknown */
+	/* a conflict over this node id, shown until it is resolved (for self
+	 * too, whose own entry stays usable) */
+	bool conflict;
+	enum member_conflict_kind conflict_kind;
+	const struct ip_addr *other_src; /* the other claimant's, NULL: unknown */
+	uint64_t other_epoch; /* the other claimant's */
+	uint64_t conflict_since_ms; /* when this conflict began */
+	uint64_t conflict_heard_ms; /* the latest evidence */
 };
 
 struct members;
@@ -107,13 +161,19 @@ struct members;
 struct members *members_new(const struct members_params *p);
 void members_free(struct members *m);
 
-/* A datagram from the report socket: decode, authenticate, check replay,
- * record; every datagram is counted under exactly one verdict. */
+/* New keys after a reload (copied; previous NULL or empty: none). */
+void members_set_keys(struct members *m, const struct cluster_key *key,
+		      const struct cluster_key *previous);
+
+/* A datagram from the report socket: decode, authenticate, check the
+ * epoch against wall_ms and the replay window, record; every datagram is
+ * counted under exactly one verdict. */
 enum members_verdict members_handle_datagram(struct members *m, const uint8_t *buf,
-					     size_t len, uint64_t now_ms);
-/* The same, remembering src (the datagram's source address) for the member. */
+					     size_t len, uint64_t now_ms, uint64_t wall_ms);
+/* The same, remembering src (the datagram's source address) for the
+ * member and its conflicts. */
 enum members_verdict members_handle_datagram_from(struct members *m, const uint8_t *buf,
-						  size_t len, uint64_t now_ms,
+						  size_t len, uint64_t now_ms, uint64_t wall_ms,
 						  const struct ip_addr *src);
 /*
  * The member whose reports come from src is dead as of now: VRRP found the
@@ -121,8 +181,9 @@ enum members_verdict members_handle_datagram_from(struct members *m, const uint8
  * well before dead_after_ms would tell.  Returns how many were marked.
  */
 unsigned members_declare_dead(struct members *m, const struct ip_addr *src, uint64_t now_ms);
-/* A datagram longer than REPORT_MAX that the socket truncated. */
-void members_note_oversized(struct members *m);
+/* A datagram the socket dropped before decoding (oversized, bad_ttl,
+ * not_peer): counted like the others. */
+void members_note_dropped(struct members *m, enum members_verdict v);
 /* This node's own report, not sent through the network (multicast loop is
  * off).  Not counted in the receiver counters; replay rules still apply,
  * so the caller increments r->seq for each report. */
@@ -140,6 +201,8 @@ bool members_find(const struct members *m, const char *node_id, uint64_t now_ms,
 		  struct member_info *out);
 /* Listed members (alive or dead). */
 unsigned members_listed(const struct members *m);
+/* Members in conflict as of now_ms (self included). */
+unsigned members_conflicts(const struct members *m, uint64_t now_ms);
 /* Bumped whenever an accepted report or a death/forget changes the table. */
 uint64_t members_generation(const struct members *m);
 
@@ -147,7 +210,9 @@ const struct members_counters *members_counters(const struct members *m);
 /* "accepted", "malformed", ... (the counter names used by `status`). */
 const char *members_verdict_str(enum members_verdict v);
 const char *member_why_str(enum member_why w);
-/* "received=N accepted=N malformed=N ... vip_identity=N" into buf. */
+const char *member_conflict_str(enum member_conflict_kind k); /* "source", "epoch" */
+/* "received=N accepted=N malformed=N ... vip_identity=N previous_key=N
+ * conflicts=N" into buf. */
 const char *members_counters_str(const struct members *m, char *buf, size_t len);
 
 #endif

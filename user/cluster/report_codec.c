@@ -333,23 +333,51 @@ static enum report_err parse(const uint8_t *buf, size_t len, struct load_report 
 	return parse_body(&rd, out) ? REPORT_OK : REPORT_ERR_MALFORMED;
 }
 
-enum report_err report_decode(const uint8_t *buf, size_t len, const char *cluster,
-				  const struct cluster_key *key, struct load_report *out)
+/* 1 when the message's MAC verifies under key, 0 when not, -1 on failure. */
+static int mac_matches(const uint8_t *buf, size_t len, const struct cluster_key *key)
 {
 	uint8_t want[REPORT_MAC_LEN];
-	enum report_err e;
-	bool match;
+	int match;
 
+	if (mac(key, buf, len - REPORT_MAC_LEN, want) < 0)
+		return -1;
+	match = CRYPTO_memcmp(want, buf + len - REPORT_MAC_LEN, REPORT_MAC_LEN) == 0;
+	OPENSSL_cleanse(want, sizeof(want));
+	return match;
+}
+
+enum report_err report_decode2(const uint8_t *buf, size_t len, const char *cluster,
+			       const struct cluster_key *key,
+			       const struct cluster_key *previous, struct load_report *out,
+			       bool *used_previous)
+{
+	enum report_err e;
+	int match;
+
+	*used_previous = false;
 	e = parse(buf, len, out);
 	if (e != REPORT_OK)
 		return e;
 	if (!cluster || strcmp(out->cluster, cluster) != 0)
 		return REPORT_ERR_OTHER_CLUSTER;
-	if (!key_usable(key) || mac(key, buf, len - REPORT_MAC_LEN, want) < 0)
+	if (!key_usable(key))
 		return REPORT_ERR_KEY;
-	match = CRYPTO_memcmp(want, buf + len - REPORT_MAC_LEN, REPORT_MAC_LEN) == 0;
-	OPENSSL_cleanse(want, sizeof(want));
+	match = mac_matches(buf, len, key);
+	if (match == 0 && previous && previous->len && key_usable(previous)) {
+		match = mac_matches(buf, len, previous);
+		*used_previous = match == 1;
+	}
+	if (match < 0)
+		return REPORT_ERR_KEY;
 	return match ? REPORT_OK : REPORT_ERR_BAD_MAC;
+}
+
+enum report_err report_decode(const uint8_t *buf, size_t len, const char *cluster,
+				  const struct cluster_key *key, struct load_report *out)
+{
+	bool prev;
+
+	return report_decode2(buf, len, cluster, key, NULL, out, &prev);
 }
 
 /* ---- names and epochs --------------------------------------------------- */
@@ -399,15 +427,34 @@ uint64_t report_epoch_make(uint64_t boot_ms, uint32_t random)
 	return boot_ms << REPORT_EPOCH_RANDOM_BITS | (random & mask);
 }
 
-uint64_t report_epoch_new(void)
+uint64_t report_epoch_ms(uint64_t epoch)
 {
-	struct timespec ts;
+	return epoch >> REPORT_EPOCH_RANDOM_BITS;
+}
+
+bool report_epoch_ahead(uint64_t epoch, uint64_t wall_ms)
+{
+	uint64_t boot = report_epoch_ms(epoch);
+
+	return boot > wall_ms && boot - wall_ms > REPORT_EPOCH_AHEAD_MAX_MS;
+}
+
+uint64_t report_epoch_new_at(uint64_t wall_ms)
+{
 	uint32_t rnd;
 	uint64_t e;
 
-	if (clock_gettime(CLOCK_REALTIME, &ts) < 0 ||
-	    RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
 		return 0;
-	e = report_epoch_make((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, rnd);
+	e = report_epoch_make(wall_ms, rnd);
 	return e ? e : 1;
+}
+
+uint64_t report_epoch_new(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return 0;
+	return report_epoch_new_at((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }

@@ -61,6 +61,14 @@ _Static_assert(REPORT_LONGEST <= REPORT_MAX, "load report limit");
 
 /* Epoch layout: boot time in ms in the high bits, random low bits. */
 #define REPORT_EPOCH_RANDOM_BITS 20
+/*
+ * How far ahead of the receiver's wall clock an epoch's boot time may be.
+ * A boot cannot lie in the future: beyond this bound the sender's clock
+ * (or ours) is wrong, or the epoch is forged.  Clocks kept by NTP differ
+ * by milliseconds; five minutes leaves room for a node that booted before
+ * its clock was set.
+ */
+#define REPORT_EPOCH_AHEAD_MAX_MS (5u * 60u * 1000u)
 
 enum report_state {
 	REPORT_ACTIVE = 0,
@@ -109,6 +117,16 @@ int report_encode(const struct load_report *r, const struct cluster_key *key,
  */
 enum report_err report_decode(const uint8_t *buf, size_t len, const char *cluster,
 				  const struct cluster_key *key, struct load_report *out);
+/*
+ * The same with a second key, accepted on receive during a key rotation
+ * (NULL or an empty key: none).  Every check but the MAC runs once, before
+ * any HMAC; the MAC is tried under key, then under previous.  *used_previous
+ * says which one verified (valid when REPORT_OK).
+ */
+enum report_err report_decode2(const uint8_t *buf, size_t len, const char *cluster,
+			       const struct cluster_key *key,
+			       const struct cluster_key *previous, struct load_report *out,
+			       bool *used_previous);
 
 /* Checks every field as the decoder does (cluster included); 0 or -1. */
 int report_check(const struct load_report *r);
@@ -125,7 +143,14 @@ int report_state_parse(const char *s);
 
 /* The epoch for this boot time and random value (see the layout above). */
 uint64_t report_epoch_make(uint64_t boot_ms, uint32_t random);
+/* The boot time an epoch carries, in ms since 1970. */
+uint64_t report_epoch_ms(uint64_t epoch);
+/* The epoch's boot time is more than REPORT_EPOCH_AHEAD_MAX_MS after
+ * wall_ms (ms since 1970): no genuine boot, as far as this clock knows. */
+bool report_epoch_ahead(uint64_t epoch, uint64_t wall_ms);
 /* A fresh epoch: the wall clock now plus RAND_bytes; 0 on failure. */
 uint64_t report_epoch_new(void);
+/* The same for the wall clock wall_ms (ms since 1970). */
+uint64_t report_epoch_new_at(uint64_t wall_ms);
 
 #endif

@@ -70,7 +70,8 @@ static int join_v4(struct report_socket *n, const struct report_socket_params *p
 	n->dst_len[0] = sizeof(*sin);
 	if (bind_or_log(n->fd, &n->dst[0], n->dst_len[0], p->port) < 0 ||
 	    set_int(n->fd, IPPROTO_IP, IP_MULTICAST_ALL, 0, "IP_MULTICAST_ALL") < 0 ||
-	    set_int(n->fd, IPPROTO_IP, IP_MULTICAST_TTL, 1, "IP_MULTICAST_TTL") < 0 ||
+	    set_int(n->fd, IPPROTO_IP, IP_MULTICAST_TTL, REPORT_SOCKET_TTL, "IP_MULTICAST_TTL") < 0 ||
+	    set_int(n->fd, IPPROTO_IP, IP_RECVTTL, 1, "IP_RECVTTL") < 0 ||
 	    set_int(n->fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP") < 0)
 		return -1;
 	if (setsockopt(n->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0 ||
@@ -94,7 +95,9 @@ static int join_v6(struct report_socket *n, const struct report_socket_params *p
 	if (set_int(n->fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY") < 0 ||
 	    bind_or_log(n->fd, &n->dst[0], n->dst_len[0], p->port) < 0 ||
 	    set_int(n->fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0, "IPV6_MULTICAST_ALL") < 0 ||
-	    set_int(n->fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 1, "IPV6_MULTICAST_HOPS") < 0 ||
+	    set_int(n->fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, REPORT_SOCKET_TTL,
+		    "IPV6_MULTICAST_HOPS") < 0 ||
+	    set_int(n->fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT") < 0 ||
 	    set_int(n->fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP") < 0 ||
 	    set_int(n->fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex, "IPV6_MULTICAST_IF") < 0)
 		return -1;
@@ -210,6 +213,7 @@ static int open_unicast(struct report_socket *n, const struct report_socket_para
 			p->port) < 0)
 		return -1;
 	for (unsigned i = 0; i < p->n_peers; i++) {
+		n->peers[n->n_peers++] = p->peers[i];
 		if (ip_addr_is_local(&p->peers[i])) {
 			n->skipped_local++;
 			log_debug("reports: peer %s is this host; not sending to it",
@@ -287,19 +291,33 @@ int report_socket_send_report(struct report_socket *n, const struct load_report 
 }
 
 ssize_t report_socket_recv(struct report_socket *n, uint8_t *buf, size_t size, bool *none,
-			struct sockaddr_storage *from)
+			   struct sockaddr_storage *from, int *ttl)
 {
-	socklen_t flen = sizeof(*from);
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr msg = { .msg_name = from, .msg_namelen = sizeof(*from), .msg_iov = &iov,
+			      .msg_iovlen = 1, .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
 	ssize_t r;
 
 	*none = false;
+	*ttl = -1;
+	memset(from, 0, sizeof(*from));
 	do
-		r = recvfrom(n->fd, buf, size, MSG_TRUNC, (struct sockaddr *)from, &flen);
+		r = recvmsg(n->fd, &msg, MSG_TRUNC);
 	while (r < 0 && errno == EINTR);
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		*none = true;
 		return 0;
 	}
+	if (r < 0)
+		return r;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL) ||
+		    (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT))
+			memcpy(ttl, CMSG_DATA(cm), sizeof(*ttl));
 	return r;
 }
 
@@ -327,15 +345,30 @@ static const struct ip_addr *source_of(const struct sockaddr_storage *ss, struct
 	return ip->family ? ip : NULL;
 }
 
-unsigned report_socket_handle_readable(struct report_socket *n, struct members *m, uint64_t now_ms)
+enum members_verdict report_socket_admits(const struct report_socket *n,
+					  const struct ip_addr *src, int ttl)
+{
+	if (n->multicast)
+		return ttl == REPORT_SOCKET_TTL ? MEMBERS_ACCEPTED : MEMBERS_DROP_BAD_TTL;
+	for (unsigned i = 0; src && i < n->n_peers; i++)
+		if (ip_addr_eq(src, &n->peers[i]))
+			return MEMBERS_ACCEPTED;
+	return MEMBERS_DROP_NOT_PEER;
+}
+
+unsigned report_socket_handle_readable(struct report_socket *n, struct members *m,
+				       uint64_t now_ms, uint64_t wall_ms)
 {
 	struct sockaddr_storage from;
-	struct ip_addr src;
+	const struct ip_addr *src;
+	struct ip_addr ip;
+	enum members_verdict v;
 	unsigned count;
 	bool none;
+	int ttl;
 
 	for (count = 0; count < REPORT_SOCKET_BATCH; count++) {
-		ssize_t r = report_socket_recv(n, n->buf, sizeof(n->buf), &none, &from);
+		ssize_t r = report_socket_recv(n, n->buf, sizeof(n->buf), &none, &from, &ttl);
 
 		if (none)
 			break;
@@ -344,14 +377,22 @@ unsigned report_socket_handle_readable(struct report_socket *n, struct members *
 			log_debug("reports: receive: %s", strerror(errno));
 			break;
 		}
-		if ((size_t)r > REPORT_MAX) {
-			n->stats.truncated++;
-			members_note_oversized(m);
+		src = source_of(&from, &ip);
+		v = report_socket_admits(n, src, ttl);
+		if (v != MEMBERS_ACCEPTED) {
+			members_note_dropped(m, v);
 			continue;
 		}
+		if ((size_t)r > REPORT_MAX) {
+			n->stats.truncated++;
+			members_note_dropped(m, MEMBERS_DROP_OVERSIZED);
+			continue;
+		}
+		/* a migration message (its own magic): the socket's checks
+		 * above were its too */
 		if (n->claim && n->claim(n->claim_ctx, n->buf, (size_t)r))
 			continue;
-		members_handle_datagram_from(m, n->buf, (size_t)r, now_ms, source_of(&from, &src));
+		members_handle_datagram_from(m, n->buf, (size_t)r, now_ms, wall_ms, src);
 	}
 	return count;
 }

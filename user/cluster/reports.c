@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include <json-c/json.h>
 
@@ -24,7 +27,9 @@ struct reports {
 
 	/* the report protocol (key_file set) */
 	bool enabled;
-	struct cluster_key key;
+	struct cluster_key key, key_previous; /* previous: receive only */
+	struct cluster_key next_key, next_previous; /* read by reports_prepare */
+	bool prepared;
 	struct members *members;
 	uint64_t members_gen; /* members_generation() when the hook last ran */
 	struct report_socket net;
@@ -139,6 +144,29 @@ static void members_maybe_changed(struct reports *r)
 		r->hooks.on_members_changed(r->hooks.ctx);
 }
 
+/*
+ * Our epoch's boot time lies ahead of our clock beyond what any receiver
+ * takes: the clock was stepped back since the start (e.g. NTP fixed a clock
+ * that ran ahead at boot).  A new epoch from the corrected clock: receivers
+ * that took the old one forget it as not genuine (members.h).
+ */
+static void renew_epoch_if_ahead(struct reports *r, uint64_t wall_ms)
+{
+	uint64_t old = r->self.epoch, e;
+
+	if (!report_epoch_ahead(old, wall_ms))
+		return;
+	e = report_epoch_new_at(wall_ms);
+	if (!e)
+		return;
+	r->self.epoch = e;
+	r->self.seq = 0;
+	log_warn("this node's clock went back by more than %u s since the start: new boot "
+		 "epoch %#llx (was %#llx)",
+		 REPORT_EPOCH_AHEAD_MAX_MS / 1000, (unsigned long long)e,
+		 (unsigned long long)old);
+}
+
 static void fill_self(struct reports *r)
 {
 	const struct config *c = r->cfg;
@@ -182,6 +210,7 @@ static void report_due(struct reports *r)
 		return;
 	}
 	if (r->cfg->has_gateway) {
+		renew_epoch_if_ahead(r, loop_wall_ms(r->loop));
 		fill_self(r);
 		r->self.seq++;
 		if (report_socket_send_report(&r->net, &r->self, &r->key) < 0)
@@ -241,7 +270,8 @@ static void on_net_readable(void *arg, int fd, uint32_t events)
 
 	(void)fd;
 	(void)events;
-	report_socket_handle_readable(&r->net, r->members, loop_now(r->loop));
+	report_socket_handle_readable(&r->net, r->members, loop_now(r->loop),
+				      loop_wall_ms(r->loop));
 	members_maybe_changed(r);
 }
 
@@ -265,6 +295,7 @@ static int open_members(struct reports *r)
 	struct members_params p = {
 		.cluster = c->name,
 		.key = &r->key,
+		.key_previous = &r->key_previous,
 		.self_id = r->node_id,
 		.dead_after_ms = c->dead_after_ms,
 		.vip4 = c->has_vip4 ? &c->vip4 : NULL,
@@ -294,15 +325,41 @@ static int open_net(struct reports *r)
 	return loop_io_start(&r->net_io, LOOP_IN);
 }
 
+/* The keys c names: key_file, and key_file_previous when set. */
+static int load_keys(const struct config *c, struct cluster_key *key,
+		     struct cluster_key *previous, char *err, size_t errlen)
+{
+	char why[300];
+
+	cluster_key_clear(previous);
+	if (keyfile_load(c->key_file, key, err, errlen))
+		return -1;
+	if (!c->key_file_previous[0])
+		return 0;
+	if (keyfile_load(c->key_file_previous, previous, why, sizeof(why))) {
+		snprintf(err, errlen, "[reports] key_file_previous: %s", why);
+		cluster_key_clear(key);
+		return -1;
+	}
+	return 0;
+}
+
+static bool same_key(const struct cluster_key *a, const struct cluster_key *b)
+{
+	return a->len == b->len && CRYPTO_memcmp(a->bytes, b->bytes, a->len) == 0;
+}
+
 static int start_protocol(struct reports *r)
 {
-	char err[256];
+	char err[512];
 
-	if (keyfile_load(r->cfg->key_file, &r->key, err, sizeof(err))) {
+	if (load_keys(r->cfg, &r->key, &r->key_previous, err, sizeof(err))) {
 		log_err("%s", err);
 		return -1;
 	}
-	r->self.epoch = report_epoch_new();
+	if (r->key_previous.len)
+		log_info("reports: key_file_previous loaded: accepted on receive, never sent with");
+	r->self.epoch = report_epoch_new_at(loop_wall_ms(r->loop));
 	if (!r->self.epoch) {
 		log_err("cannot make a boot epoch (no randomness)");
 		return -1;
@@ -355,7 +412,45 @@ void reports_free(struct reports *r)
 	}
 	members_free(r->members);
 	cluster_key_clear(&r->key);
+	cluster_key_clear(&r->key_previous);
+	cluster_key_clear(&r->next_key);
+	cluster_key_clear(&r->next_previous);
 	free(r);
+}
+
+int reports_prepare(struct reports *r, const struct config *c, char *err, size_t errlen)
+{
+	r->prepared = false;
+	if (!r->enabled)
+		return 0;
+	if (load_keys(c, &r->next_key, &r->next_previous, err, errlen))
+		return -1;
+	r->prepared = true;
+	return 0;
+}
+
+/* The keys reports_prepare read, compared by content (a key rotated in
+ * place keeps its path). */
+static void apply_keys(struct reports *r)
+{
+	bool key_changed = !same_key(&r->key, &r->next_key);
+	bool prev_changed = !same_key(&r->key_previous, &r->next_previous);
+
+	if (!r->prepared)
+		return;
+	r->prepared = false;
+	if (key_changed)
+		log_info("reports: key_file holds a new key: reports are sent with it from now on");
+	if (prev_changed)
+		log_info("reports: key_file_previous %s", r->next_previous.len
+			 ? "holds another key: accepted on receive, never sent with"
+			 : "dropped: only key_file's key is accepted");
+	r->key = r->next_key;
+	r->key_previous = r->next_previous;
+	cluster_key_clear(&r->next_key);
+	cluster_key_clear(&r->next_previous);
+	if (key_changed || prev_changed)
+		members_set_keys(r->members, &r->key, &r->key_previous);
 }
 
 int reports_reload(struct reports *r, const struct config *c)
@@ -364,6 +459,8 @@ int reports_reload(struct reports *r, const struct config *c)
 	int rc = 0;
 
 	r->cfg = c;
+	if (r->enabled)
+		apply_keys(r);
 	if (!tunnel_reader_same_source(old, c)) {
 		/* the old reader may hang in a read: it is left to finish alone */
 		tunnel_reader_free(r->reader);
@@ -382,23 +479,85 @@ void reports_set_draining(struct reports *r, bool draining)
 	loop_timer_after(&r->tick, 0);
 }
 
+static void text_conflict(const struct member_info *i, uint64_t now, FILE *out)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	fprintf(out, "conflict: node id %s claimed by %s (epoch %#llx) and %s (epoch %#llx): "
+		"%s evidence, for %.1f s, last %.1f s ago%s\n",
+		i->node_id, i->self ? "this node" : i->src ? ip_addr_str(i->src, a, sizeof(a)) : "?",
+		(unsigned long long)i->epoch,
+		i->other_src ? ip_addr_str(i->other_src, b, sizeof(b)) : "?",
+		(unsigned long long)i->other_epoch, member_conflict_str(i->conflict_kind),
+		(double)(now - i->conflict_since_ms) / 1000.0,
+		(double)(now - i->conflict_heard_ms) / 1000.0,
+		i->self ? "; this node keeps its own entry" : "; it is no target");
+}
+
 void reports_text(const struct reports *r, FILE *out)
 {
-	char buf[512];
+	uint64_t now = loop_now(r->loop);
+	struct member_info i;
+	char buf[640];
 
 	if (!r->enabled) {
 		fprintf(out, "\nload reports off (no key_file)\n");
 		return;
 	}
-	fprintf(out, "\nload reports: node %s, %llu sent, %llu send errors\n", r->node_id,
-		(unsigned long long)r->net.stats.sent, (unsigned long long)r->net.stats.send_errors);
+	fprintf(out, "\nload reports: node %s, %llu sent, %llu send errors%s\n", r->node_id,
+		(unsigned long long)r->net.stats.sent, (unsigned long long)r->net.stats.send_errors,
+		r->key_previous.len ? ", key_file_previous accepted" : "");
 	fprintf(out, "reports received: %s\n", members_counters_str(r->members, buf, sizeof(buf)));
+	for (unsigned s = 0; s < members_capacity(r->members); s++)
+		if (members_get(r->members, s, now, &i) && i.conflict)
+			text_conflict(&i, now, out);
+}
+
+static json_object *jhex(uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%#llx", (unsigned long long)v);
+	return json_object_new_string(b);
+}
+
+static json_object *jaddr(const struct ip_addr *a)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	return a ? json_object_new_string(ip_addr_str(a, b, sizeof(b))) : NULL;
+}
+
+static json_object *json_member(const struct member_info *i, uint64_t now)
+{
+	json_object *o = json_object_new_object(), *c = NULL;
+
+	json_add_str(o, "node_id", i->node_id);
+	json_add_bool(o, "self", i->self);
+	json_object_object_add(o, "source", jaddr(i->src));
+	json_object_object_add(o, "epoch", jhex(i->epoch));
+	json_add_u64(o, "seq", i->seq);
+	json_add_u64(o, "reports", i->reports);
+	json_add_u64(o, "age_ms", i->age_ms);
+	json_add_str(o, "state", member_why_str(i->why));
+	if (i->conflict) {
+		c = json_object_new_object();
+		json_add_str(c, "kind", member_conflict_str(i->conflict_kind));
+		json_object_object_add(c, "other_source", jaddr(i->other_src));
+		json_object_object_add(c, "other_epoch", jhex(i->other_epoch));
+		json_add_u64(c, "for_ms", now - i->conflict_since_ms);
+		json_add_u64(c, "last_ms", now - i->conflict_heard_ms);
+	}
+	json_object_object_add(o, "conflict", c);
+	return o;
 }
 
 struct json_object *reports_json(const struct reports *r)
 {
-	json_object *o = json_object_new_object(), *rx;
+	json_object *o = json_object_new_object(), *rx, *list;
 	const struct members_counters *c;
+	uint64_t now = loop_now(r->loop);
+	struct member_info i;
 
 	json_add_bool(o, "enabled", r->enabled);
 	json_add_str(o, "node_id", r->node_id);
@@ -406,12 +565,21 @@ struct json_object *reports_json(const struct reports *r)
 		return o;
 	json_add_u64(o, "sent", r->net.stats.sent);
 	json_add_u64(o, "send_errors", r->net.stats.send_errors);
+	json_add_bool(o, "key_previous", r->key_previous.len != 0);
 	rx = json_object_new_object();
 	c = members_counters(r->members);
 	json_add_u64(rx, "received", c->received);
 	for (int v = 0; v < MEMBERS_VERDICT_MAX; v++)
 		json_add_u64(rx, members_verdict_str(v), c->verdict[v]);
 	json_add_u64(rx, "vip_identity", c->vip_identity);
+	json_add_u64(rx, "previous_key", c->previous_key);
+	json_add_u64(rx, "conflicts", c->conflicts);
 	json_object_object_add(o, "receiver", rx);
+	list = json_object_new_array();
+	for (unsigned s = 0; s < members_capacity(r->members); s++)
+		if (members_get(r->members, s, now, &i))
+			json_object_array_add(list, json_member(&i, now));
+	json_object_object_add(o, "members", list);
+	json_add_u64(o, "conflicts_now", members_conflicts(r->members, now));
 	return o;
 }

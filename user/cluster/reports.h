@@ -44,9 +44,16 @@ struct reports *reports_new(struct loop *l, const struct config *c,
 			    const struct reports_hooks *h);
 /* Never waits for a tunnel reading in progress. */
 void reports_free(struct reports *r);
-/* After a reload: intervals, gateway, tunnels source (restarted when it
- * changed); the next report goes out at once.  -1 when the new source
- * cannot be set up (this node then reports unhealthy). */
+/*
+ * Before a reload: reads the keys c names (key_file, key_file_previous),
+ * changing nothing yet.  -1 with the reason in err when they cannot be
+ * used: the daemon then refuses the whole reload.
+ */
+int reports_prepare(struct reports *r, const struct config *c, char *err, size_t errlen);
+/* After a reload: the keys reports_prepare read (compared by content: a
+ * key rotated in place is taken), intervals, gateway, tunnels source
+ * (restarted when it changed); the next report goes out at once.  -1 when
+ * the new source cannot be set up (this node then reports unhealthy). */
 int reports_reload(struct reports *r, const struct config *c);
 /* Draining: reported from the next report on, which goes out at once. */
 void reports_set_draining(struct reports *r, bool draining);

@@ -402,6 +402,27 @@ static void check_cluster(struct ctx *x)
 		err_at(x, hdr, "[cluster] virtual_ip or virtual_ip6 is required");
 }
 
+static void check_lifetime(struct ctx *x)
+{
+	struct config *c = x->c;
+	uint32_t ms;
+
+	if (given(x, C(vip_lifetime_ms))) {
+		if (good(x, C(vip_lifetime_ms)) && c->vip_lifetime_ms &&
+		    c->vip_lifetime_ms < CFG_VIP_LIFETIME_MIN_MS)
+			err_at(x, line_of(x, C(vip_lifetime_ms)),
+			       "[vrrp] vip_lifetime_ms: %u is neither 0 (forever) nor at least %u",
+			       c->vip_lifetime_ms, CFG_VIP_LIFETIME_MIN_MS);
+		return;
+	}
+	if (given(x, C(advert_interval_ms)) && !good(x, C(advert_interval_ms)))
+		return;
+	/* derived default: about when a backup takes over from a crashed
+	 * master, in the kernel's whole seconds */
+	ms = (3 * c->advert_interval_ms + 999) / 1000 * 1000;
+	c->vip_lifetime_ms = ms < CFG_VIP_LIFETIME_MIN_MS ? CFG_VIP_LIFETIME_MIN_MS : ms;
+}
+
 static void check_vrrp(struct ctx *x)
 {
 	const struct config *c = x->c;
@@ -414,6 +435,19 @@ static void check_vrrp(struct ctx *x)
 			err_at(x, line_of(x, C(vrrp)),
 			       "[cluster] vrrp: \"on\" needs [reports] key_file");
 	}
+	for (i = 0; good(x, C(vrrp_allow)) && i < c->n_vrrp_allow; i++) {
+		const struct ip_addr *a = &c->vrrp_allow[i];
+		char s[INET6_ADDRSTRLEN];
+
+		if (a->family == AF_INET6 && !IN6_IS_ADDR_LINKLOCAL(&a->v6)) {
+			err_at(x, line_of(x, C(vrrp_allow)),
+			       "[vrrp] vrrp_allow: %s is not link-local (IPv6 adverts come from "
+			       "link-local addresses, RFC 5798)",
+			       ip_addr_str(a, s, sizeof(s)));
+			break;
+		}
+	}
+	check_lifetime(x);
 	if (!good(x, C(vrrp_peers)))
 		return;
 	for (i = 0; i < c->n_vrrp_peers; i++) {
@@ -485,6 +519,9 @@ static void check_reports(struct ctx *x)
 		       "[reports] dead_after_ms: %u must be more than interval_ms (%u)",
 		       c->dead_after_ms, c->reports_interval_ms);
 	}
+	if (given(x, C(key_file_previous)) && !given(x, C(key_file)))
+		err_at(x, line_of(x, C(key_file_previous)),
+		       "[reports] key_file_previous: needs key_file");
 	if (given(x, C(reports_peers)) && given(x, C(reports_group)))
 		err_at(x, line_of(x, C(reports_peers)),
 		       "[reports] peers: use either peers or group, not both");
@@ -686,11 +723,11 @@ const char *config_reload_refusal(const struct config *running, const struct con
 	for (size_t i = 0; i < cfg_n_keys; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
 
-		if (k->reload != CFG_RESTART || cfg_section_find(k->section)->named)
+		if (k->reload == CFG_LIVE || cfg_section_find(k->section)->named)
 			continue;
 		if (k->off_given && *FLAG(running, k->off_given) != *FLAG(next, k->off_given))
 			return k->label;
-		if (!k->type->same(k, running, next))
+		if (k->reload == CFG_RESTART && !k->type->same(k, running, next))
 			return k->label;
 	}
 	return NULL;

@@ -6,16 +6,18 @@
  * its range is in the table, here and in ikelb-load(8).
  *
  * [cluster]   name, interface, virtual_ip, virtual_ip6, vrrp, xdp_mode, node_id,
- *             rebalance, rebalance_threshold, rebalance_hold_ms
- * [vrrp]      vrid, priority, advert_interval_ms, preempt, vrrp_peers, notify,
- *             announce_count, announce_interval_ms
+ *             rebalance, rebalance_threshold, rebalance_hold_ms, state_dir
+ * [vrrp]      vrid, priority, advert_interval_ms, preempt, vrrp_peers, vrrp_allow,
+ *             notify, announce_count, announce_interval_ms, vip_lifetime_ms
  * [redirect]  ports, natt_ports, unsupported, no_target, policy, mode, vici,
  *             auth_fallback, auth_connection
- * [reports]   key_file, group, port, peers, interval_ms, dead_after_ms
+ * [reports]   key_file, key_file_previous, group, port, peers, interval_ms,
+ *             dead_after_ms
  *             (once [status] with status_group, status_port, status_peers,
  *             status_interval_ms: those names are refused with the new one)
  * [gateway]   address, address6, max_tunnels, tunnels, migrate_rate, drain_migrate
  * [target NAME] (repeatable) address, address6, max_tunnels
+ * [metrics]   listen
  *
  * Syntax (config_lex.h): "key = value" lines; "#" or ";" at the start of a
  * line or after a blank starts a comment; no continuation lines; keys and
@@ -36,6 +38,8 @@
 #include "ikelb.h"
 
 #define CFG_DEFAULT_PATH "/etc/ikelb/ikelb.conf"
+#define CFG_DEFAULT_STATE_DIR "/var/lib/ikelb" /* the units' StateDirectory=ikelb */
+#define CFG_VIP_LIFETIME_MIN_MS 2000u /* below that the kernel's 1 s granularity bites */
 #define CFG_NAME_MAX 32 /* cluster and target names: [A-Za-z0-9_-], 1..32 */
 #define CFG_NODE_ID_MAX 63
 #define CFG_MAX_PEERS 32
@@ -68,6 +72,13 @@ struct cfg_gw_addr {
 	uint8_t data[IKE_GW_ID_MAX_LEN + 1]; /* FQDN is also NUL-terminated */
 };
 
+/* Where a TCP server listens: an address of this host, or 0.0.0.0 / ::
+ * for every address of that family; port 0 when unset (off). */
+struct cfg_listen {
+	struct ip_addr addr;
+	uint16_t port;
+};
+
 struct cfg_target {
 	char name[CFG_NAME_MAX + 1];
 	struct cfg_gw_addr address; /* required: IPv4, IPv6 or FQDN */
@@ -97,6 +108,9 @@ struct config {
 	bool rebalance;
 	uint32_t rebalance_threshold; /* 1..100 */
 	uint32_t rebalance_hold_ms; /* 1000..3600000 */
+	/* where state that outlives the daemon is kept (drain: <name>.drain);
+	 * default CFG_DEFAULT_STATE_DIR */
+	char state_dir[PATH_MAX];
 
 	/* [vrrp]: used with vrrp = on */
 	uint32_t vrid; /* 1..255, required with vrrp = on */
@@ -108,9 +122,18 @@ struct config {
 	 * is allowed (on the cluster interface) */
 	struct ip_addr vrrp_peers[CFG_MAX_PEERS];
 	unsigned n_vrrp_peers;
+	/* adverts are taken only from these sources (and from vrrp_peers);
+	 * none: from anyone.  IPv6 entries are link-local (adverts' source) */
+	struct ip_addr vrrp_allow[CFG_MAX_PEERS];
+	unsigned n_vrrp_allow;
 	char notify[PATH_MAX]; /* absolute path of a script, "" = none */
 	uint32_t announce_count; /* gratuitous ARP / NA per takeover, 1..10, default 3 */
 	uint32_t announce_interval_ms; /* 10..10000, default 500 */
+	/* valid lifetime of a VIP this node adds, refreshed while it holds
+	 * it, so that the kernel removes it after a crash; 0: forever;
+	 * else 2000..3600000 in whole seconds; default 3 advert intervals
+	 * rounded up to a second, at least 2000 */
+	uint32_t vip_lifetime_ms;
 
 	/* [redirect] */
 	uint16_t ports[IKELB_MAX_PORTS]; /* default 500 4500 */
@@ -131,6 +154,9 @@ struct config {
 	 * vrrp = on, and with a [gateway] that has a tunnels source.  The key
 	 * file itself is read and checked by the reports module. */
 	char key_file[PATH_MAX];
+	bool has_key_file;
+	/* a second key accepted on receive only, during a key rotation */
+	char key_file_previous[PATH_MAX];
 	/* group: IPv4 multicast outside 224.0.0.0/24, or IPv6 multicast of at
 	 * least link-local scope; default 239.255.75.1 */
 	struct ip_addr reports_group;
@@ -162,6 +188,9 @@ struct config {
 	/* [target NAME]: gateways that do not run ikelb */
 	struct cfg_target *targets;
 	unsigned n_targets;
+
+	/* [metrics]: Prometheus metrics over HTTP, off unless listen is set */
+	struct cfg_listen metrics_listen; /* "ADDR:PORT" or "[ADDR6]:PORT" */
 };
 
 /*
@@ -209,6 +238,17 @@ const char *cfg_policy_name(enum cfg_policy p);
 int config_cluster_name(const char *path, char *out, size_t len);
 /* True when load reports run (key_file set). */
 bool config_reports_enabled(const struct config *c);
+/*
+ * The files the daemon trusts with its privileges: the config file itself
+ * and the notify script.  Each must be a regular file owned by root or
+ * the daemon's effective user and writable by nobody else (no group or
+ * world write bit).  0, or -1 with "FILE: reason" lines in *errs (the
+ * caller frees them).
+ */
+int config_check_files(const struct config *c, struct cfg_errors *errs);
+/* One file by that rule: 0, or -1 with the reason in why ("group-writable
+ * (mode 0664); chmod g-w it"). */
+int config_file_trusted(const char *path, char *why, size_t len);
 /*
  * Whether a reload (SIGHUP) may replace the running config with next: NULL
  * when it may, else the first key next changes that needs a restart, as

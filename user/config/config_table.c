@@ -700,6 +700,60 @@ static bool same_tunnels(const struct cfg_key *k, const void *a, const void *b)
 
 const struct cfg_type cfg_tunnels = { p_tunnels, same_tunnels };
 
+/*
+ * A TCP listening address: "ADDR:PORT", an IPv6 address in brackets
+ * ("[2001:db8::1]:9110"); 0.0.0.0 or [::] for every address.  Loopback is
+ * fine (the usual place for a scraper on the same host); multicast,
+ * broadcast and IPv6 link-local (which would need a scope) are not.
+ */
+static bool p_listen(const struct cfg_key *k, const char *v, void *base, char *why, size_t len)
+{
+	static const char *const how = "is not ADDRESS:PORT (e.g. 127.0.0.1:9110, [::1]:9110)";
+	struct cfg_listen *l = FIELD(base, k->off, struct cfg_listen);
+	bool v6 = v[0] == '[';
+	const char *host = v6 ? v + 1 : v;
+	const char *end = v6 ? strchr(v, ']') : strchr(v, ':');
+	char buf[ITEM_MAX];
+	struct ip_addr ip = {};
+	uint32_t port;
+
+	/* the host part, then ":" and the port; no ":" in an IPv4 host */
+	if (!end || (v6 && end[1] != ':') || (!v6 && strchr(end + 1, ':')))
+		return bad_value(why, len, v,
+				 !v6 && end ? "is not ADDRESS:PORT (an IPv6 address goes in "
+					      "brackets: [2001:db8::1]:9110)"
+					    : how);
+	if (!list_item(host, (size_t)(end - host), buf))
+		return bad_value(why, len, v, how);
+	ip.family = v6 ? AF_INET6 : AF_INET;
+	if (inet_pton(ip.family, buf, v6 ? (void *)&ip.v6 : (void *)&ip.v4) != 1)
+		return bad_value(why, len, v, v6 ? "is not ADDRESS:PORT: not an IPv6 address "
+						   "in the brackets"
+						 : "is not ADDRESS:PORT: not an IPv4 address "
+						   "before the colon");
+	if (v6 ? IN6_IS_ADDR_MULTICAST(&ip.v6) || IN6_IS_ADDR_LINKLOCAL(&ip.v6) ||
+			 IN6_IS_ADDR_V4MAPPED(&ip.v6)
+	       : (ntohl(ip.v4.s_addr) >> 28) >= 0xe)
+		return bad_value(why, len, v, "is not ADDRESS:PORT: the address must be one of "
+					      "this host's, 0.0.0.0 or [::]");
+	end += v6 ? 2 : 1;
+	if (parse_num(end, strlen(end), 1, 65535, &port) != NUM_OK)
+		return bad_value(why, len, v, "is not ADDRESS:PORT: the port must be 1..65535");
+	l->addr = ip;
+	l->port = (uint16_t)port;
+	return true;
+}
+
+static bool same_listen(const struct cfg_key *k, const void *a, const void *b)
+{
+	const struct cfg_listen *x = CFIELD(a, k->off, struct cfg_listen);
+	const struct cfg_listen *y = CFIELD(b, k->off, struct cfg_listen);
+
+	return x->port == y->port && ip_addr_eq(&x->addr, &y->addr);
+}
+
+const struct cfg_type cfg_listen = { p_listen, same_listen };
+
 /* ---- the sections ---------------------------------------------------------- */
 
 const struct cfg_section cfg_sections[] = {
@@ -709,6 +763,7 @@ const struct cfg_section cfg_sections[] = {
 	{ .name = "reports", .was = "status" },
 	{ .name = "gateway", .off_present = offsetof(struct config, has_gateway) },
 	{ .name = "target", .named = true },
+	{ .name = "metrics" },
 };
 
 const size_t cfg_n_sections = sizeof(cfg_sections) / sizeof(cfg_sections[0]);
@@ -748,6 +803,8 @@ const struct cfg_key cfg_keys[] = {
 	    .def = "auto"),
 	KEY("cluster", "node_id", cfg_token, C(node_id), CFG_LIVE, .max = CFG_NODE_ID_MAX + 1,
 	    .what = "is not a valid node id (1 to 63 characters from A-Z a-z 0-9 . _ -)"),
+	KEY("cluster", "state_dir", cfg_path, C(state_dir), CFG_RESTART,
+	    .def = CFG_DEFAULT_STATE_DIR),
 	KEY("cluster", "rebalance", cfg_bool, C(rebalance), CFG_LIVE, .def = "off"),
 	KEY("cluster", "rebalance_threshold", cfg_u32, C(rebalance_threshold), CFG_LIVE,
 	    .min = 1, .max = 100, .def = "10"),
@@ -763,11 +820,16 @@ const struct cfg_key cfg_keys[] = {
 	KEY("vrrp", "preempt", cfg_bool, C(preempt), CFG_RESTART, .def = "yes"),
 	KEY("vrrp", "vrrp_peers", cfg_peers, C(vrrp_peers), CFG_RESTART,
 	    .off_count = C(n_vrrp_peers)),
+	KEY("vrrp", "vrrp_allow", cfg_peers, C(vrrp_allow), CFG_LIVE,
+	    .off_count = C(n_vrrp_allow)),
 	KEY("vrrp", "notify", cfg_path, C(notify), CFG_LIVE),
 	KEY("vrrp", "announce_count", cfg_u32, C(announce_count), CFG_LIVE, .min = 1, .max = 10,
 	    .def = "3"),
 	KEY("vrrp", "announce_interval_ms", cfg_u32, C(announce_interval_ms), CFG_LIVE,
 	    .min = 10, .max = 10000, .def = "500"),
+	/* default: 3 advert intervals, rounded up (config.c derives it) */
+	KEY("vrrp", "vip_lifetime_ms", cfg_u32, C(vip_lifetime_ms), CFG_LIVE, .min = 0,
+	    .max = 3600000, .step = 1000, .def = "3000"),
 
 	/* [redirect] */
 	KEY("redirect", "ports", cfg_ports, C(ports), CFG_LIVE, .off_count = C(n_ports),
@@ -791,7 +853,9 @@ const struct cfg_key cfg_keys[] = {
 	    .what = "is not a valid connection name (1 to 64 characters from A-Z a-z 0-9 . _ -)"),
 
 	/* [reports]: signed load reports between the nodes */
-	KEY("reports", "key_file", cfg_path, C(key_file), CFG_RESTART),
+	KEY("reports", "key_file", cfg_path, C(key_file), CFG_LIVE_WHILE_SET,
+	    .off_given = C(has_key_file)),
+	KEY("reports", "key_file_previous", cfg_path, C(key_file_previous), CFG_LIVE),
 	KEY("reports", "group", cfg_mcast, C(reports_group), CFG_RESTART, .def = "239.255.75.1",
 	    .was = "status_group"),
 	KEY("reports", "port", cfg_port, C(reports_port), CFG_RESTART, .def = "4510",
@@ -820,6 +884,9 @@ const struct cfg_key cfg_keys[] = {
 	KEY("target", "address6", cfg_gw_addr6, T(address6), CFG_LIVE),
 	KEY("target", "max_tunnels", cfg_u32, T(max_tunnels), CFG_LIVE, .min = 1,
 	    .max = CFG_MAX_TUNNELS, .required = true),
+
+	/* [metrics]: Prometheus metrics over HTTP; unset: off */
+	KEY("metrics", "listen", cfg_listen, C(metrics_listen), CFG_RESTART),
 };
 
 const size_t cfg_n_keys = sizeof(cfg_keys) / sizeof(cfg_keys[0]);

@@ -35,6 +35,9 @@
 enum cfg_reload {
 	CFG_LIVE, /* the daemon applies the new value in place */
 	CFG_RESTART, /* needs new sockets, a new program or new pins */
+	/* the value may change in place, but setting or unsetting the key
+	 * needs a restart (the row has an off_given flag) */
+	CFG_LIVE_WHILE_SET,
 };
 
 struct cfg_key;
@@ -54,7 +57,7 @@ struct cfg_type {
 
 extern const struct cfg_type cfg_u32, cfg_port, cfg_bool, cfg_enum, cfg_token,
 	cfg_name, cfg_ifname, cfg_path, cfg_ipv4, cfg_ipv6, cfg_gw_addr, cfg_gw_addr6,
-	cfg_mcast, cfg_peers, cfg_ports, cfg_tunnels;
+	cfg_mcast, cfg_peers, cfg_ports, cfg_tunnels, cfg_listen;
 
 struct cfg_key {
 	const char *section; /* a cfg_sections[] name */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <systemd/sd-daemon.h>
 
 #include "base/log.h"
@@ -24,6 +25,8 @@
 #include "cluster/reports.h"
 #include "daemon/ctl.h"
 #include "daemon/daemon.h"
+#include "daemon/metrics_view.h"
+#include "daemon/drain.h"
 #include "daemon/status_view.h"
 #include "dataplane/addr.h"
 #include "dataplane/dataplane.h"
@@ -31,6 +34,7 @@
 #include "dataplane/xdp.h"
 #include "ike/authmode.h"
 #include "ike/migrate.h"
+#include "metrics/metrics_server.h"
 #include "vrrp/election.h"
 
 struct daemon {
@@ -47,7 +51,7 @@ struct daemon {
 	struct migration *migration; /* requests and grants of targets */
 	struct migrate *migrate; /* moving this gateway's clients */
 	struct rebalance rebalance;
-	bool draining;
+	struct drain drain;
 	time_t started;
 	uint64_t reloads, reload_failures;
 };
@@ -58,7 +62,8 @@ static void print_errors(const struct cfg_errors *e)
 		log_err("%s", e->msg[i]);
 }
 
-/* A config on the heap: modules keep a pointer to it until a reload. */
+/* A config on the heap: modules keep a pointer to it until a reload.
+ * Its file and its notify script must be trusted (config_check_files). */
 static struct config *load_config(const char *path)
 {
 	struct cfg_errors e = {};
@@ -75,6 +80,13 @@ static struct config *load_config(const char *path)
 		return NULL;
 	}
 	cfg_errors_free(&e);
+	if (config_check_files(c, &e)) {
+		print_errors(&e);
+		cfg_errors_free(&e);
+		config_free(c);
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -229,7 +241,9 @@ static void on_own_report(void *ctx)
 
 	if (!d->migrate)
 		return;
-	if (!d->cfg->rebalance || d->draining) {
+	/* a clock stepped back makes reports renew the epoch (reports.c) */
+	migration_set_epoch(d->migration, reports_epoch(d->reports));
+	if (!d->cfg->rebalance || d->drain.on) {
 		rebalance_init(&d->rebalance);
 		if (migrate_mode(d->migrate) == MIGRATE_REBALANCE)
 			migrate_rebalance(d->migrate, 0);
@@ -334,6 +348,18 @@ struct daemon *daemon_new(struct loop *l, const char *cfg_path, struct config *c
 	d->election = election_new(l, cfg, &eh);
 	if (!d->election)
 		goto fail;
+	/* a gateway drained before a stop or a crash stays drained: before
+	 * its first report and the first table */
+	drain_init(&d->drain, cfg->state_dir, cfg->name);
+	if (drain_restore(&d->drain)) {
+		log_info("drain on, restored from %s (%s)", d->drain.path, d->drain.reason);
+		reports_set_draining(d->reports, true);
+		cluster_set_draining(d->cluster, true);
+		/* moving the clients goes on where the config says a drain
+		 * does; one asked for on the command line ended with the run */
+		if (cfg->drain_migrate && migrate_available(d->migrate, NULL))
+			migrate_drain(d->migrate, 0);
+	}
 	return d;
 fail:
 	daemon_free(d);
@@ -402,22 +428,33 @@ static void sources(const struct daemon *d, struct status_sources *s)
 		.migrate = d->migrate,
 		.migration = d->migration,
 		.rebalance = &d->rebalance,
-		.draining = d->draining,
+		.drain = &d->drain,
 		.started = d->started,
 		.reloads = d->reloads,
 		.reload_failures = d->reload_failures,
 	};
 }
 
-static void set_draining(struct daemon *d, bool on)
+int daemon_set_drain(struct daemon *d, bool on, const char *reason)
 {
-	if (d->draining == on)
-		return;
-	d->draining = on;
-	log_info("drain %s", on ? "on: no new clients for this gateway" : "off");
+	bool was = d->drain.on;
+	int rc = drain_set(&d->drain, on, reason, time(NULL));
+
+	if (rc)
+		log_err("drain %s, but %s: a restart would %s", on ? "on" : "off", d->drain.error,
+			on ? "put this gateway back into service" : "drain it again");
+	if (was == on)
+		return rc;
+	log_info("drain %s (%s)", on ? "on: no new clients for this gateway" : "off", reason);
 	/* no reader restart, no waiting: the next report says so */
 	reports_set_draining(d->reports, on);
 	cluster_set_draining(d->cluster, on);
+	return rc;
+}
+
+const struct drain *daemon_drain(const struct daemon *d)
+{
+	return &d->drain;
 }
 
 /*
@@ -434,6 +471,7 @@ static int drain_request(struct daemon *d, const char *req, FILE *out)
 	const char *why, *arg = req + 16;
 	unsigned long rate = 0;
 	char *end = NULL;
+	bool saved;
 
 	if (asked && *arg) {
 		rate = *arg == ' ' && arg[1] >= '0' && arg[1] <= '9' ? strtoul(arg + 1, &end, 10) : 0;
@@ -447,15 +485,23 @@ static int drain_request(struct daemon *d, const char *req, FILE *out)
 		fprintf(out, "cannot move clients: %s\n", why);
 		return -1;
 	}
-	set_draining(d, on);
+	saved = daemon_set_drain(d, on, !on ? "ikelb-load drain off"
+				 : asked ? "ikelb-load drain on --migrate"
+					 : "ikelb-load drain on") == 0;
 	if (!on || !migrate) {
 		migrate_stop(d->migrate);
-		fprintf(out, "drain %s\n", on ? "on" : "off");
-		return 0;
+		fprintf(out, "drain %s", on ? "on" : "off");
+	} else {
+		migrate_drain(d->migrate, (uint32_t)rate);
+		fprintf(out, "drain on, moving clients at %u per second",
+			rate ? (unsigned)rate : d->cfg->migrate_rate);
 	}
-	migrate_drain(d->migrate, (uint32_t)rate);
-	fprintf(out, "drain on, moving clients at %u per second\n",
-		rate ? (unsigned)rate : d->cfg->migrate_rate);
+	/* applied either way; the caller hears that a restart would undo it */
+	if (!saved) {
+		fprintf(out, " in memory only: %s\n", d->drain.error);
+		return -1;
+	}
+	fputc('\n', out);
 	return 0;
 }
 
@@ -479,7 +525,20 @@ int daemon_request(void *daemon, const char *req, FILE *out)
 		fprintf(out, "unknown request \"%s\"\n", req);
 		return -1;
 	}
-	fprintf(out, "drain %s\n", d->draining ? "on" : "off");
+	fprintf(out, "drain %s\n", d->drain.on ? "on" : "off");
+	return 0;
+}
+
+int daemon_metrics(void *daemon, FILE *out)
+{
+	struct daemon *d = daemon;
+	struct status_sources s;
+	struct json_object *snap;
+
+	sources(d, &s);
+	snap = status_view_snapshot(&s);
+	metrics_view_write(snap, out);
+	json_object_put(snap);
 	return 0;
 }
 
@@ -487,6 +546,7 @@ void daemon_reload(struct daemon *d)
 {
 	struct config *next, *old = d->cfg;
 	const char *what;
+	char err[600];
 
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
 		   (unsigned long long)loop_clock_ms() * 1000);
@@ -498,6 +558,12 @@ void daemon_reload(struct daemon *d)
 	} else if ((what = config_reload_refusal(old, next))) {
 		log_err("new config changes %s, which needs a restart; the running config "
 			"stays in force", what);
+		free_config(next);
+		d->reload_failures++;
+	} else if (reports_prepare(d->reports, next, err, sizeof(err))) {
+		/* the key files are read again even when their paths stay:
+		 * a key rotated in place must be taken, a broken one refused */
+		log_err("%s; the running config and keys stay in force", err);
 		free_config(next);
 		d->reload_failures++;
 	} else {
@@ -535,6 +601,7 @@ struct runtime {
 	int lock_fd, sig_fd, addr_fd;
 	struct loop_io sig_io, addr_io;
 	struct ctl_server *ctl;
+	struct metrics_server *metrics; /* [metrics] listen set */
 	struct xdp_state xdp;
 	struct dataplane dp;
 	struct dataplane_xdp dp_xdp;
@@ -629,6 +696,7 @@ static void teardown(struct runtime *rt, const char *cluster)
 		while (daemon_busy(rt->d) && loop_clock_ms() < until)
 			loop_run_once(rt->loop, 50);
 	}
+	metrics_server_free(rt->metrics); /* it renders from the modules */
 	daemon_free(rt->d);
 	ctl_server_free(rt->ctl);
 	if (rt->xdp.skel)
@@ -656,19 +724,25 @@ int daemon_run(const char *cfg_path)
 	struct runtime rt = { .lock_fd = -1, .sig_fd = -1, .addr_fd = -1 };
 	struct config *cfg = load_config(cfg_path);
 	char name[CFG_NAME_MAX + 1], iface[IF_NAMESIZE];
+	struct cfg_listen metrics;
 	int rc = 1;
 
 	if (!cfg)
 		return 1;
 	snprintf(name, sizeof(name), "%s", cfg->name);
 	snprintf(iface, sizeof(iface), "%s", cfg->interface);
+	metrics = cfg->metrics_listen; /* a restart key: read once */
 	if (setup(&rt, cfg)) {
 		free_config(cfg);
 	} else {
 		rt.d = daemon_new(rt.loop, cfg_path, cfg, &rt.dp, &rt.xdp);
 		if (rt.d)
 			rt.ctl = ctl_server_new(rt.loop, name, daemon_request, rt.d);
-		if (rt.ctl && daemon_start(rt.d) == 0) {
+		/* a configured endpoint that cannot listen stops the start: a
+		 * cluster nobody can see is worse than one that says why */
+		if (rt.ctl && metrics.port)
+			rt.metrics = metrics_server_new(rt.loop, &metrics, daemon_metrics, rt.d);
+		if (rt.ctl && (rt.metrics || !metrics.port) && daemon_start(rt.d) == 0) {
 			sd_notifyf(0, "READY=1\nSTATUS=cluster %s on %s", name, iface);
 			log_info("ikelb-load %s running: cluster %s, interface %s", IKELB_VERSION,
 				 name, iface);

@@ -25,6 +25,7 @@
 #include "config/config.h"
 
 struct loop;
+struct drain;
 struct dataplane;
 struct xdp_state;
 
@@ -52,6 +53,16 @@ void daemon_free(struct daemon *d);
 /* A control request ("status", "status json", "drain", "drain on|off"):
  * the reply body to out; 0, or -1 when the body is an error. */
 int daemon_request(void *daemon, const char *req, FILE *out);
+/* GET /metrics: every metric (daemon/metrics_view.h) from the same
+ * snapshot as `status --json`; 0. */
+int daemon_metrics(void *daemon, FILE *out);
+/*
+ * Drain on or off (daemon/drain.h), why for the log and the state file:
+ * saved, told to the reports and the cluster view.  0, or -1 when the
+ * state could not be saved (it holds until a restart; logged).
+ */
+int daemon_set_drain(struct daemon *d, bool on, const char *reason);
+const struct drain *daemon_drain(const struct daemon *d);
 /* SIGHUP: the config file again; a bad one or one that changes what a
  * reload may not change is refused and the running config stays. */
 void daemon_reload(struct daemon *d);

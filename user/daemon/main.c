@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "daemon/cleanup.h"
 #include "daemon/ctl.h"
 #include "daemon/daemon.h"
 #include "base/log.h"
@@ -28,12 +29,15 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  run [-c FILE] [-v]        run the daemon in the foreground\n"
 		"  status [-c FILE] [--json] show role, XDP, targets and counters\n"
-		"  check [-c FILE]           validate a config file\n"
+		"  check [-c FILE]           validate a config file (and who may write it)\n"
 		"  drain [on|off] [-c FILE]  stop (on) or resume (off) sending new clients\n"
-		"                            to this gateway; without an argument, show it\n"
+		"                            to this gateway, kept across restarts;\n"
+		"                            without an argument, show whether it is drained\n"
 		"  drain on --migrate [--rate N/s]\n"
 		"                            and move its established clients to other\n"
 		"                            gateways, N per second (RFC 5685 redirects)\n"
+		"  cleanup [-c FILE]         remove what a daemon that did not stop left\n"
+		"                            behind: its VIPs, pins, socket (ExecStopPost=)\n"
 		"  --version, --help\n\n"
 		"Options:\n"
 		"  -c, --config FILE  config file (default %s)\n"
@@ -120,8 +124,12 @@ static int cmd_check(const char *path)
 {
 	struct cfg_errors e = {};
 	struct config c;
+	int rc;
 
-	if (config_load(path, &c, &e)) {
+	rc = config_load(path, &c, &e);
+	if (rc == 0 && config_check_files(&c, &e))
+		config_free(&c);
+	if (e.n) {
 		for (unsigned i = 0; i < e.n; i++)
 			fprintf(stderr, "%s\n", e.msg[i]);
 		fprintf(stderr, "%s: %u error%s\n", path, e.n, e.n == 1 ? "" : "s");
@@ -209,6 +217,8 @@ int main(int argc, char **argv)
 		return check_caps() ? 1 : daemon_run(path);
 	if (!strcmp(cmd, "check") && !arg)
 		return cmd_check(path);
+	if (!strcmp(cmd, "cleanup") && !arg)
+		return cleanup_run(path);
 	if (!strcmp(cmd, "status") && !arg)
 		return cmd_ctl(path, json ? "status json" : "status");
 	if (!strcmp(cmd, "drain") && (!arg || !strcmp(arg, "on") || !strcmp(arg, "off"))) {

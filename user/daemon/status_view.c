@@ -11,6 +11,7 @@
 #include "cluster/migration.h"
 #include "cluster/rebalance.h"
 #include "cluster/reports.h"
+#include "daemon/drain.h"
 #include "daemon/status_view.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/role.h"
@@ -174,8 +175,15 @@ void status_view_text(const struct status_sources *s, FILE *out)
 
 	fprintf(out, "cluster %s  interface %s  vrrp %s  mode %s  policy %s%s\n", c->name,
 		c->interface, vrrp_mode(c), c->mode == CFG_MODE_AUTH ? "auth" : "init",
-		cfg_policy_name(c->policy),
-		s->draining ? "  DRAINING" : "");
+		cfg_policy_name(c->policy), s->drain->on ? "  DRAINING" : "");
+	if (s->drain->on || !s->drain->saved) {
+		char since[32];
+
+		fmt_time(s->drain->since, since, sizeof(since));
+		fprintf(out, "drain %s since %s (%s)%s%s\n", s->drain->on ? "on" : "off", since,
+			s->drain->reason[0] ? s->drain->reason : "-",
+			s->drain->saved ? "" : "; NOT SAVED: ", s->drain->saved ? "" : s->drain->error);
+	}
 	if (xdp_attached_now(s) && s->xdp)
 		fprintf(out, "XDP attached, %s mode, program id %u\n", s->xdp->mode, s->xdp->prog_id);
 	else if (xdp_attached_now(s))
@@ -312,7 +320,20 @@ static json_object *json_counters(const struct status_sources *s)
 	return o;
 }
 
-void status_view_json(const struct status_sources *s, FILE *out)
+static json_object *json_drain(const struct drain *d)
+{
+	json_object *o = json_object_new_object();
+
+	jadd(o, "on", json_object_new_boolean(d->on));
+	jadd(o, "since", d->since ? json_object_new_int64(d->since) : NULL);
+	jadd(o, "reason", d->reason[0] ? jstr(d->reason) : NULL);
+	jadd(o, "state_file", jstr(d->path));
+	jadd(o, "saved", json_object_new_boolean(d->saved));
+	jadd(o, "error", d->saved ? NULL : jstr(d->error));
+	return o;
+}
+
+struct json_object *status_view_snapshot(const struct status_sources *s)
 {
 	const struct config *c = s->cfg;
 	json_object *o = json_object_new_object(), *x = json_object_new_object();
@@ -325,7 +346,8 @@ void status_view_json(const struct status_sources *s, FILE *out)
 	jadd(o, "vrrp", jstr(vrrp_mode(c)));
 	jadd(o, "mode", jstr(c->mode == CFG_MODE_AUTH ? "auth" : "init"));
 	jadd(o, "policy", jstr(cfg_policy_name(c->policy)));
-	jadd(o, "draining", json_object_new_boolean(s->draining));
+	jadd(o, "draining", json_object_new_boolean(s->drain->on));
+	jadd(o, "drain", json_drain(s->drain));
 	jadd(o, "started", json_object_new_int64(s->started));
 	jadd(o, "reloads", json_object_new_uint64(s->reloads));
 	jadd(o, "reload_failures", json_object_new_uint64(s->reload_failures));
@@ -341,6 +363,13 @@ void status_view_json(const struct status_sources *s, FILE *out)
 	jadd(o, "reports", reports_json(s->reports));
 	jadd(o, "auth_mode", s->authmode ? authmode_json(s->authmode) : NULL);
 	jadd(o, "migration", json_migration(s));
+	return o;
+}
+
+void status_view_json(const struct status_sources *s, FILE *out)
+{
+	json_object *o = status_view_snapshot(s);
+
 	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);

@@ -4,6 +4,10 @@
  * for people and as JSON (schema in docs/status-json.md; "schema" is
  * bumped on every incompatible change).  It reads the modules' state and
  * changes nothing.
+ *
+ * status_view_snapshot reads every figure once into one JSON object:
+ * `status --json` prints it and /metrics (daemon/metrics_view.h) is made
+ * from it, so the two never disagree in what they count.
  */
 #ifndef IKELB_STATUS_VIEW_H
 #define IKELB_STATUS_VIEW_H
@@ -25,6 +29,7 @@ struct migration;
 struct rebalance;
 struct dataplane;
 struct xdp_state;
+struct drain;
 
 /* Everything the view shows; modules that do not run are NULL. */
 struct status_sources {
@@ -39,12 +44,17 @@ struct status_sources {
 	const struct migrate *migrate; /* moving this gateway's clients */
 	const struct migration *migration; /* asking for and granting targets */
 	const struct rebalance *rebalance;
-	bool draining;
+	const struct drain *drain;
 	time_t started;
 	uint64_t reloads, reload_failures;
 };
 
+struct json_object;
+
 void status_view_text(const struct status_sources *s, FILE *out);
+/* The figures, read now (the caller puts the object: json_object_put). */
+struct json_object *status_view_snapshot(const struct status_sources *s);
+/* The snapshot, printed. */
 void status_view_json(const struct status_sources *s, FILE *out);
 
 #endif

@@ -11,6 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef INFINITY_LIFE_TIME
+#define INFINITY_LIFE_TIME 0xFFFFFFFFu /* include/net/addrconf.h */
+#endif
+
 #include <libmnl/libmnl.h>
 
 #include "dataplane/addr.h"
@@ -68,12 +72,17 @@ static struct nlmsghdr *addr_msg(char *buf, int type, int flags, int ifindex,
 	return nlh;
 }
 
-int addr_add(int ifindex, const struct ip_addr *ip)
+int addr_add(int ifindex, const struct ip_addr *ip, uint32_t lifetime_s)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], s[INET6_ADDRSTRLEN];
+	struct ifa_cacheinfo ci = { .ifa_prefered = lifetime_s ? lifetime_s : INFINITY_LIFE_TIME,
+				    .ifa_valid = lifetime_s ? lifetime_s : INFINITY_LIFE_TIME };
+	struct nlmsghdr *nlh = addr_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, ip);
 
-	if (talk(addr_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, ip),
-		 NULL, NULL) && errno != EEXIST) {
+	/* the kernel counts the lifetime from this request on, for an
+	 * address it had already too */
+	mnl_attr_put(nlh, IFA_CACHEINFO, sizeof(ci), &ci);
+	if (talk(nlh, NULL, NULL) && errno != EEXIST) {
 		log_err("cannot add %s to ifindex %d: %s", ip_addr_str(ip, s, sizeof(s)),
 			ifindex, strerror(errno));
 		return -1;

@@ -7,8 +7,13 @@
 
 #include "config/config.h"
 
-/* Adds ip/32 or ip/128 (IPv6 without DAD) to ifindex; 0 if added or present. */
-int addr_add(int ifindex, const struct ip_addr *ip);
+/*
+ * Adds ip/32 or ip/128 (IPv6 without DAD) to ifindex, or, when it is
+ * there, replaces its lifetimes; 0 on success.  lifetime_s: the valid
+ * and preferred lifetime in seconds, after which the kernel removes the
+ * address unless it is added again; 0: forever.
+ */
+int addr_add(int ifindex, const struct ip_addr *ip, uint32_t lifetime_s);
 /* Removes it; 0 if removed or absent. */
 int addr_del(int ifindex, const struct ip_addr *ip);
 /* 1 present, 0 absent, -1 error. */

@@ -59,9 +59,9 @@ static int x_addr_present(void *ctx, const struct ip_addr *ip)
 	return addr_present(((struct dataplane_xdp *)ctx)->ifindex, ip);
 }
 
-static int x_addr_add(void *ctx, const struct ip_addr *ip)
+static int x_addr_add(void *ctx, const struct ip_addr *ip, uint32_t lifetime_s)
 {
-	return addr_add(((struct dataplane_xdp *)ctx)->ifindex, ip);
+	return addr_add(((struct dataplane_xdp *)ctx)->ifindex, ip, lifetime_s);
 }
 
 static int x_addr_del(void *ctx, const struct ip_addr *ip)
@@ -84,6 +84,7 @@ static const struct dataplane_ops xdp_ops = {
 	.set_budgets = x_set_budgets,
 	.addr_present = x_addr_present,
 	.addr_add = x_addr_add,
+	.addr_refresh = x_addr_add, /* the same request: create or replace */
 	.addr_del = x_addr_del,
 	.announce = x_announce,
 };

@@ -31,7 +31,10 @@ struct dataplane_ops {
 	int (*set_budgets)(void *ctx, const uint64_t *until);
 	/* the VIPs on the interface: 1 present, 0 absent, -1 error */
 	int (*addr_present)(void *ctx, const struct ip_addr *ip);
-	int (*addr_add)(void *ctx, const struct ip_addr *ip);
+	/* lifetime_s: the address's valid lifetime, 0 forever (addr.h) */
+	int (*addr_add)(void *ctx, const struct ip_addr *ip, uint32_t lifetime_s);
+	/* a VIP held: its lifetime starts again (re-added if it vanished) */
+	int (*addr_refresh)(void *ctx, const struct ip_addr *ip, uint32_t lifetime_s);
 	int (*addr_del)(void *ctx, const struct ip_addr *ip);
 	/* gratuitous ARP / unsolicited NA for a VIP now held */
 	int (*announce)(void *ctx, const struct ip_addr *ip);

@@ -10,8 +10,8 @@
 
 #include "base/log.h"
 #include "base/loop.h"
-#include "base/rundir.h"
 #include "dataplane/role.h"
+#include "dataplane/vip_record.h"
 
 struct role {
 	struct loop *loop;
@@ -21,6 +21,7 @@ struct role {
 	bool xdp_answers; /* auth mode may turn the XDP answers off */
 	struct vip_state vip[IKELB_FAMILIES];
 	struct loop_timer announce[IKELB_FAMILIES];
+	struct loop_timer refresh[IKELB_FAMILIES]; /* the VIP's lifetime */
 };
 
 struct announce_arg {
@@ -99,77 +100,84 @@ void role_set_xdp_answers(struct role *r, bool answers)
 	role_push_config(r);
 }
 
-/* Which VIPs we added, so that the next start can remove them after a crash. */
+/* Which VIPs we added, so that whoever comes after a crash removes them. */
 static void save_added(struct role *r)
 {
-	char path[128], tmp[140], s[INET6_ADDRSTRLEN];
-	FILE *f;
+	struct vip_record rec = { .ifindex = r->dp->ifindex };
 
-	rundir_path(path, sizeof(path), r->cfg->name, "vips");
-	if (!r->vip[IKELB_FAM_V4].added && !r->vip[IKELB_FAM_V6].added) {
-		unlink(path);
-		return;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return;
-	fprintf(f, "%d\n", r->dp->ifindex);
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
 		if (r->vip[fam].added)
-			fprintf(f, "%s\n", ip_addr_str(&r->vip[fam].ip, s, sizeof(s)));
-	fclose(f);
-	rename(tmp, path);
+			rec.ips[rec.n++] = r->vip[fam].ip;
+	vip_record_save(r->cfg->name, &rec);
 }
 
 void role_clean_stale(struct role *r)
 {
-	char path[128], line[128];
-	int ifindex = -1;
-	FILE *f;
+	struct vip_record rec;
+	char s[INET6_ADDRSTRLEN];
 
-	rundir_path(path, sizeof(path), r->cfg->name, "vips");
-	f = fopen(path, "r");
-	if (!f)
+	if (vip_record_load(r->cfg->name, &rec) != 1)
 		return;
-	if (fgets(line, sizeof(line), f))
-		ifindex = atoi(line);
-	if (ifindex != r->dp->ifindex)
-		log_warn("%s names VIPs of interface index %d, not of %s: left alone", path,
-			 ifindex, r->cfg->interface);
+	if (rec.ifindex != r->dp->ifindex)
+		log_warn("the VIP record of cluster %s names interface index %d, not %s: left alone",
+			 r->cfg->name, rec.ifindex, r->cfg->interface);
 	/* the record is of this interface: its VIPs go through the data path */
-	while (ifindex == r->dp->ifindex && fgets(line, sizeof(line), f)) {
-		struct ip_addr ip = {};
-
-		line[strcspn(line, "\n")] = 0;
-		ip.family = strchr(line, ':') ? AF_INET6 : AF_INET;
-		if (inet_pton(ip.family, line, &ip.v6) != 1)
-			continue;
-		if (r->dp->ops->addr_present(r->dp->ctx, &ip) == 1) {
-			log_info("removing VIP %s left behind by a previous run", line);
-			r->dp->ops->addr_del(r->dp->ctx, &ip);
+	for (unsigned i = 0; rec.ifindex == r->dp->ifindex && i < rec.n; i++) {
+		if (r->dp->ops->addr_present(r->dp->ctx, &rec.ips[i]) == 1) {
+			log_info("removing VIP %s left behind by a previous run",
+				 ip_addr_str(&rec.ips[i], s, sizeof(s)));
+			r->dp->ops->addr_del(r->dp->ctx, &rec.ips[i]);
 		}
 	}
-	fclose(f);
-	unlink(path);
+	vip_record_remove(r->cfg->name);
 }
 
+/*
+ * The notify script runs with what a program started from a shell would
+ * have: default signal dispositions (the daemon ignores SIGPIPE and
+ * SIGCHLD) and an empty signal mask (it blocks SIGTERM, SIGINT and SIGHUP
+ * for its signalfd), so that the script can be stopped and its pipes
+ * behave.  fork, not posix_spawn: glibc's posix_spawn leaves its two
+ * internal signals (32 and 33) ignored in the child, and an ignored signal
+ * stays ignored across exec.  The child calls only async-signal-safe
+ * functions (the tunnel reader is another thread).  The file is checked
+ * again before each run: the check when the config was read does not
+ * cover a chmod since.
+ */
 static void run_notify(struct role *r, int fam, enum vip_role to)
 {
 	const char *script = r->cfg->notify;
-	char vip[INET6_ADDRSTRLEN];
+	char vip[INET6_ADDRSTRLEN], why[256];
+	char *argv[5];
 	pid_t pid;
 
 	if (!script[0])
 		return;
+	if (config_file_trusted(script, why, sizeof(why)) ||
+	    (access(script, X_OK) && snprintf(why, sizeof(why), "%s", strerror(errno)))) {
+		log_err("notify script %s not run: %s", script, why);
+		return;
+	}
 	ip_addr_str(&r->vip[fam].ip, vip, sizeof(vip));
+	argv[0] = (char *)script;
+	argv[1] = (char *)role_name(to);
+	argv[2] = (char *)fam_name(fam);
+	argv[3] = vip;
+	argv[4] = NULL;
 	pid = fork();
 	if (pid == 0) {
-		/* SIGCHLD is ignored in the daemon, so no zombie is left behind. */
-		signal(SIGCHLD, SIG_DFL);
-		execl(script, script, role_name(to), fam_name(fam), vip, (char *)NULL);
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		sigset_t none;
+
+		/* SIGKILL, SIGSTOP and glibc's own refuse: they are default */
+		for (int sig = 1; sig < NSIG; sig++)
+			sigaction(sig, &dfl, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execve(script, argv, environ);
 		_exit(127);
 	}
+	/* SIGCHLD is ignored in the daemon, so no zombie is left behind. */
 	if (pid < 0)
 		log_warn("cannot run notify script %s: %s", script, strerror(errno));
 }
@@ -198,6 +206,44 @@ static void on_announce(void *arg)
 		loop_timer_after(&r->announce[a->fam], r->cfg->announce_interval_ms);
 }
 
+/*
+ * The valid lifetime of a VIP this node adds, in seconds (0: forever):
+ * only where VRRP owns the VIP.  The daemon renews it every third of it
+ * while it holds the VIP, so that only a dead daemon's VIP expires: the
+ * kernel removes it by itself, with no systemd, cleanup command or restart
+ * needed (the units' ExecStopPost= cleanup is quicker; this is the
+ * backstop).
+ */
+static uint32_t lifetime_s(const struct role *r)
+{
+	return owns_vip(r) ? r->cfg->vip_lifetime_ms / 1000 : 0;
+}
+
+static void on_refresh(void *arg)
+{
+	struct announce_arg *a = arg;
+	struct role *r = a->r;
+	struct vip_state *v = &r->vip[a->fam];
+	char s[INET6_ADDRSTRLEN];
+
+	if (v->role != ROLE_MASTER || !v->added)
+		return;
+	if (r->dp->ops->addr_refresh(r->dp->ctx, &v->ip, lifetime_s(r)))
+		log_warn("cannot renew the lifetime of VIP %s", ip_addr_str(&v->ip, s, sizeof(s)));
+}
+
+/* The refresh timer of fam's VIP, after it was added or a reload. */
+static void arm_refresh(struct role *r, int fam)
+{
+	uint32_t life = lifetime_s(r);
+
+	if (r->vip[fam].role != ROLE_MASTER || !r->vip[fam].added || !life) {
+		loop_timer_stop(&r->refresh[fam]);
+		return;
+	}
+	loop_timer_every(&r->refresh[fam], life * 1000u / 3u);
+}
+
 static void to_master(struct role *r, int fam)
 {
 	const struct dataplane *dp = r->dp;
@@ -213,14 +259,18 @@ static void to_master(struct role *r, int fam)
 	v->role = ROLE_MASTER;
 	role_push_config(r);
 	present = dp->ops->addr_present(dp->ctx, &v->ip);
-	if (present == 0 && dp->ops->addr_add(dp->ctx, &v->ip) == 0) {
+	if (present == 0 && dp->ops->addr_add(dp->ctx, &v->ip, lifetime_s(r)) == 0) {
 		v->added = true;
 		save_added(r);
 	} else if (present == 1 && owns_vip(r) && !v->added) {
-		/* already there (a hand-made VIP, a lost record): VRRP owns it */
+		/* already there (a hand-made VIP, a lost record): VRRP owns it,
+		 * its lifetime included */
 		v->added = true;
 		save_added(r);
+		if (lifetime_s(r))
+			dp->ops->addr_refresh(dp->ctx, &v->ip, lifetime_s(r));
 	}
+	arm_refresh(r, fam);
 	v->announce_left = r->cfg->announce_count ? r->cfg->announce_count : 1;
 	loop_timer_after(&r->announce[fam], 0);
 }
@@ -233,6 +283,7 @@ static void to_backup(struct role *r, int fam)
 	v->role = ROLE_BACKUP;
 	v->announce_left = 0;
 	loop_timer_stop(&r->announce[fam]);
+	loop_timer_stop(&r->refresh[fam]);
 	role_push_config(r);
 	if ((v->added || (owns_vip(r) && dp->ops->addr_present(dp->ctx, &v->ip) == 1)) &&
 	    dp->ops->addr_del(dp->ctx, &v->ip) == 0) {
@@ -311,6 +362,7 @@ struct role *role_new(struct loop *l, const struct config *c, const struct datap
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
 		args[fam] = (struct announce_arg){ r, fam };
 		loop_timer_init(&r->announce[fam], l, on_announce, &args[fam]);
+		loop_timer_init(&r->refresh[fam], l, on_refresh, &args[fam]);
 	}
 	if (role_push_config(r)) {
 		role_free(r);
@@ -321,7 +373,15 @@ struct role *role_new(struct loop *l, const struct config *c, const struct datap
 
 int role_reload(struct role *r, const struct config *c)
 {
+	uint32_t old = lifetime_s(r);
+
 	r->cfg = c;
+	for (int fam = 0; fam < IKELB_FAMILIES && lifetime_s(r) != old; fam++) {
+		/* the new lifetime (or none) at once, then its own period */
+		if (r->vip[fam].role == ROLE_MASTER && r->vip[fam].added)
+			r->dp->ops->addr_refresh(r->dp->ctx, &r->vip[fam].ip, lifetime_s(r));
+		arm_refresh(r, fam);
+	}
 	return role_push_config(r);
 }
 
@@ -329,7 +389,9 @@ void role_free(struct role *r)
 {
 	if (!r)
 		return;
-	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
+	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
 		loop_timer_stop(&r->announce[fam]);
+		loop_timer_stop(&r->refresh[fam]);
+	}
 	free(r);
 }

@@ -20,6 +20,7 @@ struct family_speaker {
 	bool open;
 	struct vrrp_speaker s;
 	struct ip_addr vip;
+	struct ip_addr allow[VRRP_SPEAKER_ALLOW_MAX];
 	struct loop_io io;
 	struct loop_timer timer; /* the speaker's next deadline, or the retry */
 };
@@ -93,7 +94,7 @@ static int open_one(struct family_speaker *f)
 	int af = f->fam == IKELB_FAM_V6 ? AF_INET6 : AF_INET;
 	uint64_t now = loop_now(e->loop);
 
-	if (vrrp_speaker_config_from(&sc, e->cfg, af, &f->vip))
+	if (vrrp_speaker_config_from(&sc, e->cfg, af, &f->vip, f->allow))
 		return -1;
 	sc.on_role = on_speaker_role;
 	sc.ctx = f;
@@ -177,6 +178,14 @@ void election_free(struct election *e)
 void election_reload(struct election *e, const struct config *c)
 {
 	e->cfg = c;
+	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
+		struct family_speaker *f = &e->sp[fam];
+		int af = fam == IKELB_FAM_V6 ? AF_INET6 : AF_INET;
+		unsigned n = vrrp_allowed_sources(c, af, f->allow, VRRP_SPEAKER_ALLOW_MAX);
+
+		if (f->open)
+			vrrp_speaker_set_allow(&f->s, f->allow, n);
+	}
 }
 
 void election_addr_changed(struct election *e)
@@ -238,14 +247,15 @@ void election_text(const struct election *e, FILE *out)
 			ip_addr_str(&s->fsm.cfg.primary, a, sizeof(a)),
 			(unsigned long long)c->sent, (unsigned long long)c->received,
 			(unsigned long long)c->accepted);
-		fprintf(out, "  drops: bad_ttl %llu bad_length %llu bad_version %llu bad_type %llu "
-			"no_addrs %llu bad_checksum %llu other_vrid %llu bad_interval %llu "
-			"recv_errors %llu send_errors %llu\n",
-			(unsigned long long)c->bad_ttl, (unsigned long long)c->bad_length,
-			(unsigned long long)c->bad_version, (unsigned long long)c->bad_type,
-			(unsigned long long)c->no_addrs, (unsigned long long)c->bad_checksum,
-			(unsigned long long)c->other_vrid, (unsigned long long)c->bad_interval,
+		fprintf(out, "  drops:");
+		for (int r = VRRP_RX_BAD_TTL; r < VRRP_RX_KINDS; r++)
+			fprintf(out, " %s %llu", vrrp_rx_name(r),
+				(unsigned long long)*vrrp_counters_drop((struct vrrp_counters *)c, r));
+		fprintf(out, " recv_errors %llu send_errors %llu\n",
 			(unsigned long long)c->recv_errors, (unsigned long long)c->send_errors);
+		fprintf(out, "  sources: %s; owner_mismatch %llu\n",
+			s->n_allow ? "only the allowed ones" : "any",
+			(unsigned long long)c->owner_mismatch);
 	}
 }
 
@@ -256,7 +266,7 @@ struct json_object *election_json(const struct election *e)
 
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
 		const struct vrrp_speaker *s = speaker(e, fam);
-		json_object *o, *drops;
+		json_object *o, *drops, *allow;
 		struct vrrp_counters c;
 
 		if (!e->sp[fam].wanted)
@@ -280,6 +290,12 @@ struct json_object *election_json(const struct election *e)
 			json_add_u64(drops, "recv_errors", c.recv_errors);
 			json_add_u64(drops, "send_errors", c.send_errors);
 			json_object_object_add(o, "drops", drops);
+			json_add_u64(o, "owner_mismatch", c.owner_mismatch);
+			allow = json_object_new_array();
+			for (unsigned i = 0; i < s->n_allow; i++)
+				json_object_array_add(allow, json_object_new_string(ip_addr_str(
+								     &s->allow[i], ip, sizeof(ip))));
+			json_object_object_add(o, "allowed_sources", allow);
 		}
 		json_object_array_add(a, o);
 	}

@@ -7,14 +7,15 @@
 #include "base/inet_csum.h"
 #include "vrrp/vrrp_proto.h"
 
-_Static_assert(offsetof(struct vrrp_counters, bad_interval) -
+_Static_assert(offsetof(struct vrrp_counters, not_allowed) -
 			       offsetof(struct vrrp_counters, bad_ttl) ==
-		       (VRRP_RX_BAD_INTERVAL - VRRP_RX_BAD_TTL) * sizeof(uint64_t),
+		       (VRRP_RX_NOT_ALLOWED - VRRP_RX_BAD_TTL) * sizeof(uint64_t),
 	       "enum vrrp_rx and struct vrrp_counters disagree");
 
 static const char *const rx_names[VRRP_RX_KINDS] = {
-	"ok",	    "bad_ttl",	    "bad_length", "bad_version", "bad_type",
-	"no_addrs", "bad_checksum", "other_vrid", "bad_interval",
+	"ok",	    "bad_ttl",	    "bad_length", "bad_version",   "bad_type",
+	"no_addrs", "bad_checksum", "other_vrid", "bad_interval", "addr_mismatch",
+	"not_allowed",
 };
 
 const char *vrrp_rx_name(enum vrrp_rx r)
@@ -137,3 +138,38 @@ enum vrrp_rx vrrp_decode(const void *pkt, size_t len, int ttl,
 	return VRRP_RX_OK;
 }
 
+
+bool vrrp_addrs_match(const struct vrrp_advert *a, const struct ip_addr *vips, unsigned n_vips)
+{
+	size_t alen = addr_len(a->family);
+	const uint8_t *p = a->addrs;
+
+	if (!alen || a->n_addrs != n_vips)
+		return false;
+	/* every advertised address is one of ours; with equal counts and
+	 * our list free of repeats, that is the same set */
+	for (unsigned i = 0; i < a->n_addrs; i++) {
+		bool found = false;
+
+		for (unsigned j = 0; j < n_vips && !found; j++)
+			found = vips[j].family == a->family &&
+				!memcmp(p + i * alen, &vips[j].v6, alen);
+		if (!found)
+			return false;
+		for (unsigned k = 0; k < i; k++)
+			if (!memcmp(p + i * alen, p + k * alen, alen))
+				return false; /* a repeat hides one of ours */
+	}
+	return true;
+}
+
+bool vrrp_source_allowed(const struct ip_addr *src, const struct ip_addr *allow,
+			 unsigned n_allow)
+{
+	if (!n_allow)
+		return true;
+	for (unsigned i = 0; i < n_allow; i++)
+		if (ip_addr_eq(src, &allow[i]))
+			return true;
+	return false;
+}

@@ -12,6 +12,7 @@
 #ifndef IKELB_VRRP_PROTO_H
 #define IKELB_VRRP_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,10 @@ enum vrrp_rx {
 	VRRP_RX_BAD_CHECKSUM,
 	VRRP_RX_OTHER_VRID, /* valid, but another virtual router: normal */
 	VRRP_RX_BAD_INTERVAL, /* Max Adver Int 0 */
+	/* not from vrrp_decode: the speaker's checks (vrrp_source_allowed,
+	 * vrrp_addrs_match) */
+	VRRP_RX_ADDR_MISMATCH, /* address list is not ours, priority below 255 */
+	VRRP_RX_NOT_ALLOWED, /* source not among the allowed ones */
 	VRRP_RX_KINDS,
 };
 
@@ -72,6 +77,11 @@ struct vrrp_counters {
 	uint64_t bad_checksum;
 	uint64_t other_vrid;
 	uint64_t bad_interval;
+	uint64_t addr_mismatch;
+	uint64_t not_allowed;
+	/* accepted although the address list is not ours: priority 255, the
+	 * address owner (RFC 5798 7.1) */
+	uint64_t owner_mismatch;
 	/* socket level (vrrp_net) */
 	uint64_t own; /* our own advert came back (unicast to self) */
 	uint64_t recv_errors;
@@ -107,5 +117,19 @@ int vrrp_encode(void *buf, size_t size, const struct vrrp_advert *a,
 enum vrrp_rx vrrp_decode(const void *pkt, size_t len, int ttl,
 			 const struct ip_addr *src, const struct ip_addr *dst,
 			 uint8_t vrid, struct vrrp_advert *out);
+
+/*
+ * RFC 5798 7.1: whether a decoded advert's address list is the configured
+ * one (the same count and the same addresses, in any order).  A router
+ * that lists other addresses for our VRID is another virtual router (51 is
+ * in many examples) or a forgery; its adverts are dropped unless they come
+ * from the address owner (priority 255), and logged.
+ */
+bool vrrp_addrs_match(const struct vrrp_advert *a, const struct ip_addr *vips, unsigned n_vips);
+
+/* Whether src may send us adverts: true when allow is empty (anyone) or
+ * src is one of the n_allow addresses. */
+bool vrrp_source_allowed(const struct ip_addr *src, const struct ip_addr *allow,
+			 unsigned n_allow);
 
 #endif

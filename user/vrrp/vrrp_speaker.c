@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -6,8 +7,34 @@
 #include "base/log.h"
 #include "vrrp/vrrp_speaker.h"
 
+unsigned vrrp_allowed_sources(const struct config *c, int family, struct ip_addr *out,
+			      unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < c->n_vrrp_allow && n < max; i++)
+		if (c->vrrp_allow[i].family == family)
+			out[n++] = c->vrrp_allow[i];
+	for (unsigned i = 0; i < c->n_vrrp_peers && n < max; i++) {
+		const struct ip_addr *p = &c->vrrp_peers[i];
+
+		if (p->family == family &&
+		    (family == AF_INET || IN6_IS_ADDR_LINKLOCAL(&p->v6)))
+			out[n++] = *p;
+	}
+	return n;
+}
+
+void vrrp_speaker_set_allow(struct vrrp_speaker *s, const struct ip_addr *allow, unsigned n)
+{
+	if (n > VRRP_SPEAKER_ALLOW_MAX)
+		n = VRRP_SPEAKER_ALLOW_MAX;
+	memcpy(s->allow, allow, n * sizeof(*allow));
+	s->n_allow = n;
+}
+
 int vrrp_speaker_config_from(struct vrrp_speaker_config *sc, const struct config *c, int family,
-			     struct ip_addr *vip_storage)
+			     struct ip_addr *vip_storage, struct ip_addr *allow_storage)
 {
 	memset(sc, 0, sizeof(*sc));
 	memset(vip_storage, 0, sizeof(*vip_storage));
@@ -28,6 +55,8 @@ int vrrp_speaker_config_from(struct vrrp_speaker_config *sc, const struct config
 	sc->n_vips = 1;
 	sc->peers = c->vrrp_peers;
 	sc->n_peers = c->n_vrrp_peers;
+	sc->n_allow = vrrp_allowed_sources(c, family, allow_storage, VRRP_SPEAKER_ALLOW_MAX);
+	sc->allow = allow_storage;
 	return 0;
 }
 
@@ -67,6 +96,7 @@ int vrrp_speaker_open(struct vrrp_speaker *s, const struct vrrp_speaker_config *
 	memcpy(s->vips, c->vips, c->n_vips * sizeof(*c->vips));
 	s->n_vips = c->n_vips;
 	s->vrid = c->vrid;
+	vrrp_speaker_set_allow(s, c->allow, c->allow ? c->n_allow : 0);
 	s->on_role = c->on_role;
 	s->ctx = c->ctx;
 	fc.primary = s->net.primary;
@@ -117,6 +147,42 @@ void vrrp_speaker_stop(struct vrrp_speaker *s, uint64_t now_ms)
 	apply(s, &act);
 }
 
+/* A mismatching address list is logged once per source (RFC 5798 7.1
+ * asks for a log, a flood must not fill it). */
+static void log_mismatch(struct vrrp_speaker *s, const struct ip_addr *src,
+			 const struct vrrp_advert *adv)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	for (unsigned i = 0; i < s->n_logged && i < VRRP_SPEAKER_LOGGED; i++)
+		if (ip_addr_eq(&s->logged[i], src))
+			return;
+	s->logged[s->n_logged++ % VRRP_SPEAKER_LOGGED] = *src;
+	if (adv->priority == VRRP_PRIO_OWNER)
+		log_warn("vrrp: advert for VRID %u on %s from %s lists other addresses than ours "
+			 "(%u of them); taken anyway: priority 255 is the address owner",
+			 s->vrid, s->net.ifname, ip_addr_str(src, a, sizeof(a)), adv->n_addrs);
+	else
+		log_warn("vrrp: advert for VRID %u on %s from %s lists other addresses than ours "
+			 "(%u of them, priority %u): another virtual router with our VRID, or a "
+			 "forgery; dropped (RFC 5798 7.1)",
+			 s->vrid, s->net.ifname, ip_addr_str(src, a, sizeof(a)), adv->n_addrs,
+			 adv->priority);
+}
+
+/* The speaker's own checks after vrrp_decode said OK (see the header). */
+static enum vrrp_rx check_advert(struct vrrp_speaker *s, const struct vrrp_packet *pkt,
+				 const struct vrrp_advert *adv)
+{
+	if (vrrp_addrs_match(adv, s->vips, s->n_vips))
+		return VRRP_RX_OK;
+	log_mismatch(s, &pkt->src, adv);
+	if (adv->priority != VRRP_PRIO_OWNER)
+		return VRRP_RX_ADDR_MISMATCH;
+	s->cnt.owner_mismatch++;
+	return VRRP_RX_OK;
+}
+
 void vrrp_speaker_readable(struct vrrp_speaker *s, uint64_t now_ms)
 {
 	struct vrrp_packet pkt;
@@ -127,10 +193,14 @@ void vrrp_speaker_readable(struct vrrp_speaker *s, uint64_t now_ms)
 	 * fd stays readable for the next round (level-triggered) */
 	for (int budget = 256; budget > 0 && vrrp_net_recv(&s->net, &pkt, &s->cnt) == 1;
 	     budget--) {
-		enum vrrp_rx r = vrrp_decode(pkt.data, pkt.len, pkt.ttl, &pkt.src, &pkt.dst,
-					     s->vrid, &adv);
+		enum vrrp_rx r = VRRP_RX_NOT_ALLOWED;
 		struct vrrp_fsm_advert fa = { .from = pkt.src };
 
+		if (vrrp_source_allowed(&pkt.src, s->allow, s->n_allow))
+			r = vrrp_decode(pkt.data, pkt.len, pkt.ttl, &pkt.src, &pkt.dst, s->vrid,
+					&adv);
+		if (r == VRRP_RX_OK)
+			r = check_advert(s, &pkt, &adv);
 		vrrp_counters_count(&s->cnt, r);
 		if (r != VRRP_RX_OK) {
 			if (r != VRRP_RX_OTHER_VRID)
