@@ -513,7 +513,7 @@ static double batch_for(const struct balancer *b, double capacity)
  * their max_tunnels): a burst of that size ends at equal levels, a smaller
  * one leaves the fuller targets alone, a larger one goes on in the same
  * proportions until the next refill plans for the rate it has seen.  (The
- * simulation, user/balance_sim.c, has 1000 clients in 20 ms onto 1800 free
+ * simulation, tests/lib/balance_sim.c, has 1000 clients in 20 ms onto 1800 free
  * places end 5 points from equal with half, 19 with all free capacity.)
  */
 static void fill_spill(struct balancer *b, unsigned family, const struct fill *plan)
