@@ -104,7 +104,8 @@ burst() {
 		--count-delay-ms "$delay" --log "$log" "${names[@]}" "$LAB_VIP4" >"$g" 2>&1
 	GENLINE=$(grep -E '^(valid|invalid|lost|rate|rate_lag_max_ms)=' "$g" | tr '\n' ' ')
 	[ "$(sed -n 's/^valid=//p' "$g")" = "$n" ] ||
-		bench_fail "$policy: not every request got a valid REDIRECT: $GENLINE"
+		bench_fail "$policy: not every request got a valid REDIRECT: ${GENLINE:-$(tail -n 3 "$g")}" \
+			"(master's log: $(tail -n 3 "$LAB_DIR/gw$(lab_master || echo 1)/ikelb.log" | tr '\n' ' '))"
 	RESULT=$(awk -v d="$delay" '{ printf "%.6f %s\n", $1 / 1e9 + d / 1000, $2 }' "$log" | deviation "$MAX")
 	lab_down
 }
