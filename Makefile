@@ -57,7 +57,7 @@ TOOLS     := $(TOOL_SRCS:%.c=$(B)/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all deps tests check fuzz demo bench install clean vmlinux
+.PHONY: all deps lab tests check fuzz demo bench install clean vmlinux
 .SECONDARY:
 .DELETE_ON_ERROR:
 
@@ -111,6 +111,10 @@ $(B)/ikelb-load: $(MAIN_SRC:%.c=$(B)/obj/%.o) $(B)/libikelb.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- tests -------------------------------------------------------------
+# lab: what scripts/lab.sh (the demo's namespaces) runs besides the product:
+# the test tools it calls (tx_csum_off on every veth, ike_gen, ...)
+lab: all $(filter $(B)/tests/tools/%,$(TOOLS))
+
 tests: $(TESTS) $(SAN_TESTS) $(TOOLS) $(BPF_OBJS) $(FUZZERS) all
 
 $(B)/tests/%: $(B)/obj/tests/%.o $(TLIB_OBJS) $(B)/libikelb.a

@@ -96,7 +96,8 @@ lab_down() {
 # (deviation's output) and GENLINE
 burst() {
 	local policy=$1 rate=$2 n=$3 delay=$4 g=$LAB_DIR/gen-$5 log=$LAB_DIR/log-$5
-	LAB_EXTRA="policy = $policy" LAB_TUNNELS="file file file file" LAB_MAX=$MAX LAB_STATUS_MS=1000 \
+	LAB_EXTRA="policy = $policy
+cookies = off" LAB_TUNNELS="file file file file" LAB_MAX=$MAX LAB_STATUS_MS=1000 \
 		LAB_CLIENT_NO_CHARON=1
 	lab_up || bench_fail "the lab did not come up: $(tail -n 3 "$LAB_DIR"/gw*/ikelb.log)"
 	sleep 2 # every node's first report in the master's table

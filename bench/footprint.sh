@@ -29,6 +29,10 @@ set -u
 . "$BENCH_TOP/tests/lib/strongswan.sh"
 . "$BENCH_TOP/tests/lib/ikelb.sh"
 LAB_N=${LAB_N:-3} LAB_ADVERT_MS=1000 LAB_STATUS_MS=1000
+# the load is one address drawing REDIRECTs as fast as the generator goes:
+# no answer limit per source, no cookies (the generator answers none)
+LAB_EXTRA="rate_per_source = 0
+cookies = off"
 . "$BENCH_TOP/scripts/lab.sh"
 bench_need_root
 bench_need "$IKELB_LOAD" "$BENCH_BIN/xdp_gen"

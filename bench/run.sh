@@ -18,7 +18,7 @@
 # (met or not met); 1 otherwise.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-ALL="xdp_cost redirect_rate server_cpu balance failover footprint"
+ALL="xdp_cost redirect_rate server_cpu balance failover footprint flood"
 full=0 note='' names=()
 while [ $# -gt 0 ]; do
 	case "$1" in

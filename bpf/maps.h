@@ -91,6 +91,26 @@ struct {
 	__type(value, struct ikelb_cookie_secret);
 } ikelb_cookies SEC(".maps");
 
+/* Steering: what each label says (include/ikelb.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IKELB_STEER_LABELS);
+	__type(key, __u32);
+	__type(value, struct ikelb_steer);
+} ikelb_labels SEC(".maps");
+
+/*
+ * Steering: where the first fragment of a datagram went.  Shared by all
+ * CPUs: a NIC spreads fragments by their addresses alone, but the first
+ * and the later fragments of a datagram may still reach different CPUs.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IKELB_FRAGS_MAX);
+	__type(key, struct ikelb_frag_key);
+	__type(value, struct ikelb_frag);
+} ikelb_frags SEC(".maps");
+
 /* Per-CPU scratch (request.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

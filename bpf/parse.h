@@ -27,11 +27,26 @@
 
 #define GO_ON (-1)
 
+/*
+ * With steering on (IKELB_ACT_STEER), the frames to a VIP that a REDIRECT
+ * cannot serve are handed to the steering (steer.h) as one of these kinds:
+ * like GO_ON, neither outcomes nor verdicts.  Each is produced only where
+ * the path without steering ends in an outcome of its own, so that the
+ * REDIRECT path pays nothing for them.
+ */
+#define STEER_INIT (-2) /* an IKE_SA_INIT request that cannot be redirected */
+#define STEER_IKE (-3) /* another IKE message: by its gateway's SPI */
+#define STEER_ESP (-4) /* ESP (IP protocol 50): by its SPI */
+#define STEER_NATT (-5) /* UDP to a NAT-T port without the marker: ESP in UDP, keepalive */
+#define STEER_FRAG (-6) /* an IP fragment */
+
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
 #define ETH_P_8021Q 0x8100
 #define ETH_P_8021AD 0x88A8
 #define IPPROTO_UDP_ 17
+#define IPPROTO_ESP_ 50
+#define IPPROTO_FRAGMENT_ 44 /* the IPv6 fragment header */
 #define IP_MF_OFFSET 0x3fff
 #define IP_LEN_INVALID 0xffffffffu
 
@@ -86,6 +101,11 @@ static __always_inline int parse_eth(struct cursor *c, const struct ikelb_config
 	return GO_ON;
 }
 
+static __always_inline bool steering(const struct ikelb_config *cfg)
+{
+	return cfg->unsupported_action == IKELB_ACT_STEER;
+}
+
 static __always_inline int ipv6_eq(const void *a, const void *b)
 {
 	const __u32 *x = a, *y = b;
@@ -112,15 +132,16 @@ static __always_inline int parse_ipv4(struct cursor *c, const struct ikelb_confi
 		return IKELB_CNT_PASS_OTHER;
 	if (ip->ihl != 5)
 		return IKELB_CNT_PASS_IP_UNPARSED;
-	if (ip->frag_off & bpf_htons(IP_MF_OFFSET))
-		return IKELB_CNT_PASS_FRAGMENT;
-	if (ip->protocol != IPPROTO_UDP_)
-		return IKELB_CNT_PASS_OTHER;
-	tot = bpf_ntohs(ip->tot_len);
-	r->ip_payload = tot >= sizeof(*ip) ? tot - sizeof(*ip) : IP_LEN_INVALID;
 	r->l3_off = l3;
 	r->l4_off = c->off;
 	r->ipv6 = 0;
+	if (ip->frag_off & bpf_htons(IP_MF_OFFSET))
+		return steering(cfg) ? STEER_FRAG : IKELB_CNT_PASS_FRAGMENT;
+	if (ip->protocol != IPPROTO_UDP_)
+		return ip->protocol == IPPROTO_ESP_ && steering(cfg) ? STEER_ESP
+								   : IKELB_CNT_PASS_OTHER;
+	tot = bpf_ntohs(ip->tot_len);
+	r->ip_payload = tot >= sizeof(*ip) ? tot - sizeof(*ip) : IP_LEN_INVALID;
 	return GO_ON;
 }
 
@@ -136,16 +157,20 @@ static __always_inline int parse_ipv6(struct cursor *c, const struct ikelb_confi
 		return IKELB_CNT_PASS_NOT_IP;
 	if (!cfg->vip6_active || !ipv6_eq(&ip6->daddr, cfg->vip6))
 		return IKELB_CNT_PASS_OTHER;
+	r->l3_off = l3;
+	r->l4_off = c->off;
+	r->ipv6 = 1;
 	if (ip6->nexthdr != IPPROTO_UDP_) {
+		if (steering(cfg) && ip6->nexthdr == IPPROTO_FRAGMENT_)
+			return STEER_FRAG;
+		if (steering(cfg) && ip6->nexthdr == IPPROTO_ESP_)
+			return STEER_ESP;
 		if (ip6->nexthdr == 0 || ip6->nexthdr == 43 || ip6->nexthdr == 44 ||
 		    ip6->nexthdr == 60)
 			return IKELB_CNT_PASS_IP_UNPARSED;
 		return IKELB_CNT_PASS_OTHER;
 	}
 	r->ip_payload = bpf_ntohs(ip6->payload_len);
-	r->l3_off = l3;
-	r->l4_off = c->off;
-	r->ipv6 = 1;
 	return GO_ON;
 }
 
@@ -203,7 +228,7 @@ static __always_inline int parse_udp(struct cursor *c, const struct ikelb_config
 	if (r->natt) {
 		marker = cursor_pull(c, IKE_NON_ESP_MARKER_LEN);
 		if (!marker || *marker != 0)
-			return IKELB_CNT_PASS_NOT_IKE;
+			return steering(cfg) ? STEER_NATT : IKELB_CNT_PASS_NOT_IKE;
 	}
 	r->ike_off = c->off;
 	return GO_ON;
@@ -215,7 +240,7 @@ static __always_inline int parse_udp(struct cursor *c, const struct ikelb_config
  * else sent to the VIP (IKE_AUTH, INFORMATIONAL, IKEv1 for the node's own
  * daemon) is not ours, whatever its lengths.
  */
-static __always_inline int parse_ike_hdr(struct cursor *c)
+static __always_inline int parse_ike_hdr(struct cursor *c, const struct ikelb_config *cfg)
 {
 	struct ike_hdr *ike = cursor_pull(c, sizeof(*ike));
 	__u64 spi_r;
@@ -227,7 +252,7 @@ static __always_inline int parse_ike_hdr(struct cursor *c)
 	    ike->exchange != IKE_EXCH_SA_INIT ||
 	    (ike->flags & (IKE_FLAG_I | IKE_FLAG_R)) != IKE_FLAG_I || ike->msg_id != 0 ||
 	    spi_r != 0)
-		return IKELB_CNT_PASS_NOT_REQUEST;
+		return steering(cfg) ? STEER_IKE : IKELB_CNT_PASS_NOT_REQUEST;
 	return GO_ON;
 }
 
@@ -253,7 +278,7 @@ static __always_inline int parse_headers(void *data, void *data_end,
 	out = parse_udp(&c, cfg, r);
 	if (out != GO_ON)
 		return out;
-	return parse_ike_hdr(&c);
+	return parse_ike_hdr(&c, cfg);
 }
 
 /*

@@ -65,6 +65,9 @@ static inline __u32 ikelb_slot_of_spi(__u64 spi_raw)
 enum ikelb_action {
 	IKELB_ACT_PASS = 0,
 	IKELB_ACT_DROP = 1,
+	/* unsupported_action only: steer the request to a gateway at layer 2,
+	 * and every later packet of its SAs after it ("Steering" below) */
+	IKELB_ACT_STEER = 2,
 };
 
 /* Config "cookie_mode": when a request without a valid COOKIE gets one. */
@@ -82,7 +85,8 @@ struct ikelb_config {
 	__u8 vip6[16];
 	__u8 vip4_active; /* answer for vip4: this node holds it */
 	__u8 vip6_active;
-	__u8 unsupported_action; /* enum ikelb_action: no REDIRECT_SUPPORTED, or a loop */
+	__u8 unsupported_action; /* enum ikelb_action: no REDIRECT_SUPPORTED, or a loop;
+				  * IKELB_ACT_STEER turns steering on */
 	__u8 no_target_action; /* enum ikelb_action: table empty / target gone */
 	__be16 ports[IKELB_MAX_PORTS]; /* UDP ports, network order; 0 = unused */
 	__u8 port_natt[IKELB_MAX_PORTS]; /* 1: IKE behind the non-ESP marker */
@@ -110,19 +114,20 @@ struct ikelb_config {
 };
 
 /*
- * Defaults user space writes until the config says otherwise: they never
- * limit a real client.  A carrier-grade NAT puts thousands (up to tens of
- * thousands) of subscribers behind one public IPv4 address, and after an
- * outage all of them reconnect within seconds: 5000 answers/s with a burst
- * of 10000 lets 10000 clients behind one address (re)connect at once and
- * 5000 more every second, while a victim of forged requests gets at most
- * 5000 answers a second, none larger than the request that caused it
- * (about 4 Mbit/s of REDIRECTs: no amplification, little reflection).
+ * Defaults of the answer limits (the config's [redirect] rate_per_source,
+ * burst_per_source, rate_total): they never limit a real client.  A
+ * carrier-grade NAT puts thousands (up to tens of thousands) of
+ * subscribers behind one public IPv4 address, and after an outage all of
+ * them reconnect within seconds, each with two answers when cookies are on
+ * (the COOKIE, then the REDIRECT): a burst of 20000 lets 10000 clients
+ * behind one address (re)connect at once, and 5000 answers/s 2500 to 5000
+ * more every second, while a victim of forged requests gets at most 5000
+ * answers a second, none larger than the request that caused it (about
+ * 4 Mbit/s of REDIRECTs: no amplification, little reflection).
  */
 #define IKELB_DEFAULT_RATE_PER_SOURCE 5000
-#define IKELB_DEFAULT_BURST_PER_SOURCE 10000
+#define IKELB_DEFAULT_BURST_PER_SOURCE 20000
 #define IKELB_DEFAULT_RATE_TOTAL 0 /* no node-wide limit */
-#define IKELB_DEFAULT_BURST_TOTAL 0
 
 /* The GW identity a REDIRECT names (RFC 5685). */
 struct ikelb_gw_id {
@@ -138,7 +143,8 @@ struct ikelb_gw_id {
  */
 struct ikelb_target {
 	__u8 active; /* 0: never chosen, even if a slot still names it */
-	__u8 pad[3];
+	__u8 steer_label; /* its label in map "labels"; 0: never steered to */
+	__u8 pad[2];
 	struct ikelb_gw_id id[IKELB_FAMILIES];
 };
 
@@ -194,11 +200,23 @@ enum ikelb_counter {
 	IKELB_CNT_DROP_SRC_PORT0, /* from UDP port 0 */
 	IKELB_CNT_DROP_RATE_SOURCE, /* over the source's answer limit */
 	IKELB_CNT_DROP_RATE_TOTAL, /* over the node's answer limit */
+	/* steering (unsupported_action IKELB_ACT_STEER): XDP_TX to the
+	 * gateway's MAC, or XDP_PASS when it is this node (steered_local) */
+	IKELB_CNT_STEERED_INIT, /* IKE_SA_INIT that cannot be redirected, to a target */
+	IKELB_CNT_STEERED_IKE, /* another IKEv2 message, by its gateway's SPI label */
+	IKELB_CNT_STEERED_ESP, /* ESP or ESP in UDP, by its SPI's label */
+	IKELB_CNT_STEERED_FRAGMENT, /* a later IP fragment, as its first fragment went */
+	IKELB_CNT_STEER_UNKNOWN_LABEL, /* DROP: no gateway has the label */
+	IKELB_CNT_STEER_DEAD, /* DROP: the label's gateway is dead, and its SAs with it */
+	IKELB_CNT_STEER_NO_MAC, /* no MAC to send to: an init by no_target_action, else DROP */
+	IKELB_CNT_STEER_FRAGMENT_UNKNOWN, /* DROP: a later fragment without a record */
+	IKELB_CNT_NATT_KEEPALIVE, /* DROP: a NAT-T keepalive (one byte 0xff on a NAT-T port) */
 	IKELB_CNT_OUTCOMES,
 	/* events */
 	IKELB_CNT_REQUESTS = IKELB_CNT_OUTCOMES, /* well-formed IKE_SA_INIT requests (cookie "auto") */
 	IKELB_CNT_COOKIE_VALID, /* requests whose COOKIE verified */
 	IKELB_CNT_COOKIE_INVALID, /* requests whose COOKIE did not (answered with a new one) */
+	IKELB_CNT_STEERED_LOCAL, /* steered to this node: passed to its own stack */
 	IKELB_CNT_MAX,
 };
 
@@ -232,9 +250,19 @@ struct ikelb_counters {
 	__u64 drop_src_port0;
 	__u64 drop_rate_source;
 	__u64 drop_rate_total;
+	__u64 steered_init;
+	__u64 steered_ike;
+	__u64 steered_esp;
+	__u64 steered_fragment;
+	__u64 steer_unknown_label;
+	__u64 steer_dead;
+	__u64 steer_no_mac;
+	__u64 steer_fragment_unknown;
+	__u64 natt_keepalive;
 	__u64 requests;
 	__u64 cookie_valid;
 	__u64 cookie_invalid;
+	__u64 steered_local;
 };
 
 _Static_assert(sizeof(struct ikelb_counters) == IKELB_CNT_MAX * sizeof(__u64),
@@ -251,8 +279,11 @@ _Static_assert(sizeof(struct ikelb_counters) == IKELB_CNT_MAX * sizeof(__u64),
 	  "drop_udp_csum",	  "drop_spi_zero",	  "drop_src_unspecified",         \
 	  "drop_src_loopback",	  "drop_src_multicast",	  "drop_src_broadcast",           \
 	  "drop_src_link_local",  "drop_src_vip",	  "drop_src_port0",               \
-	  "drop_rate_source",	  "drop_rate_total",	  "requests",                     \
-	  "cookie_valid",	  "cookie_invalid" }
+	  "drop_rate_source",	  "drop_rate_total",	  "steered_init",                 \
+	  "steered_ike",	  "steered_esp",	  "steered_fragment",             \
+	  "steer_unknown_label",  "steer_dead",		  "steer_no_mac",                 \
+	  "steer_fragment_unknown", "natt_keepalive",	  "requests",                     \
+	  "cookie_valid",	  "cookie_invalid",	  "steered_local" }
 
 /*
  * Map "sources": LRU hash, the answer limit state of each source that was
@@ -300,6 +331,75 @@ struct ikelb_cookie_secret {
 	__u8 pad[6];
 	__u64 key[2]; /* SipHash key k0, k1 (the key's bytes 0..7 and 8..15,
 		       * little-endian) */
+};
+
+/*
+ * Steering (unsupported_action IKELB_ACT_STEER; docs/xdp.md, "Steering").
+ * Clients that cannot be redirected are sent on at layer 2 to a gateway
+ * that holds the VIP on a non-ARPing device, and every later packet of
+ * their SAs follows by a label each gateway's IKE daemon puts into its own
+ * SPIs: the first byte on the wire of the gateway's IKE SPI (strongSwan:
+ * charon.spi_mask / spi_label) and of the ESP SPIs it picks for inbound
+ * IPsec SAs (charon.spi_min / spi_max: a range of its own per label).
+ * Labels are 1..255; 0 is never a label.
+ */
+#define IKELB_STEER_LABELS 256
+/* charon.spi_mask, and charon.spi_label for label l, as strongSwan 5.9
+ * reads them: the value's most significant byte is the SPI's first byte
+ * on the wire (checked on the wire, docs/design.md). */
+#define IKELB_IKE_SPI_MASK 0xff00000000000000ull
+static inline __u64 ikelb_ike_spi_label(__u8 label)
+{
+	return (__u64)label << 56;
+}
+
+/* charon.spi_min / spi_max for label l: ESP SPIs whose first byte is l. */
+static inline __u32 ikelb_esp_spi_min(__u8 label)
+{
+	return (__u32)label << 24;
+}
+
+static inline __u32 ikelb_esp_spi_max(__u8 label)
+{
+	return (__u32)label << 24 | 0xffffffu;
+}
+
+/* What map "labels" says about a label. */
+enum ikelb_steer_state {
+	IKELB_STEER_NONE = 0, /* no gateway has it: steer_unknown_label */
+	IKELB_STEER_TX = 1, /* XDP_TX to mac */
+	IKELB_STEER_LOCAL = 2, /* this node: XDP_PASS */
+	IKELB_STEER_DEAD = 3, /* its gateway died, and its SAs with it: steer_dead */
+	IKELB_STEER_NO_MAC = 4, /* its gateway's MAC is not known: steer_no_mac */
+};
+
+/* Map "labels", IKELB_STEER_LABELS entries indexed by label. */
+struct ikelb_steer {
+	__u8 mac[6]; /* the gateway's MAC (IKELB_STEER_TX) */
+	__u8 state; /* enum ikelb_steer_state */
+	__u8 pad;
+	__u32 target; /* its target index (for people reading the map) */
+};
+
+/*
+ * Map "frags": LRU hash, where the first fragment of an IP datagram to a
+ * VIP went, so that its later fragments (no ports, no SPI) follow.  Key:
+ * RFC 791 / RFC 8200's reassembly key; IPv4 addresses in the first 4
+ * bytes, the IPv4 ID in the low 16 bits of id.
+ */
+#define IKELB_FRAGS_MAX 16384
+struct ikelb_frag_key {
+	__u8 src[16];
+	__u8 dst[16];
+	__u32 id; /* network order */
+	__u8 proto; /* of what the fragments carry */
+	__u8 family; /* IKELB_FAM_V4 or IKELB_FAM_V6 */
+	__u8 pad[2];
+};
+
+struct ikelb_frag {
+	__u8 label; /* as map "labels"; 0: the first fragment was passed */
+	__u8 pad[7];
 };
 
 #endif

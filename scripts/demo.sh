@@ -20,7 +20,7 @@ fail() {
 [ "$(id -u)" = 0 ] || { echo "demo: FAILED: run as root (it builds network namespaces)" >&2; exit 1; }
 say "Installing packages (if missing) and building"
 scripts/deps.sh || { echo "demo: FAILED: scripts/deps.sh could not install the packages" >&2; exit 1; }
-make -j2 all >build.log 2>&1 || { tail -n 40 build.log; echo "demo: FAILED: build (build.log)" >&2; exit 1; }
+make -j2 lab >build.log 2>&1 || { tail -n 40 build.log; echo "demo: FAILED: build (build.log)" >&2; exit 1; }
 
 source tests/lib/netns.sh
 source tests/lib/strongswan.sh

@@ -38,6 +38,12 @@ LAB_CLIENT_FOLLOW=${LAB_CLIENT_FOLLOW:-yes} # charon.follow_redirects of client 
 LAB_CLIENT_CHARON=${LAB_CLIENT_CHARON:-}   # more charon { } lines for client "cl"
 LAB_CLIENT=${LAB_CLIENT:-cl}               # the client namespace the helpers use
 LAB_CONNECT_TIMEOUT=${LAB_CONNECT_TIMEOUT:-20} # s, for each initiation of lab_connect
+# 1: steering (README "Clients without redirect support"): [redirect]
+# unsupported = steer, node N's [gateway] steer_label = N, its charon with
+# the lines of `ikelb-load strongswan-conf`, and the ARP settings steering
+# needs in its namespace
+LAB_STEER=${LAB_STEER:-}
+LAB_GATEWAY_CONN_EXTRA=${LAB_GATEWAY_CONN_EXTRA:-} # more lines for the gateways' connection
 LAB_METRICS=${LAB_METRICS:-}               # PORT: every node serves /metrics on its address
 LAB_VIP4=198.18.0.1
 LAB_VIP6=2001:db8::1
@@ -94,7 +100,7 @@ $LAB_VRRP_EXTRA
 
 [redirect]
 ports = $LAB_PORTS
-unsupported = $LAB_UNSUPPORTED
+unsupported = $([ -n "$LAB_STEER" ] && echo steer || echo "$LAB_UNSUPPORTED")
 no_target = $LAB_NO_TARGET
 $LAB_EXTRA
 
@@ -108,6 +114,7 @@ address = $(lab_node_ip "$i")
 address6 = $(lab_node_ip6 "$i")
 max_tunnels = $(_lab_word "$i" "$LAB_MAX")
 tunnels = $(_lab_node_tunnels "$i")
+$([ -n "$LAB_STEER" ] && echo "steer_label = $i")
 $LAB_GATEWAY_EXTRA
 EOF
 	[ -z "$LAB_METRICS" ] || printf '\n[metrics]\nlisten = %s:%s\n' "$(lab_node_ip "$i")" "$LAB_METRICS"
@@ -133,6 +140,7 @@ connections {
 		remote {
 			auth = psk
 		}
+		$LAB_GATEWAY_CONN_EXTRA
 	}
 }
 secrets {
@@ -144,21 +152,28 @@ EOF
 }
 
 _lab_node_up() {
-	local i=$1 ns dir
+	local i=$1 ns dir steer=
 	ns=$(lab_ns "gw$i")
 	dir=$(lab_node_sw "$i")
 	lab_switch_host "$LAB_PREFIX-sw" "p$i" "$ns" e0 "$(lab_node_ip "$i")" "$(lab_node_ip6 "$i")"
+	_lab_node_conf "$i" >"$(lab_node_conf "$i")"
+	if [ -n "$LAB_STEER" ]; then
+		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
+			net.ipv4.conf.all.arp_announce=2 || return 1
+		steer=$("$IKELB_LOAD" strongswan-conf -c "$(lab_node_conf "$i")" | sed 's/^/\t/') ||
+			return 1
+	fi
 	if [ "$(lab_node_source "$i")" = file ]; then
 		mkdir -p "$LAB_DIR/tunnels"
 		echo 0 >"$(lab_node_tunnels_file "$i")"
 	else
-		sw_conf "$dir" "$LAB_GATEWAY_CHARON"
+		sw_conf "$dir" "$LAB_GATEWAY_CHARON
+$steer"
 		_lab_gateway_swanctl >"$dir/swanctl.conf"
 		sw_start "$ns" "$dir" || return 1
 		LAB_CHARON_PID[$i]=$SW_PID
 		sw_load "$ns" "$dir" || return 1
 	fi
-	_lab_node_conf "$i" >"$(lab_node_conf "$i")"
 	lab_start_ikelb "$i"
 }
 

@@ -58,7 +58,7 @@ static const uint8_t key8[16] = { 0x88, 0x08, 0x18, 0x28, 0x38, 0x48, 0x58, 0x68
 static struct ikelb_bpf *skel;
 static int ncpus;
 static int prog_fd, cfg_fd, targets_fd, slots_fd, counters_fd, tstats_fd, budget_fd;
-static int sources_fd, nodelimit_fd, cookies_fd;
+static int sources_fd, nodelimit_fd, cookies_fd, labels_fd, frags_fd;
 static struct ikelb_config cfg;
 static uint8_t cur_version = 7; /* the current cookie secret */
 static const uint8_t *cur_key = key7;
@@ -73,6 +73,9 @@ static void put_config(void)
 
 	assert_int_equal(bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY), 0);
 }
+
+/* The steering label each target index is written with (set_target). */
+static uint8_t label_of[IKELB_MAX_TARGETS];
 
 static void set_gw(struct ikelb_gw_id *gw, const char *text)
 {
@@ -94,6 +97,7 @@ static void set_target(uint32_t idx, int active, const char *id4, const char *id
 
 	memset(&t, 0, sizeof(t));
 	t.active = (uint8_t)active;
+	t.steer_label = label_of[idx % IKELB_MAX_TARGETS];
 	set_gw(&t.id[IKELB_FAM_V4], id4);
 	set_gw(&t.id[IKELB_FAM_V6], id6);
 	assert_int_equal(bpf_map_update_elem(targets_fd, &idx, &t, BPF_ANY), 0);
@@ -194,6 +198,28 @@ static void clear_secrets(void)
 		assert_int_equal(bpf_map_update_elem(cookies_fd, &e, &none, BPF_ANY), 0);
 }
 
+/* Map "labels": label -> state, MAC, target index. */
+static void set_label(uint32_t label, uint8_t state, const uint8_t *mac, uint32_t target)
+{
+	struct ikelb_steer e = { .state = state, .target = target };
+
+	if (mac)
+		memcpy(e.mac, mac, 6);
+	assert_int_equal(bpf_map_update_elem(labels_fd, &label, &e, BPF_ANY), 0);
+}
+
+/* Every label unknown, no fragment recorded. */
+static void clear_steering(void)
+{
+	struct ikelb_frag_key k;
+
+	for (uint32_t l = 0; l < IKELB_STEER_LABELS; l++)
+		set_label(l, IKELB_STEER_NONE, NULL, 0);
+	while (bpf_map_get_next_key(frags_fd, NULL, &k) == 0)
+		assert_int_equal(bpf_map_delete_elem(frags_fd, &k), 0);
+	memset(label_of, 0, sizeof(label_of));
+}
+
 /* Every source's bucket forgotten, the node's full. */
 static void clear_limits(void)
 {
@@ -235,6 +261,7 @@ static int reset(void **state)
 	cfg.port_natt[1] = 1;
 	memcpy(cfg.mac, own_mac, 6);
 	put_config();
+	clear_steering();
 	for (uint32_t i = 0; i < IKELB_MAX_TARGETS; i++)
 		set_target(i, 0, NULL, NULL);
 	set_target(1, 1, TARGET4, TARGET6);
@@ -283,6 +310,8 @@ static int setup(void **state)
 	sources_fd = bpf_map__fd(skel->maps.ikelb_sources);
 	nodelimit_fd = bpf_map__fd(skel->maps.ikelb_nodelimit);
 	cookies_fd = bpf_map__fd(skel->maps.ikelb_cookies);
+	labels_fd = bpf_map__fd(skel->maps.ikelb_labels);
+	frags_fd = bpf_map__fd(skel->maps.ikelb_frags);
 	return 0;
 }
 
@@ -402,6 +431,8 @@ static bool is_request_outcome(int counter)
 
 #define EV_COOKIE_VALID (1u << 0)
 #define EV_COOKIE_INVALID (1u << 1)
+#define EV_STEERED_LOCAL (1u << 2) /* steered to this node: passed */
+#define EV_REQUESTS (1u << 3) /* 'requests' moves with a steering outcome */
 
 /* Exactly outcome counter `counter` moved, by one, with 'requests' when it
  * is a request's outcome and the cookie events in `events`; nothing else. */
@@ -411,7 +442,9 @@ static void check_counters_ev(const char *what, int counter, unsigned events)
 		uint64_t want = i == counter;
 
 		if (i == IKELB_CNT_REQUESTS)
-			want = is_request_outcome(counter);
+			want = is_request_outcome(counter) || (events & EV_REQUESTS);
+		else if (i == IKELB_CNT_STEERED_LOCAL)
+			want = !!(events & EV_STEERED_LOCAL);
 		else if (i == IKELB_CNT_COOKIE_VALID)
 			want = !!(events & EV_COOKIE_VALID);
 		else if (i == IKELB_CNT_COOKIE_INVALID)
@@ -472,9 +505,34 @@ static void expect_redirect(const char *what, const uint8_t *in, size_t len,
 	expect_answer(what, in, len, exp, exp_len, pad, IKELB_CNT_REDIRECTED, target, 0);
 }
 
+/*
+ * A steering outcome: the action, exactly counter and events, the frame
+ * sent on equal to exp (XDP_TX), or unchanged (PASS, DROP), and target
+ * `counted`'s redirect count moved by one (a steered IKE_SA_INIT; 0: no
+ * target's).
+ */
+static void expect_steer(const char *what, const uint8_t *in, size_t len, const uint8_t *exp,
+			 int action, int counter, unsigned events, uint32_t counted)
+{
+	run(in, len);
+	if (res.action != action)
+		fail_msg("%s: action %s, expected %s (counted as %s)", what,
+			 action_name(res.action), action_name(action), counter_names[counter]);
+	check_counters_ev(what, counter, events);
+	for (uint32_t i = 0; i < IKELB_MAX_TARGETS; i++)
+		if (res.ts[i] != (uint64_t)(counted && i == counted))
+			fail_msg("%s: target %u redirect count moved by %llu", what, i,
+				 (unsigned long long)res.ts[i]);
+	if (res.out_len != len)
+		fail_msg("%s: frame length %u, expected %zu", what, res.out_len, len);
+	first_diff(res.out, action == XDP_TX_ ? exp : in, len, what);
+}
+
 /* ---- requests ------------------------------------------------------------ */
 
 static const uint8_t spi_a[8] = { 0x5a, 0x17, 0x03, 0xc4, 0x9e, 0x21, 0x66, 0x80 };
+/* A gateway's SPI; its first byte is the steering label the tests put in. */
+static const uint8_t spi_gw[8] = { 0x3c, 0x9a, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab };
 
 static void nonce_fill(uint8_t *n, size_t len, uint8_t seed)
 {
@@ -607,6 +665,8 @@ static void fx_mac(uint8_t mac[6], uint8_t which)
 		[MAC_MULTICAST6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 },
 		[MAC_OTHER] = { 0x02, 0x66, 0x77, 0x88, 0x99, 0xab },
 		[MAC_VRRP] = { 0x00, 0x00, 0x5e, 0x00, 0x01, 0x33 },
+		[MAC_GW1] = { 0x02, 0xab, 0x00, 0x00, 0x00, 0x01 },
+		[MAC_GW5] = { 0x02, 0xab, 0x00, 0x00, 0x00, 0x05 },
 	};
 
 	memcpy(mac, macs[which], 6);
@@ -718,9 +778,19 @@ static void fx_message(const struct fx_input *in, struct built *b)
 		break;
 	case MSG_AUTH:
 		pkt_ike_init(m, b->spi, IKE_EXCH_AUTH, IKE_FLAG_I);
-		m->buf[8] = 0x3c; /* SPIr set */
+		memcpy(m->buf + 8, spi_gw, 8); /* SPIr set */
+		m->buf[8] = in->label ? in->label : 0x3c;
 		pkt_ike_set_u32(m, 20, 1); /* message ID 1 */
 		assert_true(pkt_ike_add(m, 46 /* Encrypted and Authenticated */, sk, sizeof(sk)));
+		break;
+	case MSG_RESPONDER:
+		/* the gateway initiated this SA (it rekeyed it): its SPI is SPIi */
+		pkt_ike_init(m, spi_gw, IKE_EXCH_INFORMATIONAL, IKE_FLAG_R);
+		m->buf[0] = in->label;
+		memcpy(m->buf + 8, b->spi, 8);
+		m->buf[8] = 5; /* the client's own SPI: label 5's gateway if it were read */
+		pkt_ike_set_u32(m, 20, 3);
+		assert_true(pkt_ike_add(m, 46, sk, sizeof(sk)));
 		break;
 	default:
 		basic_request(m, b->spi, b->nonce, b->nonce_len);
@@ -728,6 +798,63 @@ static void fx_message(const struct fx_input *in, struct built *b)
 	for (int i = 0; i < 2; i++)
 		if (in->ike[i].set)
 			m->buf[in->ike[i].off] = in->ike[i].val;
+}
+
+/* ESP (RFC 4303): SPI, sequence number, then 112 bytes standing for the
+ * encrypted payload and ICV. */
+static size_t fx_esp(uint8_t *out, uint8_t label)
+{
+	uint32_t spi = (uint32_t)label << 24 | 0xa1b2c3;
+
+	set16(out, spi >> 16);
+	set16(out + 2, spi & 0xffff);
+	set16(out + 4, 0);
+	set16(out + 6, 7);
+	for (int i = 0; i < 112; i++)
+		out[8 + i] = (uint8_t)(0xe0 ^ i * 5);
+	return 120;
+}
+
+/* The frame of a fixture's input: built whole, then cut to a fragment. */
+static void fx_frame(const struct fx_input *in, struct built *b)
+{
+	static const uint8_t ka = 0xff, three[3] = { 1, 2, 3 };
+	uint8_t esp[128], whole[PKT_FRAME_MAX];
+	size_t n;
+
+	switch (in->msg) {
+	case MSG_ESP:
+		b->len = pkt_build_ip(b->frame, sizeof(b->frame), &b->flow, 50, esp, fx_esp(esp, in->label));
+		break;
+	case MSG_ESP_UDP:
+		b->flow.marker = false;
+		b->len = pkt_build(b->frame, sizeof(b->frame), &b->flow, esp, fx_esp(esp, in->label));
+		break;
+	case MSG_KEEPALIVE:
+		b->flow.marker = false;
+		b->len = pkt_build(b->frame, sizeof(b->frame), &b->flow, &ka, 1);
+		break;
+	case MSG_SHORT_UDP:
+		b->flow.marker = false;
+		b->len = pkt_build(b->frame, sizeof(b->frame), &b->flow, three, sizeof(three));
+		break;
+	default:
+		fx_message(in, b);
+		b->len = frame_of(b->frame, &b->flow, &b->m);
+	}
+	assert_true(b->len > 0);
+	if (in->frag == FRAG_NONE)
+		return;
+	memcpy(whole, b->frame, b->len);
+	n = b->len - pkt_l4_off(&b->flow) - b->flow.l2_pad; /* what IP carries */
+	assert_true(n > FX_FRAG_SPLIT);
+	if (in->frag == FRAG_FIRST)
+		b->len = pkt_fragment(b->frame, sizeof(b->frame), whole, b->len, &b->flow, 0,
+				      FX_FRAG_SPLIT, true, FX_FRAG_ID);
+	else
+		b->len = pkt_fragment(b->frame, sizeof(b->frame), whole, b->len, &b->flow,
+				      FX_FRAG_SPLIT, n - FX_FRAG_SPLIT, false, FX_FRAG_ID);
+	assert_true(b->len > 0);
 }
 
 static void fx_build(const struct fx_input *in, struct built *b)
@@ -756,8 +883,7 @@ static void fx_build(const struct fx_input *in, struct built *b)
 		memcpy(b->spi, spi_a, 8);
 	b->nonce_len = in->nonce_len ? in->nonce_len : 32;
 	nonce_fill(b->nonce, b->nonce_len, 0x31);
-	fx_message(in, b);
-	b->len = frame_of(b->frame, &b->flow, &b->m);
+	fx_frame(in, b);
 	for (int i = 0; i < 2; i++) {
 		const struct fx_frame_byte *p = &in->frame[i];
 
@@ -780,6 +906,19 @@ static void run_fixture(const struct xdp_fixture *fx)
 		fx->setup();
 	fx_build(&fx->in, &b);
 	switch (fx->answer) {
+	case ANSWER_STEER: {
+		/* the same frame built for the gateway's MAC, from our own */
+		struct built e;
+
+		fx_build(&fx->in, &e);
+		fx_mac(e.flow.dst_mac, fx->to);
+		memcpy(e.flow.src_mac, own_mac, 6);
+		fx_frame(&fx->in, &e);
+		assert_int_equal(e.len, b.len);
+		expect_steer(fx->description, b.frame, b.len, e.frame, XDP_TX_, fx->counter,
+			     fx->events, fx->counted);
+		break;
+	}
 	case ANSWER_REDIRECT:
 		id = ident(fx->target ? fx->target : fx->in.v6 ? TARGET6 : TARGET4);
 		exp_len = pkt_build_redirect(exp, sizeof(exp), &b.flow, b.spi, &id, b.nonce,
@@ -798,8 +937,12 @@ static void run_fixture(const struct xdp_fixture *fx)
 			      fx->events);
 		break;
 	default:
-		expect_verdict_ev(fx->description, b.frame, b.len, fx->verdict, fx->counter,
-				  fx->events);
+		if (fx->counted || (fx->events & (EV_STEERED_LOCAL | EV_REQUESTS)))
+			expect_steer(fx->description, b.frame, b.len, NULL, fx->verdict,
+				     fx->counter, fx->events, fx->counted);
+		else
+			expect_verdict_ev(fx->description, b.frame, b.len, fx->verdict,
+					  fx->counter, fx->events);
 	}
 }
 
@@ -2393,6 +2536,251 @@ static void test_cookie_rotation(void **state)
 	cookie_valid("the only valid secret", &f6, 0, key0);
 }
 
+/* ---- steering over several packets ---------------------------------------------- */
+
+/* A fixture input's frame, and the same frame as steered to `to`. */
+static void steer_frames(const struct fx_input *in, uint8_t to, struct built *b, struct built *e)
+{
+	fx_build(in, b);
+	fx_build(in, e);
+	fx_mac(e->flow.dst_mac, to);
+	memcpy(e->flow.src_mac, own_mac, 6);
+	fx_frame(in, e);
+	assert_int_equal(e->len, b->len);
+}
+
+/* Input in is steered to `to` (TX), counted as counter. */
+static void steered(const char *what, const struct fx_input *in, uint8_t to, int counter,
+		    uint32_t counted)
+{
+	/* a whole request was walked: it counts as one */
+	unsigned ev = counter == IKELB_CNT_STEERED_INIT && !in->frag ? EV_REQUESTS : 0;
+	struct built b, e;
+
+	steer_frames(in, to, &b, &e);
+	expect_steer(what, b.frame, b.len, e.frame, XDP_TX_, counter, ev, counted);
+}
+
+/* Input in gets action / counter, its frame unchanged. */
+static void not_steered(const char *what, const struct fx_input *in, int action, int counter,
+			unsigned events)
+{
+	struct built b;
+
+	fx_build(in, &b);
+	expect_steer(what, b.frame, b.len, NULL, action, counter, events, 0);
+}
+
+static int frag_records(void)
+{
+	struct ikelb_frag_key k, next;
+	int n = 0;
+
+	if (bpf_map_get_next_key(frags_fd, NULL, &k))
+		return 0;
+	do
+		n++;
+	while (bpf_map_get_next_key(frags_fd, &k, &next) == 0 && (k = next, 1));
+	return n;
+}
+
+/*
+ * The later fragment of a datagram goes where its first went, for every
+ * kind of first fragment and both families; a later fragment that
+ * overtook its first is dropped, the ones after the first then follow it;
+ * a record whose gateway died since says so; a passed first fragment
+ * makes its later ones pass; the record is per datagram (addresses,
+ * protocol, ID, family).
+ */
+static void test_steer_fragments(void **state)
+{
+	static const struct {
+		const char *what;
+		struct fx_input in;
+		uint8_t to;
+		int first;
+	} kinds[] = {
+		{ "IKE_AUTH, IPv4 500", { .msg = MSG_AUTH, .label = 1 }, MAC_GW1,
+		  IKELB_CNT_STEERED_IKE },
+		{ "IKE_AUTH, IPv6 4500", { .v6 = 1, .port = 4500, .msg = MSG_AUTH, .label = 5 },
+		  MAC_GW5, IKELB_CNT_STEERED_IKE },
+		{ "ESP, IPv6", { .v6 = 1, .msg = MSG_ESP, .label = 5 }, MAC_GW5,
+		  IKELB_CNT_STEERED_ESP },
+		{ "ESP, IPv4", { .msg = MSG_ESP, .label = 1 }, MAC_GW1, IKELB_CNT_STEERED_ESP },
+		{ "ESP in UDP, IPv4", { .port = 4500, .msg = MSG_ESP_UDP, .label = 1 }, MAC_GW1,
+		  IKELB_CNT_STEERED_ESP },
+		{ "IKE_SA_INIT without support, IPv6", { .v6 = 1, .msg = MSG_NO_SUPPORT }, MAC_GW1,
+		  IKELB_CNT_STEERED_INIT },
+	};
+
+	(void)state;
+	NEED_BPF();
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct fx_input in = kinds[i].in;
+		uint32_t counted = kinds[i].first == IKELB_CNT_STEERED_INIT ? 1 : 0;
+
+		reset(NULL);
+		fx_steer();
+		in.frag = FRAG_FIRST;
+		steered(kinds[i].what, &in, kinds[i].to, kinds[i].first, counted);
+		assert_int_equal(frag_records(), 1);
+		in.frag = FRAG_LATER;
+		steered(kinds[i].what, &in, kinds[i].to, IKELB_CNT_STEERED_FRAGMENT, 0);
+		steered("a retransmitted later fragment", &in, kinds[i].to,
+			IKELB_CNT_STEERED_FRAGMENT, 0);
+	}
+
+	/* a later fragment that overtook its first: dropped; the next ones follow */
+	reset(NULL);
+	fx_steer();
+	{
+		struct fx_input later = { .v6 = 1, .msg = MSG_AUTH, .label = 1, .frag = FRAG_LATER };
+		struct fx_input first = later;
+
+		first.frag = FRAG_FIRST;
+		not_steered("later before first", &later, XDP_DROP_,
+			    IKELB_CNT_STEER_FRAGMENT_UNKNOWN, 0);
+		assert_int_equal(frag_records(), 0);
+		steered("then the first", &first, MAC_GW1, IKELB_CNT_STEERED_IKE, 0);
+		steered("then the later one again", &later, MAC_GW1, IKELB_CNT_STEERED_FRAGMENT, 0);
+
+		/* the gateway dies between the fragments */
+		set_label(1, IKELB_STEER_DEAD, NULL, 1);
+		not_steered("its gateway died since the first", &later, XDP_DROP_,
+			    IKELB_CNT_STEER_DEAD, 0);
+		set_label(1, IKELB_STEER_LOCAL, NULL, 1);
+		not_steered("the label is now this node's", &later, XDP_PASS_,
+			    IKELB_CNT_STEERED_FRAGMENT, EV_STEERED_LOCAL);
+	}
+
+	/* a passed first fragment: its later ones pass too */
+	reset(NULL);
+	fx_steer();
+	{
+		struct fx_input in = { .port = 53, .frag = FRAG_FIRST };
+
+		not_steered("first to port 53", &in, XDP_PASS_, IKELB_CNT_PASS_FRAGMENT, 0);
+		in.frag = FRAG_LATER;
+		not_steered("later to port 53", &in, XDP_PASS_, IKELB_CNT_PASS_FRAGMENT, 0);
+	}
+
+	/* the record is per datagram: another family, protocol or ID has none */
+	reset(NULL);
+	fx_steer();
+	{
+		struct fx_input v4 = { .msg = MSG_AUTH, .label = 1, .frag = FRAG_FIRST };
+		struct fx_input v6 = { .v6 = 1, .msg = MSG_AUTH, .label = 1, .frag = FRAG_LATER };
+		struct fx_input esp = { .msg = MSG_ESP, .label = 1, .frag = FRAG_LATER };
+		struct built b;
+
+		steered("first, IPv4", &v4, MAC_GW1, IKELB_CNT_STEERED_IKE, 0);
+		not_steered("later, IPv6, same ID", &v6, XDP_DROP_,
+			    IKELB_CNT_STEER_FRAGMENT_UNKNOWN, 0);
+		not_steered("later, ESP, same ID", &esp, XDP_DROP_,
+			    IKELB_CNT_STEER_FRAGMENT_UNKNOWN, 0);
+		v4.frag = FRAG_LATER;
+		fx_build(&v4, &b);
+		b.frame[pkt_l3_off(&b.flow) + 5] ^= 1; /* another ID (checksum left) */
+		expect_steer("later, IPv4, another ID", b.frame, b.len, NULL, XDP_DROP_,
+			     IKELB_CNT_STEER_FRAGMENT_UNKNOWN, 0, 0);
+	}
+}
+
+/*
+ * A steered IKE_SA_INIT is a new client of its target, like a REDIRECT:
+ * a retransmission goes to the same target, it counts against the
+ * target's budget, and past the budget the spill table's target in its
+ * slot takes it.
+ */
+static void test_steer_init_budget(void **state)
+{
+	struct fx_input in = { .msg = MSG_NO_SUPPORT };
+	int cpu;
+
+	(void)state;
+	NEED_BPF();
+	assert_int_equal(usable_cpus(&cpu, 1), 1);
+	pin_to(cpu);
+	fx_steer();
+	spill_at_spi_a(IKELB_FAM_V4, 5);
+	spill_at_spi_a(IKELB_FAM_V6, 5);
+	set_budget(1, cpu, 3);
+	for (int i = 0; i < 3; i++) {
+		in.v6 = (uint8_t)(i & 1);
+		steered("within the budget (retransmissions: the same)", &in, MAC_GW1,
+			IKELB_CNT_STEERED_INIT, 1);
+	}
+	assert_int_equal(tstats_on(1, cpu), 3);
+	steered("past the budget: the spill slot's target", &in, MAC_GW5, IKELB_CNT_STEERED_INIT,
+		5);
+	in.v6 = 0;
+	steered("past the budget, IPv4", &in, MAC_GW5, IKELB_CNT_STEERED_INIT, 5);
+	assert_int_equal(tstats_on(5, cpu), 2);
+	/* redirect-capable clients share the same budget */
+	{
+		uint8_t nonce[32];
+		struct pkt_ike m;
+		struct pkt_flow f = flow_to_vip(0, 500);
+
+		nonce_fill(nonce, 32, 0x31);
+		basic_request(&m, spi_a, nonce, 32);
+		check_redirect("a REDIRECT past the same budget", &f, &m, nonce, 32,
+			       "198.18.1.5", 5);
+	}
+}
+
+/*
+ * Every prefix of every kind of frame steering looks at: never a crash or
+ * an error, exactly one outcome each time, and whatever is sent on is the
+ * frame cut as it came, with only its Ethernet addresses changed.
+ */
+static void test_steer_truncation(void **state)
+{
+	static const struct fx_input kinds[] = {
+		{ .msg = MSG_AUTH, .label = 1 },
+		{ .v6 = 1, .port = 4500, .msg = MSG_RESPONDER, .label = 1 },
+		{ .msg = MSG_ESP, .label = 1 },
+		{ .v6 = 1, .port = 4500, .msg = MSG_ESP_UDP, .label = 1 },
+		{ .port = 4500, .msg = MSG_KEEPALIVE },
+		{ .v6 = 1, .msg = MSG_NO_SUPPORT },
+		{ .msg = MSG_AUTH, .label = 1, .frag = FRAG_FIRST },
+		{ .v6 = 1, .msg = MSG_ESP, .label = 1, .frag = FRAG_FIRST },
+		{ .v6 = 1, .msg = MSG_NO_SUPPORT, .frag = FRAG_FIRST },
+	};
+	uint8_t exp[PKT_FRAME_MAX];
+	char what[64];
+
+	(void)state;
+	NEED_BPF();
+	fx_steer();
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct built b;
+
+		fx_build(&kinds[i], &b);
+		for (size_t cut = 14; cut <= b.len; cut++) {
+			uint64_t outcomes = 0;
+
+			snprintf(what, sizeof(what), "kind %zu cut at %zu of %zu", i, cut, b.len);
+			run(b.frame, cut);
+			for (int c = 0; c < IKELB_CNT_OUTCOMES; c++)
+				outcomes += res.cnt[c];
+			if (outcomes != 1 || res.cnt[IKELB_CNT_ERROR])
+				fail_msg("%s: %llu outcomes", what, (unsigned long long)outcomes);
+			if (res.out_len != cut)
+				fail_msg("%s: %u bytes out", what, res.out_len);
+			if (res.action == XDP_TX_) {
+				pkt_steered(exp, b.frame, cut, gw1_mac, own_mac);
+				first_diff(res.out, exp, cut, what);
+			} else {
+				first_diff(res.out, b.frame, cut, what);
+			}
+		}
+		/* the next kind starts without this one's fragment record */
+		clear_steering();
+		fx_steer();
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2435,6 +2823,9 @@ int main(void)
 		cmocka_unit_test_setup(test_limit_off, reset),
 		cmocka_unit_test_setup(test_limit_what_counts, reset),
 		cmocka_unit_test_setup(test_cookie_rotation, reset),
+		cmocka_unit_test_setup(test_steer_fragments, reset),
+		cmocka_unit_test_setup(test_steer_truncation, reset),
+		cmocka_unit_test_setup_teardown(test_steer_init_budget, reset, unpin),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -16,7 +16,8 @@
  * 02:66:77:88:99:aa, no VRRP MAC, tagged frames not answered, both actions
  * PASS, target 1 (198.18.1.1 / 2001:db8:1::1) in every plan slot, no
  * limits, cookies off with secrets of versions 6 (previous) and 7
- * (current).
+ * (current), steering off (no label known, no target labelled).  The
+ * steering rows' base (fx_steer) is under "configurations".
  *
  * Include only from test_xdp.c, after the helpers the setup functions use.
  */
@@ -36,8 +37,24 @@ enum fx_msg {
 	MSG_FROM, /* SA, KE, Nonce, REDIRECTED_FROM naming fx_input.from */
 	MSG_COOKIE, /* N(COOKIE) (fx_input.cookie) first, then as MSG_BASIC */
 	MSG_COOKIE_LATE, /* SA, then a valid N(COOKIE), KE, Nonce, REDIRECT_SUPPORTED */
-	MSG_AUTH, /* an IKE_AUTH request (I set, message ID 1): Encrypted payload */
+	MSG_AUTH, /* an IKE_AUTH request (I set, message ID 1): Encrypted payload;
+		   * SPIr's first byte fx_input.label (0: 0x3c) */
+	MSG_RESPONDER, /* an INFORMATIONAL response of the SA's responder (I
+			* clear): SPIi's first byte fx_input.label, SPIr's 5 */
+	MSG_ESP, /* ESP (IP protocol 50), SPI fx_input.label << 24 | 0xa1b2c3 */
+	MSG_ESP_UDP, /* the same ESP in UDP (no marker; port 4500) */
+	MSG_KEEPALIVE, /* a NAT-T keepalive: one byte 0xff (no marker; port 4500) */
+	MSG_SHORT_UDP, /* three bytes 1, 2, 3 (no marker; port 4500) */
 };
+
+/* Which part of the datagram the frame is (IP fragments). */
+enum fx_frag {
+	FRAG_NONE,
+	FRAG_FIRST, /* offset 0, more follow: the first FX_FRAG_SPLIT bytes */
+	FRAG_LATER, /* the rest, from offset FX_FRAG_SPLIT */
+};
+#define FX_FRAG_SPLIT 64
+#define FX_FRAG_ID 0x4d2e
 
 /* Which cookie a MSG_COOKIE request carries. */
 enum fx_cookie {
@@ -58,6 +75,8 @@ enum fx_mac {
 	MAC_MULTICAST6, /* 33:33:00:00:00:01 */
 	MAC_OTHER, /* another host's unicast MAC */
 	MAC_VRRP, /* the VRRP virtual MAC 00:00:5e:00:01:33 */
+	MAC_GW1, /* label 1's gateway (fx_steer) */
+	MAC_GW5, /* label 5's gateway (fx_steer) */
 };
 
 /* A byte of the IKE message set before the frame is built (checksums
@@ -94,6 +113,8 @@ struct fx_input {
 	const char *from; /* MSG_FROM: the identity REDIRECTED_FROM names */
 	uint16_t nonce_len; /* 0: 32 */
 	uint8_t spi_zero; /* SPIi 0 */
+	uint8_t label; /* the gateway SPI's first byte (MSG_AUTH, _RESPONDER, _ESP*) */
+	uint8_t frag; /* enum fx_frag */
 	struct fx_ike_byte ike[2];
 	struct fx_frame_byte frame[2];
 };
@@ -102,11 +123,13 @@ enum fx_answer {
 	ANSWER_NONE, /* no answer: the frame comes back unchanged */
 	ANSWER_REDIRECT, /* the REDIRECT to target / target_idx */
 	ANSWER_COOKIE, /* N(COOKIE) with the current secret */
+	ANSWER_STEER, /* the frame sent on (XDP_TX) to MAC `to`, from our own */
 };
 
 /* Events that must move besides the outcome: EV_COOKIE_VALID,
- * EV_COOKIE_INVALID ('requests' follows from the outcome: every outcome
- * decided after the payload walk comes with it). */
+ * EV_COOKIE_INVALID, EV_STEERED_LOCAL ('requests' follows from the
+ * outcome: every outcome decided after the payload walk comes with it; for
+ * steering outcomes, EV_REQUESTS says so). */
 
 struct xdp_fixture {
 	const char *description;
@@ -118,6 +141,8 @@ struct xdp_fixture {
 	uint32_t target_idx; /* ANSWER_REDIRECT: the target counted; 0: 1 */
 	int counter; /* enum ikelb_counter: the outcome */
 	unsigned events;
+	uint8_t to; /* ANSWER_STEER: enum fx_mac of the gateway */
+	uint32_t counted; /* steering: the target whose redirect count moves; 0: none */
 };
 
 /* ---- configurations ------------------------------------------------------ */
@@ -229,6 +254,88 @@ static void fx_cookies_target_is_vip(void)
 	fx_target_is_vip();
 }
 
+/*
+ * Steering on: label 1 is gateway MAC_GW1's (target 1, in every plan
+ * slot), label 2 this node's (target 2), label 3 a dead gateway's, label 4
+ * one whose MAC is not known (target 4), label 5 MAC_GW5's (target 5);
+ * target 6 has no label; no other label is known.
+ */
+static const uint8_t gw1_mac[6] = { 0x02, 0xab, 0x00, 0x00, 0x00, 0x01 };
+static const uint8_t gw5_mac[6] = { 0x02, 0xab, 0x00, 0x00, 0x00, 0x05 };
+
+static void fx_steer(void)
+{
+	cfg.unsupported_action = IKELB_ACT_STEER;
+	put_config();
+	set_label(1, IKELB_STEER_TX, gw1_mac, 1);
+	set_label(2, IKELB_STEER_LOCAL, NULL, 2);
+	set_label(3, IKELB_STEER_DEAD, NULL, 3);
+	set_label(4, IKELB_STEER_NO_MAC, NULL, 4);
+	set_label(5, IKELB_STEER_TX, gw5_mac, 5);
+	for (uint32_t t = 1; t <= 5; t++) {
+		char a4[32], a6[48];
+
+		snprintf(a4, sizeof(a4), "198.18.1.%u", t);
+		snprintf(a6, sizeof(a6), "2001:db8:1::%u", t);
+		label_of[t] = (uint8_t)t;
+		set_target(t, t != 3, a4, a6);
+	}
+	set_target(6, 1, "198.18.1.6", "2001:db8:1::6");
+}
+
+/* Steering; every plan slot (both families) names target idx. */
+static void steer_plan(uint32_t idx)
+{
+	fx_steer();
+	fill_slots(IKELB_FAM_V4, idx);
+	fill_slots(IKELB_FAM_V6, idx);
+}
+
+static void fx_steer_local(void)
+{
+	steer_plan(2);
+}
+
+static void fx_steer_no_mac(void)
+{
+	steer_plan(4);
+}
+
+static void fx_steer_no_mac_drop(void)
+{
+	steer_plan(4);
+	fx_no_target_drop();
+}
+
+static void fx_steer_no_mac_spill(void)
+{
+	steer_plan(4);
+	fill_spill(IKELB_FAM_V4, 5);
+	fill_spill(IKELB_FAM_V6, 5);
+}
+
+static void fx_steer_unlabelled(void)
+{
+	steer_plan(6);
+}
+
+static void fx_steer_no_target(void)
+{
+	steer_plan(IKELB_SLOT_NONE);
+}
+
+static void fx_steer_tagged(void)
+{
+	fx_steer();
+	fx_tagged();
+}
+
+static void fx_steer_vrrp_mac(void)
+{
+	fx_steer();
+	fx_vrrp_mac();
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 #define V4 .v6 = 0
@@ -238,6 +345,10 @@ static void fx_cookies_target_is_vip(void)
 #define COOKIE .counter = IKELB_CNT_COOKIE_SENT, .verdict = XDP_TX_, .answer = ANSWER_COOKIE
 #define PASS(c) .counter = (c), .verdict = XDP_PASS_
 #define DROP(c) .counter = (c), .verdict = XDP_DROP_
+#define STEER(c, m) .counter = (c), .verdict = XDP_TX_, .answer = ANSWER_STEER, .to = (m)
+#define LOCAL(c) .counter = (c), .verdict = XDP_PASS_, .events = EV_STEERED_LOCAL
+#define LOCAL_REQ(c) .counter = (c), .verdict = XDP_PASS_, .events = EV_STEERED_LOCAL | EV_REQUESTS
+#define NOSUP .msg = MSG_NO_SUPPORT
 
 static const struct xdp_fixture xdp_fixtures[] = {
 	/* ---- redirects: families, ports, shapes ---- */
@@ -449,6 +560,136 @@ static const struct xdp_fixture xdp_fixtures[] = {
 	  fx_unsupported_drop, DROP(IKELB_CNT_NO_SUPPORT) },
 	{ "strongSwan request, unsupported = drop leaves it alone", { V4, .msg = MSG_STRONGSWAN },
 	  fx_unsupported_drop, REQ },
+
+	/* ---- steering: IKE_SA_INIT without redirect support ---- */
+	{ "steer: no redirect support, IPv4 500: to target 1's MAC", { V4, NOSUP }, fx_steer,
+	  STEER(IKELB_CNT_STEERED_INIT, MAC_GW1), .events = EV_REQUESTS, .counted = 1 },
+	{ "steer: no redirect support, IPv4 4500", { V4, P4500, NOSUP }, fx_steer,
+	  STEER(IKELB_CNT_STEERED_INIT, MAC_GW1), .events = EV_REQUESTS, .counted = 1 },
+	{ "steer: no redirect support, IPv6 500", { V6, NOSUP }, fx_steer,
+	  STEER(IKELB_CNT_STEERED_INIT, MAC_GW1), .events = EV_REQUESTS, .counted = 1 },
+	{ "steer: no redirect support, IPv6 4500", { V6, P4500, NOSUP }, fx_steer,
+	  STEER(IKELB_CNT_STEERED_INIT, MAC_GW1), .events = EV_REQUESTS, .counted = 1 },
+	{ "steer: no redirect support, QinQ, tags answered: kept", { V6, .tags = 2, NOSUP },
+	  fx_steer_tagged, STEER(IKELB_CNT_STEERED_INIT, MAC_GW1), .events = EV_REQUESTS,
+	  .counted = 1 },
+	{ "steer: no redirect support, tagged, tags not answered", { V4, .tags = 1, NOSUP },
+	  fx_steer, PASS(IKELB_CNT_PASS_TAGGED) },
+	{ "steer: sent to the VRRP MAC, steered from our own", { V4, .dst_mac = MAC_VRRP, NOSUP },
+	  fx_steer_vrrp_mac, STEER(IKELB_CNT_STEERED_INIT, MAC_GW1), .events = EV_REQUESTS,
+	  .counted = 1 },
+	{ "steer: REDIRECTED_FROM our VIP (a loop): steered", { V4, .msg = MSG_FROM, .from = VIP4 },
+	  fx_steer, STEER(IKELB_CNT_STEERED_INIT, MAC_GW1), .events = EV_REQUESTS, .counted = 1 },
+	{ "steer: a client with redirect support is redirected", { V4 }, fx_steer, REQ },
+	{ "steer: strongSwan with redirect support is redirected", { V6, P4500, .msg = MSG_STRONGSWAN },
+	  fx_steer, REQ },
+	{ "steer: the target is this node: passed", { V4, NOSUP }, fx_steer_local,
+	  LOCAL_REQ(IKELB_CNT_STEERED_INIT), .counted = 2 },
+	{ "steer: the target is this node, IPv6 4500", { V6, P4500, NOSUP }, fx_steer_local,
+	  LOCAL_REQ(IKELB_CNT_STEERED_INIT), .counted = 2 },
+	{ "steer: the target's MAC unknown: by no_target (pass)", { V4, NOSUP }, fx_steer_no_mac,
+	  PASS(IKELB_CNT_STEER_NO_MAC), .events = EV_REQUESTS },
+	{ "steer: the target's MAC unknown: by no_target (drop)", { V6, NOSUP },
+	  fx_steer_no_mac_drop, DROP(IKELB_CNT_STEER_NO_MAC), .events = EV_REQUESTS },
+	{ "steer: the target's MAC unknown: the spill slot's target", { V4, P4500, NOSUP },
+	  fx_steer_no_mac_spill, STEER(IKELB_CNT_STEERED_INIT, MAC_GW5), .events = EV_REQUESTS,
+	  .counted = 5 },
+	{ "steer: the target has no label", { V6, NOSUP }, fx_steer_unlabelled,
+	  PASS(IKELB_CNT_STEER_NO_MAC), .events = EV_REQUESTS },
+	{ "steer: no target at all", { V4, NOSUP }, fx_steer_no_target,
+	  PASS(IKELB_CNT_NO_TARGET) },
+	{ "steer: to the broadcast MAC", { V4, .dst_mac = MAC_BROADCAST, NOSUP }, fx_steer,
+	  PASS(IKELB_CNT_PASS_NOT_OUR_MAC) },
+	{ "steer: malformed request: dropped, not steered", { V4, NOSUP, .ike = { IKE_BYTE(27, 0x99) } },
+	  fx_steer, DROP(IKELB_CNT_DROP_MALFORMED) },
+
+	/* ---- steering: later IKE messages by the gateway SPI's label ---- */
+	{ "steer: IKE_AUTH, SPIr label 1, IPv4 500", { V4, .msg = MSG_AUTH, .label = 1 }, fx_steer,
+	  STEER(IKELB_CNT_STEERED_IKE, MAC_GW1) },
+	{ "steer: IKE_AUTH, SPIr label 1, IPv4 4500", { V4, P4500, .msg = MSG_AUTH, .label = 1 },
+	  fx_steer, STEER(IKELB_CNT_STEERED_IKE, MAC_GW1) },
+	{ "steer: IKE_AUTH, SPIr label 5, IPv6 500", { V6, .msg = MSG_AUTH, .label = 5 }, fx_steer,
+	  STEER(IKELB_CNT_STEERED_IKE, MAC_GW5) },
+	{ "steer: IKE_AUTH, SPIr label 1, IPv6 4500", { V6, P4500, .msg = MSG_AUTH, .label = 1 },
+	  fx_steer, STEER(IKELB_CNT_STEERED_IKE, MAC_GW1) },
+	{ "steer: from the SA's responder (I clear): SPIi's label", { V4, .msg = MSG_RESPONDER,
+	  .label = 1 }, fx_steer, STEER(IKELB_CNT_STEERED_IKE, MAC_GW1) },
+	{ "steer: from the SA's responder, IPv6 4500", { V6, P4500, .msg = MSG_RESPONDER,
+	  .label = 1 }, fx_steer, STEER(IKELB_CNT_STEERED_IKE, MAC_GW1) },
+	{ "steer: label of this node: passed", { V4, .msg = MSG_AUTH, .label = 2 }, fx_steer,
+	  LOCAL(IKELB_CNT_STEERED_IKE) },
+	{ "steer: label of a dead gateway: dropped", { V4, .msg = MSG_AUTH, .label = 3 }, fx_steer,
+	  DROP(IKELB_CNT_STEER_DEAD) },
+	{ "steer: label whose MAC is unknown: dropped", { V6, .msg = MSG_AUTH, .label = 4 },
+	  fx_steer, DROP(IKELB_CNT_STEER_NO_MAC) },
+	{ "steer: label nobody has: dropped", { V4, P4500, .msg = MSG_AUTH, .label = 9 }, fx_steer,
+	  DROP(IKELB_CNT_STEER_UNKNOWN_LABEL) },
+	{ "steer: label 0 (never a label): dropped", { V6, .msg = MSG_AUTH, .label = 0x00,
+	  .ike = { IKE_BYTE(8, 0x00) } }, fx_steer, DROP(IKELB_CNT_STEER_UNKNOWN_LABEL) },
+	{ "steer: IKEv1: not ours", { V4, .ike = { IKE_BYTE(17, 0x10) } }, fx_steer,
+	  PASS(IKELB_CNT_PASS_NOT_REQUEST) },
+	{ "steer: IKE_SA_INIT with message ID 1: no gateway SPI, not ours",
+	  { V4, .ike = { IKE_BYTE(23, 1) } }, fx_steer, PASS(IKELB_CNT_PASS_NOT_REQUEST) },
+	{ "steer: IKE_AUTH to another host's MAC", { V4, .msg = MSG_AUTH, .label = 1,
+	  .dst_mac = MAC_OTHER }, fx_steer, PASS(IKELB_CNT_PASS_NOT_OUR_MAC) },
+	{ "steer off: IKE_AUTH label 1 is not ours", { V4, .msg = MSG_AUTH, .label = 1 }, NULL,
+	  PASS(IKELB_CNT_PASS_NOT_REQUEST) },
+
+	/* ---- steering: ESP and ESP in UDP by the SPI's label ---- */
+	{ "steer: ESP, label 1, IPv4", { V4, .msg = MSG_ESP, .label = 1 }, fx_steer,
+	  STEER(IKELB_CNT_STEERED_ESP, MAC_GW1) },
+	{ "steer: ESP, label 5, IPv6", { V6, .msg = MSG_ESP, .label = 5 }, fx_steer,
+	  STEER(IKELB_CNT_STEERED_ESP, MAC_GW5) },
+	{ "steer: ESP, label of this node", { V6, .msg = MSG_ESP, .label = 2 }, fx_steer,
+	  LOCAL(IKELB_CNT_STEERED_ESP) },
+	{ "steer: ESP, dead gateway", { V4, .msg = MSG_ESP, .label = 3 }, fx_steer,
+	  DROP(IKELB_CNT_STEER_DEAD) },
+	{ "steer: ESP, SPI 0x00a1b2c3 (label 0)", { V4, .msg = MSG_ESP, .label = 0 }, fx_steer,
+	  DROP(IKELB_CNT_STEER_UNKNOWN_LABEL) },
+	{ "steer: ESP to another host's MAC", { V4, .msg = MSG_ESP, .label = 1,
+	  .dst_mac = MAC_OTHER }, fx_steer, PASS(IKELB_CNT_PASS_NOT_OUR_MAC) },
+	{ "steer: ESP not to a VIP", { V4, .msg = MSG_ESP, .label = 1, .dst = "198.18.0.11" },
+	  fx_steer, PASS(IKELB_CNT_PASS_OTHER) },
+	{ "steer off: ESP is not ours", { V6, .msg = MSG_ESP, .label = 1 }, NULL,
+	  PASS(IKELB_CNT_PASS_OTHER) },
+	{ "steer: ESP in UDP, label 1, IPv4", { V4, P4500, .msg = MSG_ESP_UDP, .label = 1 },
+	  fx_steer, STEER(IKELB_CNT_STEERED_ESP, MAC_GW1) },
+	{ "steer: ESP in UDP, label 5, IPv6", { V6, P4500, .msg = MSG_ESP_UDP, .label = 5 },
+	  fx_steer, STEER(IKELB_CNT_STEERED_ESP, MAC_GW5) },
+	{ "steer: ESP in UDP, label of this node", { V4, P4500, .msg = MSG_ESP_UDP, .label = 2 },
+	  fx_steer, LOCAL(IKELB_CNT_STEERED_ESP) },
+	{ "steer: ESP in UDP, unknown label", { V6, P4500, .msg = MSG_ESP_UDP, .label = 77 },
+	  fx_steer, DROP(IKELB_CNT_STEER_UNKNOWN_LABEL) },
+	{ "steer: NAT-T keepalive, IPv4", { V4, P4500, .msg = MSG_KEEPALIVE }, fx_steer,
+	  DROP(IKELB_CNT_NATT_KEEPALIVE) },
+	{ "steer: NAT-T keepalive, IPv6", { V6, P4500, .msg = MSG_KEEPALIVE }, fx_steer,
+	  DROP(IKELB_CNT_NATT_KEEPALIVE) },
+	{ "steer off: NAT-T keepalive passed", { V4, P4500, .msg = MSG_KEEPALIVE }, NULL,
+	  PASS(IKELB_CNT_PASS_NOT_IKE) },
+	{ "steer: three bytes on 4500: not ours", { V4, P4500, .msg = MSG_SHORT_UDP }, fx_steer,
+	  PASS(IKELB_CNT_PASS_NOT_IKE) },
+
+	/* ---- steering: IP fragments (sequences: test_steer_fragments) ---- */
+	{ "steer: first fragment of an IKE_AUTH, IPv4", { V4, .msg = MSG_AUTH, .label = 1,
+	  .frag = FRAG_FIRST }, fx_steer, STEER(IKELB_CNT_STEERED_IKE, MAC_GW1) },
+	{ "steer: first fragment of an IKE_AUTH, IPv6 4500", { V6, P4500, .msg = MSG_AUTH,
+	  .label = 5, .frag = FRAG_FIRST }, fx_steer, STEER(IKELB_CNT_STEERED_IKE, MAC_GW5) },
+	{ "steer: first fragment of ESP, IPv6", { V6, .msg = MSG_ESP, .label = 1,
+	  .frag = FRAG_FIRST }, fx_steer, STEER(IKELB_CNT_STEERED_ESP, MAC_GW1) },
+	{ "steer: first fragment of ESP in UDP, IPv4", { V4, P4500, .msg = MSG_ESP_UDP,
+	  .label = 1, .frag = FRAG_FIRST }, fx_steer, STEER(IKELB_CNT_STEERED_ESP, MAC_GW1) },
+	{ "steer: first fragment of an IKE_SA_INIT, IPv4", { V4, NOSUP, .frag = FRAG_FIRST },
+	  fx_steer, STEER(IKELB_CNT_STEERED_INIT, MAC_GW1), .counted = 1 },
+	{ "steer: first fragment to another port", { V4, .port = 53, .frag = FRAG_FIRST },
+	  fx_steer, PASS(IKELB_CNT_PASS_FRAGMENT) },
+	{ "steer: a later fragment without a record, IPv4", { V4, .msg = MSG_AUTH, .label = 1,
+	  .frag = FRAG_LATER }, fx_steer, DROP(IKELB_CNT_STEER_FRAGMENT_UNKNOWN) },
+	{ "steer: a later fragment without a record, IPv6", { V6, .msg = MSG_ESP, .label = 1,
+	  .frag = FRAG_LATER }, fx_steer, DROP(IKELB_CNT_STEER_FRAGMENT_UNKNOWN) },
+	{ "steer off: a fragment passes", { V4, .msg = MSG_AUTH, .label = 1, .frag = FRAG_FIRST },
+	  NULL, PASS(IKELB_CNT_PASS_FRAGMENT) },
+	{ "steer off: an IPv6 fragment passes as unparsed", { V6, .msg = MSG_AUTH, .label = 1,
+	  .frag = FRAG_LATER }, NULL, PASS(IKELB_CNT_PASS_IP_UNPARSED) },
 };
 
 #undef V4
@@ -458,5 +699,9 @@ static const struct xdp_fixture xdp_fixtures[] = {
 #undef COOKIE
 #undef PASS
 #undef DROP
+#undef STEER
+#undef LOCAL
+#undef LOCAL_REQ
+#undef NOSUP
 
 #endif

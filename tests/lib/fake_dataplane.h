@@ -27,8 +27,26 @@ struct fake_dataplane {
 	uint64_t redirects[IKELB_MAX_TARGETS * FAKE_DP_CPUS]; /* what XDP "sent" */
 	unsigned redirect_reads;
 	uint64_t budgets[IKELB_MAX_TARGETS * FAKE_DP_CPUS];
+	uint64_t counters[IKELB_CNT_MAX]; /* what the program "counted", all CPUs */
+	int fail_counters; /* reading them fails while non-zero */
+	struct ikelb_cookie_secret secrets[2]; /* the cookie_secrets map */
+	unsigned secret_writes;
+	int fail_secrets; /* writing them fails while non-zero */
+	/* the sources map: read in batches of at most what the caller asks */
+	struct ikelb_source_key *source_keys;
+	struct ikelb_source_state *source_vals;
+	unsigned n_sources;
+	unsigned source_reads; /* batches read */
 	struct ip_addr on_iface[4]; /* the interface's addresses */
 	unsigned n_on_iface;
+	struct ip_addr on_lo[4]; /* the loopback device's (steering) */
+	unsigned n_on_lo;
+	struct ikelb_steer labels[IKELB_STEER_LABELS]; /* map "labels" */
+	unsigned label_writes;
+	/* the neighbour table: address -> MAC (fake_dataplane_put_neigh) */
+	struct ip_addr neigh_ip[4];
+	uint8_t neigh_mac[4][6];
+	unsigned n_neigh, neigh_asks;
 	uint32_t lifetime_s; /* of the last VIP added or refreshed */
 	unsigned refreshes; /* addr_refresh calls */
 	unsigned announces[IKELB_FAMILIES];
@@ -43,6 +61,10 @@ void fake_dataplane_init(struct fake_dataplane *f);
 int fake_dataplane_step(const struct fake_dataplane *f, const char *step, unsigned from);
 /* Plays someone else adding or removing an address (vrrp = external). */
 void fake_dataplane_put_addr(struct fake_dataplane *f, const char *ip, bool present);
+/* Plays the kernel learning a neighbour's MAC. */
+void fake_dataplane_put_neigh(struct fake_dataplane *f, const char *ip, const uint8_t mac[6]);
+/* Whether ip is on the loopback device. */
+bool fake_dataplane_on_lo(const struct fake_dataplane *f, const char *ip);
 /* Slots of table/fam that name target idx. */
 unsigned fake_dataplane_slots_of(const struct fake_dataplane *f, unsigned table, unsigned fam,
 				 uint32_t idx);

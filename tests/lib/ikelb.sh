@@ -80,3 +80,40 @@ ikelb_ctl() {
 ikelb_wait_ready() {
 	lab_wait_for "${3:-10}" ikelb_ctl "$1" "$2" status
 }
+
+# ikelb_loop_figures PID CONF: what the daemon's event loop has measured
+# (status --json, "loop"; docs/status-json.md) as "RAN WAITED NOT_RUN
+# WAKEUPS": slow callbacks that ran or waited in the kernel (the daemon's
+# doing), slow ones the kernel did not run, and late wake-ups from a wait
+# (the kernel's).
+ikelb_loop_figures() {
+	ikelb_ctl "$1" "$2" status --json |
+		"$JG" loop/slow_ran loop/slow_waited loop/slow_not_run loop/late_wakeups | paste -sd ' '
+}
+
+# ikelb_loop_judge PID CONF BEFORE GAPS LIMIT_MS: the checks of a test that
+# captured a master's adverts, once the capture is over.  BEFORE: what
+# ikelb_loop_figures said when it began; GAPS: how many gaps between two
+# adverts were above LIMIT_MS.  The daemon is judged by its own loop's
+# account, kernel-side delays are said apart:
+#  - no callback was slow by its own doing meanwhile (on the CPU, or
+#    waiting in the kernel): fails naming them, whether or not an advert
+#    was late for it;
+#  - every gap above LIMIT_MS had a kernel-side delay the loop measured
+#    meanwhile (a late wake-up, or a callback the kernel did not run): a
+#    gap that the loop cannot account for fails.
+ikelb_loop_judge() {
+	local pid=$1 conf=$2 before=$3 gaps=$4 limit=$5 after b_ran b_wait b_nr b_wake
+	local ran wait nr wake
+	after=$(ikelb_loop_figures "$pid" "$conf")
+	read -r b_ran b_wait b_nr b_wake <<<"$before"
+	read -r ran wait nr wake <<<"$after"
+	ran=$((ran - b_ran)) wait=$((wait - b_wait)) nr=$((nr - b_nr)) wake=$((wake - b_wake))
+	check "the loop did nothing slow itself meanwhile (callbacks over 5 ms that ran: $ran, that waited in the kernel: $wait)" \
+		test $((ran + wait)) = 0
+	diag "kernel-side delays meanwhile, as the loop measured them: $wake late wake-ups, $nr callbacks the kernel did not run"
+	check "every gap above $limit ms is one of them ($gaps gaps)" test "$gaps" -le $((wake + nr))
+	if [ $((ran + wait)) != 0 ] || [ "$gaps" -gt $((wake + nr)) ]; then
+		ikelb_ctl "$pid" "$conf" status | sed -n '/^event loop/,$p' | sed 's/^/# loop: /'
+	fi
+}

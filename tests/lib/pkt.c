@@ -229,6 +229,73 @@ size_t pkt_build(uint8_t *out, size_t cap, const struct pkt_flow *f, const void 
 	return total;
 }
 
+size_t pkt_build_ip(uint8_t *out, size_t cap, const struct pkt_flow *f, uint8_t proto,
+		    const void *payload, size_t len)
+{
+	size_t l4 = pkt_l4_off(f), total = l4 + len + f->l2_pad;
+	struct pkt_flow g = *f;
+
+	if (total > cap || len > 0xffff - IP6_EXT || f->ip_opt_len > 40 || f->ip_opt_len % 4)
+		return 0;
+	g.ip_proto = proto;
+	memset(out, 0, total);
+	put_l2(out, &g);
+	memcpy(out + l4, payload, len);
+	if (g.family == AF_INET6)
+		put_ip6(out + pkt_l3_off(&g), &g, len);
+	else
+		put_ip4(out + pkt_l3_off(&g), &g, len);
+	return total;
+}
+
+size_t pkt_fragment(uint8_t *out, size_t cap, const uint8_t *frame, size_t len,
+		    const struct pkt_flow *f, size_t off, size_t n, bool more, uint32_t id)
+{
+	size_t l3 = pkt_l3_off(f), hl = f->family == AF_INET6 ? IP6_HDR : IP4_HDR;
+	size_t carried, total;
+	const uint8_t *ip = frame + l3;
+	uint8_t *o;
+
+	if (f->ip_opt_len || f->v6_ext || off % 8 || l3 + hl > len)
+		return 0;
+	carried = f->family == AF_INET6 ? get16(ip + 4) : (size_t)get16(ip + 2) - IP4_HDR;
+	if (off + n > carried || l3 + hl + carried > len)
+		return 0;
+	total = l3 + hl + (f->family == AF_INET6 ? IP6_EXT : 0) + n;
+	if (total > cap)
+		return 0;
+	memcpy(out, frame, l3 + hl);
+	o = out + l3;
+	if (f->family == AF_INET6) {
+		uint8_t *fh = o + IP6_HDR;
+
+		fh[0] = ip[6]; /* what the datagram carries */
+		fh[1] = 0;
+		put16(fh + 2, (uint16_t)(off | (more ? 1 : 0)));
+		put32(fh + 4, id);
+		o[6] = 44; /* Fragment */
+		put16(o + 4, (uint16_t)(IP6_EXT + n));
+		memcpy(fh + IP6_EXT, ip + IP6_HDR + off, n);
+	} else {
+		put16(o + 2, (uint16_t)(IP4_HDR + n));
+		put16(o + 4, (uint16_t)id);
+		/* DF off: a datagram that is fragmented may be */
+		put16(o + 6, (uint16_t)((more ? 0x2000 : 0) | off / 8));
+		put16(o + 10, 0);
+		put16(o + 10, (uint16_t)~pkt_csum_fold(o, IP4_HDR, 0));
+		memcpy(o + IP4_HDR, ip + IP4_HDR + off, n);
+	}
+	return total;
+}
+
+void pkt_steered(uint8_t *out, const uint8_t *frame, size_t len, const uint8_t to[6],
+		 const uint8_t from[6])
+{
+	memmove(out, frame, len);
+	memcpy(out, to, 6);
+	memcpy(out + 6, from, 6);
+}
+
 bool pkt_parse(const uint8_t *frame, size_t len, bool natt, struct pkt_flow *f,
 	       size_t *payload_off, size_t *payload_len)
 {

@@ -60,6 +60,28 @@ size_t pkt_payload_off(const struct pkt_flow *f); /* after UDP header and marker
 size_t pkt_build(uint8_t *out, size_t cap, const struct pkt_flow *f, const void *payload,
 		 size_t len);
 
+/* Builds the frame of flow f whose IP packet carries payload as protocol
+ * proto, without a UDP header (ESP: RFC 4303).  Returns its length or 0. */
+size_t pkt_build_ip(uint8_t *out, size_t cap, const struct pkt_flow *f, uint8_t proto,
+		    const void *payload, size_t len);
+
+/*
+ * One fragment (RFC 791 2.3 and 3.2; RFC 8200 4.5) of the IP datagram in
+ * frame (len bytes, built for flow f, without IPv4 options or IPv6
+ * extension headers): bytes [off, off + n) of what the IP header carries
+ * (off a multiple of 8), with MF / M set when more follows, identification
+ * id (IPv4: its low 16 bits).  IPv4: the header's offset, flags, length
+ * and checksum; IPv6: a fragment header after the fixed header.  Returns
+ * the fragment's frame length, or 0.
+ */
+size_t pkt_fragment(uint8_t *out, size_t cap, const uint8_t *frame, size_t len,
+		    const struct pkt_flow *f, size_t off, size_t n, bool more, uint32_t id);
+
+/* The frame a steering sends on (docs/xdp.md, "Steering"): frame unchanged
+ * but for its Ethernet destination (to) and source (from). */
+void pkt_steered(uint8_t *out, const uint8_t *frame, size_t len, const uint8_t to[6],
+		 const uint8_t from[6]);
+
 /*
  * Parses an Ethernet frame (0..2 VLAN tags, IPv4 without options or IPv6
  * without extension headers, UDP) into f and the UDP payload's offset and

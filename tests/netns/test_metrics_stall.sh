@@ -1,8 +1,10 @@
 #!/bin/bash
 # HTTP clients that do not behave cost the event loop nothing: while the
 # master's /metrics endpoint (on an IPv6 address, [ADDR]:PORT) has all its
-# connections taken and more waiting, its VRRP adverts at 20 ms show no
-# gap above 30 ms and the backup never takes over:
+# connections taken and more waiting, its loop runs no callback over 5 ms
+# by its own doing, every gap above 30 ms between its VRRP adverts at 20 ms
+# is a kernel-side delay the loop measured (as in test_stall.sh), and the
+# backup never takes over:
 #
 #   bridge (sw) --- m:   ikelb-load, priority 200, 20 ms adverts,
 #        |               [metrics] listen = [2001:db8::11]:9110
@@ -91,6 +93,7 @@ fi
 scrape() { ip netns exec "$CL" curl -sf -m 2 "$URL"; }
 check "m answers GET $URL" eval 'scrape | grep -q "^ikelb_build_info"'
 
+LOOP_BEFORE=$(ikelb_loop_figures "$MP" "$LAB_DIR/m.conf")
 lab_spawn "$LAB_DIR/cap.txt" ip netns exec "$M" "$IKELB_TOOLS/vrrp_capture" -l -i e0 -t $CAPTURE_S
 CAP=$LAB_PID
 sleep 0.5
@@ -129,8 +132,8 @@ max_gap=${gaps% *} n_late=${gaps#* }
 expected=$((CAPTURE_S * 1000 / INTERVAL_MS))
 check "the master's adverts were captured ($n_m in $CAPTURE_S s, about $expected expected)" \
 	test "$n_m" -ge $((expected * 9 / 10))
-check "no gap between two of them above $((INTERVAL_MS + SLACK_MS)) ms (largest $max_gap ms, $n_late above)" \
-	test "$n_late" = 0
+diag "largest gap between two of them: $max_gap ms; $n_late above $((INTERVAL_MS + SLACK_MS)) ms"
+ikelb_loop_judge "$MP" "$LAB_DIR/m.conf" "$LOOP_BEFORE" "$n_late" $((INTERVAL_MS + SLACK_MS))
 check "no other advert: the backup never spoke up ($n_other)" test "$n_other" = 0
 check "b never became master" eval '! grep -q "VIP $VIP: MASTER" "$LAB_DIR/b.log"'
 

@@ -1,8 +1,9 @@
 #!/bin/bash
-# Nothing stalls the event loop that keeps the VIP: a captured sequence of
-# the master's VRRP adverts at 20 ms shows no gap above 30 ms, and the
-# backup never takes over, while everything that used to block the loop
-# happens at once:
+# Nothing stalls the event loop that keeps the VIP: while everything that
+# used to block the loop happens at once, the master's loop runs no
+# callback over 5 ms by its own doing, every gap above 30 ms in a captured
+# sequence of its VRRP adverts at 20 ms is a delay of the kernel's that the
+# loop measured, and the backup never takes over:
 #
 #   bridge (sw) --- m:   ikelb-load, priority 200, 20 ms adverts, mode = auth
 #        |               with its VICI socket a peer that accepts and never
@@ -14,6 +15,15 @@
 # The adverts are captured on m's own interface (vrrp_capture -l), stamped
 # when m handed them to it: m's timing alone, not the scheduling of
 # whoever receives them on a busy machine; b's adverts, if any, too.
+#
+# Judged by m's own account (status "loop", ikelb_loop_judge): on a busy
+# machine the kernel sometimes wakes even a real-time thread 10-15 ms late
+# (its timer interrupt comes late: another task in the kernel, or the host
+# not running the virtual CPU), and then an advert is late with no fault of
+# the daemon's.  What the daemon does is checked without that noise (no
+# slow callback of its own, late advert or not); a gap is allowed only
+# where the loop measured such a kernel-side delay (counted, not matched in
+# time), and those are reported apart.
 #
 # During the capture: drain on and off, SIGHUP, status requests, and a
 # reload that points the tunnels source at the silent VICI peer (the
@@ -91,6 +101,7 @@ fi
 
 lab_spawn "$LAB_DIR/silent.log" "$IKELB_TOOLS/silent_peer" connect "$LAB_DIR/run-m/ikelb/stall.sock"
 lab_wait_for 5 grep -q ready "$LAB_DIR/silent.log" || { not_ok "silent control client"; tap_done; exit 1; }
+LOOP_BEFORE=$(ikelb_loop_figures "$MP" "$LAB_DIR/m.conf")
 lab_spawn "$LAB_DIR/cap.txt" ip netns exec "$M" "$IKELB_TOOLS/vrrp_capture" -l -i e0 -t $CAPTURE_S
 CAP=$LAB_PID
 sleep 1
@@ -129,8 +140,8 @@ max_gap=${gaps% *} n_late=${gaps#* }
 expected=$((CAPTURE_S * 1000 / INTERVAL_MS))
 check "the master's adverts were captured ($n_m in $CAPTURE_S s, about $expected expected)" \
 	test "$n_m" -ge $((expected * 9 / 10))
-check "no gap between two of them above $((INTERVAL_MS + SLACK_MS)) ms (largest $max_gap ms, $n_late above)" \
-	test "$n_late" = 0
+diag "largest gap between two of them: $max_gap ms; $n_late above $((INTERVAL_MS + SLACK_MS)) ms"
+ikelb_loop_judge "$MP" "$LAB_DIR/m.conf" "$LOOP_BEFORE" "$n_late" $((INTERVAL_MS + SLACK_MS))
 check "no other advert: the backup never spoke up ($n_other)" test "$n_other" = 0
 check "b never became master" eval '! grep -q "VIP $VIP: MASTER" "$LAB_DIR/b.log"'
 gave_up() { awk '/VIP .*: MASTER/ { m = 1 } m && /VIP .*: BACKUP/ { b = 1 } END { exit !b }' "$1"; }

@@ -3,7 +3,9 @@
 # example config and on broken configs (exit 1, each error as FILE:LINE:
 # message, at the line that is wrong), --version, --help, unknown commands
 # and options (exit 2), `status` with no daemon (exit 3), and `run` that
-# cannot start: missing capabilities, a missing interface, a bad config.
+# cannot start: missing capabilities, a missing interface, a bad config;
+# `strongswan-conf`, and `check`'s and `run`'s steering checks of the ARP
+# settings in a namespace of their own.
 # Expected lines are those of the files written here; the version comes
 # from the Makefile; the capabilities from ikelb-load(8).
 set -u
@@ -294,6 +296,49 @@ else
 	else
 		skip "not root: run with some capabilities dropped"
 	fi
+fi
+
+# ---- steering: strongswan-conf, check's warnings ----------------------------------
+steer_conf() { # steer_conf [LABEL]: base with unsupported = steer and a [gateway]
+	base
+	printf '[redirect]\nunsupported = steer\n[gateway]\naddress = 198.18.0.10\nmax_tunnels = 5\n'
+	[ -z "${1:-}" ] || echo "steer_label = $1"
+}
+steer_conf 17 >"$tmp/steer.conf"
+run_b strongswan-conf -c "$tmp/steer.conf"
+check "strongswan-conf: label 17 -> exit 0, exactly the four charon lines" \
+	eval '[ $RC -eq 0 ] && [ "$OUT" = "$(printf "spi_mask = 0xff00000000000000\nspi_label = 0x1100000000000000\nspi_min = 0x11000000\nspi_max = 0x11ffffff")" ]'
+steer_conf >"$tmp/nolabel.conf"
+run_b strongswan-conf -c "$tmp/nolabel.conf"
+check "strongswan-conf: no steer_label -> exit 1, says so" \
+	eval '[ $RC -eq 1 ] && grep -q "has no \[gateway\] steer_label" <<<"$OUT"'
+run_b strongswan-conf -c "$tmp/does-not-exist.conf"
+check "strongswan-conf: a missing file -> exit 1" test $RC -eq 1
+run_b check -c "$tmp/nolabel.conf"
+check "check: steering with a [gateway] without label -> OK (exit 0) and a warning" \
+	eval '[ $RC -eq 0 ] && grep -q "^warning: \[gateway\] has no steer_label" <<<"$OUT"'
+if [ "$(id -u)" = 0 ]; then
+	# a fresh namespace: its e0 has the kernel's ARP defaults (0 and 0)
+	sed 's/^interface = .*/interface = e0/' "$tmp/steer.conf" >"$tmp/steer-e0.conf"
+	OUT=$(timeout 10 unshare -n sh -c 'ip link add e0 type veth peer name e1 && exec "$0" check -c "$1"' \
+		"$B" "$tmp/steer-e0.conf" 2>&1)
+	RC=$?
+	check "check: steering with the ARP defaults -> exit 0, a warning naming the sysctls" \
+		eval '[ $RC -eq 0 ] && grep -q "^warning: net.ipv4.conf.e0.arp_ignore is 0 and arp_announce 0" <<<"$OUT"'
+	OUT=$(timeout 10 unshare -n sh -c 'ip link add e0 type veth peer name e1 &&
+		sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.e0.arp_announce=2 &&
+		exec "$0" check -c "$1"' "$B" "$tmp/steer-e0.conf" 2>&1)
+	check "check: with arp_ignore 1 (all) and arp_announce 2 (e0): OK, no ARP warning" \
+		eval 'grep -q "steer-e0.conf: OK" <<<"$OUT" && ! grep -q "arp_ignore" <<<"$OUT"'
+	OUT=$(timeout 10 unshare -m -n sh -c 'ip link add e0 type veth peer name e1 && ip link set e0 up &&
+		mount -t tmpfs none /run && exec "$0" run -c "$1"' "$B" "$tmp/steer-e0.conf" 2>&1)
+	RC=$?
+	check "run: steering with the ARP defaults -> refused (exit 1), naming the sysctls" \
+		eval '[ $RC -eq 1 ] && grep -q "unsupported = steer: net.ipv4.conf.e0.arp_ignore is 0" <<<"$OUT"'
+else
+	skip "not root: check and run with a steering config in a namespace"
+	skip "not root"
+	skip "not root"
 fi
 
 if [ "$(id -u)" != 0 ]; then

@@ -7,8 +7,9 @@
 # Type=notify, reload by SIGHUP, exactly the capabilities `run` checks for
 # (user/daemon/main.c: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_NET_RAW), a
 # runtime directory /run/ikelb that outlives a crash (the stale-VIP record),
-# `ikelb-load cleanup` after every exit (ExecStopPost=) and a state
-# directory for the drain state.
+# `ikelb-load cleanup` after every exit (ExecStopPost=), a state
+# directory for the drain state, and a real-time policy for the event loop
+# (SCHED_FIFO below the kernel's interrupt threads at 50).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/tap.sh"
@@ -100,6 +101,9 @@ for u in ikelb.service ikelb@.service; do
 		test "$post" = "${run/ run / cleanup }"
 	check "$u: StateDirectory=ikelb (the drain state, /var/lib/ikelb)" \
 		test "$(key $u StateDirectory)" = ikelb
+	prio=$(key $u CPUSchedulingPriority)
+	check "$u: the daemon runs SCHED_FIFO ($(key $u CPUSchedulingPolicy)) at 1..49, below the interrupt threads ($prio)" \
+		eval '[ "$(key $u CPUSchedulingPolicy)" = fifo ] && [[ $prio =~ ^[0-9]+$ ]] && [ "$prio" -ge 1 ] && [ "$prio" -le 49 ]'
 done
 check "ikelb@.service: the config is named by the instance" \
 	grep -q '/etc/ikelb/%i.conf$' <<<"$(key ikelb@.service ExecStart)"

@@ -26,7 +26,8 @@ static void usage(void)
 		"       [--tunnels N] [--max N] [--state active|draining|unhealthy] [--reason TEXT]\n"
 		"       [--epoch N] [--seq N] [--count N] [--interval-ms MS]\n"
 		"       [--group G --ifname IF | --peer IP ...] [--port P]\n"
-		"       [--flip-bit N] [--pad N] [--save FILE] [--epoch-ahead-s N] [--ttl N]\n");
+		"       [--flip-bit N] [--pad N] [--save FILE] [--epoch-ahead-s N] [--ttl N]\n"
+		"       [--steer-label N --mac MAC]\n");
 	exit(2);
 }
 
@@ -53,7 +54,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "interval-ms", 1, 0, 'i' }, { "group", 1, 0, 'g' }, { "ifname", 1, 0, 'I' },
 		{ "peer", 1, 0, 'p' },	   { "port", 1, 0, 'P' },     { "flip-bit", 1, 0, 'f' },
 		{ "pad", 1, 0, 'x' },	   { "save", 1, 0, 'S' },     { "epoch-ahead-s", 1, 0, 'E' },
-		{ "ttl", 1, 0, 'T' },	   { 0, 0, 0, 0 },
+		{ "ttl", 1, 0, 'T' },	   { "steer-label", 1, 0, 'L' }, { "mac", 1, 0, 'M' },
+		{ 0, 0, 0, 0 },
 	};
 	int c, st;
 
@@ -94,6 +96,12 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'S': o->save = optarg; break;
 		case 'E': o->ahead_s = num(optarg, "--epoch-ahead-s"); break;
 		case 'T': o->ttl = (int)num(optarg, "--ttl"); break;
+		case 'L': o->r.steer_label = (uint8_t)num(optarg, "--steer-label"); break;
+		case 'M':
+			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &o->r.mac[0], &o->r.mac[1],
+				   &o->r.mac[2], &o->r.mac[3], &o->r.mac[4], &o->r.mac[5]) != 6)
+				die("--mac", optarg);
+			break;
 		default: usage();
 		}
 	}

@@ -350,6 +350,100 @@ static void test_grants(void **state)
 	done(e);
 }
 
+#define STEER_CONF                                                                         \
+	"[cluster]\nname = lab\ninterface = lo\nvirtual_ip = 198.18.0.1\n"                 \
+	"[redirect]\nunsupported = steer\n"                                                 \
+	"[gateway]\naddress = 198.18.0.11\nmax_tunnels = 100\nsteer_label = 1\n"           \
+	"[target a]\naddress = 198.18.0.21\nmax_tunnels = 100\nsteer_label = 2\n"          \
+	"mac = 02:00:00:00:00:21\n"                                                         \
+	"[target b]\naddress = 198.18.0.22\nmax_tunnels = 300\nsteer_label = 3\n"          \
+	"[target c]\naddress = 198.18.0.23\nmax_tunnels = 300\n"
+
+/* Steering without reports: this node's label is local, a static target's
+ * MAC is configured or comes from the neighbour table (asked at most once
+ * a second), a target without a label names none; the targets map carries
+ * each target's label. */
+static void test_steering_static(void **state)
+{
+	static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x21 }, mac_b[6] = { 0x02, 0, 0, 0, 0, 0x22 };
+	struct env *e = make(STEER_CONF, NULL);
+	unsigned asks;
+
+	(void)state;
+	cluster_refill(e->c);
+	assert_int_equal(e->f.labels[1].state, IKELB_STEER_LOCAL);
+	assert_int_equal(e->f.labels[1].target, (uint32_t)entry(e, "gw1")->idx);
+	assert_int_equal(e->f.labels[2].state, IKELB_STEER_TX);
+	assert_memory_equal(e->f.labels[2].mac, mac_a, 6);
+	assert_int_equal(e->f.labels[3].state, IKELB_STEER_NO_MAC);
+	assert_string_equal(entry(e, "b")->steer_why, "MAC not known");
+	assert_int_equal(entry(e, "c")->steer, IKELB_STEER_NONE);
+	assert_string_equal(entry(e, "c")->steer_why, "no steer_label");
+	for (unsigned l = 4; l < IKELB_STEER_LABELS; l++)
+		assert_int_equal(e->f.labels[l].state, IKELB_STEER_NONE);
+	assert_int_equal(e->f.targets[entry(e, "gw1")->idx].steer_label, 1);
+	assert_int_equal(e->f.targets[entry(e, "a")->idx].steer_label, 2);
+	assert_int_equal(e->f.targets[entry(e, "c")->idx].steer_label, 0);
+	/* the kernel learns b's MAC: taken at the next lookup, not before */
+	asks = e->f.neigh_asks;
+	fake_dataplane_put_neigh(&e->f, "198.18.0.22", mac_b);
+	loop_advance(e->l, 5 * CLUSTER_REFILL_MS);
+	assert_int_equal(e->f.neigh_asks, asks);
+	assert_int_equal(e->f.labels[3].state, IKELB_STEER_NO_MAC);
+	loop_advance(e->l, 1000);
+	assert_int_equal(e->f.neigh_asks, asks + 1);
+	assert_int_equal(e->f.labels[3].state, IKELB_STEER_TX);
+	assert_memory_equal(e->f.labels[3].mac, mac_b, 6);
+	assert_true(entry(e, "b")->has_mac);
+	assert_string_equal(entry(e, "b")->steer_why, "");
+	/* unchanged labels are not written again */
+	asks = e->f.label_writes;
+	cluster_refill(e->c);
+	assert_int_equal(e->f.label_writes, asks);
+	done(e);
+}
+
+/* Members report their labels and MACs; a dead member's label says so. */
+static void test_steering_members(void **state)
+{
+	static const uint8_t mac2[6] = { 0x02, 0, 0, 0, 0, 0x12 };
+	struct cluster_key k = { .len = 32 };
+	struct members_params mp = { .cluster = "lab", .key = &k, .self_id = "gw1",
+				     .dead_after_ms = 3000 };
+	struct members *m = members_new(&mp);
+	struct env *e = make(STEER_CONF, m);
+	struct load_report r1 = report("gw1", 1, "198.18.0.11"), r2 = report("gw2", 1, "198.18.0.12");
+	uint8_t msg[REPORT_MAX];
+	int len;
+
+	(void)state;
+	r1.steer_label = 1;
+	r1.mac[0] = 0x02, r1.mac[5] = 0x11;
+	r2.steer_label = 4;
+	memcpy(r2.mac, mac2, 6);
+	members_update_self(m, &r1, loop_now(e->l));
+	len = report_encode(&r2, &k, msg, sizeof(msg));
+	assert_int_equal(members_handle_datagram(m, msg, (size_t)len, loop_now(e->l), 0),
+			 MEMBERS_ACCEPTED);
+	cluster_refill(e->c);
+	assert_int_equal(e->f.labels[1].state, IKELB_STEER_LOCAL);
+	assert_int_equal(e->f.labels[4].state, IKELB_STEER_TX);
+	assert_memory_equal(e->f.labels[4].mac, mac2, 6);
+	assert_int_equal(e->f.labels[4].target, (uint32_t)entry(e, "gw2")->idx);
+	assert_int_equal(e->f.targets[entry(e, "gw2")->idx].steer_label, 4);
+	/* gw2 falls silent: its label's packets are dropped, not sent on */
+	for (int i = 0; i < 4; i++) {
+		loop_advance(e->l, 1000);
+		r1.seq++;
+		members_update_self(m, &r1, loop_now(e->l));
+	}
+	assert_int_equal(entry(e, "gw2")->state, POOL_DEAD);
+	assert_int_equal(e->f.labels[4].state, IKELB_STEER_DEAD);
+	assert_int_equal(entry(e, "gw2")->steer, IKELB_STEER_DEAD);
+	e->m = m;
+	done(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +453,8 @@ int main(void)
 		cmocka_unit_test(test_draining_and_unhealthy_self),
 		cmocka_unit_test(test_auth_redirects_and_pick),
 		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_steering_static),
+		cmocka_unit_test(test_steering_members),
 	};
 
 	log_set_level(LOG_LVL_WARN);

@@ -196,6 +196,14 @@ static const char full_config[] =
 	"vici = /run/charon.vici\n"
 	"auth_fallback = init\n"
 	"auth_connection = vip-cluster.1\n"
+	"rate_per_source = 0\n"
+	"burst_per_source = 7\n"
+	"rate_total = 1000000\n"
+	"burst_total = 10000000\n"
+	"cookies = on\n"
+	"cookie_threshold = 10000000\n"
+	"cookie_rotation_ms = 1000\n"
+	"answer_tagged = yes\n"
 	"\n"
 	"[reports]\n"
 	"key_file = /etc/ikelb/cluster.key\n"
@@ -209,11 +217,14 @@ static const char full_config[] =
 	"address6 = 2001:db8::10\n"
 	"max_tunnels = 1000\n"
 	"tunnels = vici:/run/strongswan/charon.vici\n"
+	"steer_label = 255\n"
 	"\n"
 	"[target gw2]\n"
 	"address = 198.18.0.12\n"
 	"address6 = 2001:db8::12\n"
 	"max_tunnels = 500\n"
+	"steer_label = 1\n"
+	"mac = 02:aB:cd:00:0f:9e\n"
 	"\n"
 	"[target GW-3]\n"
 	"address = gw3.example.org\n"
@@ -267,6 +278,14 @@ static void test_every_key(void **state)
 	assert_string_equal(c.vici, "/run/charon.vici");
 	assert_int_equal(c.auth_fallback, CFG_FALLBACK_INIT);
 	assert_string_equal(c.auth_connection, "vip-cluster.1");
+	assert_int_equal(c.rate_per_source, 0);
+	assert_int_equal(c.burst_per_source, 7);
+	assert_int_equal(c.rate_total, 1000000);
+	assert_int_equal(c.burst_total, 10000000);
+	assert_int_equal(c.cookies, CFG_COOKIES_ON);
+	assert_int_equal(c.cookie_threshold, 10000000);
+	assert_int_equal(c.cookie_rotation_ms, 1000);
+	assert_true(c.answer_tagged);
 
 	assert_string_equal(c.key_file, "/etc/ikelb/cluster.key");
 	assert_true(config_reports_enabled(&c));
@@ -285,15 +304,22 @@ static void test_every_key(void **state)
 	assert_int_equal(c.gw_max_tunnels, 1000);
 	assert_int_equal(c.tunnels, CFG_TUNNELS_VICI);
 	assert_string_equal(c.tunnels_path, "/run/strongswan/charon.vici");
+	assert_int_equal(c.gw_steer_label, 255);
 
 	assert_int_equal(c.n_targets, 2);
 	assert_string_equal(c.targets[0].name, "gw2");
-	assert_int_equal(c.targets[0].line, 45);
+	assert_int_equal(c.targets[0].line, 54);
 	assert_gw(&c.targets[0].address, IKE_GW_ID_IPV4, "198.18.0.12");
 	assert_gw(&c.targets[0].address6, IKE_GW_ID_IPV6, "2001:db8::12");
 	assert_int_equal(c.targets[0].max_tunnels, 500);
+	assert_int_equal(c.targets[0].steer_label, 1);
+	assert_true(c.targets[0].has_mac);
+	assert_memory_equal(c.targets[0].mac, "\x02\xab\xcd\x00\x0f\x9e", 6);
 	assert_string_equal(c.targets[1].name, "GW-3");
-	assert_int_equal(c.targets[1].line, 50);
+	assert_int_equal(c.targets[1].line, 61);
+	assert_int_equal(c.targets[1].steer_label, 0);
+	assert_false(c.targets[1].has_mac);
+	assert_false(config_steering(&c)); /* unsupported = drop */
 	assert_gw(&c.targets[1].address, IKE_GW_ID_FQDN, "gw3.example.org");
 	assert_int_equal(c.targets[1].address6.type, 0);
 	assert_int_equal(c.targets[1].max_tunnels, 10000000);
@@ -323,6 +349,8 @@ static void test_other_values(void **state)
 		  offsetof(struct config, xdp_mode), CFG_XDP_AUTO },
 		{ "[redirect]\nunsupported", "pass",
 		  offsetof(struct config, unsupported), IKELB_ACT_PASS },
+		{ "[redirect]\nunsupported", "steer",
+		  offsetof(struct config, unsupported), IKELB_ACT_STEER },
 		{ "[redirect]\nno_target", "pass",
 		  offsetof(struct config, no_target), IKELB_ACT_PASS },
 		{ "[redirect]\npolicy", "least-utilization",
@@ -333,6 +361,10 @@ static void test_other_values(void **state)
 		  CFG_MODE_INIT },
 		{ "[redirect]\nauth_fallback", "pass",
 		  offsetof(struct config, auth_fallback), CFG_FALLBACK_PASS },
+		{ "[redirect]\ncookies", "off", offsetof(struct config, cookies),
+		  CFG_COOKIES_OFF },
+		{ "[redirect]\ncookies", "auto", offsetof(struct config, cookies),
+		  CFG_COOKIES_AUTO },
 	};
 	static const struct {
 		const char *value;
@@ -455,6 +487,14 @@ static void assert_defaults(const struct config *c)
 	assert_string_equal(c->vici, "");
 	assert_int_equal(c->auth_fallback, CFG_FALLBACK_PASS);
 	assert_string_equal(c->auth_connection, "");
+	assert_int_equal(c->rate_per_source, 5000);
+	assert_int_equal(c->burst_per_source, 20000);
+	assert_int_equal(c->rate_total, 0);
+	assert_int_equal(c->burst_total, 1);
+	assert_int_equal(c->cookies, CFG_COOKIES_AUTO);
+	assert_int_equal(c->cookie_threshold, 1000);
+	assert_int_equal(c->cookie_rotation_ms, 300000);
+	assert_false(c->answer_tagged);
 	assert_string_equal(c->key_file, "");
 	assert_false(config_reports_enabled(c));
 	assert_cfg_ip(&c->reports_group, "239.255.75.1");
@@ -546,6 +586,17 @@ static void test_derived_defaults(void **state)
 	/* an empty natt_ports says: no port carries the non-ESP marker */
 	parse_ok(BASE "[redirect]\nnatt_ports =\n", &c);
 	assert_int_equal(c.n_natt_ports, 0);
+	config_free(&c);
+	/* burst_total: one second of rate_total, unless given */
+	parse_ok(BASE "[redirect]\nrate_total = 50000\n", &c);
+	assert_int_equal(c.burst_total, 50000);
+	config_free(&c);
+	parse_ok(BASE "[redirect]\nrate_total = 50000\nburst_total = 500\n", &c);
+	assert_int_equal(c.burst_total, 500);
+	config_free(&c);
+	/* a burst of exactly rate / 100 is enough */
+	parse_ok(BASE "[redirect]\nrate_per_source = 1000000\nburst_per_source = 10000\n", &c);
+	assert_int_equal(c.burst_per_source, 10000);
 	config_free(&c);
 	/* no [gateway]/[target]: members come from load reports */
 	parse_ok("[cluster]\nname = a\ninterface = e0\nvirtual_ip = 198.18.0.1\n"
@@ -959,7 +1010,13 @@ static void test_bad_redirect(void **state)
 		  { "t.conf:9: [redirect] natt_ports: 4500 is not in ports" } },
 		{ BASE "[redirect]\nunsupported = reject\n",
 		  { "t.conf:9: [redirect] unsupported: \"reject\" is not one of "
+		    "pass, drop, steer" } },
+		{ BASE "[redirect]\nno_target = steer\n",
+		  { "t.conf:9: [redirect] no_target: \"steer\" is not one of "
 		    "pass, drop" } },
+		{ BASE "[redirect]\nunsupported = steer\nmode = auth\nvici = /run/c.vici\n",
+		  { "t.conf:9: [redirect] unsupported: \"steer\" needs mode = init (in auth "
+		    "mode charon terminates IKE at the VIP)" } },
 		{ BASE "[redirect]\nno_target = reject\n",
 		  { "t.conf:9: [redirect] no_target: \"reject\" is not one of "
 		    "pass, drop" } },
@@ -978,6 +1035,47 @@ static void test_bad_redirect(void **state)
 		{ BASE "[redirect]\nauth_fallback = drop\n",
 		  { "t.conf:9: [redirect] auth_fallback: \"drop\" is not one of "
 		    "pass, init" } },
+		{ BASE "[redirect]\nrate_per_source = 1000001\n",
+		  { "t.conf:9: [redirect] rate_per_source: \"1000001\" is out of range "
+		    "(0..1000000)" } },
+		{ BASE "[redirect]\nburst_per_source = 0\n",
+		  { "t.conf:9: [redirect] burst_per_source: \"0\" is out of range "
+		    "(1..10000000)" } },
+		{ BASE "[redirect]\nrate_total = -1\n",
+		  { "t.conf:9: [redirect] rate_total: \"-1\" is not a number "
+		    "(expected 0..1000000)" } },
+		{ BASE "[redirect]\nburst_total = 10000001\n",
+		  { "t.conf:9: [redirect] burst_total: \"10000001\" is out of range "
+		    "(1..10000000)" } },
+		{ BASE "[redirect]\nburst_per_source = 49\nrate_per_source = 4901\n",
+		  { "t.conf:9: [redirect] burst_per_source: 49 is less than "
+		    "rate_per_source / 100 (50): the XDP program's clock moves a jiffy "
+		    "(up to 10 ms) at a time, and within one a bucket hands out no more "
+		    "than its burst" } },
+		{ BASE "[redirect]\nrate_per_source = 3000000\n",
+		  { "t.conf:9: [redirect] rate_per_source: \"3000000\" is out of range "
+		    "(0..1000000)" } },
+		{ BASE "[redirect]\nburst_per_source = 49\n",
+		  { "t.conf:9: [redirect] burst_per_source: 49 is less than "
+		    "rate_per_source / 100 (50): the XDP program's clock moves a jiffy "
+		    "(up to 10 ms) at a time, and within one a bucket hands out no more "
+		    "than its burst" } },
+		{ BASE "[redirect]\nrate_total = 200000\nburst_total = 1999\n",
+		  { "t.conf:10: [redirect] burst_total: 1999 is less than rate_total / 100 "
+		    "(2000): the XDP program's clock moves a jiffy (up to 10 ms) at a "
+		    "time, and within one a bucket hands out no more than its burst" } },
+		{ BASE "[redirect]\ncookies = maybe\n",
+		  { "t.conf:9: [redirect] cookies: \"maybe\" is not one of off, on, "
+		    "auto" } },
+		{ BASE "[redirect]\ncookie_threshold = 0\n",
+		  { "t.conf:9: [redirect] cookie_threshold: \"0\" is out of range "
+		    "(1..10000000)" } },
+		{ BASE "[redirect]\ncookie_rotation_ms = 999\n",
+		  { "t.conf:9: [redirect] cookie_rotation_ms: \"999\" is out of range "
+		    "(1000..86400000)" } },
+		{ BASE "[redirect]\nanswer_tagged = 1\n",
+		  { "t.conf:9: [redirect] answer_tagged: \"1\" is not a boolean (yes/no, "
+		    "true/false, on/off)" } },
 		{ BASE "[redirect]\nauth_connection = a b\n",
 		  { "t.conf:9: [redirect] auth_connection: \"a b\" is not a "
 		    "valid connection name (1 to 64 characters from A-Z a-z "
@@ -1274,6 +1372,70 @@ static void test_bad_targets(void **state)
 	RUN(cases);
 }
 
+/* Steering: labels, MACs, and what goes with them. */
+static void test_bad_steering(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ BASE "[gateway]\naddress = 198.18.0.11\nmax_tunnels = 5\nsteer_label = 0\n",
+		  { "t.conf:11: [gateway] steer_label: \"0\" is out of range (1..255)" } },
+		{ BASE "[gateway]\naddress = 198.18.0.11\nmax_tunnels = 5\nsteer_label = 256\n",
+		  { "t.conf:11: [gateway] steer_label: \"256\" is out of range (1..255)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = x\n",
+		  { "t.conf:11: [target gw3] steer_label: \"x\" is not a number (expected "
+		    "1..255)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		       "mac = 02:00:00:00:00\n",
+		  { "t.conf:12: [target gw3] mac: \"02:00:00:00:00\" is not a MAC address "
+		    "(aa:bb:cc:dd:ee:ff)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		       "mac = 02-00-00-00-00-01\n",
+		  { "t.conf:12: [target gw3] mac: \"02-00-00-00-00-01\" is not a MAC address "
+		    "(aa:bb:cc:dd:ee:ff)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		       "mac = 02:00:00:00:00:0g\n",
+		  { "t.conf:12: [target gw3] mac: \"02:00:00:00:00:0g\" is not a MAC address "
+		    "(aa:bb:cc:dd:ee:ff)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		       "mac = 02:00:00:00:00:01:02\n",
+		  { "t.conf:12: [target gw3] mac: \"02:00:00:00:00:01:02\" is not a MAC "
+		    "address (aa:bb:cc:dd:ee:ff)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		       "mac = 01:00:5e:00:00:01\n",
+		  { "t.conf:12: [target gw3] mac: \"01:00:5e:00:00:01\" is a group MAC address, "
+		    "not a host's" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		       "mac = 00:00:00:00:00:00\n",
+		  { "t.conf:12: [target gw3] mac: \"00:00:00:00:00:00\" is not a usable MAC "
+		    "address (all zero)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\n"
+		       "mac = 02:00:00:00:00:01\n",
+		  { "t.conf:11: [target gw3] mac: needs steer_label (a MAC is only used to "
+		    "steer to the target)" } },
+		{ BASE "[gateway]\naddress = 198.18.0.11\nmax_tunnels = 5\nsteer_label = 3\n"
+		       "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 3\n",
+		  { "t.conf:15: [target gw3] steer_label: 3 is already the [gateway]'s "
+		    "(line 11)" } },
+		{ BASE "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 9\n"
+		       "[target gw4]\naddress = gw4.example\nmax_tunnels = 5\nsteer_label = 9\n",
+		  { "t.conf:15: [target gw4] steer_label: 9 is already the one of [target gw3] "
+		    "(line 11)" } },
+	};
+	struct config c;
+
+	(void)state;
+	RUN(cases);
+	/* steering on, with labels everywhere, is fine */
+	parse_ok(BASE "[redirect]\nunsupported = steer\n"
+		      "[gateway]\naddress = 198.18.0.11\nmax_tunnels = 5\nsteer_label = 3\n"
+		      "[target gw3]\naddress = gw3.example\nmax_tunnels = 5\nsteer_label = 4\n"
+		      "mac = 02:00:00:00:00:04\n",
+		 &c);
+	assert_true(config_steering(&c));
+	assert_int_equal(c.unsupported, IKELB_ACT_STEER);
+	assert_int_equal(c.gw_steer_label, 3);
+	config_free(&c);
+}
+
 static void test_bad_structure(void **state)
 {
 	static const struct bad_case cases[] = {
@@ -1452,10 +1614,12 @@ static const struct reload_case {
 	{ "gateway", "address6", "2001:db8::10", false },
 	{ "gateway", "max_tunnels", "20", false },
 	{ "gateway", "tunnels", "static:5", false },
+	{ "gateway", "steer_label", "7", false },
 	{ "gateway", "migrate_rate", "9", false },
 	{ "target", "address", "198.18.0.13", false },
 	{ "target", "address6", "2001:db8::13", false },
 	{ "target", "max_tunnels", "6", false },
+	{ "target", "steer_label", "8", false },
 	{ "metrics", "listen", "198.18.0.10:9111", true },
 };
 
@@ -1904,6 +2068,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_listen),
 		cmocka_unit_test(test_bad_metrics),
 		cmocka_unit_test(test_bad_targets),
+		cmocka_unit_test(test_bad_steering),
 		cmocka_unit_test(test_bad_structure),
 		cmocka_unit_test(test_too_many_targets),
 		cmocka_unit_test(test_error_cap),

@@ -313,6 +313,85 @@ static void test_reloads(void **state)
 	stop(e);
 }
 
+/* Limits, tags and cookies from the config reach the program's config
+ * map; auto switches the map's cookie mode on the program's counters;
+ * `status` shows them, with the sources limited most often. */
+static void test_defence(void **state)
+{
+	struct env *e = start("off");
+	struct ikelb_source_key keys[2] = {
+		{ .prefix = { 198, 19, 0, 1 }, .family = IKELB_FAM_V4 },
+		{ .prefix = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0x42 }, .family = IKELB_FAM_V6 },
+	};
+	struct ikelb_source_state vals[2] = { { .limited = 7 }, { .limited = 900 } };
+	json_object *o;
+	char *text;
+	int rc;
+
+	(void)state;
+	/* the defaults */
+	assert_int_equal(e->f.config.rate_per_source, 5000);
+	assert_int_equal(e->f.config.burst_per_source, 20000);
+	assert_int_equal(e->f.config.rate_total, 0);
+	assert_int_equal(e->f.config.answer_tagged, 0);
+	assert_int_equal(e->f.config.cookie_mode, IKELB_COOKIES_OFF);
+	assert_int_equal(e->f.secrets[1].version, 1);
+	assert_int_equal(e->f.secrets[1].valid, 1);
+	/* a flood: auto turns cookies on in the map within a sample */
+	e->f.source_keys = keys;
+	e->f.source_vals = vals;
+	e->f.n_sources = 2;
+	for (int i = 0; i < 5; i++) {
+		e->f.counters[IKELB_CNT_REQUESTS] += 10000;
+		e->f.counters[IKELB_CNT_DROP_RATE_SOURCE] += 900;
+		loop_advance(e->l, 100);
+	}
+	assert_int_equal(e->f.config.cookie_mode, IKELB_COOKIES_ON);
+	o = status_json(e);
+	assert_string_equal(jpath(o, "cookies", -1, "setting"), "auto");
+	assert_string_equal(jpath(o, "cookies", -1, "state"), "on");
+	assert_string_equal(jpath(o, "cookies", -1, "switches"), "1");
+	assert_string_equal(jpath(o, "cookies", -1, "new_requests_per_s"), "100000");
+	assert_string_equal(jpath(o, "cookies", -1, "secret_version"), "1");
+	assert_string_equal(jpath(o, "limits", -1, "rate_per_source"), "5000");
+	assert_string_equal(jpath(o, "limits", -1, "burst_total"), "1");
+	assert_string_equal(jpath(o, "limits", -1, "sources_seen"), "2");
+	json_object *lim, *src;
+
+	assert_true(json_object_object_get_ex(o, "limits", &lim));
+	src = json_object_array_get_idx(json_object_object_get(lim, "limited_sources"), 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(src, "source")),
+			    "2001:db8:0:42::/64");
+	assert_int_equal(json_object_get_int(json_object_object_get(src, "prefix_len")), 64);
+	assert_int_equal(json_object_get_int(json_object_object_get(src, "limited")), 900);
+	src = json_object_array_get_idx(json_object_object_get(lim, "limited_sources"), 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(src, "source")),
+			    "198.19.0.1");
+	json_object_put(o);
+	text = request(e, "status", &rc);
+	assert_non_null(strstr(text, "Cookies: auto: on since"));
+	assert_non_null(strstr(text, "Answer limits: per source 5000/s, burst 20000; node none"));
+	assert_non_null(strstr(text, "2001:db8:0:42::/64"));
+	/* quiet again: off 10 s after the last sample above half the
+	 * threshold (the window empties 900 ms after the flood) */
+	loop_advance(e->l, 10800);
+	assert_int_equal(e->f.config.cookie_mode, IKELB_COOKIES_ON);
+	loop_advance(e->l, 100);
+	assert_int_equal(e->f.config.cookie_mode, IKELB_COOKIES_OFF);
+	/* a reload: new limits, tags answered, cookies on, in place */
+	write_conf("500 4500\nrate_per_source = 10\nburst_per_source = 30\nrate_total = 1000\n"
+		   "answer_tagged = yes\ncookies = on",
+		   "lab", "off");
+	daemon_reload(e->d);
+	assert_int_equal(e->f.config.rate_per_source, 10);
+	assert_int_equal(e->f.config.burst_per_source, 30);
+	assert_int_equal(e->f.config.rate_total, 1000);
+	assert_int_equal(e->f.config.burst_total, 1000);
+	assert_int_equal(e->f.config.answer_tagged, 1);
+	assert_int_equal(e->f.config.cookie_mode, IKELB_COOKIES_ON);
+	stop(e);
+}
+
 /* The value of the sample line that starts with head ("name{labels} "). */
 static long long metric(const char *text, const char *head)
 {
@@ -408,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_drain_survives_a_restart),
 		cmocka_unit_test(test_reload_reads_the_key_again),
 		cmocka_unit_test(test_reloads),
+		cmocka_unit_test(test_defence),
 		cmocka_unit_test(test_vrrp_wins_on_the_clock),
 		cmocka_unit_test(test_metrics_match_status),
 	};

@@ -239,7 +239,8 @@ static void test_table(void **state)
 		assert_null(strstr(r->name, "_ms"));
 		assert_null(strstr(r->name, "milli"));
 		if (r->scale != 0)
-			assert_true(ends_with(r->name, "_seconds"));
+			assert_true(ends_with(r->name, "_seconds") ||
+				    ends_with(r->name, "_seconds_total"));
 		/* info metrics are gauges of 1 and say so */
 		if (!r->value)
 			assert_true(ends_with(r->name, "_info") && r->type == PROM_GAUGE);

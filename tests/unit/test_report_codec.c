@@ -39,6 +39,14 @@ static const char KAT2_HEX[] =
 	"18" "766963693a20636f6e6e656374696f6e2072656675736564"
 	"cfe1e6459fd08f32ee37098072fdea78f793031390a0916bea29f92a7766d376";
 
+/* KAT1 as version 2: the same fields and steering label 7, MAC
+ * 02:ab:cd:00:00:07: 105 bytes */
+static const char KAT3_HEX[] =
+	"494b4c53" "02" "00" "0069" "0123456789abcdef" "0000000000000002" "00000005" "00000064"
+	"03" "6c6162" "04" "67772d61" "01" "04" "c612000a" "02" "10"
+	"20010db800000000000000000000000a" "00" "07" "02abcd000007"
+	"539c6397cd08d5e1c494d5e3aa502f518c414c07f82b3b8270c95a42d0b61081";
+
 static size_t unhex(const char *hex, uint8_t *out)
 {
 	size_t n = strlen(hex) / 2;
@@ -96,6 +104,16 @@ static struct load_report kat1_report(void)
 	return r;
 }
 
+static struct load_report kat3_report(void)
+{
+	static const uint8_t mac[6] = { 0x02, 0xab, 0xcd, 0x00, 0x00, 0x07 };
+	struct load_report r = kat1_report();
+
+	r.steer_label = 7;
+	memcpy(r.mac, mac, 6);
+	return r;
+}
+
 static struct load_report kat2_report(void)
 {
 	struct load_report r = { .epoch = 0x18bcfe56800abcdeull, .seq = 1ull << 32,
@@ -138,6 +156,8 @@ static void assert_reports_equal(const struct load_report *a, const struct load_
 	assert_int_equal(a->address6.type, b->address6.type);
 	assert_int_equal(a->address6.len, b->address6.len);
 	assert_memory_equal(a->address6.data, b->address6.data, a->address6.len);
+	assert_int_equal(a->steer_label, b->steer_label);
+	assert_memory_equal(a->mac, b->mac, 6);
 }
 
 /* ---- known answers -------------------------------------------------------- */
@@ -172,6 +192,62 @@ static void test_kat_fqdn_unhealthy(void **state)
 	check_kat(KAT2_HEX, kat2_report());
 }
 
+/* Version 2: a steering label and MAC after the reason; version 1's bytes
+ * are unchanged for a gateway without a label (KAT1). */
+static void test_kat_steer(void **state)
+{
+	(void)state;
+	check_kat(KAT3_HEX, kat3_report());
+}
+
+/* Version 2's own rules: a label 1..255 with a unicast MAC that is not
+ * zero; version 1 carries neither, version 2 both. */
+static void test_steer_malformed(void **state)
+{
+	struct cluster_key k = key_of(KEY_HEX);
+	uint8_t buf[REPORT_MAX], v1[REPORT_MAX];
+	struct load_report r;
+	size_t n = unhex(KAT3_HEX, buf), n1;
+
+	(void)state;
+	assert_int_equal(n, 105);
+	buf[73 - 7] = 0; /* label 0 */
+	resign(buf, n, &k);
+	assert_int_equal(report_decode(buf, n, "lab", &k, &r), REPORT_ERR_MALFORMED);
+	unhex(KAT3_HEX, buf);
+	buf[73 - 6] |= 1; /* a group MAC */
+	resign(buf, n, &k);
+	assert_int_equal(report_decode(buf, n, "lab", &k, &r), REPORT_ERR_MALFORMED);
+	unhex(KAT3_HEX, buf);
+	memset(buf + 73 - 6, 0, 6); /* no MAC */
+	resign(buf, n, &k);
+	assert_int_equal(report_decode(buf, n, "lab", &k, &r), REPORT_ERR_MALFORMED);
+	/* version 2 without the steering bytes; version 1 with them */
+	n1 = unhex(KAT1_HEX, v1);
+	v1[4] = 2;
+	resign(v1, n1, &k);
+	assert_int_equal(report_decode(v1, n1, "lab", &k, &r), REPORT_ERR_MALFORMED);
+	unhex(KAT3_HEX, buf);
+	buf[4] = 1;
+	resign(buf, n, &k);
+	assert_int_equal(report_decode(buf, n, "lab", &k, &r), REPORT_ERR_MALFORMED);
+	/* one byte of them missing */
+	unhex(KAT3_HEX, buf);
+	memmove(buf + 72, buf + 73, 32);
+	resign(buf, n - 1, &k);
+	assert_int_equal(report_decode(buf, n - 1, "lab", &k, &r), REPORT_ERR_MALFORMED);
+	/* the encoder refuses what the decoder would */
+	r = kat3_report();
+	r.mac[0] = 0x01;
+	assert_int_equal(report_encode(&r, &k, buf, sizeof(buf)), -1);
+	r = kat3_report();
+	memset(r.mac, 0, 6);
+	assert_int_equal(report_encode(&r, &k, buf, sizeof(buf)), -1);
+	r = kat1_report();
+	r.mac[5] = 1; /* a MAC without a label */
+	assert_int_equal(report_encode(&r, &k, buf, sizeof(buf)), -1);
+}
+
 /* ---- round trips ---------------------------------------------------------- */
 
 static void test_round_trip_longest(void **state)
@@ -200,14 +276,16 @@ static void test_round_trip_longest(void **state)
 	r.max_tunnels = 1;
 	r.epoch = UINT64_MAX;
 	r.seq = UINT64_MAX;
+	r.steer_label = 255;
+	memset(r.mac, 0xfe, 6);
 	len = report_encode(&r, &k, msg, sizeof(msg));
-	/* 32 fixed + 33 + 64 + 2 * 257 + 128 + 32 MAC */
-	assert_int_equal(len, 803);
+	/* 32 fixed + 33 + 64 + 2 * 257 + 128 + 7 steering + 32 MAC */
+	assert_int_equal(len, 810);
 	assert_int_equal(len, REPORT_LONGEST);
 	assert_int_equal(report_decode(msg, (size_t)len, r.cluster, &k, &back), REPORT_OK);
 	assert_reports_equal(&back, &r);
 	/* one byte short of the space needed */
-	assert_int_equal(report_encode(&r, &k, msg, 802), -1);
+	assert_int_equal(report_encode(&r, &k, msg, 809), -1);
 }
 
 static void test_round_trip_shortest(void **state)
@@ -267,7 +345,7 @@ static void test_bad_magic_and_version(void **state)
 		assert_int_equal(report_decode(buf, n, "lab", &k, &r), REPORT_ERR_BAD_MAGIC);
 	}
 	n = kat1(buf);
-	buf[4] = 2;
+	buf[4] = 3;
 	resign(buf, n, &k);
 	assert_int_equal(report_decode(buf, n, "lab", &k, &r), REPORT_ERR_BAD_VERSION);
 	buf[4] = 0;
@@ -636,6 +714,8 @@ int main(void)
 		cmocka_unit_test(test_round_trip_shortest),
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_bad_magic_and_version),
+		cmocka_unit_test(test_kat_steer),
+		cmocka_unit_test(test_steer_malformed),
 		cmocka_unit_test(test_malformed_fields),
 		cmocka_unit_test(test_malformed_unspecified_v6),
 		cmocka_unit_test(test_malformed_lengths),

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -355,6 +356,120 @@ static void test_notify_signals(void **state)
 	unlink(script);
 }
 
+#define STEER_CONF(vrrp, unsupported)                                                     \
+	"[cluster]\nname = t\ninterface = lo\nvirtual_ip = 198.18.0.1\n"                  \
+	"virtual_ip6 = 2001:db8::1\nvrrp = " vrrp "\n"                                       \
+	"[vrrp]\nvrid = 7\n[reports]\nkey_file = /nonexistent/key\n"                       \
+	"[redirect]\nunsupported = " unsupported "\n"                                        \
+	"[target a]\naddress = 198.18.0.50\nmax_tunnels = 10\n"
+
+static bool record_has(const char *line)
+{
+	char path[128], buf[128];
+	bool found = false;
+	FILE *f;
+
+	rundir_path(path, sizeof(path), "t", "vips");
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(buf, sizeof(buf), f))
+		found |= !strncmp(buf, line, strlen(line)) && buf[strlen(line)] == '\n';
+	fclose(f);
+	return found;
+}
+
+/*
+ * Steering: a backup holds each VIP on lo; a takeover puts it on the
+ * interface before it leaves lo, a resignation on lo before it leaves the
+ * interface (never missing); both kinds are recorded; stopping takes them
+ * all away, and none goes to lo any more.
+ */
+static void test_steering_holds_on_lo(void **state)
+{
+	struct env *e = make(STEER_CONF("on", "steer"));
+	int add, lo_del, lo_add, del;
+
+	(void)state;
+	role_hold_backups(e->role);
+	assert_true(fake_dataplane_on_lo(&e->f, "198.18.0.1"));
+	assert_true(fake_dataplane_on_lo(&e->f, "2001:db8::1"));
+	assert_true(role_vip(e->role, IKELB_FAM_V4)->on_lo);
+	assert_int_equal(e->f.n_on_iface, 0);
+	assert_true(record_has("198.18.0.1 lo"));
+	assert_true(record_has("2001:db8::1 lo"));
+	assert_int_equal(e->f.announces[IKELB_FAM_V4], 0);
+
+	role_set(e->role, IKELB_FAM_V4, ROLE_MASTER, "m");
+	add = fake_dataplane_step(&e->f, "add 198.18.0.1", 0);
+	lo_del = fake_dataplane_step(&e->f, "lo del 198.18.0.1", 0);
+	assert_true(add >= 0 && lo_del > add);
+	assert_false(fake_dataplane_on_lo(&e->f, "198.18.0.1"));
+	assert_true(fake_dataplane_on_lo(&e->f, "2001:db8::1")); /* still backup there */
+	assert_true(record_has("198.18.0.1"));
+	assert_false(record_has("198.18.0.1 lo"));
+
+	role_set(e->role, IKELB_FAM_V4, ROLE_BACKUP, "b");
+	lo_add = fake_dataplane_step(&e->f, "lo add 198.18.0.1", (unsigned)lo_del);
+	del = fake_dataplane_step(&e->f, "del 198.18.0.1", (unsigned)lo_del);
+	assert_true(lo_add > lo_del && del > lo_add);
+	assert_true(fake_dataplane_on_lo(&e->f, "198.18.0.1"));
+	assert_int_equal(e->f.n_on_iface, 0);
+
+	/* a master stops: nothing stays on lo, and resigning adds none */
+	role_set(e->role, IKELB_FAM_V6, ROLE_MASTER, "m");
+	role_stopping(e->role);
+	role_set(e->role, IKELB_FAM_V6, ROLE_BACKUP, "stopping");
+	assert_int_equal(e->f.n_on_lo, 0);
+	assert_int_equal(e->f.n_on_iface, 0);
+	assert_false(record_has("198.18.0.1 lo"));
+	done(e);
+}
+
+/* Without steering nothing goes to lo; a reload turns it on and off; a
+ * VIP someone else put on lo stays theirs. */
+static void test_steering_reload_and_foreign(void **state)
+{
+	struct env *e = make(STEER_CONF("on", "pass"));
+	struct config *steer = unit_config(STEER_CONF("on", "steer"));
+	struct config *pass = unit_config(STEER_CONF("on", "pass"));
+	struct ip_addr v6 = { .family = AF_INET6 };
+
+	(void)state;
+	role_hold_backups(e->role);
+	assert_int_equal(e->f.n_on_lo, 0);
+	inet_pton(AF_INET6, "2001:db8::1", &v6.v6);
+	e->f.on_lo[e->f.n_on_lo++] = v6; /* by hand */
+	role_reload(e->role, steer);
+	assert_true(fake_dataplane_on_lo(&e->f, "198.18.0.1"));
+	assert_false(role_vip(e->role, IKELB_FAM_V6)->on_lo);
+	role_reload(e->role, pass);
+	assert_false(fake_dataplane_on_lo(&e->f, "198.18.0.1"));
+	assert_true(fake_dataplane_on_lo(&e->f, "2001:db8::1"));
+	role_reload(e->role, e->cfg);
+	unit_config_free(steer);
+	unit_config_free(pass);
+	done(e);
+}
+
+/* A crashed run's VIPs on lo go at the next start, whatever the record's
+ * interface says. */
+static void test_steering_stale_lo(void **state)
+{
+	struct env *e = make(STEER_CONF("on", "steer"));
+
+	(void)state;
+	role_hold_backups(e->role);
+	assert_int_equal(e->f.n_on_lo, 2);
+	role_free(e->role);
+	e->role = role_new(e->l, e->cfg, &e->f.dp, NULL);
+	assert_non_null(e->role);
+	role_clean_stale(e->role);
+	assert_int_equal(e->f.n_on_lo, 0);
+	assert_false(record_has("198.18.0.1 lo"));
+	done(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +483,9 @@ int main(void)
 		cmocka_unit_test(test_vip_lifetime_renewed),
 		cmocka_unit_test(test_no_lifetime_without_vrrp),
 		cmocka_unit_test(test_notify_signals),
+		cmocka_unit_test(test_steering_holds_on_lo),
+		cmocka_unit_test(test_steering_reload_and_foreign),
+		cmocka_unit_test(test_steering_stale_lo),
 	};
 
 	if (unit_private_namespaces())

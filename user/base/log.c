@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
@@ -10,12 +16,83 @@
 
 static enum log_level level = LOG_LVL_INFO;
 
+/* log_never_block: how stderr is written, and what was dropped */
+static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
+static enum { OUT_PLAIN, OUT_PIPE, OUT_SOCKET } out_kind = OUT_PLAIN;
+static unsigned long long dropped, dropped_told;
+static bool torn; /* a line went out in part: the next one starts anew */
+
 void log_set_level(enum log_level lvl) { level = lvl; }
 enum log_level log_get_level(void) { return level; }
 
 /* sd-daemon(3) priority prefixes, so journald keeps the level. */
 static const char *const prefix[] = { "<3>error: ", "<4>warning: ", "<6>", "<7>debug: " };
 static const char *const plain[] = { "error: ", "warning: ", "", "debug: " };
+
+/* One write that never waits: false when nothing (or part) went out. */
+static bool put_now(const char *line, size_t len)
+{
+	ssize_t w = out_kind == OUT_SOCKET ? send(2, line, len, MSG_DONTWAIT | MSG_NOSIGNAL)
+					   : write(2, line, len);
+
+	if (w == (ssize_t)len)
+		return true;
+	if (w > 0)
+		torn = true;
+	return false;
+}
+
+/* A line for a pipe or a socket: whole, or dropped and counted. */
+static void emit(const char *prefix, const char *msg, const char *warn)
+{
+	char line[1200], note[96];
+	int n;
+
+	pthread_mutex_lock(&out_mu);
+	if (dropped > dropped_told) {
+		/* the reader caught up: say what it missed first */
+		n = snprintf(note, sizeof(note), "%s%s%llu log lines dropped: stderr was full\n",
+			     torn ? "\n" : "", warn, dropped - dropped_told);
+		if (n > 0 && put_now(note, (size_t)n)) {
+			dropped_told = dropped;
+			torn = false;
+		}
+	}
+	n = snprintf(line, sizeof(line), "%s%s%s\n", torn ? "\n" : "", prefix, msg);
+	if (n > 0 && (size_t)n >= sizeof(line))
+		n = sizeof(line) - 1, line[n - 1] = '\n';
+	if (n > 0 && put_now(line, (size_t)n))
+		torn = false;
+	else
+		dropped++;
+	pthread_mutex_unlock(&out_mu);
+}
+
+void log_never_block(void)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(2, &st))
+		return;
+	fflush(stderr);
+	if (S_ISSOCK(st.st_mode)) {
+		out_kind = OUT_SOCKET; /* MSG_DONTWAIT: the socket's flags stay */
+	} else if (S_ISFIFO(st.st_mode) && (fl = fcntl(2, F_GETFL)) >= 0 &&
+		   fcntl(2, F_SETFL, fl | O_NONBLOCK) == 0) {
+		out_kind = OUT_PIPE;
+	}
+}
+
+unsigned long long log_dropped(void)
+{
+	unsigned long long n;
+
+	pthread_mutex_lock(&out_mu);
+	n = dropped;
+	pthread_mutex_unlock(&out_mu);
+	return n;
+}
 
 static void vlog(enum log_level lvl, const char *fmt, va_list ap)
 {
@@ -31,7 +108,12 @@ static void vlog(enum log_level lvl, const char *fmt, va_list ap)
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = 0;
-	fprintf(stderr, "%s%s\n", journal ? prefix[lvl] : plain[lvl], buf);
+	if (out_kind == OUT_PLAIN) {
+		fprintf(stderr, "%s%s\n", journal ? prefix[lvl] : plain[lvl], buf);
+		return;
+	}
+	emit(journal ? prefix[lvl] : plain[lvl], buf,
+	     journal ? prefix[LOG_LVL_WARN] : plain[LOG_LVL_WARN]);
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)

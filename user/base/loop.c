@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,12 @@ struct loop {
 	 * stopped by an earlier callback of the same batch is dropped. */
 	struct loop_io **io;
 	int n_io;
+	struct loop_stats stats;
+	/* the wait that began this round: told to the stats at its first
+	 * callback (loop_stats_woke) */
+	bool round_new;
+	uint64_t wait_from_us, wait_due_us;
+	bool in_callback;
 };
 
 static uint64_t clock_us(void)
@@ -39,10 +46,64 @@ uint64_t loop_clock_ms(void)
 	return clock_us() / 1000u;
 }
 
-static void tick(struct loop *l)
+/* The clock the stats are kept on: a fake loop's moves in whole ms. */
+static uint64_t stats_clock(const struct loop *l)
 {
+	return l->fake ? l->now_ms * 1000u : clock_us();
+}
+
+/* The thread's CPU account; NULL on a fake loop (its clock is not the
+ * CPU's) or when the kernel does not say. */
+static const struct loop_cpu *read_cpu(const struct loop *l, struct loop_cpu *c)
+{
+	struct rusage ru;
+
+	if (l->fake || getrusage(RUSAGE_THREAD, &ru))
+		return NULL;
+	c->cpu_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec +
+		    (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
+	c->waits = (uint64_t)ru.ru_nvcsw;
+	c->preemptions = (uint64_t)ru.ru_nivcsw;
+	return c;
+}
+
+/* Before a callback: the clock read anew (loop_now() inside it), and the
+ * time it begins; the first of a round also ends the round's wait, and
+ * reads the thread's CPU account (once per wake-up: what a slow callback
+ * of the round is measured against). */
+static uint64_t cb_begin(struct loop *l)
+{
+	uint64_t t = stats_clock(l);
+	struct loop_cpu cpu;
+
 	if (!l->fake)
-		l->now_ms = loop_clock_ms();
+		l->now_ms = t / 1000u;
+	if (l->round_new) {
+		loop_stats_woke(&l->stats, l->wait_from_us, l->wait_due_us, t, read_cpu(l, &cpu));
+		l->round_new = false;
+	}
+	l->in_callback = true;
+	return t;
+}
+
+/* After it: the second clock read.  row and due_us were read before the
+ * callback ran (it may have freed its handle). */
+static void cb_end(struct loop *l, unsigned row, uint64_t start_us, uint64_t due_us)
+{
+	uint64_t end = stats_clock(l);
+	struct loop_cpu cpu;
+
+	l->in_callback = false;
+	loop_stats_ran(&l->stats, row, start_us, end, due_us,
+		       end - start_us > LOOP_SLOW_US ? read_cpu(l, &cpu) : NULL);
+}
+
+/* A round begins: the wait before it, if it waited for a timer. */
+static void round_begin(struct loop *l, uint64_t wait_from_us, uint64_t due_us)
+{
+	l->round_new = true;
+	l->wait_from_us = wait_from_us;
+	l->wait_due_us = due_us;
 }
 
 static struct loop *make(bool fake, uint64_t start)
@@ -58,6 +119,7 @@ static struct loop *make(bool fake, uint64_t start)
 	}
 	l->fake = fake;
 	l->now_ms = fake ? start : loop_clock_ms();
+	loop_stats_init(&l->stats);
 	return l;
 }
 
@@ -111,11 +173,24 @@ bool loop_stopped(const struct loop *l)
 	return l->stopped;
 }
 
+const struct loop_stats *loop_stats(const struct loop *l)
+{
+	return &l->stats;
+}
+
 /* ---- fds ------------------------------------------------------------------ */
 
-void loop_io_init(struct loop_io *io, struct loop *l, int fd, loop_io_fn fn, void *arg)
+void loop_io_init(struct loop_io *io, struct loop *l, const char *name, int fd, loop_io_fn fn,
+		  void *arg)
 {
-	*io = (struct loop_io){ .loop = l, .fd = fd, .fn = fn, .arg = arg };
+	*io = (struct loop_io){ .loop = l, .fd = fd, .fn = fn, .arg = arg,
+				.stats_row = loop_stats_row(&l->stats, name, LOOP_CB_FD) };
+}
+
+void loop_io_set_fd(struct loop_io *io, int fd)
+{
+	loop_io_stop(io);
+	io->fd = fd;
 }
 
 static int reserve(struct loop *l, int fd)
@@ -198,12 +273,16 @@ static int serve_fds(struct loop *l, int timeout_ms, int *served)
 	for (int i = 0; i < n; i++) {
 		int fd = ev[i].data.fd;
 		struct loop_io *io = fd < l->n_io ? l->io[fd] : NULL;
+		unsigned row;
+		uint64_t start;
 
 		/* stopped by an earlier callback of this batch */
 		if (!io || !(ev[i].events & (io->events | EPOLLERR | EPOLLHUP)))
 			continue;
-		tick(l);
+		row = io->stats_row;
+		start = cb_begin(l);
 		io->fn(io->arg, fd, ev[i].events);
+		cb_end(l, row, start, 0);
 		(*served)++;
 	}
 	return 0;
@@ -211,9 +290,11 @@ static int serve_fds(struct loop *l, int timeout_ms, int *served)
 
 /* ---- timers --------------------------------------------------------------- */
 
-void loop_timer_init(struct loop_timer *t, struct loop *l, loop_timer_fn fn, void *arg)
+void loop_timer_init(struct loop_timer *t, struct loop *l, const char *name, loop_timer_fn fn,
+		     void *arg)
 {
-	*t = (struct loop_timer){ .loop = l, .fn = fn, .arg = arg };
+	*t = (struct loop_timer){ .loop = l, .fn = fn, .arg = arg,
+				  .stats_row = loop_stats_row(&l->stats, name, LOOP_CB_TIMER) };
 }
 
 void loop_timer_stop(struct loop_timer *t)
@@ -232,14 +313,26 @@ void loop_timer_stop(struct loop_timer *t)
 	t->next = NULL;
 }
 
+/* The clock when a timer is armed: outside callbacks (setting up) it was
+ * not read for a while. */
+static uint64_t arm_now(struct loop *l)
+{
+	if (!l->in_callback && !l->fake)
+		l->now_ms = loop_clock_ms();
+	return l->now_ms;
+}
+
 /* Into the armed list, after the timers due at the same time (so timers
  * due together fire in the order they were armed). */
 static void arm(struct loop_timer *t, uint64_t due, uint64_t period)
 {
+	struct loop *l = t->loop;
 	struct loop_timer **p;
 
 	loop_timer_stop(t);
 	t->due_ms = due;
+	/* a timer armed for a time already past is not late for that */
+	t->late_from_ms = due > arm_now(l) ? due : l->now_ms;
 	t->period_ms = period;
 	for (p = &t->loop->timers; *p && (*p)->due_ms <= due; p = &(*p)->next)
 		;
@@ -255,20 +348,22 @@ void loop_timer_at(struct loop_timer *t, uint64_t due_ms)
 
 void loop_timer_after(struct loop_timer *t, uint64_t delay_ms)
 {
-	arm(t, loop_now(t->loop) + delay_ms, 0);
+	arm(t, arm_now(t->loop) + delay_ms, 0);
 }
 
 void loop_timer_every(struct loop_timer *t, uint64_t period_ms)
 {
 	if (!period_ms)
 		period_ms = 1;
-	arm(t, loop_now(t->loop) + period_ms, period_ms);
+	arm(t, arm_now(t->loop) + period_ms, period_ms);
 }
 
 /* Fires the first timer if it is due by `by`; false when none is. */
 static bool fire_one(struct loop *l, uint64_t by)
 {
 	struct loop_timer *t = l->timers;
+	unsigned row;
+	uint64_t start, due_us;
 
 	if (!t || t->due_ms > by)
 		return false;
@@ -277,6 +372,9 @@ static bool fire_one(struct loop *l, uint64_t by)
 	t->armed = false;
 	if (l->fake && t->due_ms > l->now_ms)
 		l->now_ms = t->due_ms;
+	start = cb_begin(l);
+	row = t->stats_row;
+	due_us = t->late_from_ms * 1000u;
 	if (t->period_ms) {
 		uint64_t next = t->due_ms + t->period_ms;
 
@@ -285,6 +383,7 @@ static bool fire_one(struct loop *l, uint64_t by)
 		arm(t, next, t->period_ms);
 	}
 	t->fn(t->arg);
+	cb_end(l, row, start, due_us);
 	return true;
 }
 
@@ -295,15 +394,14 @@ static void fire_due(struct loop *l)
 	uint64_t now;
 	unsigned n = 0, max = 0;
 
-	tick(l);
+	if (!l->fake)
+		l->now_ms = loop_clock_ms();
 	now = l->now_ms;
 	for (struct loop_timer *t = l->timers; t && t->due_ms <= now; t = t->next)
 		max++;
-	while (n++ < max && !l->stopped) {
-		tick(l);
+	while (n++ < max && !l->stopped)
 		if (!fire_one(l, now))
 			break;
-	}
 }
 
 /* ---- running -------------------------------------------------------------- */
@@ -314,10 +412,13 @@ static int wait_ms(struct loop *l, int max_wait_ms)
 {
 	uint64_t now_us, due_us, ms;
 
-	if (!l->timers)
+	if (!l->timers) {
+		round_begin(l, 0, 0);
 		return max_wait_ms;
+	}
 	now_us = clock_us();
 	due_us = l->timers->due_ms * 1000u;
+	round_begin(l, now_us, due_us);
 	ms = due_us > now_us ? (due_us - now_us + 999u) / 1000u : 0;
 	if (max_wait_ms >= 0 && ms > (uint64_t)max_wait_ms)
 		return max_wait_ms;
@@ -331,6 +432,7 @@ int loop_run_once(struct loop *l, int max_wait_ms)
 	if (l->fake) {
 		/* fds may take real time (another thread's work); the clock
 		 * still moves only in loop_advance */
+		round_begin(l, 0, 0);
 		if (serve_fds(l, max_wait_ms > 0 ? max_wait_ms : 0, &served))
 			return -1;
 		fire_due(l);
@@ -366,9 +468,18 @@ void loop_advance(struct loop *l, uint64_t ms)
 
 	if (!l->fake)
 		return;
+	/* one round: a timer made late by a callback before it is told so */
+	round_begin(l, 0, 0);
 	fake_serve_fds(l);
 	while (fire_one(l, until))
 		fake_serve_fds(l);
-	l->now_ms = until;
+	if (l->now_ms < until)
+		l->now_ms = until;
 	fake_serve_fds(l);
+}
+
+void loop_fake_spend(struct loop *l, uint64_t ms)
+{
+	if (l->fake)
+		l->now_ms += ms;
 }

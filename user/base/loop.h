@@ -7,8 +7,10 @@
  * the spirit of keepalived's lib/scheduler.c and strongSwan's watcher.
  *
  *     struct loop *l = loop_new();
- *     loop_io_init(&io, l, fd, on_readable, arg);  loop_io_start(&io, LOOP_IN);
- *     loop_timer_init(&t, l, on_tick, arg);        loop_timer_every(&t, 100);
+ *     loop_io_init(&io, l, "ctl.accept", fd, on_readable, arg);
+ *     loop_io_start(&io, LOOP_IN);
+ *     loop_timer_init(&t, l, "cluster.refill", on_tick, arg);
+ *     loop_timer_every(&t, 100);
  *     loop_run(l);                                 // until loop_stop(l)
  *
  * Handles (struct loop_io, struct loop_timer) belong to the module that
@@ -21,8 +23,16 @@
  *
  * Time: loop_now() is monotonic milliseconds (CLOCK_MONOTONIC), read anew
  * before each callback.  A loop made with loop_new_fake() has a clock that
- * moves only in loop_advance(): unit tests drive timers exactly, while fds
- * (socketpairs, real sockets) still work, polled without waiting.
+ * moves only in loop_advance() (and loop_fake_spend()): unit tests drive
+ * timers exactly, while fds (socketpairs, real sockets) still work, polled
+ * without waiting.
+ *
+ * Accounting: every handle names its callback (a short constant such as
+ * "vrrp.ipv4" or "ctl.client"; base/loop_stats.h).  The loop reads the
+ * clock before and after each callback and keeps, per name, how long the
+ * callbacks ran and how late the timers fired, and how late it woke from
+ * its waits; loop_stats() shows it (`status`), and what was slow or late
+ * is logged, rate-limited.
  */
 #ifndef IKELB_BASE_LOOP_H
 #define IKELB_BASE_LOOP_H
@@ -30,6 +40,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+
+#include "base/loop_stats.h"
 
 #define LOOP_IN EPOLLIN
 #define LOOP_OUT EPOLLOUT
@@ -43,6 +55,7 @@ typedef void (*loop_timer_fn)(void *arg);
 /* An fd watched by the loop (level-triggered). */
 struct loop_io {
 	struct loop *loop;
+	unsigned stats_row; /* its name's row in the loop's stats */
 	int fd;
 	uint32_t events; /* 0 while stopped */
 	loop_io_fn fn;
@@ -52,9 +65,11 @@ struct loop_io {
 /* A one-shot or periodic timer. */
 struct loop_timer {
 	struct loop *loop;
+	unsigned stats_row;
 	loop_timer_fn fn;
 	void *arg;
 	uint64_t due_ms; /* while armed */
+	uint64_t late_from_ms; /* its due time, or when it was armed if later */
 	uint64_t period_ms; /* 0: one-shot */
 	bool armed;
 	struct loop_timer *next; /* armed timers, by due time */
@@ -90,11 +105,22 @@ bool loop_stopped(const struct loop *l);
 /*
  * Fake clock only: moves the clock forward by ms.  Timers due on the way
  * fire in order, each at its own due time (loop_now() is that time inside
- * the callback); ready fds are served before each timer and at the end.
+ * the callback, unless a callback before it spent time); ready fds are
+ * served before each timer and at the end.
  */
 void loop_advance(struct loop *l, uint64_t ms);
+/* Fake clock only, from inside a callback: the callback runs ms longer
+ * (the clock moves, nothing fires): a slow callback, for the tests. */
+void loop_fake_spend(struct loop *l, uint64_t ms);
 
-void loop_io_init(struct loop_io *io, struct loop *l, int fd, loop_io_fn fn, void *arg);
+/* What the loop measured of its callbacks (base/loop_stats.h). */
+const struct loop_stats *loop_stats(const struct loop *l);
+
+/* name: a short constant naming the callback in the loop's stats. */
+void loop_io_init(struct loop_io *io, struct loop *l, const char *name, int fd, loop_io_fn fn,
+		  void *arg);
+/* Another fd for a stopped handle (its name and callback stay). */
+void loop_io_set_fd(struct loop_io *io, int fd);
 /* Watches io->fd for events (LOOP_IN and/or LOOP_OUT); changes the set if
  * already watched.  0, or -1 with errno (logged). */
 int loop_io_start(struct loop_io *io, uint32_t events);
@@ -104,7 +130,8 @@ static inline bool loop_io_active(const struct loop_io *io)
 	return io->events != 0;
 }
 
-void loop_timer_init(struct loop_timer *t, struct loop *l, loop_timer_fn fn, void *arg);
+void loop_timer_init(struct loop_timer *t, struct loop *l, const char *name, loop_timer_fn fn,
+		     void *arg);
 /* One shot at due_ms on the loop's clock (now when already past). */
 void loop_timer_at(struct loop_timer *t, uint64_t due_ms);
 /* One shot delay_ms from now. */

@@ -10,8 +10,12 @@
 #include "cluster/balancer.h"
 #include "cluster/cluster.h"
 #include "cluster/members.h"
+#include "cluster/steering.h"
 #include "cluster/migration_pick.h"
 #include "cluster/targets.h"
+
+/* How often a static target's MAC is looked up in the neighbour table. */
+#define NEIGH_LOOKUP_MS 1000
 
 struct cluster {
 	struct loop *loop;
@@ -31,6 +35,15 @@ struct cluster {
 	uint64_t migrations[IKELB_MAX_TARGETS]; /* of those, granted to migrations */
 	struct migration_pick pick;
 	struct loop_timer refill;
+	/* steering: map "labels" as last written (labels_written: at all) */
+	struct ikelb_steer labels[IKELB_STEER_LABELS];
+	bool labels_written;
+	/* static targets' MACs from the neighbour table, by target index */
+	struct {
+		uint64_t asked_ms;
+		bool found;
+		uint8_t mac[6];
+	} neigh[IKELB_MAX_TARGETS];
 };
 
 _Static_assert((int)CFG_POLICY_LEAST_TUNNELS == (int)BALANCER_LEAST_TUNNELS &&
@@ -87,7 +100,7 @@ static void describe(struct pool_entry *e, const struct cfg_gw_addr *a,
 
 static struct pool_entry *add_entry(struct cluster *c, enum pool_kind kind, const char *key,
 				    const char *name, const struct cfg_gw_addr *a,
-				    const struct cfg_gw_addr *a6, uint64_t now)
+				    const struct cfg_gw_addr *a6, uint8_t steer_label, uint64_t now)
 {
 	struct ikelb_target t;
 	struct pool_entry *e;
@@ -100,6 +113,8 @@ static struct pool_entry *add_entry(struct cluster *c, enum pool_kind kind, cons
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	describe(e, a, a6);
 	gw_ids(a, a6, &t);
+	t.steer_label = steer_label;
+	e->steer_label = steer_label;
 	e->idx = targets_want(&c->tg, key, &t, now);
 	if (e->idx < 0)
 		log_warn("no free target index for %s", name);
@@ -149,9 +164,12 @@ static void collect_members(struct cluster *c, struct members *m, uint64_t now)
 			continue;
 		snprintf(key, sizeof(key), "node:%s", mi.node_id);
 		e = add_entry(c, mi.self ? POOL_SELF : POOL_MEMBER, key, mi.node_id, mi.address,
-			      mi.address6, now);
+			      mi.address6, mi.steer_label, now);
 		if (!e)
 			continue;
+		/* a reported label comes with the MAC it is steered to */
+		e->has_mac = mi.steer_label != 0;
+		memcpy(e->mac, mi.mac, 6);
 		e->has_load = true;
 		e->tunnels = mi.tunnels;
 		e->max_tunnels = mi.max_tunnels;
@@ -170,7 +188,8 @@ static void collect_self(struct cluster *cl, uint64_t now)
 	uint64_t n = 0;
 	bool ok = false;
 
-	e = add_entry(cl, POOL_SELF, "self", cl->node_id, &c->gw_address, &c->gw_address6, now);
+	e = add_entry(cl, POOL_SELF, "self", cl->node_id, &c->gw_address, &c->gw_address6,
+		      (uint8_t)c->gw_steer_label, now);
 	if (!e)
 		return;
 	e->max_tunnels = c->gw_max_tunnels;
@@ -206,11 +225,83 @@ static void collect(struct cluster *cl, uint64_t now)
 		struct pool_entry *e;
 
 		snprintf(key, sizeof(key), "static:%s", t->name);
-		e = add_entry(cl, POOL_STATIC, key, t->name, &t->address, &t->address6, now);
+		e = add_entry(cl, POOL_STATIC, key, t->name, &t->address, &t->address6,
+			      (uint8_t)t->steer_label, now);
 		if (e)
 			e->max_tunnels = t->max_tunnels;
+		if (e && t->has_mac) {
+			e->has_mac = true;
+			memcpy(e->mac, t->mac, 6);
+		}
 	}
 	targets_end(&cl->tg, now);
+}
+
+/*
+ * A static target with a label but no configured MAC: what the neighbour
+ * table holds for its address, asked at most every NEIGH_LOOKUP_MS.  A host
+ * name has no neighbour entry: such a target needs mac =.
+ */
+static void neigh_lookup(struct cluster *c, struct pool_entry *e, const struct cfg_target *t,
+			 uint64_t now)
+{
+	const struct cfg_gw_addr *a = t->address.type == IKE_GW_ID_FQDN ? &t->address6
+									 : &t->address;
+	struct ip_addr ip = { 0 };
+
+	if (e->idx < 0 || !a->type || a->type == IKE_GW_ID_FQDN)
+		return;
+	if (!c->neigh[e->idx].asked_ms || now >= c->neigh[e->idx].asked_ms + NEIGH_LOOKUP_MS) {
+		ip.family = a->type == IKE_GW_ID_IPV4 ? AF_INET : AF_INET6;
+		memcpy(&ip.v6, a->data, a->len);
+		c->neigh[e->idx].asked_ms = now ? now : 1;
+		c->neigh[e->idx].found = c->dp->ops->neigh_mac &&
+					 c->dp->ops->neigh_mac(c->dp->ctx, &ip,
+							       c->neigh[e->idx].mac) == 0;
+	}
+	e->has_mac = c->neigh[e->idx].found;
+	memcpy(e->mac, c->neigh[e->idx].mac, 6);
+}
+
+/* Map "labels" from the pool: only the entries that changed are written. */
+static void steer_refresh(struct cluster *c, uint64_t now)
+{
+	struct ikelb_steer table[IKELB_STEER_LABELS];
+	struct steer_input in[IKELB_MAX_TARGETS] = { 0 };
+	struct steer_result out[IKELB_MAX_TARGETS];
+	unsigned n = 0, k = 0;
+
+	for (unsigned i = 0; i < c->n_pool; i++) {
+		struct pool_entry *e = &c->pool[i];
+
+		if (e->kind == POOL_STATIC && e->steer_label && !e->has_mac)
+			for (; k < c->cfg->n_targets; k++)
+				if (!strcmp(c->cfg->targets[k].name, e->name)) {
+					neigh_lookup(c, e, &c->cfg->targets[k], now);
+					break;
+				}
+		in[n++] = (struct steer_input){ .name = e->name, .label = e->steer_label,
+						.self = e->kind == POOL_SELF,
+						.dead = e->state == POOL_DEAD,
+						.has_mac = e->has_mac,
+						.target = e->idx >= 0 ? (uint32_t)e->idx : 0 };
+		memcpy(in[n - 1].mac, e->mac, 6);
+	}
+	steering_fill(in, n, table, out);
+	for (unsigned i = 0; i < n; i++) {
+		c->pool[i].steer = out[i].state;
+		snprintf(c->pool[i].steer_why, sizeof(c->pool[i].steer_why), "%s", out[i].why);
+	}
+	for (uint32_t l = 0; l < IKELB_STEER_LABELS; l++) {
+		if (c->labels_written && !memcmp(&c->labels[l], &table[l], sizeof(table[l])))
+			continue;
+		if (!c->dp->ops->set_label || c->dp->ops->set_label(c->dp->ctx, l, &table[l])) {
+			log_err("cannot write steering label %u: %s", l, strerror(errno));
+			return; /* all of them again next time */
+		}
+		c->labels[l] = table[l];
+	}
+	c->labels_written = true;
 }
 
 /* Writes changed target entries: active ones before the slots may name
@@ -324,6 +415,7 @@ void cluster_refill(struct cluster *c)
 
 	collect(c, now);
 	write_targets(c, true);
+	steer_refresh(c, now);
 	read_ok = c->dp->ops->read_redirects(c->dp->ctx, per) == 0;
 	if (!read_ok)
 		memset(per, 0, sizeof(per));
@@ -372,7 +464,7 @@ struct cluster *cluster_new(struct loop *l, const struct cluster_params *p,
 	}
 	balancer_set_policy(c->bal, (enum balancer_policy)c->cfg->policy);
 	migration_pick_init(&c->pick);
-	loop_timer_init(&c->refill, l, on_refill, c);
+	loop_timer_init(&c->refill, l, "cluster.refill", on_refill, c);
 	loop_timer_every(&c->refill, CLUSTER_REFILL_MS);
 	return c;
 }

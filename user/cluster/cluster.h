@@ -4,7 +4,10 @@
  * are -- this node's own [gateway], static [target]s, members heard
  * through load reports -- turned into the XDP target table, the slot
  * tables and the budgets (balancer.h) every CLUSTER_REFILL_MS, on every
- * change of the member table, and after a reload or drain.
+ * change of the member table, and after a reload or drain; and the
+ * steering labels (steering.h): which gateway each label names, with the
+ * MAC members report, static targets configure, or the neighbour table
+ * holds.
  *
  * It reads the member table and this node's load (through its hook) and
  * writes the data path through its struct dataplane; it calls nobody.
@@ -41,10 +44,16 @@ struct pool_entry {
 	enum pool_state state;
 	char reason[128];
 	int64_t age_ms; /* of the last report, -1 if none */
-	uint64_t redirects; /* total since the daemon started */
+	uint64_t redirects; /* total since the daemon started (steered clients too) */
 	uint64_t redirects_since_report;
 	uint64_t migrations; /* clients granted to it by migrations (in redirects) */
 	unsigned slots[2]; /* slots per family */
+	/* steering (cluster/steering.h) */
+	uint8_t steer_label; /* 0: none */
+	bool has_mac; /* mac known: reported, configured or from the neighbour table */
+	uint8_t mac[6];
+	enum ikelb_steer_state steer; /* what its label does; NONE: nothing */
+	char steer_why[96]; /* why it is not steered to; "" when it is */
 };
 
 struct cluster_hooks {

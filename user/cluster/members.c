@@ -631,6 +631,8 @@ bool members_get(const struct members *m, unsigned i, uint64_t now_ms, struct me
 		.max_tunnels = e->r.max_tunnels,
 		.state = e->r.state,
 		.reason = e->r.reason,
+		.steer_label = e->r.steer_label,
+		.mac = e->r.mac,
 		.epoch = e->epoch,
 		.seq = e->seq,
 		.report_ms = e->report_ms,

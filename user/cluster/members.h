@@ -135,6 +135,8 @@ struct member_info {
 	uint32_t max_tunnels;
 	enum report_state state;
 	const char *reason;
+	uint8_t steer_label; /* its reported steering label; 0: none */
+	const uint8_t *mac; /* its reported MAC (6 bytes; zero without a label) */
 	uint64_t epoch;
 	uint64_t seq;
 	uint64_t report_ms; /* when the last report was accepted */

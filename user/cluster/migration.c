@@ -303,8 +303,8 @@ struct migration *migration_new(struct loop *l, const struct migration_params *p
 	snprintf(m->node_id, sizeof(m->node_id), "%s", p->node_id ? p->node_id : "");
 	m->epoch = p->epoch;
 	m->key = p->key;
-	loop_timer_init(&m->deadline, l, on_deadline, m);
-	loop_timer_init(&m->local, l, on_local, m);
+	loop_timer_init(&m->deadline, l, "migration.deadline", on_deadline, m);
+	loop_timer_init(&m->local, l, "migration.local", on_local, m);
 	return m;
 }
 

@@ -111,6 +111,14 @@ static bool valid_numbers(const struct load_report *r)
 		r->state == REPORT_UNHEALTHY);
 }
 
+/* A label with a MAC frames can be sent to; no label, no MAC. */
+static bool valid_steer(uint8_t label, const uint8_t *m)
+{
+	bool zero = !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
+
+	return label ? !zero && !(m[0] & 1) : zero;
+}
+
 int report_check(const struct load_report *r)
 {
 	size_t nc = strnlen(r->cluster, sizeof(r->cluster));
@@ -123,7 +131,8 @@ int report_check(const struct load_report *r)
 	    !report_valid_node_id((const uint8_t *)r->node_id, nn) ||
 	    !valid_reason((const uint8_t *)r->reason, nr) || !valid_numbers(r) ||
 	    !report_valid_gw(r->address.type, r->address.len, r->address.data, false) ||
-	    !report_valid_gw(r->address6.type, r->address6.len, r->address6.data, true))
+	    !report_valid_gw(r->address6.type, r->address6.len, r->address6.data, true) ||
+	    !valid_steer(r->steer_label, r->mac))
 		return -1;
 	return 0;
 }
@@ -192,7 +201,7 @@ int report_encode(const struct load_report *r, const struct cluster_key *key,
 	if (!key_usable(key) || report_check(r) < 0)
 		return -1;
 	memcpy(buf, REPORT_MAGIC, 4);
-	buf[OFF_VERSION] = REPORT_VERSION;
+	buf[OFF_VERSION] = r->steer_label ? REPORT_VERSION_STEER : REPORT_VERSION;
 	buf[OFF_STATE] = (uint8_t)r->state;
 	put_be64(buf + OFF_EPOCH, r->epoch);
 	put_be64(buf + OFF_SEQ, r->seq);
@@ -204,6 +213,11 @@ int report_encode(const struct load_report *r, const struct cluster_key *key,
 	n += put_gw(buf + n, &r->address);
 	n += put_gw(buf + n, &r->address6);
 	n += put_str(buf + n, r->reason);
+	if (r->steer_label) {
+		buf[n] = r->steer_label;
+		memcpy(buf + n + 1, r->mac, 6);
+		n += REPORT_STEER_LEN;
+	}
 	put_be16(buf + OFF_LENGTH, (uint16_t)(n + REPORT_MAC_LEN));
 	if (mac(key, buf, n, buf + n) < 0 || n + REPORT_MAC_LEN > outsize)
 		return -1;
@@ -288,7 +302,7 @@ static bool take_gw(struct reader *rd, struct cfg_gw_addr *a, bool optional)
 }
 
 /* Everything between the fixed header and the MAC. */
-static bool parse_body(struct reader *rd, struct load_report *out)
+static bool parse_body(struct reader *rd, uint8_t version, struct load_report *out)
 {
 	const uint8_t *s;
 	size_t n = 0;
@@ -304,6 +318,13 @@ static bool parse_body(struct reader *rd, struct load_report *out)
 	s = take_str(rd, out->reason, REPORT_REASON_MAX, &n);
 	if (!s || !valid_reason(s, n))
 		return false;
+	if (version == REPORT_VERSION_STEER) {
+		s = take(rd, REPORT_STEER_LEN);
+		if (!s || !s[0] || !valid_steer(s[0], s + 1))
+			return false;
+		out->steer_label = s[0];
+		memcpy(out->mac, s + 1, 6);
+	}
 	return rd->left == 0;
 }
 
@@ -317,7 +338,7 @@ static enum report_err parse(const uint8_t *buf, size_t len, struct load_report 
 		return REPORT_ERR_MALFORMED;
 	if (memcmp(buf, REPORT_MAGIC, 4) != 0)
 		return REPORT_ERR_BAD_MAGIC;
-	if (buf[OFF_VERSION] != REPORT_VERSION)
+	if (buf[OFF_VERSION] != REPORT_VERSION && buf[OFF_VERSION] != REPORT_VERSION_STEER)
 		return REPORT_ERR_BAD_VERSION;
 	if (len < REPORT_FIXED_LEN + REPORT_MAC_LEN || get_be16(buf + OFF_LENGTH) != len)
 		return REPORT_ERR_MALFORMED;
@@ -330,7 +351,7 @@ static enum report_err parse(const uint8_t *buf, size_t len, struct load_report 
 	if (!valid_numbers(out))
 		return REPORT_ERR_MALFORMED;
 	rd = (struct reader){ buf + OFF_CLUSTER, len - OFF_CLUSTER - REPORT_MAC_LEN, false };
-	return parse_body(&rd, out) ? REPORT_OK : REPORT_ERR_MALFORMED;
+	return parse_body(&rd, buf[OFF_VERSION], out) ? REPORT_OK : REPORT_ERR_MALFORMED;
 }
 
 /* 1 when the message's MAC verifies under key, 0 when not, -1 on failure. */

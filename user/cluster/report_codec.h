@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Load reports: the signed message each gateway sends every [reports]
- * interval_ms.  Wire format version 1 (also docs/report-protocol.md);
- * all integers big-endian, no padding, no optional parts:
+ * interval_ms.  Wire format version 1, and version 2 from a gateway with a
+ * steering label (also docs/report-protocol.md); all integers big-endian,
+ * no padding, no optional parts:
  *
  *  off  size  field
  *    0     4  magic "IKLS" (49 4b 4c 53)
@@ -25,8 +26,15 @@
  *          .  address6
  *          1  reason length, 0..REPORT_REASON_MAX
  *          .  reason, printable ASCII (0x20..0x7e), usually set when unhealthy
+ *   version 2 only:
+ *          1  steering label, 1..255 (the label of the gateway's SPIs)
+ *          6  the gateway's MAC on the cluster interface: unicast, not zero
  *         32  HMAC-SHA256 under the cluster key over every byte before it
  *
+ * A gateway without a label sends version 1, byte for byte what nodes
+ * that know only version 1 accept; one with a label sends version 2, which
+ * they drop (bad version): every node must understand version 2 before a
+ * gateway is given a label.
  * The encoding is canonical: a message decodes only if re-encoding its
  * fields gives the same bytes.  A receiver checks in this order: size,
  * magic, version, structure and field values, cluster name, MAC.  The
@@ -46,6 +54,8 @@
 
 #define REPORT_MAGIC "IKLS"
 #define REPORT_VERSION 1
+#define REPORT_VERSION_STEER 2 /* version 1 and the steering label and MAC */
+#define REPORT_STEER_LEN 7
 #define REPORT_MAX 1024 /* larger datagrams are dropped unread */
 #define REPORT_MAC_LEN 32
 #define REPORT_FIXED_LEN 32 /* magic .. max tunnels */
@@ -53,10 +63,11 @@
 #define REPORT_NODE_ID_MAX CFG_NODE_ID_MAX
 #define REPORT_REASON_MAX 127
 #define REPORT_MAX_TUNNELS CFG_MAX_TUNNELS
-/* Longest message the encoder can produce (803 bytes). */
+/* Longest message the encoder can produce (810 bytes). */
 #define REPORT_LONGEST                                                          \
 	(REPORT_FIXED_LEN + 1 + REPORT_CLUSTER_MAX + 1 + REPORT_NODE_ID_MAX +       \
-	 2 * (2 + IKE_GW_ID_MAX_LEN) + 1 + REPORT_REASON_MAX + REPORT_MAC_LEN)
+	 2 * (2 + IKE_GW_ID_MAX_LEN) + 1 + REPORT_REASON_MAX + REPORT_STEER_LEN +   \
+	 REPORT_MAC_LEN)
 _Static_assert(REPORT_LONGEST <= REPORT_MAX, "load report limit");
 
 /* Epoch layout: boot time in ms in the high bits, random low bits. */
@@ -88,6 +99,10 @@ struct load_report {
 	uint32_t max_tunnels;
 	enum report_state state;
 	char reason[REPORT_REASON_MAX + 1];
+	/* steering: the gateway's label (0: none, version 1) and its MAC
+	 * (all zero without a label) */
+	uint8_t steer_label;
+	uint8_t mac[6];
 };
 
 /* Decoder verdicts; each is counted separately by the receiver. */

@@ -44,6 +44,7 @@ struct reports {
 	uint64_t asked_ms; /* when the reading in progress was asked for */
 	bool waiting; /* this interval's report waits for a reading */
 	bool last_ok_logged; /* to log a source's failures and recoveries once */
+	bool mac_failed; /* the steering label went without a MAC: logged once */
 
 	struct loop_timer tick; /* every interval: a reading, then a report */
 	struct loop_timer answer; /* the report goes without a fresh reading */
@@ -167,6 +168,37 @@ static void renew_epoch_if_ahead(struct reports *r, uint64_t wall_ms)
 		 (unsigned long long)old);
 }
 
+/*
+ * The steering label and the MAC steered frames are sent to: read every
+ * report (an interface's MAC can change).  Without a MAC the label is not
+ * reported, and this gateway is not steered to.
+ */
+static void fill_steering(struct reports *r, struct load_report *s)
+{
+	uint8_t *m = s->mac;
+	bool ok;
+
+	s->steer_label = 0;
+	memset(m, 0, sizeof(s->mac));
+	if (!r->cfg->gw_steer_label)
+		return;
+	ok = r->hooks.own_mac && r->hooks.own_mac(r->hooks.ctx, m) == 0 && !(m[0] & 1) &&
+	     (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
+	if (!ok) {
+		memset(m, 0, sizeof(s->mac));
+		if (!r->mac_failed)
+			log_warn("no usable MAC on %s: the load report leaves steer_label out, "
+				 "nothing is steered to this gateway", r->cfg->interface);
+		r->mac_failed = true;
+		return;
+	}
+	if (r->mac_failed)
+		log_info("the MAC of %s is known again: steer_label %u reported",
+			 r->cfg->interface, r->cfg->gw_steer_label);
+	r->mac_failed = false;
+	s->steer_label = (uint8_t)r->cfg->gw_steer_label;
+}
+
 static void fill_self(struct reports *r)
 {
 	const struct config *c = r->cfg;
@@ -185,6 +217,7 @@ static void fill_self(struct reports *r)
 	s->max_tunnels = c->gw_max_tunnels;
 	s->tunnels = (uint32_t)(n > REPORT_MAX_TUNNELS ? REPORT_MAX_TUNNELS : n);
 	s->reason[0] = 0;
+	fill_steering(r, s);
 	if (known && !ok) {
 		s->state = REPORT_UNHEALTHY;
 		snprintf(s->reason, sizeof(s->reason), "%.*s", REPORT_REASON_MAX, why);
@@ -321,7 +354,8 @@ static int open_net(struct reports *r)
 		return -1;
 	r->net.claim = claim;
 	r->net.claim_ctx = r;
-	loop_io_init(&r->net_io, r->loop, report_socket_fd(&r->net), on_net_readable, r);
+	loop_io_init(&r->net_io, r->loop, "reports.recv", report_socket_fd(&r->net),
+		     on_net_readable, r);
 	return loop_io_start(&r->net_io, LOOP_IN);
 }
 
@@ -386,8 +420,8 @@ struct reports *reports_new(struct loop *l, const struct config *c,
 	if (h)
 		r->hooks = *h;
 	r->net.fd = -1;
-	loop_timer_init(&r->tick, l, on_tick, r);
-	loop_timer_init(&r->answer, l, on_answer_overdue, r);
+	loop_timer_init(&r->tick, l, "reports.tick", on_tick, r);
+	loop_timer_init(&r->answer, l, "reports.answer", on_answer_overdue, r);
 	snprintf(r->node_id, sizeof(r->node_id), "%s", c->node_id);
 	if (!r->node_id[0] && gethostname(r->node_id, sizeof(r->node_id) - 1))
 		snprintf(r->node_id, sizeof(r->node_id), "node");

@@ -30,6 +30,9 @@ struct reports_hooks {
 	void *ctx;
 	/* The member table changed: a report was accepted, a member died. */
 	void (*on_members_changed)(void *ctx);
+	/* This node's MAC on the cluster interface (reported with its
+	 * steering label); 0 or -1.  NULL: none known. */
+	int (*own_mac)(void *ctx, uint8_t mac[6]);
 	/* This node's own report went out (its tunnels just read), after
 	 * on_members_changed; NULL: not wanted. */
 	void (*on_own_report)(void *ctx);

@@ -23,9 +23,11 @@ int targets_find(const struct targets *tg, const char *key)
 	return -1;
 }
 
+/* The XDP program reads the identities and the steering label together:
+ * a new label is a new index too. */
 static bool same_ids(const struct ikelb_target *a, const struct ikelb_target *b)
 {
-	return !memcmp(a->id, b->id, sizeof(a->id));
+	return !memcmp(a->id, b->id, sizeof(a->id)) && a->steer_label == b->steer_label;
 }
 
 static void release(struct target_slot *s, uint64_t now_ms)
@@ -66,6 +68,7 @@ int targets_want(struct targets *tg, const char *key, const struct ikelb_target 
 					 .fresh = true };
 	snprintf(tg->s[i].key, sizeof(tg->s[i].key), "%s", key);
 	memcpy(tg->s[i].t.id, t->id, sizeof(t->id));
+	tg->s[i].t.steer_label = t->steer_label;
 	tg->s[i].t.active = 1;
 	return i;
 }

@@ -2,7 +2,8 @@
 /*
  * Stable indexes into the XDP "targets" map.  The XDP program may read an
  * entry while user space writes it, so an entry that slots can name is never
- * rewritten with a different identity: a changed identity gets a new index,
+ * rewritten with a different identity or steering label: a changed one gets
+ * a new index,
  * and a freed index rests (inactive) for TARGETS_QUARANTINE_MS before reuse.
  */
 #ifndef IKELB_TARGETS_H
@@ -33,7 +34,8 @@ struct targets {
 void targets_init(struct targets *tg);
 /* A sync: begin, then want() every current target, then end(). */
 void targets_begin(struct targets *tg);
-/* Index for key with these identities (t->active is ignored); -1 if full. */
+/* Index for key with these identities and steering label (t->active is
+ * ignored); -1 if full. */
 int targets_want(struct targets *tg, const char *key, const struct ikelb_target *t,
 		 uint64_t now_ms);
 /* Keys not wanted in this sync lose their index (entry made inactive). */

@@ -476,6 +476,37 @@ static bool has_port(const uint16_t *ports, unsigned n, uint16_t port)
 	return false;
 }
 
+/* A bucket must hold what the rate brings within one tick of the program's
+ * clock (CFG_MIN_BURST_DIV), or the rate is never reached. */
+static void check_burst(struct ctx *x, size_t rate_off, size_t burst_off, const char *rate_key,
+			const char *burst_key)
+{
+	uint32_t rate = *(const uint32_t *)((const char *)x->c + rate_off);
+	uint32_t burst = *(const uint32_t *)((const char *)x->c + burst_off);
+	uint32_t need = (rate + CFG_MIN_BURST_DIV - 1) / CFG_MIN_BURST_DIV;
+
+	if ((given(x, rate_off) && !good(x, rate_off)) || (given(x, burst_off) && !good(x, burst_off)))
+		return;
+	if (rate && burst < need)
+		err_at(x, line_of(x, given(x, burst_off) ? burst_off : rate_off),
+		       "[redirect] %s: %u is less than %s / %d (%u): the XDP program's clock "
+		       "moves a jiffy (up to 10 ms) at a time, and within one a bucket hands out "
+		       "no more than its burst",
+		       burst_key, burst, rate_key, CFG_MIN_BURST_DIV, need);
+}
+
+static void check_limits(struct ctx *x)
+{
+	struct config *c = x->c;
+
+	/* derived default: one second's worth */
+	if (!given(x, C(burst_total)) && (!given(x, C(rate_total)) || good(x, C(rate_total))))
+		c->burst_total = c->rate_total ? c->rate_total : 1;
+	check_burst(x, C(rate_per_source), C(burst_per_source), "rate_per_source",
+		    "burst_per_source");
+	check_burst(x, C(rate_total), C(burst_total), "rate_total", "burst_total");
+}
+
 static void check_redirect(struct ctx *x)
 {
 	struct config *c = x->c;
@@ -501,6 +532,7 @@ static void check_redirect(struct ctx *x)
 	if (good(x, C(mode)) && c->mode == CFG_MODE_AUTH && !given(x, C(vici)))
 		err_at(x, line_of(x, C(mode)),
 		       "[redirect] mode: \"auth\" needs vici (the strongSwan vici socket path)");
+	check_limits(x);
 }
 
 static void check_reports(struct ctx *x)
@@ -670,6 +702,50 @@ static void check_addresses(struct ctx *x)
 	free(refs);
 }
 
+/*
+ * Steering: every label names one gateway (the master would otherwise send
+ * one gateway's SAs to another); a MAC is only of use with a label; auth
+ * mode has charon at the VIP, not the XDP program.
+ */
+static void check_steering(struct ctx *x)
+{
+	const struct config *c = x->c;
+	unsigned i, j;
+
+	if (good(x, C(unsupported)) && c->unsupported == IKELB_ACT_STEER &&
+	    good(x, C(mode)) && c->mode == CFG_MODE_AUTH)
+		err_at(x, line_of(x, C(unsupported)),
+		       "[redirect] unsupported: \"steer\" needs mode = init (in auth mode charon "
+		       "terminates IKE at the VIP)");
+	for (i = 0; i < c->n_targets; i++) {
+		const struct cfg_target *t = &c->targets[i];
+		const struct keystate *ls = target_state_of(x, i, T(steer_label));
+		const struct keystate *ms = target_state_of(x, i, T(mac));
+
+		if (ms->line && !ms->bad && !ls->line)
+			err_at(x, ms->line, "[target %s] mac: needs steer_label (a MAC is only used "
+					    "to steer to the target)", t->name);
+		if (!ls->line || ls->bad)
+			continue;
+		if (good(x, C(gw_steer_label)) && c->gw_steer_label == t->steer_label) {
+			err_at(x, ls->line, "[target %s] steer_label: %u is already the [gateway]'s "
+					    "(line %d)", t->name, t->steer_label,
+			       line_of(x, C(gw_steer_label)));
+			continue;
+		}
+		for (j = 0; j < i; j++) {
+			const struct keystate *o = target_state_of(x, j, T(steer_label));
+
+			if (o->line && !o->bad && c->targets[j].steer_label == t->steer_label) {
+				err_at(x, ls->line, "[target %s] steer_label: %u is already the one of "
+						    "[target %s] (line %d)", t->name, t->steer_label,
+				       c->targets[j].name, o->line);
+				break;
+			}
+		}
+	}
+}
+
 static void validate(struct ctx *x)
 {
 	if (!x->content && x->errs->n == 0) {
@@ -683,6 +759,7 @@ static void validate(struct ctx *x)
 	check_gateway(x);
 	check_targets(x);
 	check_addresses(x);
+	check_steering(x);
 }
 
 /* ---- API ------------------------------------------------------------------ */
@@ -716,6 +793,11 @@ void cfg_errors_free(struct cfg_errors *errs)
 bool config_reports_enabled(const struct config *c)
 {
 	return c->key_file[0] != '\0';
+}
+
+bool config_steering(const struct config *c)
+{
+	return c->unsupported == IKELB_ACT_STEER && c->mode == CFG_MODE_INIT;
 }
 
 const char *config_reload_refusal(const struct config *running, const struct config *next)

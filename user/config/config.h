@@ -10,13 +10,16 @@
  * [vrrp]      vrid, priority, advert_interval_ms, preempt, vrrp_peers, vrrp_allow,
  *             notify, announce_count, announce_interval_ms, vip_lifetime_ms
  * [redirect]  ports, natt_ports, unsupported, no_target, policy, mode, vici,
- *             auth_fallback, auth_connection
+ *             auth_fallback, auth_connection, rate_per_source,
+ *             burst_per_source, rate_total, burst_total, cookies,
+ *             cookie_threshold, cookie_rotation_ms, answer_tagged
  * [reports]   key_file, key_file_previous, group, port, peers, interval_ms,
  *             dead_after_ms
  *             (once [status] with status_group, status_port, status_peers,
  *             status_interval_ms: those names are refused with the new one)
- * [gateway]   address, address6, max_tunnels, tunnels, migrate_rate, drain_migrate
- * [target NAME] (repeatable) address, address6, max_tunnels
+ * [gateway]   address, address6, max_tunnels, tunnels, migrate_rate, drain_migrate,
+ *             steer_label
+ * [target NAME] (repeatable) address, address6, max_tunnels, steer_label, mac
  * [metrics]   listen
  *
  * Syntax (config_lex.h): "key = value" lines; "#" or ";" at the start of a
@@ -47,6 +50,12 @@
 #define CFG_MAX_TUNNELS 10000000u
 #define CFG_DEAD_AFTER_MAX 3600000u /* ms */
 #define CFG_MAX_ERRORS 100 /* then one "too many errors" line */
+#define CFG_MAX_RATE 1000000u /* answers/s: at HZ 100 still 6 clock ticks apart */
+#define CFG_MAX_BURST 10000000u
+/* The program's clock moves a jiffy (1 to 10 ms) at a time: within one, a
+ * bucket hands out at most its burst, so a burst must hold rate / 100 for
+ * the rate to be reached on every kernel (HZ is 100 at the least). */
+#define CFG_MIN_BURST_DIV 100
 
 enum cfg_vrrp { CFG_VRRP_OFF, CFG_VRRP_ON, CFG_VRRP_EXTERNAL };
 enum cfg_xdp_mode { CFG_XDP_AUTO, CFG_XDP_NATIVE, CFG_XDP_GENERIC };
@@ -57,6 +66,9 @@ enum cfg_policy {
 	CFG_POLICY_FEWEST_REPORTED, /* the classic policy, for comparison (balancer.h) */
 };
 enum cfg_auth_fallback { CFG_FALLBACK_PASS, CFG_FALLBACK_INIT };
+/* off and on as enum ikelb_cookie_mode; auto: on while the node sees more
+ * requests per second than cookie_threshold (dataplane/cookies.h) */
+enum cfg_cookies { CFG_COOKIES_OFF, CFG_COOKIES_ON, CFG_COOKIES_AUTO };
 enum cfg_tunnels {
 	CFG_TUNNELS_NONE, /* no source: balanced like a static target */
 	CFG_TUNNELS_VICI, /* vici:<socket path> */
@@ -85,6 +97,9 @@ struct cfg_target {
 	struct cfg_gw_addr address6; /* optional IPv6 for the IPv6 VIP's clients;
 				      * not when address is IPv6 */
 	uint32_t max_tunnels; /* required, 1..CFG_MAX_TUNNELS */
+	uint32_t steer_label; /* 1..255; 0: never steered to */
+	bool has_mac; /* mac given; else the neighbour table's */
+	uint8_t mac[6]; /* its MAC on the cluster's interface */
 	int line; /* of the section header, for messages */
 };
 
@@ -141,7 +156,7 @@ struct config {
 	/* subset of ports; default: 4500 if it is one of ports; "" = none */
 	uint16_t natt_ports[IKELB_MAX_PORTS];
 	unsigned n_natt_ports;
-	enum ikelb_action unsupported; /* pass | drop; default pass */
+	enum ikelb_action unsupported; /* pass | drop | steer; default pass */
 	enum ikelb_action no_target; /* pass | drop; default pass */
 	enum cfg_policy policy; /* least-utilization | least-tunnels | fewest-reported-tunnels */
 	enum cfg_redirect_mode mode; /* init | auth; default init */
@@ -149,6 +164,18 @@ struct config {
 	enum cfg_auth_fallback auth_fallback; /* pass | init; default pass */
 	/* [A-Za-z0-9._-]{1,64}; "" = any SA at a VIP */
 	char auth_connection[CFG_NAME_MAX * 2 + 1];
+	/* Answer limits of the XDP program (docs/xdp.md), REDIRECTs and
+	 * COOKIEs alike: answers per second and burst per source (an IPv4
+	 * address, an IPv6 /64) and for the whole node; a rate of 0 is no
+	 * limit.  A burst holds at least rate / CFG_MIN_BURST_DIV. */
+	uint32_t rate_per_source; /* 0..CFG_MAX_RATE, default 5000 */
+	uint32_t burst_per_source; /* 1..CFG_MAX_BURST, default 20000 */
+	uint32_t rate_total; /* 0..CFG_MAX_RATE, default 0 */
+	uint32_t burst_total; /* 1..CFG_MAX_BURST, default rate_total (at least 1) */
+	enum cfg_cookies cookies; /* off | on | auto; default auto */
+	uint32_t cookie_threshold; /* requests/s that switch auto on; 1..10000000, default 1000 */
+	uint32_t cookie_rotation_ms; /* secret lifetime; 1000..86400000, default 300000 */
+	bool answer_tagged; /* answer 802.1Q/802.1ad tagged frames; default no */
 
 	/* [reports]: load reports run when key_file is set; required with
 	 * vrrp = on, and with a [gateway] that has a tunnels source.  The key
@@ -179,6 +206,9 @@ struct config {
 	enum cfg_tunnels tunnels; /* required when key_file is set */
 	char tunnels_path[PATH_MAX]; /* vici: socket, file: path */
 	uint32_t tunnels_static; /* static:N, 0..CFG_MAX_TUNNELS */
+	/* 1..255, unique in the cluster: the label of this gateway's SPIs
+	 * (ikelb-load strongswan-conf); 0: never steered to */
+	uint32_t gw_steer_label;
 	/* moving this gateway's clients elsewhere (needs tunnels = vici:):
 	 * at most migrate_rate per second (1..100, default 5); drain_migrate:
 	 * `drain on` migrates without --migrate (default no) */
@@ -238,6 +268,9 @@ const char *cfg_policy_name(enum cfg_policy p);
 int config_cluster_name(const char *path, char *out, size_t len);
 /* True when load reports run (key_file set). */
 bool config_reports_enabled(const struct config *c);
+/* True when the XDP program steers what it cannot redirect
+ * ([redirect] unsupported = steer). */
+bool config_steering(const struct config *c);
 /*
  * The files the daemon trusts with its privileges: the config file itself
  * and the notify script.  Each must be a regular file owned by root or

@@ -7,6 +7,7 @@
 #include "config/config_table.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,11 @@ static bool is_alnum(char ch)
 static bool is_digit(char ch)
 {
 	return ch >= '0' && ch <= '9';
+}
+
+static unsigned hexval(char ch)
+{
+	return is_digit(ch) ? (unsigned)(ch - '0') : (unsigned)((ch | 0x20) - 'a' + 10);
 }
 
 /* 1..max characters, each alphanumeric or in extra. */
@@ -655,6 +661,36 @@ static bool same_peers(const struct cfg_key *k, const void *a, const void *b)
 
 const struct cfg_type cfg_peers = { p_peers, same_peers };
 
+/* A MAC address as ip(8) prints it: six pairs of hex digits separated by
+ * ":"; unicast and not all zero (it is where frames are sent). */
+static bool p_mac(const struct cfg_key *k, const char *v, void *base, char *why, size_t len)
+{
+	uint8_t *mac = FIELD(base, k->off, uint8_t), m[6];
+	unsigned i;
+
+	for (i = 0; i < 6; i++) {
+		const char *p = v + i * 3;
+
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+		    p[2] != (i < 5 ? ':' : '\0'))
+			return bad_value(why, len, v, "is not a MAC address (aa:bb:cc:dd:ee:ff)");
+		m[i] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
+	}
+	if (m[0] & 1)
+		return bad_value(why, len, v, "is a group MAC address, not a host's");
+	if (!(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+		return bad_value(why, len, v, "is not a usable MAC address (all zero)");
+	memcpy(mac, m, 6);
+	return true;
+}
+
+static bool same_mac(const struct cfg_key *k, const void *a, const void *b)
+{
+	return !memcmp(CFIELD(a, k->off, uint8_t), CFIELD(b, k->off, uint8_t), 6);
+}
+
+const struct cfg_type cfg_mac = { p_mac, same_mac };
+
 /* [gateway] tunnels: three fields of struct config (tunnels, tunnels_path,
  * tunnels_static), so this type is for that one key only. */
 static bool p_tunnels(const struct cfg_key *k, const char *v, void *base, char *why, size_t len)
@@ -773,16 +809,28 @@ const size_t cfg_n_sections = sizeof(cfg_sections) / sizeof(cfg_sections[0]);
 static const char *const vrrp_names[] = { "off", "on", "external", NULL };
 static const char *const xdp_names[] = { "auto", "native", "generic", NULL };
 static const char *const action_names[] = { "pass", "drop", NULL };
+/* unsupported also steers (IKELB_ACT_STEER); no_target cannot */
+static const char *const unsupported_names[] = { "pass", "drop", "steer", NULL };
 static const char *const policy_names[] = { "least-utilization", "least-tunnels",
 					     "fewest-reported-tunnels", NULL };
 static const char *const mode_names[] = { "init", "auth", NULL };
 static const char *const fallback_names[] = { "pass", "init", NULL };
+static const char *const cookies_names[] = { "off", "on", "auto", NULL };
 
 _Static_assert(CFG_VRRP_EXTERNAL == 2 && CFG_XDP_GENERIC == 2 && IKELB_ACT_DROP == 1 &&
+		       IKELB_ACT_STEER == 2 &&
 		       CFG_POLICY_LEAST_TUNNELS == 1 && CFG_POLICY_FEWEST_REPORTED == 2 &&
 		       CFG_MODE_AUTH == 1 &&
-		       CFG_FALLBACK_INIT == 1,
+		       CFG_FALLBACK_INIT == 1 && CFG_COOKIES_AUTO == 2,
 	       "the name tables follow the enum values");
+_Static_assert((int)CFG_COOKIES_OFF == (int)IKELB_COOKIES_OFF &&
+		       (int)CFG_COOKIES_ON == (int)IKELB_COOKIES_ON,
+	       "off and on are the program's cookie modes");
+
+/* A number's default as the file would write it (the limits' defaults
+ * live in include/ikelb.h, next to the program's reasons for them). */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 #define C(f) offsetof(struct config, f)
 #define T(f) offsetof(struct cfg_target, f)
@@ -837,8 +885,8 @@ const struct cfg_key cfg_keys[] = {
 	/* default: 4500 if it is one of ports (config.c derives it) */
 	KEY("redirect", "natt_ports", cfg_ports, C(natt_ports), CFG_LIVE,
 	    .off_count = C(n_natt_ports), .def = "4500"),
-	KEY("redirect", "unsupported", cfg_enum, C(unsupported), CFG_LIVE, .names = action_names,
-	    .def = "pass"),
+	KEY("redirect", "unsupported", cfg_enum, C(unsupported), CFG_LIVE,
+	    .names = unsupported_names, .def = "pass"),
 	KEY("redirect", "no_target", cfg_enum, C(no_target), CFG_LIVE, .names = action_names,
 	    .def = "pass"),
 	KEY("redirect", "policy", cfg_enum, C(policy), CFG_LIVE, .names = policy_names,
@@ -851,6 +899,23 @@ const struct cfg_key cfg_keys[] = {
 	KEY("redirect", "auth_connection", cfg_token, C(auth_connection), CFG_LIVE,
 	    .max = CFG_NAME_MAX * 2 + 1,
 	    .what = "is not a valid connection name (1 to 64 characters from A-Z a-z 0-9 . _ -)"),
+	/* the VIP under attack: answer limits, cookies, tags (docs/xdp.md) */
+	KEY("redirect", "rate_per_source", cfg_u32, C(rate_per_source), CFG_LIVE, .min = 0,
+	    .max = CFG_MAX_RATE, .def = STR(IKELB_DEFAULT_RATE_PER_SOURCE)),
+	KEY("redirect", "burst_per_source", cfg_u32, C(burst_per_source), CFG_LIVE, .min = 1,
+	    .max = CFG_MAX_BURST, .def = STR(IKELB_DEFAULT_BURST_PER_SOURCE)),
+	KEY("redirect", "rate_total", cfg_u32, C(rate_total), CFG_LIVE, .min = 0,
+	    .max = CFG_MAX_RATE, .def = STR(IKELB_DEFAULT_RATE_TOTAL)),
+	/* default: rate_total, at least 1 (config.c derives it) */
+	KEY("redirect", "burst_total", cfg_u32, C(burst_total), CFG_LIVE, .min = 1,
+	    .max = CFG_MAX_BURST, .def = "1"),
+	KEY("redirect", "cookies", cfg_enum, C(cookies), CFG_LIVE, .names = cookies_names,
+	    .def = "auto"),
+	KEY("redirect", "cookie_threshold", cfg_u32, C(cookie_threshold), CFG_LIVE, .min = 1,
+	    .max = 10000000, .def = "1000"),
+	KEY("redirect", "cookie_rotation_ms", cfg_u32, C(cookie_rotation_ms), CFG_LIVE,
+	    .min = 1000, .max = 86400000, .def = "300000"),
+	KEY("redirect", "answer_tagged", cfg_bool, C(answer_tagged), CFG_LIVE, .def = "no"),
 
 	/* [reports]: signed load reports between the nodes */
 	KEY("reports", "key_file", cfg_path, C(key_file), CFG_LIVE_WHILE_SET,
@@ -874,6 +939,7 @@ const struct cfg_key cfg_keys[] = {
 	KEY("gateway", "max_tunnels", cfg_u32, C(gw_max_tunnels), CFG_LIVE, .min = 1,
 	    .max = CFG_MAX_TUNNELS, .required = true),
 	KEY("gateway", "tunnels", cfg_tunnels, C(tunnels), CFG_LIVE),
+	KEY("gateway", "steer_label", cfg_u32, C(gw_steer_label), CFG_LIVE, .min = 1, .max = 255),
 	/* max: MIGRATE_RATE_MAX (ike/migrate.h) */
 	KEY("gateway", "migrate_rate", cfg_u32, C(migrate_rate), CFG_LIVE, .min = 1, .max = 100,
 	    .def = "5"),
@@ -884,6 +950,8 @@ const struct cfg_key cfg_keys[] = {
 	KEY("target", "address6", cfg_gw_addr6, T(address6), CFG_LIVE),
 	KEY("target", "max_tunnels", cfg_u32, T(max_tunnels), CFG_LIVE, .min = 1,
 	    .max = CFG_MAX_TUNNELS, .required = true),
+	KEY("target", "steer_label", cfg_u32, T(steer_label), CFG_LIVE, .min = 1, .max = 255),
+	KEY("target", "mac", cfg_mac, T(mac), CFG_LIVE, .off_given = T(has_mac)),
 
 	/* [metrics]: Prometheus metrics over HTTP; unset: off */
 	KEY("metrics", "listen", cfg_listen, C(metrics_listen), CFG_RESTART),

@@ -57,7 +57,7 @@ struct cfg_type {
 
 extern const struct cfg_type cfg_u32, cfg_port, cfg_bool, cfg_enum, cfg_token,
 	cfg_name, cfg_ifname, cfg_path, cfg_ipv4, cfg_ipv6, cfg_gw_addr, cfg_gw_addr6,
-	cfg_mcast, cfg_peers, cfg_ports, cfg_tunnels, cfg_listen;
+	cfg_mcast, cfg_peers, cfg_ports, cfg_tunnels, cfg_listen, cfg_mac;
 
 struct cfg_key {
 	const char *section; /* a cfg_sections[] name */

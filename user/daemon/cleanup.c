@@ -48,6 +48,15 @@ static void remove_vips(const char *cluster, const char *ifname)
 
 	if (vip_record_load(cluster, &rec) != 1)
 		return;
+	/* steering's VIPs on lo: whatever the interface is now */
+	for (unsigned i = 0; i < rec.n_lo; i++) {
+		int lo = (int)if_nametoindex("lo");
+
+		ip_addr_str(&rec.lo_ips[i], s, sizeof(s));
+		if (lo && addr_present(lo, &rec.lo_ips[i]) == 1 && addr_del(lo, &rec.lo_ips[i]) == 0)
+			log_info("cleanup: removed VIP %s from lo, left behind by a daemon that did "
+				 "not stop", s);
+	}
 	if (want && rec.ifindex != want) {
 		/* the interface was made again since: its index is not the record's */
 		log_warn("cleanup: the VIP record names interface index %d, %s is %d: left alone",

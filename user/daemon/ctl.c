@@ -196,7 +196,7 @@ static void on_accept(void *arg, int fd, uint32_t events)
 		c->fd = cfd;
 		c->req_len = 0;
 		c->reply = NULL;
-		loop_io_init(&c->io, s->loop, cfd, on_client, c);
+		loop_io_init(&c->io, s->loop, "ctl.client", cfd, on_client, c);
 		if (loop_io_start(&c->io, LOOP_IN)) {
 			close(cfd);
 			c->fd = -1;
@@ -226,7 +226,7 @@ struct ctl_server *ctl_server_new(struct loop *l, const char *cluster, ctl_handl
 	for (unsigned i = 0; i < CTL_MAX_CLIENTS; i++) {
 		s->c[i].srv = s;
 		s->c[i].fd = -1;
-		loop_timer_init(&s->c[i].deadline, l, on_deadline, &s->c[i]);
+		loop_timer_init(&s->c[i].deadline, l, "ctl.client", on_deadline, &s->c[i]);
 	}
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0) {
@@ -243,7 +243,7 @@ struct ctl_server *ctl_server_new(struct loop *l, const char *cluster, ctl_handl
 		free(s);
 		return NULL;
 	}
-	loop_io_init(&s->io, l, s->fd, on_accept, s);
+	loop_io_init(&s->io, l, "ctl.accept", s->fd, on_accept, s);
 	if (loop_io_start(&s->io, LOOP_IN)) {
 		close(s->fd);
 		unlink(sun.sun_path);

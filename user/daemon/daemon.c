@@ -29,8 +29,11 @@
 #include "daemon/drain.h"
 #include "daemon/status_view.h"
 #include "dataplane/addr.h"
+#include "dataplane/arp_sysctl.h"
+#include "dataplane/cookies.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/role.h"
+#include "dataplane/top_sources.h"
 #include "dataplane/xdp.h"
 #include "ike/authmode.h"
 #include "ike/migrate.h"
@@ -44,6 +47,8 @@ struct daemon {
 	const struct dataplane *dp;
 	struct xdp_state *xdp;
 	struct role *role;
+	struct cookies *cookies;
+	struct top_sources *top_sources;
 	struct election *election;
 	struct reports *reports;
 	struct cluster *cluster;
@@ -137,6 +142,13 @@ static void on_members_changed(void *ctx)
 		cluster_refill(d->cluster);
 }
 
+static int own_mac(void *ctx, uint8_t mac[6])
+{
+	struct daemon *d = ctx;
+
+	return addr_own_mac(d->dp->ifindex, mac);
+}
+
 static bool self_load(void *ctx, bool *known, uint64_t *tunnels, char *why, size_t whylen)
 {
 	struct daemon *d = ctx;
@@ -149,6 +161,13 @@ static void on_xdp_answers(void *ctx, bool answers)
 	struct daemon *d = ctx;
 
 	role_set_xdp_answers(d->role, answers);
+}
+
+static void on_cookies(void *ctx, bool on)
+{
+	struct daemon *d = ctx;
+
+	role_set_cookies(d->role, on);
 }
 
 static void on_redirect(void *ctx, uint32_t idx)
@@ -274,6 +293,19 @@ static int check_owner(struct daemon *d)
 	return 0;
 }
 
+/* Steering holds the IPv4 VIP on lo: never with ARP settings that would
+ * let this node claim it on the LAN (dataplane/arp_sysctl.h). */
+static int check_steering_host(const struct config *c)
+{
+	char why[512];
+
+	if (!config_steering(c) || !c->has_vip4 ||
+	    arp_sysctl_check(c->interface, why, sizeof(why)) == 0)
+		return 0;
+	log_err("[redirect] unsupported = steer: %s", why);
+	return -1;
+}
+
 /* The two halves of migration: asking for and granting targets
  * (cluster/migration.h), and moving this gateway's clients (ike/migrate.h). */
 static int new_migration(struct daemon *d)
@@ -306,6 +338,7 @@ struct daemon *daemon_new(struct loop *l, const char *cfg_path, struct config *c
 	struct cluster_params cp;
 	struct authmode_hooks ah;
 	struct election_hooks eh;
+	struct cookies_hooks kh;
 
 	if (!d) {
 		log_err("out of memory");
@@ -319,12 +352,20 @@ struct daemon *daemon_new(struct loop *l, const char *cfg_path, struct config *c
 	d->started = time(NULL);
 	snprintf(d->cfg_path, sizeof(d->cfg_path), "%s", cfg_path);
 	rh = (struct role_hooks){ .ctx = d, .on_changed = on_role_changed };
+	if (check_steering_host(cfg))
+		goto fail;
 	d->role = role_new(l, cfg, dp, &rh);
 	if (!d->role || check_owner(d))
 		goto fail;
 	role_clean_stale(d->role);
+	kh = (struct cookies_hooks){ .ctx = d, .on_change = on_cookies };
+	d->cookies = cookies_new(l, cfg, dp, &kh);
+	d->top_sources = top_sources_new(l, dp);
+	if (!d->cookies || !d->top_sources)
+		goto fail;
 	ph = (struct reports_hooks){ .ctx = d, .on_members_changed = on_members_changed,
-				     .on_own_report = on_own_report, .claim = claim_migration };
+				     .on_own_report = on_own_report, .claim = claim_migration,
+				     .own_mac = own_mac };
 	d->reports = reports_new(l, cfg, &ph);
 	if (!d->reports)
 		goto fail;
@@ -373,6 +414,7 @@ int daemon_start(struct daemon *d)
 	if (d->cfg->vrrp == CFG_VRRP_OFF && d->dp->ops->attach(d->dp->ctx))
 		return -1;
 	role_follow_interface(d->role, "VIP found on the interface");
+	role_hold_backups(d->role);
 	cluster_refill(d->cluster);
 	election_start(d->election);
 	return 0;
@@ -382,6 +424,8 @@ void daemon_resign(struct daemon *d)
 {
 	if (d->election)
 		election_stop(d->election);
+	if (d->role)
+		role_stopping(d->role);
 	for (int fam = 0; fam < IKELB_FAMILIES && d->role; fam++)
 		if (role_vip(d->role, fam)->role == ROLE_MASTER)
 			role_set(d->role, fam, ROLE_BACKUP, "stopping");
@@ -407,6 +451,8 @@ void daemon_free(struct daemon *d)
 	cluster_free(d->cluster);
 	d->cluster = NULL;
 	reports_free(d->reports);
+	top_sources_free(d->top_sources);
+	cookies_free(d->cookies);
 	role_free(d->role);
 	free_config(d->cfg);
 	free(d);
@@ -421,6 +467,8 @@ static void sources(const struct daemon *d, struct status_sources *s)
 		.dp = d->dp,
 		.xdp = d->xdp,
 		.role = d->role,
+		.cookies = d->cookies,
+		.top_sources = d->top_sources,
 		.election = d->election,
 		.cluster = d->cluster,
 		.reports = d->reports,
@@ -429,6 +477,7 @@ static void sources(const struct daemon *d, struct status_sources *s)
 		.migration = d->migration,
 		.rebalance = &d->rebalance,
 		.drain = &d->drain,
+		.loop = d->loop,
 		.started = d->started,
 		.reloads = d->reloads,
 		.reload_failures = d->reload_failures,
@@ -560,6 +609,10 @@ void daemon_reload(struct daemon *d)
 			"stays in force", what);
 		free_config(next);
 		d->reload_failures++;
+	} else if (check_steering_host(next)) {
+		log_err("new config rejected; the running config stays in force");
+		free_config(next);
+		d->reload_failures++;
 	} else if (reports_prepare(d->reports, next, err, sizeof(err))) {
 		/* the key files are read again even when their paths stay:
 		 * a key rotated in place must be taken, a broken one refused */
@@ -570,6 +623,7 @@ void daemon_reload(struct daemon *d)
 		/* every module moves to the new config before the old one goes */
 		d->cfg = next;
 		role_reload(d->role, next);
+		cookies_reload(d->cookies, next);
 		election_reload(d->election, next);
 		if (reports_reload(d->reports, next))
 			log_err("the new tunnels source failed to start; this gateway reports "
@@ -647,7 +701,7 @@ static int setup_signals(struct runtime *rt)
 	rt->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (rt->sig_fd < 0)
 		return -1;
-	loop_io_init(&rt->sig_io, rt->loop, rt->sig_fd, on_signal, rt);
+	loop_io_init(&rt->sig_io, rt->loop, "signals", rt->sig_fd, on_signal, rt);
 	return loop_io_start(&rt->sig_io, LOOP_IN);
 }
 
@@ -666,7 +720,8 @@ static int setup(struct runtime *rt, const struct config *c)
 	/* Refuse before touching anything: never take over another XDP user. */
 	if (xdp_check_free(ifindex) || xdp_open(&rt->xdp, c->name))
 		return -1;
-	dataplane_xdp_init(&rt->dp, &rt->dp_xdp, &rt->xdp, ifindex, c->xdp_mode);
+	if (dataplane_xdp_init(&rt->dp, &rt->dp_xdp, &rt->xdp, ifindex, c->xdp_mode))
+		return -1;
 	rt->loop = loop_new();
 	if (!rt->loop || setup_signals(rt)) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
@@ -674,7 +729,8 @@ static int setup(struct runtime *rt, const struct config *c)
 	}
 	if (c->vrrp != CFG_VRRP_OFF) {
 		rt->addr_fd = addr_watch_open();
-		loop_io_init(&rt->addr_io, rt->loop, rt->addr_fd, on_addr_change, rt);
+		loop_io_init(&rt->addr_io, rt->loop, "addr.watch", rt->addr_fd, on_addr_change,
+			     rt);
 		if (rt->addr_fd < 0 || loop_io_start(&rt->addr_io, LOOP_IN)) {
 			log_err("cannot watch interface addresses: %s", strerror(errno));
 			return -1;
@@ -698,6 +754,7 @@ static void teardown(struct runtime *rt, const char *cluster)
 	}
 	metrics_server_free(rt->metrics); /* it renders from the modules */
 	daemon_free(rt->d);
+	dataplane_xdp_close(&rt->dp_xdp); /* after the VIPs went */
 	ctl_server_free(rt->ctl);
 	if (rt->xdp.skel)
 		xdp_close(&rt->xdp);
@@ -721,7 +778,8 @@ static void teardown(struct runtime *rt, const char *cluster)
 
 int daemon_run(const char *cfg_path)
 {
-	struct runtime rt = { .lock_fd = -1, .sig_fd = -1, .addr_fd = -1 };
+	struct runtime rt = { .lock_fd = -1, .sig_fd = -1, .addr_fd = -1,
+			      .dp_xdp = { .packet_fd = -1 } };
 	struct config *cfg = load_config(cfg_path);
 	char name[CFG_NAME_MAX + 1], iface[IF_NAMESIZE];
 	struct cfg_listen metrics;
@@ -729,6 +787,8 @@ int daemon_run(const char *cfg_path)
 
 	if (!cfg)
 		return 1;
+	/* the loop logs: a reader of stderr that stalls must not stall it */
+	log_never_block();
 	snprintf(name, sizeof(name), "%s", cfg->name);
 	snprintf(iface, sizeof(iface), "%s", cfg->interface);
 	metrics = cfg->metrics_listen; /* a restart key: read once */

@@ -12,6 +12,7 @@
 #include "daemon/cleanup.h"
 #include "daemon/ctl.h"
 #include "daemon/daemon.h"
+#include "daemon/steer_cmd.h"
 #include "base/log.h"
 
 #ifndef CAP_PERFMON
@@ -29,7 +30,11 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  run [-c FILE] [-v]        run the daemon in the foreground\n"
 		"  status [-c FILE] [--json] show role, XDP, targets and counters\n"
-		"  check [-c FILE]           validate a config file (and who may write it)\n"
+		"  check [-c FILE]           validate a config file (and who may write it;\n"
+		"                            when it steers, this host's ARP settings and\n"
+		"                            charon's SPIs)\n"
+		"  strongswan-conf [-c FILE] the charon { } lines of this gateway's\n"
+		"                            strongswan.conf for its steer_label\n"
 		"  drain [on|off] [-c FILE]  stop (on) or resume (off) sending new clients\n"
 		"                            to this gateway, kept across restarts;\n"
 		"                            without an argument, show whether it is drained\n"
@@ -139,8 +144,26 @@ static int cmd_check(const char *path)
 	printf("%s: OK (cluster %s, interface %s, %u static target%s%s)\n", path, c.name,
 	       c.interface, c.n_targets, c.n_targets == 1 ? "" : "s",
 	       c.has_gateway ? ", this node is a gateway" : "");
+	steer_cmd_check(&c, stdout);
 	config_free(&c);
 	return 0;
+}
+
+static int cmd_strongswan_conf(const char *path)
+{
+	struct cfg_errors e = {};
+	struct config c;
+	int rc;
+
+	if (config_load(path, &c, &e)) {
+		for (unsigned i = 0; i < e.n; i++)
+			fprintf(stderr, "%s\n", e.msg[i]);
+		cfg_errors_free(&e);
+		return 1;
+	}
+	rc = steer_cmd_strongswan_conf(&c, stdout, stderr);
+	config_free(&c);
+	return rc;
 }
 
 /* Sends a control request to the daemon of the config's cluster.  A config
@@ -217,6 +240,8 @@ int main(int argc, char **argv)
 		return check_caps() ? 1 : daemon_run(path);
 	if (!strcmp(cmd, "check") && !arg)
 		return cmd_check(path);
+	if (!strcmp(cmd, "strongswan-conf") && !arg)
+		return cmd_strongswan_conf(path);
 	if (!strcmp(cmd, "cleanup") && !arg)
 		return cleanup_run(path);
 	if (!strcmp(cmd, "status") && !arg)

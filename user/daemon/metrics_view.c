@@ -16,8 +16,12 @@
 #define VIP .each = "vips", .labels = { { "family", "family" } }
 #define SPEAKER .each = "vrrp_speakers", .labels = { { "family", "family" } }
 #define TARGET .each = "targets", .labels = { { "target", "name" } }
+/* per callback name of the event loop */
+#define LOOP_CB .each = "loop/callbacks_by_name", \
+		.labels = { { "callback", "name" }, { "kind", "kind" } }
 
 static const char *const roles[] = { "master", "backup", NULL };
+static const char *const on_off[] = { "on", "off", NULL };
 static const char *const vrrp_states[] = { "INIT", "BACKUP", "MASTER", "NOT_STARTED", NULL };
 static const char *const target_states[] = { "active", "draining", "unhealthy", "full",
 					     "dead", NULL };
@@ -28,10 +32,15 @@ static const char *const not_verdicts[] = { "received", "vip_identity", "previou
 					     "conflicts", NULL };
 /* members of counters that count events along the way, not a packet's
  * outcome: each outcome counter counts a packet once, these do not */
-static const char *const xdp_events[] = { "requests", "cookie_valid", "cookie_invalid", NULL };
+static const char *const xdp_events[] = { "requests", "cookie_valid", "cookie_invalid",
+					   "steered_local", NULL };
 static const struct metric_pick slots[] = { { "slots_ipv4", "ipv4" },
 					    { "slots_ipv6", "ipv6" },
 					    { NULL, NULL } };
+static const struct metric_pick slow_causes[] = { { "slow_ran", "ran" },
+						  { "slow_waited", "waited" },
+						  { "slow_not_run", "not_run" },
+						  { NULL, NULL } };
 static const struct metric_pick auth_sas[] = { { "lingering", "lingering" },
 					       { "kept", "kept" },
 					       { "closing", "closing" },
@@ -53,6 +62,10 @@ const struct metric_row metrics_view_rows[] = {
 	COUNTER("ikelb_config_reload_failures_total",
 		"Config reloads refused: a bad file, or a change that needs a restart.",
 		.value = "reload_failures"),
+	COUNTER("ikelb_log_lines_dropped_total",
+		"Log lines dropped because stderr (a pipe or journald's socket) was full: the "
+		"daemon never waits for its reader.",
+		.value = "log_lines_dropped"),
 	GAUGE("ikelb_draining",
 	      "1 while this gateway drains (ikelb-load drain on): it takes no new clients.",
 	      .value = "draining"),
@@ -107,6 +120,24 @@ const struct metric_row metrics_view_rows[] = {
 	COUNTER("ikelb_xdp_cookies_invalid_total",
 		"Requests whose COOKIE did not verify (answered with a new one), summed over CPUs.",
 		.value = "counters/cookie_invalid"),
+	GAUGE("ikelb_cookies_state",
+	      "Whether the XDP program asks requests for a cookie now ([redirect] cookies; "
+	      "auto turns them on under a flood): 1 for the state it is in.",
+	      .value = "cookies/state", .by = "state", .states = on_off),
+	COUNTER("ikelb_cookies_switches_total", "Changes of the cookie state.",
+		.value = "cookies/switches"),
+	COUNTER("ikelb_cookie_secret_rotations_total", "Cookie secrets rotated.",
+		.value = "cookies/rotations"),
+	COUNTER("ikelb_cookie_secret_rotation_failures_total",
+		"Cookie secret rotations that failed (the previous secrets stay).",
+		.value = "cookies/rotation_failures"),
+	GAUGE("ikelb_answer_limit_per_source_per_second", "[redirect] rate_per_source: answers per second "
+	      "to one source (0: no limit).", .value = "limits/rate_per_source"),
+	GAUGE("ikelb_answer_limit_node_per_second", "[redirect] rate_total: answers per second of the "
+	      "node (0: no limit).", .value = "limits/rate_total"),
+	COUNTER("ikelb_xdp_steered_local_total",
+		"Packets steered to this node's own stack (its gateway's SAs), summed over CPUs.",
+		.value = "counters/steered_local"),
 
 	/* targets */
 	GAUGE("ikelb_target_info",
@@ -191,6 +222,39 @@ const struct metric_row metrics_view_rows[] = {
 	GAUGE("ikelb_auth_sas",
 	      "IKE SAs still at the VIP: lingering after a redirect, kept (pass), closing.",
 	      .value = "auth_mode", .by = "state", .pick = auth_sas),
+
+	/* the event loop's account of its own time (base/loop_stats.h) */
+	GAUGE("ikelb_loop_slow_threshold_seconds",
+	      "A callback that runs longer than this is slow; a timer that fires this long after "
+	      "its due time is late.",
+	      .value = "loop/slow_us", .scale = 1e-6),
+	COUNTER("ikelb_loop_callbacks_total",
+		"Callbacks the event loop ran, by callback name and kind (fd or timer).", LOOP_CB,
+		.value = "calls"),
+	COUNTER("ikelb_loop_callback_seconds_total",
+		"Time the event loop spent in callbacks, by callback name and kind.", LOOP_CB,
+		.value = "run_us", .scale = 1e-6),
+	COUNTER("ikelb_loop_slow_callbacks_total",
+		"Callbacks that took longer than the slow threshold, by callback name, kind and "
+		"cause: ran (on the CPU), waited (blocked in the kernel), not_run (the kernel did "
+		"not run the thread).",
+		LOOP_CB, .value = "", .by = "cause", .pick = slow_causes),
+	GAUGE("ikelb_loop_callback_max_seconds",
+	      "The longest run of a callback since the daemon started, by callback name and kind.",
+	      LOOP_CB, .value = "max_run_us", .scale = 1e-6),
+	COUNTER("ikelb_loop_late_timers_total",
+		"Timers that fired later than the slow threshold after their due time, by name.",
+		LOOP_CB, .value = "late"),
+	GAUGE("ikelb_loop_timer_max_late_seconds",
+	      "How late a timer fired at worst since the daemon started, by name.", LOOP_CB,
+	      .value = "max_late_us", .scale = 1e-6),
+	COUNTER("ikelb_loop_late_wakeups_total",
+		"Waits for a timer from which the event loop woke later than the slow threshold: "
+		"the kernel did not run its thread in time.",
+		.value = "loop/late_wakeups"),
+	GAUGE("ikelb_loop_wakeup_max_late_seconds",
+	      "How late the event loop woke from a wait at worst since the daemon started.",
+	      .value = "loop/max_wake_late_us", .scale = 1e-6),
 };
 
 const size_t metrics_view_n_rows = sizeof(metrics_view_rows) / sizeof(metrics_view_rows[0]);

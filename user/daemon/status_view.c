@@ -7,14 +7,19 @@
 
 #include <json-c/json.h>
 
+#include "base/log.h"
+#include "base/loop.h"
 #include "cluster/cluster.h"
 #include "cluster/migration.h"
 #include "cluster/rebalance.h"
 #include "cluster/reports.h"
+#include "cluster/steering.h"
 #include "daemon/drain.h"
 #include "daemon/status_view.h"
+#include "dataplane/cookies.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/role.h"
+#include "dataplane/top_sources.h"
 #include "dataplane/xdp.h"
 #include "ike/authmode.h"
 #include "ike/migrate.h"
@@ -118,6 +123,37 @@ static void text_targets(const struct status_sources *s, FILE *out)
 		fprintf(out, "(no targets)\n");
 }
 
+static void fmt_mac(const uint8_t *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* Steering: each labelled target, where its label's packets go, and why a
+ * target is not steered to. */
+static void text_steering(const struct status_sources *s, FILE *out)
+{
+	const struct pool_entry *p;
+	unsigned n = cluster_pool(s->cluster, &p);
+	char mac[24];
+
+	fprintf(out, "\nsteering %s\n%-16s %5s %-17s %-7s %s\n",
+		config_steering(s->cfg) ? "on (unsupported = steer)" : "off", "TARGET", "LABEL",
+		"MAC", "STEER", "REASON");
+	for (unsigned i = 0; i < n; i++) {
+		const struct pool_entry *e = &p[i];
+		char label[8] = "-";
+
+		if (e->steer_label)
+			snprintf(label, sizeof(label), "%u", e->steer_label);
+		if (e->has_mac)
+			fmt_mac(e->mac, mac, sizeof(mac));
+		else
+			snprintf(mac, sizeof(mac), "-");
+		fprintf(out, "%-16s %5s %-17s %-7s %s\n", e->name, label, mac,
+			steering_state_name(e->steer), e->steer_why[0] ? e->steer_why : "-");
+	}
+}
+
 static bool xdp_attached_now(const struct status_sources *s)
 {
 	return s->dp->ops->attached(s->dp->ctx);
@@ -136,7 +172,65 @@ static void text_counters(const struct status_sources *s, FILE *out)
 		return;
 	fprintf(out, "\nXDP counters:\n");
 	for (int i = 0; i < IKELB_CNT_MAX; i++)
-		fprintf(out, "  %-18s %12llu\n", counter_names[i], (unsigned long long)c[i]);
+		fprintf(out, "  %-22s %12llu\n", counter_names[i], (unsigned long long)c[i]);
+}
+
+static void text_rate(FILE *out, uint32_t rate, uint32_t burst)
+{
+	if (rate)
+		fprintf(out, "%u/s, burst %u", rate, burst);
+	else
+		fprintf(out, "none");
+}
+
+/* The answer limits and cookies, and the sources held back most often. */
+static void text_defence(const struct status_sources *s, FILE *out)
+{
+	const struct config *c = s->cfg;
+	uint64_t cnt[IKELB_CNT_MAX];
+	struct top_sources_view tv;
+	struct cookies_view kv;
+	char since[32], rotated[32], src[64];
+
+	if (read_counters(s, cnt))
+		memset(cnt, 0, sizeof(cnt));
+	fprintf(out, "\nAnswer limits: per source ");
+	text_rate(out, c->rate_per_source, c->burst_per_source);
+	fprintf(out, "; node ");
+	text_rate(out, c->rate_total, c->burst_total);
+	fprintf(out, "; tagged frames %s\n", c->answer_tagged ? "answered" : "passed");
+	fprintf(out, "  dropped over the limit: %llu (source), %llu (node)\n",
+		(unsigned long long)cnt[IKELB_CNT_DROP_RATE_SOURCE],
+		(unsigned long long)cnt[IKELB_CNT_DROP_RATE_TOTAL]);
+	if (s->cookies) {
+		cookies_view(s->cookies, &kv);
+		fmt_time(kv.since, since, sizeof(since));
+		fmt_time(kv.rotated, rotated, sizeof(rotated));
+		fprintf(out, "Cookies: %s%s since %s (%llu new requests/s, threshold %u)\n",
+			kv.setting == CFG_COOKIES_AUTO ? "auto: " : "", kv.on ? "on" : "off", since,
+			(unsigned long long)kv.rate, kv.threshold);
+		fprintf(out, "  secret version %u, new every %.0f s, last %s\n", kv.version,
+			kv.rotation_ms / 1000.0, rotated);
+	}
+	fprintf(out, "  requests %llu, cookies sent %llu, valid %llu, invalid %llu\n",
+		(unsigned long long)cnt[IKELB_CNT_REQUESTS],
+		(unsigned long long)cnt[IKELB_CNT_COOKIE_SENT],
+		(unsigned long long)cnt[IKELB_CNT_COOKIE_VALID],
+		(unsigned long long)cnt[IKELB_CNT_COOKIE_INVALID]);
+	if (!s->top_sources)
+		return;
+	top_sources_view(s->top_sources, &tv);
+	if (tv.age_ms < 0) {
+		fprintf(out, "Sources limited most often: none\n");
+		return;
+	}
+	fprintf(out, "Sources limited most often (of %u in the map %.1f s ago):\n", tv.seen,
+		tv.age_ms / 1000.0);
+	for (unsigned i = 0; i < tv.n; i++)
+		fprintf(out, "  %-42s %12llu\n", top_source_str(&tv.top[i].key, src, sizeof(src)),
+			(unsigned long long)tv.top[i].limited);
+	if (!tv.n)
+		fprintf(out, "  (none)\n");
 }
 
 static void text_rebalance(const struct status_sources *s, FILE *out)
@@ -194,11 +288,17 @@ void status_view_text(const struct status_sources *s, FILE *out)
 	if (s->election)
 		election_text(s->election, out);
 	text_targets(s, out);
+	text_steering(s, out);
 	reports_text(s->reports, out);
 	if (s->authmode)
 		authmode_text(s->authmode, out);
 	text_migration(s, out);
+	text_defence(s, out);
 	text_counters(s, out);
+	if (s->loop) {
+		fputc('\n', out);
+		loop_stats_text(loop_stats(s->loop), out);
+	}
 }
 
 static void jadd(json_object *o, const char *k, json_object *v)
@@ -257,6 +357,7 @@ static json_object *json_targets(const struct status_sources *s)
 	for (unsigned i = 0; i < n; i++) {
 		const struct pool_entry *e = &p[i];
 		json_object *o = json_object_new_object();
+		char mac[24];
 
 		jadd(o, "name", jstr(e->name));
 		jadd(o, "kind", jstr(kind_name(e->kind)));
@@ -273,6 +374,12 @@ static json_object *json_targets(const struct status_sources *s)
 		jadd(o, "migrations", json_object_new_uint64(e->migrations));
 		jadd(o, "slots_ipv4", json_object_new_int(e->slots[0]));
 		jadd(o, "slots_ipv6", json_object_new_int(e->slots[1]));
+		jadd(o, "steer_label", e->steer_label ? json_object_new_int(e->steer_label) : NULL);
+		if (e->has_mac)
+			fmt_mac(e->mac, mac, sizeof(mac));
+		jadd(o, "mac", e->has_mac ? jstr(mac) : NULL);
+		jadd(o, "steer", jstr(steering_state_name(e->steer)));
+		jadd(o, "steer_reason", e->steer_why[0] ? jstr(e->steer_why) : NULL);
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -320,6 +427,58 @@ static json_object *json_counters(const struct status_sources *s)
 	return o;
 }
 
+static json_object *json_limits(const struct status_sources *s)
+{
+	const struct config *c = s->cfg;
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	struct top_sources_view tv = { .age_ms = -1 };
+	char src[64];
+
+	jadd(o, "rate_per_source", json_object_new_uint64(c->rate_per_source));
+	jadd(o, "burst_per_source", json_object_new_uint64(c->burst_per_source));
+	jadd(o, "rate_total", json_object_new_uint64(c->rate_total));
+	jadd(o, "burst_total", json_object_new_uint64(c->burst_total));
+	jadd(o, "answer_tagged", json_object_new_boolean(c->answer_tagged));
+	if (s->top_sources)
+		top_sources_view(s->top_sources, &tv);
+	for (unsigned i = 0; i < tv.n; i++) {
+		json_object *e = json_object_new_object();
+		bool v6 = tv.top[i].key.family == IKELB_FAM_V6;
+
+		jadd(e, "source", jstr(top_source_str(&tv.top[i].key, src, sizeof(src))));
+		jadd(e, "family", jstr(v6 ? "ipv6" : "ipv4"));
+		jadd(e, "prefix_len", json_object_new_int(v6 ? 64 : 32));
+		jadd(e, "limited", json_object_new_uint64(tv.top[i].limited));
+		json_object_array_add(a, e);
+	}
+	jadd(o, "limited_sources", a);
+	jadd(o, "limited_sources_age_ms", tv.age_ms >= 0 ? json_object_new_int64(tv.age_ms) : NULL);
+	jadd(o, "sources_seen", tv.age_ms >= 0 ? json_object_new_uint64(tv.seen) : NULL);
+	return o;
+}
+
+static json_object *json_cookies(const struct status_sources *s)
+{
+	json_object *o = json_object_new_object();
+	struct cookies_view kv;
+
+	if (!s->cookies)
+		return NULL;
+	cookies_view(s->cookies, &kv);
+	jadd(o, "setting", jstr(cookies_setting_name(kv.setting)));
+	jadd(o, "state", jstr(kv.on ? "on" : "off"));
+	jadd(o, "since", json_object_new_int64(kv.since));
+	jadd(o, "switches", json_object_new_uint64(kv.switches));
+	jadd(o, "new_requests_per_s", json_object_new_uint64(kv.rate));
+	jadd(o, "threshold", json_object_new_uint64(kv.threshold));
+	jadd(o, "secret_version", json_object_new_int(kv.version));
+	jadd(o, "rotation_ms", json_object_new_uint64(kv.rotation_ms));
+	jadd(o, "rotated", json_object_new_int64(kv.rotated));
+	jadd(o, "rotations", json_object_new_uint64(kv.rotations));
+	jadd(o, "rotation_failures", json_object_new_uint64(kv.rotation_failures));
+	return o;
+}
+
 static json_object *json_drain(const struct drain *d)
 {
 	json_object *o = json_object_new_object();
@@ -348,9 +507,11 @@ struct json_object *status_view_snapshot(const struct status_sources *s)
 	jadd(o, "policy", jstr(cfg_policy_name(c->policy)));
 	jadd(o, "draining", json_object_new_boolean(s->drain->on));
 	jadd(o, "drain", json_drain(s->drain));
+	jadd(o, "steering", json_object_new_boolean(config_steering(c)));
 	jadd(o, "started", json_object_new_int64(s->started));
 	jadd(o, "reloads", json_object_new_uint64(s->reloads));
 	jadd(o, "reload_failures", json_object_new_uint64(s->reload_failures));
+	jadd(o, "log_lines_dropped", json_object_new_uint64(log_dropped()));
 	jadd(x, "attached", json_object_new_boolean(attached));
 	jadd(x, "mode", details ? jstr(s->xdp->mode) : NULL);
 	jadd(x, "prog_id", details ? json_object_new_int64(s->xdp->prog_id) : NULL);
@@ -360,9 +521,12 @@ struct json_object *status_view_snapshot(const struct status_sources *s)
 	jadd(o, "vrrp_speakers", s->election ? election_json(s->election) : json_object_new_array());
 	jadd(o, "targets", json_targets(s));
 	jadd(o, "counters", json_counters(s));
+	jadd(o, "limits", json_limits(s));
+	jadd(o, "cookies", json_cookies(s));
 	jadd(o, "reports", reports_json(s->reports));
 	jadd(o, "auth_mode", s->authmode ? authmode_json(s->authmode) : NULL);
 	jadd(o, "migration", json_migration(s));
+	jadd(o, "loop", s->loop ? loop_stats_json(loop_stats(s->loop)) : NULL);
 	return o;
 }
 

@@ -20,6 +20,8 @@
 #include "config/config.h"
 
 struct role;
+struct cookies;
+struct top_sources;
 struct election;
 struct cluster;
 struct reports;
@@ -30,6 +32,7 @@ struct rebalance;
 struct dataplane;
 struct xdp_state;
 struct drain;
+struct loop;
 
 /* Everything the view shows; modules that do not run are NULL. */
 struct status_sources {
@@ -37,6 +40,8 @@ struct status_sources {
 	const struct dataplane *dp;
 	struct xdp_state *xdp; /* program details and counters; NULL in tests */
 	const struct role *role;
+	const struct cookies *cookies;
+	const struct top_sources *top_sources;
 	const struct election *election;
 	const struct cluster *cluster;
 	const struct reports *reports;
@@ -45,6 +50,7 @@ struct status_sources {
 	const struct migration *migration; /* asking for and granting targets */
 	const struct rebalance *rebalance;
 	const struct drain *drain;
+	const struct loop *loop; /* the event loop's own account; NULL in tests */
 	time_t started;
 	uint64_t reloads, reload_failures;
 };

@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/if_addr.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
 #include <time.h>
@@ -195,6 +196,57 @@ int addr_first(int ifindex, int family, const struct ip_addr *skip, unsigned n_s
 	if (dump_addrs(&d) || !d.found)
 		return -1;
 	*out = d.first;
+	return 0;
+}
+
+struct neigh_dump {
+	int ifindex;
+	const struct ip_addr *want;
+	bool found;
+	uint8_t mac[6];
+};
+
+static int neigh_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const uint16_t usable = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE |
+				NUD_PERMANENT | NUD_NOARP;
+	struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
+	struct neigh_dump *d = data;
+	const void *dst = NULL, *ll = NULL;
+	struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || nd->ndm_ifindex != d->ifindex ||
+	    nd->ndm_family != d->want->family || !(nd->ndm_state & usable))
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*nd)) {
+		if (mnl_attr_get_type(a) == NDA_DST &&
+		    mnl_attr_get_payload_len(a) == ip_addr_len(d->want))
+			dst = mnl_attr_get_payload(a);
+		else if (mnl_attr_get_type(a) == NDA_LLADDR && mnl_attr_get_payload_len(a) == 6)
+			ll = mnl_attr_get_payload(a);
+	}
+	if (dst && ll && !memcmp(dst, &d->want->v6, ip_addr_len(d->want))) {
+		memcpy(d->mac, ll, 6);
+		d->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+int addr_neigh_mac(int ifindex, const struct ip_addr *ip, uint8_t mac[6])
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct neigh_dump d = { .ifindex = ifindex, .want = ip };
+	struct ndmsg *nd;
+
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	nd->ndm_family = (uint8_t)ip->family;
+	nd->ndm_ifindex = ifindex;
+	if (talk(nlh, neigh_cb, &d) || !d.found)
+		return -1;
+	memcpy(mac, d.mac, 6);
 	return 0;
 }
 

@@ -25,6 +25,13 @@ int addr_own_mac(int ifindex, uint8_t mac[6]);
 int addr_first(int ifindex, int family, const struct ip_addr *skip, unsigned n_skip,
 	       struct ip_addr *out);
 
+/*
+ * The MAC the kernel's neighbour table (ARP / NDP) holds for ip on
+ * ifindex, if it holds a usable one (reachable, stale, delayed, probed or
+ * permanent); 0, or -1 when there is none.
+ */
+int addr_neigh_mac(int ifindex, const struct ip_addr *ip, uint8_t mac[6]);
+
 /* A socket that reports address changes (for vrrp = external). */
 int addr_watch_open(void);
 /* Reads what is pending; returns 1 if an address was added or removed. */

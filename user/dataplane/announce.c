@@ -34,26 +34,24 @@ static int hw_addr(int fd, int ifindex, uint8_t mac[ETH_ALEN])
 	return 0;
 }
 
-/* A broadcast ARP request for the VIP from the VIP: what keepalived sends. */
-static int send_garp(int ifindex, const struct in_addr *vip)
+/* A broadcast ARP request for the VIP from the VIP: what keepalived sends.
+ * The socket is opened with protocol 0, so that it receives nothing while
+ * it is kept; the frame's protocol is in the address it is sent to. */
+static int send_garp(int *fd, int ifindex, const struct in_addr *vip)
 {
 	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
 				  .sll_ifindex = ifindex, .sll_halen = ETH_ALEN };
 	struct garp g = { .h = { .ar_hrd = htons(ARPHRD_ETHER), .ar_pro = htons(ETH_P_IP),
 				 .ar_hln = ETH_ALEN, .ar_pln = 4, .ar_op = htons(ARPOP_REQUEST) } };
-	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP)), ret = -1;
 
-	if (fd < 0)
+	if (*fd < 0)
+		*fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (*fd < 0 || hw_addr(*fd, ifindex, g.sha))
 		return -1;
-	if (hw_addr(fd, ifindex, g.sha))
-		goto out;
 	memcpy(g.spa, vip, 4);
 	memcpy(g.tpa, vip, 4);
 	memset(to.sll_addr, 0xff, ETH_ALEN);
-	ret = sendto(fd, &g, sizeof(g), 0, (struct sockaddr *)&to, sizeof(to)) < 0 ? -1 : 0;
-out:
-	close(fd);
-	return ret;
+	return sendto(*fd, &g, sizeof(g), 0, (struct sockaddr *)&to, sizeof(to)) < 0 ? -1 : 0;
 }
 
 struct una {
@@ -69,13 +67,12 @@ static int send_una(int ifindex, const struct in6_addr *vip)
 	struct sockaddr_in6 from = { .sin6_family = AF_INET6, .sin6_addr = *vip };
 	struct una m = {};
 	int hops = 255, fd, ret = -1;
-	int pfd;
 
+	/* a raw socket closes without waiting (a packet socket would not) */
 	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
 	if (fd < 0)
 		return -1;
-	pfd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (pfd < 0 || hw_addr(pfd, ifindex, m.mac))
+	if (hw_addr(fd, ifindex, m.mac))
 		goto out;
 	inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
 	m.na.nd_na_type = ND_NEIGHBOR_ADVERT;
@@ -89,19 +86,24 @@ static int send_una(int ifindex, const struct in6_addr *vip)
 		goto out;
 	ret = sendto(fd, &m, sizeof(m), 0, (struct sockaddr *)&to, sizeof(to)) < 0 ? -1 : 0;
 out:
-	if (pfd >= 0)
-		close(pfd);
 	close(fd);
 	return ret;
 }
 
-int announce_vip(int ifindex, const struct ip_addr *ip)
+int announce_vip(int *packet_fd, int ifindex, const struct ip_addr *ip)
 {
 	char s[INET6_ADDRSTRLEN];
-	int ret = ip->family == AF_INET ? send_garp(ifindex, &ip->v4) :
+	int ret = ip->family == AF_INET ? send_garp(packet_fd, ifindex, &ip->v4) :
 					  send_una(ifindex, &ip->v6);
 
 	if (ret)
 		log_warn("cannot announce %s: %s", ip_addr_str(ip, s, sizeof(s)), strerror(errno));
 	return ret;
+}
+
+void announce_close(int *packet_fd)
+{
+	if (*packet_fd >= 0)
+		close(*packet_fd);
+	*packet_fd = -1;
 }

@@ -7,7 +7,14 @@
 
 #include "config/config.h"
 
-/* Sends one announcement of ip out of ifindex; 0 or -1 (logged). */
-int announce_vip(int ifindex, const struct ip_addr *ip);
+/*
+ * Sends one announcement of ip out of ifindex; 0 or -1 (logged).
+ * *packet_fd is a packet socket kept between announcements (-1: made on
+ * first use; announce_close closes it): closing a packet socket waits for
+ * an RCU grace period in the kernel (synchronize_net), 5-20 ms on a busy
+ * host, which the event loop must not wait for at every announcement.
+ */
+int announce_vip(int *packet_fd, int ifindex, const struct ip_addr *ip);
+void announce_close(int *packet_fd);
 
 #endif

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * What the daemon's modules do to the data path, as one interface: the
- * XDP program (attach, its config, target and budget maps, its redirect
- * counts, the mmapped slot tables) and the VIPs on the interface (add,
- * remove, ask, announce).  role.c and cluster.c use only this.  The daemon
+ * XDP program (attach, its config, target, budget and label maps, its
+ * redirect counts, the mmapped slot tables), the VIPs on the interface
+ * (add, remove, ask, announce) and on the loopback device (steering), and
+ * the neighbour table.  role.c and cluster.c use only this.  The daemon
  * passes the real one (dataplane_xdp_init: xdp.c, addr.c, announce.c);
  * unit tests pass a fake that records the calls (tests/lib/fake_dataplane).
  */
@@ -29,6 +30,15 @@ struct dataplane_ops {
 	int (*read_redirects)(void *ctx, uint64_t *per);
 	/* every target's per-CPU budget: until[target * ncpus + cpu] */
 	int (*set_budgets)(void *ctx, const uint64_t *until);
+	/* the program's counters, summed over CPUs: out[IKELB_CNT_MAX] */
+	int (*read_counters)(void *ctx, uint64_t *out);
+	/* entry idx (0 or 1) of the cookie secrets map */
+	int (*set_cookie_secret)(void *ctx, uint32_t idx, const struct ikelb_cookie_secret *s);
+	/* the next batch of the sources map (at most *n entries; *n is set to
+	 * how many came): 1 when more follow, 0 at the end, -1 on error */
+	int (*read_sources)(void *ctx, struct xdp_sources_cursor *cur,
+			    struct ikelb_source_key *keys, struct ikelb_source_state *vals,
+			    uint32_t *n);
 	/* the VIPs on the interface: 1 present, 0 absent, -1 error */
 	int (*addr_present)(void *ctx, const struct ip_addr *ip);
 	/* lifetime_s: the address's valid lifetime, 0 forever (addr.h) */
@@ -38,6 +48,16 @@ struct dataplane_ops {
 	int (*addr_del)(void *ctx, const struct ip_addr *ip);
 	/* gratuitous ARP / unsolicited NA for a VIP now held */
 	int (*announce)(void *ctx, const struct ip_addr *ip);
+	/* steering: the entry of label in map "labels" */
+	int (*set_label)(void *ctx, uint32_t label, const struct ikelb_steer *e);
+	/* steering: the MAC the neighbour table holds for ip on the
+	 * interface; 0, or -1 when it holds none */
+	int (*neigh_mac)(void *ctx, const struct ip_addr *ip, uint8_t mac[6]);
+	/* steering: the VIPs on the loopback device, where a node that is not
+	 * master holds them without answering ARP / ND for them */
+	int (*lo_present)(void *ctx, const struct ip_addr *ip);
+	int (*lo_add)(void *ctx, const struct ip_addr *ip);
+	int (*lo_del)(void *ctx, const struct ip_addr *ip);
 };
 
 struct dataplane {
@@ -50,14 +70,23 @@ struct dataplane {
 	int ifindex;
 };
 
-/* The real data path: the loaded program x on ifindex, attached in mode. */
+/* The real data path: the loaded program x on ifindex, attached in mode.
+ * A VIP's lifetime is renewed on a thread of its own (addr_refresh.h), and
+ * the announcements' packet socket is kept (announce.h): neither waits on
+ * the event loop. */
+struct addr_refresher;
 struct dataplane_xdp {
 	struct xdp_state *xdp;
 	int ifindex;
 	enum cfg_xdp_mode mode;
+	int packet_fd;
+	struct addr_refresher *refresher;
 };
 
-void dataplane_xdp_init(struct dataplane *dp, struct dataplane_xdp *ctx, struct xdp_state *x,
-			int ifindex, enum cfg_xdp_mode mode);
+/* 0, or -1 when out of memory (logged). */
+int dataplane_xdp_init(struct dataplane *dp, struct dataplane_xdp *ctx, struct xdp_state *x,
+		       int ifindex, enum cfg_xdp_mode mode);
+/* After the modules are gone. */
+void dataplane_xdp_close(struct dataplane_xdp *ctx);
 
 #endif

@@ -2,6 +2,7 @@
 /* Role changes: see role.h for the order of the steps and why. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@ struct role {
 	const struct dataplane *dp;
 	struct role_hooks hooks;
 	bool xdp_answers; /* auth mode may turn the XDP answers off */
+	bool stopping; /* no VIP goes to lo any more */
+	bool cookies; /* the program asks for cookies (dataplane/cookies.h decides) */
 	struct vip_state vip[IKELB_FAMILIES];
 	struct loop_timer announce[IKELB_FAMILIES];
 	struct loop_timer refresh[IKELB_FAMILIES]; /* the VIP's lifetime */
@@ -73,12 +76,12 @@ int role_push_config(struct role *r)
 	c.vip6_active = answers(r, IKELB_FAM_V6);
 	c.unsupported_action = cfg->unsupported;
 	c.no_target_action = cfg->no_target;
-	/* limits that never hold back a real client, cookies off */
-	c.rate_per_source = IKELB_DEFAULT_RATE_PER_SOURCE;
-	c.burst_per_source = IKELB_DEFAULT_BURST_PER_SOURCE;
-	c.rate_total = IKELB_DEFAULT_RATE_TOTAL;
-	c.burst_total = IKELB_DEFAULT_BURST_TOTAL;
-	c.cookie_mode = IKELB_COOKIES_OFF;
+	c.rate_per_source = cfg->rate_per_source;
+	c.burst_per_source = cfg->burst_per_source;
+	c.rate_total = cfg->rate_total;
+	c.burst_total = cfg->burst_total;
+	c.answer_tagged = cfg->answer_tagged;
+	c.cookie_mode = r->cookies ? IKELB_COOKIES_ON : IKELB_COOKIES_OFF;
 	for (unsigned i = 0; i < cfg->n_ports && i < IKELB_MAX_PORTS; i++) {
 		c.ports[i] = htons(cfg->ports[i]);
 		for (unsigned j = 0; j < cfg->n_natt_ports; j++)
@@ -100,14 +103,25 @@ void role_set_xdp_answers(struct role *r, bool answers)
 	role_push_config(r);
 }
 
+void role_set_cookies(struct role *r, bool on)
+{
+	if (r->cookies == on)
+		return;
+	r->cookies = on;
+	role_push_config(r);
+}
+
 /* Which VIPs we added, so that whoever comes after a crash removes them. */
 static void save_added(struct role *r)
 {
 	struct vip_record rec = { .ifindex = r->dp->ifindex };
 
-	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
+	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
 		if (r->vip[fam].added)
 			rec.ips[rec.n++] = r->vip[fam].ip;
+		if (r->vip[fam].on_lo)
+			rec.lo_ips[rec.n_lo++] = r->vip[fam].ip;
+	}
 	vip_record_save(r->cfg->name, &rec);
 }
 
@@ -129,15 +143,24 @@ void role_clean_stale(struct role *r)
 			r->dp->ops->addr_del(r->dp->ctx, &rec.ips[i]);
 		}
 	}
+	/* the ones on lo (steering) whatever the interface */
+	for (unsigned i = 0; i < rec.n_lo; i++) {
+		if (r->dp->ops->lo_present(r->dp->ctx, &rec.lo_ips[i]) == 1) {
+			log_info("removing VIP %s from lo, left behind by a previous run",
+				 ip_addr_str(&rec.lo_ips[i], s, sizeof(s)));
+			r->dp->ops->lo_del(r->dp->ctx, &rec.lo_ips[i]);
+		}
+	}
 	vip_record_remove(r->cfg->name);
 }
 
 /*
  * The notify script runs with what a program started from a shell would
  * have: default signal dispositions (the daemon ignores SIGPIPE and
- * SIGCHLD) and an empty signal mask (it blocks SIGTERM, SIGINT and SIGHUP
+ * SIGCHLD), an empty signal mask (it blocks SIGTERM, SIGINT and SIGHUP
  * for its signalfd), so that the script can be stopped and its pipes
- * behave.  fork, not posix_spawn: glibc's posix_spawn leaves its two
+ * behave, and normal scheduling (the daemon may run at a real-time
+ * priority: a script must not).  fork, not posix_spawn: glibc's posix_spawn leaves its two
  * internal signals (32 and 33) ignored in the child, and an ignored signal
  * stays ignored across exec.  The child calls only async-signal-safe
  * functions (the tunnel reader is another thread).  The file is checked
@@ -167,8 +190,10 @@ static void run_notify(struct role *r, int fam, enum vip_role to)
 	pid = fork();
 	if (pid == 0) {
 		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		struct sched_param normal = { .sched_priority = 0 };
 		sigset_t none;
 
+		sched_setscheduler(0, SCHED_OTHER, &normal);
 		/* SIGKILL, SIGSTOP and glibc's own refuse: they are default */
 		for (int sig = 1; sig < NSIG; sig++)
 			sigaction(sig, &dfl, NULL);
@@ -244,6 +269,63 @@ static void arm_refresh(struct role *r, int fam)
 	loop_timer_every(&r->refresh[fam], life * 1000u / 3u);
 }
 
+/* Steering: a node that is not master holds the VIP on lo (role.h).  No
+ * lifetime there: a dead daemon's goes with the record (the cleanup, or
+ * the next start), and meanwhile its gateway's steered SAs keep working. */
+static bool holds_on_lo(const struct role *r)
+{
+	return config_steering(r->cfg) && !r->stopping;
+}
+
+static void lo_hold(struct role *r, int fam)
+{
+	const struct dataplane *dp = r->dp;
+	struct vip_state *v = &r->vip[fam];
+	char s[INET6_ADDRSTRLEN];
+	int present;
+
+	if (!v->configured || v->on_lo)
+		return;
+	present = dp->ops->lo_present(dp->ctx, &v->ip);
+	/* one put there by hand stays the operator's */
+	if (present != 0)
+		return;
+	if (dp->ops->lo_add(dp->ctx, &v->ip)) {
+		log_err("cannot hold VIP %s on lo: steered clients cannot reach this gateway",
+			ip_addr_str(&v->ip, s, sizeof(s)));
+		return;
+	}
+	v->on_lo = true;
+	save_added(r);
+}
+
+static void lo_release(struct role *r, int fam)
+{
+	struct vip_state *v = &r->vip[fam];
+
+	if (v->on_lo && r->dp->ops->lo_del(r->dp->ctx, &v->ip) == 0) {
+		v->on_lo = false;
+		save_added(r);
+	}
+}
+
+void role_hold_backups(struct role *r)
+{
+	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
+		if (!holds_on_lo(r))
+			lo_release(r, fam);
+		else if (r->vip[fam].configured && r->vip[fam].role == ROLE_BACKUP)
+			lo_hold(r, fam);
+	}
+}
+
+void role_stopping(struct role *r)
+{
+	r->stopping = true;
+	for (int fam = 0; fam < IKELB_FAMILIES; fam++)
+		lo_release(r, fam);
+}
+
 static void to_master(struct role *r, int fam)
 {
 	const struct dataplane *dp = r->dp;
@@ -271,6 +353,8 @@ static void to_master(struct role *r, int fam)
 			dp->ops->addr_refresh(dp->ctx, &v->ip, lifetime_s(r));
 	}
 	arm_refresh(r, fam);
+	/* on the interface now: it leaves lo, and was never missing */
+	lo_release(r, fam);
 	v->announce_left = r->cfg->announce_count ? r->cfg->announce_count : 1;
 	loop_timer_after(&r->announce[fam], 0);
 }
@@ -285,6 +369,9 @@ static void to_backup(struct role *r, int fam)
 	loop_timer_stop(&r->announce[fam]);
 	loop_timer_stop(&r->refresh[fam]);
 	role_push_config(r);
+	/* on lo before it leaves the interface: never missing */
+	if (holds_on_lo(r))
+		lo_hold(r, fam);
 	if ((v->added || (owns_vip(r) && dp->ops->addr_present(dp->ctx, &v->ip) == 1)) &&
 	    dp->ops->addr_del(dp->ctx, &v->ip) == 0) {
 		v->added = false;
@@ -360,9 +447,13 @@ struct role *role_new(struct loop *l, const struct config *c, const struct datap
 	r->vip[IKELB_FAM_V6].configured = c->has_vip6;
 	r->vip[IKELB_FAM_V6].ip = (struct ip_addr){ .family = AF_INET6, .v6 = c->vip6 };
 	for (int fam = 0; fam < IKELB_FAMILIES; fam++) {
+		bool v6 = fam == IKELB_FAM_V6;
+
 		args[fam] = (struct announce_arg){ r, fam };
-		loop_timer_init(&r->announce[fam], l, on_announce, &args[fam]);
-		loop_timer_init(&r->refresh[fam], l, on_refresh, &args[fam]);
+		loop_timer_init(&r->announce[fam], l, v6 ? "role.announce.ipv6" : "role.announce.ipv4",
+				on_announce, &args[fam]);
+		loop_timer_init(&r->refresh[fam], l, v6 ? "role.refresh.ipv6" : "role.refresh.ipv4",
+				on_refresh, &args[fam]);
 	}
 	if (role_push_config(r)) {
 		role_free(r);
@@ -382,6 +473,8 @@ int role_reload(struct role *r, const struct config *c)
 			r->dp->ops->addr_refresh(r->dp->ctx, &r->vip[fam].ip, lifetime_s(r));
 		arm_refresh(r, fam);
 	}
+	/* steering turned on or off: the VIPs of a backup go to lo or leave */
+	role_hold_backups(r);
 	return role_push_config(r);
 }
 

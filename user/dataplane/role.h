@@ -7,6 +7,16 @@
  * VIP, detach XDP when no VIP is held.  In this order the VIP never
  * arrives before the program that answers for it.
  *
+ * Steering ([redirect] unsupported = steer): the master steers clients to
+ * the other gateways at layer 2, so every node that is not master holds
+ * each VIP on the loopback device, where it accepts packets for it and
+ * answers from it but never claims it on the LAN (no ARP reply with
+ * arp_ignore, no ND for an address that is not on the interface).  The
+ * VIP moves from lo to the interface when the node becomes master, and
+ * back; it is present throughout, so the node's IKE daemon never sees its
+ * address go.  Both kinds are in the record of VIPs added (RUN_DIR), and
+ * both go when the daemon stops.
+ *
  * Who decides: with vrrp = on the election (vrrp/election.h) calls
  * role_set; with vrrp = off this node always holds the VIPs, and with
  * vrrp = external whoever puts a VIP on the interface does
@@ -38,6 +48,7 @@ struct vip_state {
 	struct ip_addr ip;
 	enum vip_role role;
 	bool added; /* we added the address (and remove it when we stop) */
+	bool on_lo; /* we hold it on the loopback device (steering) */
 	time_t since; /* wall clock of the last role change; 0: none yet */
 	char reason[160];
 	unsigned announce_left; /* gratuitous ARP / NA still to send */
@@ -70,10 +81,18 @@ void role_follow_interface(struct role *r, const char *why);
 /* Whether the XDP program answers IKE_SA_INIT at the VIPs held (auth
  * mode turns that off while charon redirects); rewrites the config map. */
 void role_set_xdp_answers(struct role *r, bool answers);
-/* Writes the XDP config map from the config and the VIPs held. */
+/* Whether the XDP program asks requests for a cookie (the cookies module
+ * decides: dataplane/cookies.h); rewrites the config map. */
+void role_set_cookies(struct role *r, bool on);
+/* Writes the XDP config map from the config, the VIPs held and the cookie
+ * state. */
 int role_push_config(struct role *r);
 /* Removes VIPs a crashed run left behind (recorded in RUN_DIR). */
 void role_clean_stale(struct role *r);
+/* Steering: every VIP this node is not master of, held on lo. */
+void role_hold_backups(struct role *r);
+/* The daemon stops: the VIPs on lo go, and none goes there any more. */
+void role_stopping(struct role *r);
 
 const struct vip_state *role_vip(const struct role *r, int fam);
 bool role_any_master(const struct role *r);

@@ -43,7 +43,8 @@ static const char *const pinned[] = { XDP_PIN_CONFIG,	    XDP_PIN_TARGETS,
 				      XDP_PIN_SLOTS,	    XDP_PIN_TARGET_STATS,
 				      XDP_PIN_COUNTERS,	    XDP_PIN_BUDGET,
 				      XDP_PIN_SOURCES,	    XDP_PIN_NODE_LIMIT,
-				      XDP_PIN_COOKIE_SECRETS };
+				      XDP_PIN_COOKIE_SECRETS, XDP_PIN_LABELS,
+				      XDP_PIN_FRAGS };
 
 void xdp_unpin_dir(const char *cluster)
 {
@@ -76,6 +77,10 @@ static struct bpf_map *map_by_pin_name(struct ikelb_bpf *s, const char *name)
 		return s->maps.ikelb_nodelimit;
 	if (!strcmp(name, XDP_PIN_COOKIE_SECRETS))
 		return s->maps.ikelb_cookies;
+	if (!strcmp(name, XDP_PIN_LABELS))
+		return s->maps.ikelb_labels;
+	if (!strcmp(name, XDP_PIN_FRAGS))
+		return s->maps.ikelb_frags;
 	return s->maps.ikelb_counters;
 }
 
@@ -304,6 +309,11 @@ int xdp_read_redirects_percpu(struct xdp_state *x, uint64_t *per)
 	return 0;
 }
 
+int xdp_set_label(struct xdp_state *x, uint32_t label, const struct ikelb_steer *e)
+{
+	return bpf_map_update_elem(bpf_map__fd(x->skel->maps.ikelb_labels), &label, e, 0);
+}
+
 int xdp_set_budgets(struct xdp_state *x, const uint64_t *until)
 {
 	uint32_t keys[IKELB_MAX_TARGETS], count = IKELB_MAX_TARGETS;
@@ -312,4 +322,26 @@ int xdp_set_budgets(struct xdp_state *x, const uint64_t *until)
 		keys[i] = i;
 	return bpf_map_update_batch(bpf_map__fd(x->skel->maps.ikelb_budget), keys, until,
 				    &count, NULL);
+}
+
+int xdp_set_cookie_secret(struct xdp_state *x, uint32_t idx, const struct ikelb_cookie_secret *s)
+{
+	return bpf_map_update_elem(bpf_map__fd(x->skel->maps.ikelb_cookies), &idx, s, 0);
+}
+
+int xdp_read_sources(struct xdp_state *x, struct xdp_sources_cursor *cur,
+		     struct ikelb_source_key *keys, struct ikelb_source_state *vals, uint32_t *n)
+{
+	uint32_t out = 0;
+	int err;
+
+	err = bpf_map_lookup_batch(bpf_map__fd(x->skel->maps.ikelb_sources),
+				   cur->started ? &cur->token : NULL, &out, keys, vals, n, NULL);
+	if (err && errno != ENOENT) {
+		*n = 0;
+		return -1;
+	}
+	cur->started = true;
+	cur->token = out;
+	return err ? 0 : 1;
 }

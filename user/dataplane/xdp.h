@@ -41,6 +41,8 @@ struct xdp_state {
 #define XDP_PIN_SOURCES "sources"
 #define XDP_PIN_NODE_LIMIT "node_limit"
 #define XDP_PIN_COOKIE_SECRETS "cookie_secrets"
+#define XDP_PIN_LABELS "labels"
+#define XDP_PIN_FRAGS "frags"
 
 /* Loads the program and pins its maps (stale pins of this cluster are
  * replaced).  Returns 0 or -1 with the reason logged. */
@@ -65,6 +67,22 @@ int xdp_read_counters(struct xdp_state *x, uint64_t out[IKELB_CNT_MAX]);
 int xdp_read_redirects_percpu(struct xdp_state *x, uint64_t *per);
 /* Writes every target's per-CPU budget: until[target * ncpus + cpu]. */
 int xdp_set_budgets(struct xdp_state *x, const uint64_t *until);
+/* Map "labels": what steering does with SPIs of this label. */
+int xdp_set_label(struct xdp_state *x, uint32_t label, const struct ikelb_steer *e);
+
+/* Entry idx (0 or 1) of the cookie secrets map. */
+int xdp_set_cookie_secret(struct xdp_state *x, uint32_t idx, const struct ikelb_cookie_secret *s);
+
+/* Where a walk over the sources map is: zeroed, it starts at the beginning. */
+struct xdp_sources_cursor {
+	bool started;
+	uint32_t token; /* the kernel's batch position (a hash bucket) */
+};
+/* The next batch of the sources map, at most *n entries (*n is set to how
+ * many came): 1 when more follow, 0 at the end, -1 on error.  Entries
+ * added or evicted meanwhile may be missed or seen twice. */
+int xdp_read_sources(struct xdp_state *x, struct xdp_sources_cursor *cur,
+		     struct ikelb_source_key *keys, struct ikelb_source_state *vals, uint32_t *n);
 
 /* Ensures bpffs is mounted at /sys/fs/bpf. */
 int xdp_ensure_bpffs(void);

@@ -777,12 +777,12 @@ struct authmode *authmode_new(struct loop *l, const struct config *c,
 		free(a);
 		return NULL;
 	}
-	vici_loop_init(&a->ev_loop, l, a->ev);
-	vici_loop_init(&a->cmd_loop, l, a->cmd);
+	vici_loop_init(&a->ev_loop, l, a->ev, "auth.vici.events");
+	vici_loop_init(&a->cmd_loop, l, a->cmd, "auth.vici.cmd");
 	vic_conn_set_closed(a->ev, on_closed, a);
 	vic_conn_set_closed(a->cmd, on_closed, a);
-	loop_timer_init(&a->retry, l, on_retry, a);
-	loop_timer_init(&a->sweep_timer, l, on_sweep, a);
+	loop_timer_init(&a->retry, l, "auth.retry", on_retry, a);
+	loop_timer_init(&a->sweep_timer, l, "auth.sweep", on_sweep, a);
 	a->since = time(NULL);
 	snprintf(a->reason, sizeof(a->reason), "not connected yet");
 	tell_xdp_answers(a);

@@ -787,12 +787,12 @@ struct migrate *migrate_new(struct loop *l, const struct config *c,
 		free(m);
 		return NULL;
 	}
-	vici_loop_init(&m->ev_loop, l, m->ev);
-	vici_loop_init(&m->cmd_loop, l, m->cmd);
+	vici_loop_init(&m->ev_loop, l, m->ev, "migrate.vici.events");
+	vici_loop_init(&m->cmd_loop, l, m->cmd, "migrate.vici.cmd");
 	vic_conn_set_closed(m->ev, on_closed, m);
 	vic_conn_set_closed(m->cmd, on_closed, m);
-	loop_timer_init(&m->retry, l, on_retry, m);
-	loop_timer_init(&m->step_timer, l, on_step, m);
+	loop_timer_init(&m->retry, l, "migrate.retry", on_retry, m);
+	loop_timer_init(&m->step_timer, l, "migrate.step", on_step, m);
 	m->since = time(NULL);
 	snprintf(m->reason, sizeof(m->reason), "%s",
 		 m->available ? "not connected yet" : "no [gateway] tunnels = vici:PATH");

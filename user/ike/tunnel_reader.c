@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/thread.h"
 #include "base/loop.h"
 #include "ike/tunnel_reader.h"
 #include "ike/tunnels.h"
@@ -73,8 +74,13 @@ static void *reader_main(void *arg)
 		if (sh->quit)
 			break;
 		sh->last = t;
-		if (write(sh->done_fd, &one, sizeof(one)) < 0)
+		/* the loop is told with the mutex free: it reads `last` at once */
+		pthread_mutex_unlock(&sh->mu);
+		if (write(sh->done_fd, &one, sizeof(one)) < 0) {
+			pthread_mutex_lock(&sh->mu);
 			break;
+		}
+		pthread_mutex_lock(&sh->mu);
 	}
 	pthread_mutex_unlock(&sh->mu);
 	put(sh);
@@ -117,17 +123,17 @@ struct tunnel_reader *tunnel_reader_new(struct loop *l, const struct config *c,
 		tunnels_close(&sh->src);
 		goto fail;
 	}
-	pthread_mutex_init(&sh->mu, NULL);
+	thread_mutex_init(&sh->mu);
 	pthread_cond_init(&sh->cv, NULL);
 	sh->refs = 2;
 	r->loop = l;
 	r->sh = sh;
 	r->fn = fn;
 	r->arg = arg;
-	loop_io_init(&r->io, l, sh->done_fd, on_done, r);
+	loop_io_init(&r->io, l, "tunnels.count", sh->done_fd, on_done, r);
 	if (loop_io_start(&r->io, LOOP_IN))
 		goto fail_started;
-	if (pthread_create(&th, NULL, reader_main, sh)) {
+	if (thread_start(&th, reader_main, sh)) {
 		log_err("cannot start the tunnel reader thread");
 		loop_io_stop(&r->io);
 		goto fail_started;

@@ -15,7 +15,7 @@ static void on_watch(void *ctx, int fd, short events, uint64_t deadline_ms)
 		loop_io_stop(&vl->io);
 	if (fd >= 0 && want) {
 		if (fd != vl->io.fd)
-			loop_io_init(&vl->io, vl->loop, fd, vl->io.fn, vl);
+			loop_io_set_fd(&vl->io, fd);
 		loop_io_start(&vl->io, want);
 	}
 	if (fd < 0 || deadline_ms == VIC_NO_DEADLINE)
@@ -45,12 +45,12 @@ static void on_deadline(void *arg)
 	vic_conn_on_time(vl->conn, loop_now(vl->loop));
 }
 
-void vici_loop_init(struct vici_loop *vl, struct loop *l, struct vic_conn *c)
+void vici_loop_init(struct vici_loop *vl, struct loop *l, struct vic_conn *c, const char *name)
 {
 	vl->loop = l;
 	vl->conn = c;
-	loop_io_init(&vl->io, l, -1, on_io, vl);
-	loop_timer_init(&vl->timer, l, on_deadline, vl);
+	loop_io_init(&vl->io, l, name, -1, on_io, vl);
+	loop_timer_init(&vl->timer, l, name, on_deadline, vl);
 	vic_conn_set_watch(c, on_watch, vl);
 }
 

@@ -22,8 +22,9 @@ struct vici_loop {
 	struct loop_timer timer;
 };
 
-/* Takes over c's watch callback. */
-void vici_loop_init(struct vici_loop *vl, struct loop *l, struct vic_conn *c);
+/* Takes over c's watch callback; name: the loop's name of its callbacks
+ * (base/loop.h), the fd's and the deadline's. */
+void vici_loop_init(struct vici_loop *vl, struct loop *l, struct vic_conn *c, const char *name);
 /* Stops watching (before vic_conn_free). */
 void vici_loop_stop(struct vici_loop *vl);
 

@@ -230,8 +230,8 @@ struct metrics_server *metrics_server_new(struct loop *l, const struct cfg_liste
 		return NULL;
 	}
 	s->starting = false;
-	loop_io_init(&s->io, l, info->epoll_fd, on_ready, s);
-	loop_timer_init(&s->deadline, l, on_deadline, s);
+	loop_io_init(&s->io, l, "metrics.http", info->epoll_fd, on_ready, s);
+	loop_timer_init(&s->deadline, l, "metrics.http", on_deadline, s);
 	if (loop_io_start(&s->io, LOOP_IN)) {
 		metrics_server_free(s);
 		return NULL;

@@ -37,6 +37,13 @@ static const char *fam_name(int fam)
 	return fam == IKELB_FAM_V6 ? "IPv6" : "IPv4";
 }
 
+/* The event loop's name of a speaker's callbacks: its socket (adverts
+ * received) and its timer (adverts sent, master down). */
+static const char *speaker_name(int fam)
+{
+	return fam == IKELB_FAM_V6 ? "vrrp.ipv6" : "vrrp.ipv4";
+}
+
 /* The speaker's timer follows its FSM's deadline after every event. */
 static void rearm(struct family_speaker *f)
 {
@@ -100,7 +107,8 @@ static int open_one(struct family_speaker *f)
 	sc.ctx = f;
 	if (vrrp_speaker_open(&f->s, &sc, now))
 		return -1;
-	loop_io_init(&f->io, e->loop, vrrp_speaker_fd(&f->s), on_readable, f);
+	loop_io_init(&f->io, e->loop, speaker_name(f->fam), vrrp_speaker_fd(&f->s), on_readable,
+		     f);
 	if (loop_io_start(&f->io, LOOP_IN)) {
 		vrrp_speaker_close(&f->s);
 		return -1;
@@ -131,7 +139,7 @@ struct election *election_new(struct loop *l, const struct config *c,
 		f->fam = fam;
 		f->wanted = c->vrrp == CFG_VRRP_ON &&
 			    (fam == IKELB_FAM_V6 ? c->has_vip6 : c->has_vip4);
-		loop_timer_init(&f->timer, l, on_timer, f);
+		loop_timer_init(&f->timer, l, speaker_name(fam), on_timer, f);
 	}
 	return e;
 }
