@@ -158,7 +158,7 @@ check:
 	$(MAKE) tests
 	tests/run.sh $(T)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -path $(B)/bench-cache -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # ---- demo, bench, install ----------------------------------------------
 demo:

@@ -5,7 +5,9 @@
  * and what came back afterwards.
  *
  *   failover_probe ike  -a VIP [-p PORT] -k PID [-o OLD] [-i US] [-w MS] [-d MS]
+ *                       [-A ADVERT_SRC -I IF -P US]
  *   failover_probe echo -a VIP [-p PORT] -k PID  -o OLD  [-i US] [-w MS] [-d MS]
+ *                       [-A ADVERT_SRC -I IF -P US]
  *   failover_probe serve -n NAME [-p PORT]
  *
  * ike:   every request is strongSwan's IKE_SA_INIT with SPIi = sequence
@@ -20,8 +22,14 @@
  * serve: the UDP responder for echo, on every node.
  *
  * One request every US microseconds (default 500); the kill after MS of
- * warm-up (-w, default 1000), then MS more (-d).  Receive times are the
- * kernel's (SO_TIMESTAMPNS).  Prints one line of key=value:
+ * warm-up (-w, default 1000), then MS more (-d).  With -A, the kill is timed
+ * from the master's adverts instead: the probe listens on IF (-I) for VRRP
+ * adverts (IPv4, protocol 112) from ADVERT_SRC and, once the warm-up is over,
+ * kills P microseconds (-P) after the next one arrives, so that a benchmark
+ * can put the kill at any phase of the advert interval (P near 0: just
+ * after an advert, the worst case: the backup's master-down timer has just
+ * been restarted).  Receive times are the kernel's (SO_TIMESTAMPNS).
+ * Prints one line of key=value:
  *   takeover_ms  kill -> first valid answer from the new node: the first
  *                answer to a request sent after the first request (sent
  *                after the kill) that got none; -1 when none came
@@ -29,11 +37,15 @@
  *                valid answer
  *   lost_after   requests sent after that first answer that got none
  *                within 200 ms
+ *   phase_ms     (with -A) kill - the last advert from ADVERT_SRC before it
  *   old_after, invalid, sent
+ * Exits 1 (and prints nothing) when no advert came within 10 s of the
+ * warm-up's end: a trial without its figure must not pass.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -51,6 +63,8 @@
 #include "../tests/lib/pkt.h"
 
 #define NONCE_LEN 32
+#define VRRP_PROTO 112
+#define ADVERT_WAIT_NS 10000000000ll
 #define ANSWER_WAIT_NS 200000000ll
 #define MAX_REQ (1u << 22)
 
@@ -71,6 +85,10 @@ struct probe {
 	uint32_t n;
 	int64_t kill_at; /* ns */
 	uint64_t old_after, invalid;
+	/* -A: the adverts the kill is timed from */
+	int advert_fd;
+	struct in_addr advert_src;
+	int64_t last_advert; /* ns, receive time */
 };
 
 static void die(const char *what)
@@ -217,6 +235,55 @@ static bool answered(const struct req *r)
 	return r->answered && r->answered - r->sent <= ANSWER_WAIT_NS;
 }
 
+/* -A: a raw socket for the VRRP group on IF, kernel receive times on. */
+static int advert_socket(const char *ifname)
+{
+	struct ip_mreqn mr = { .imr_ifindex = (int)if_nametoindex(ifname) };
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, VRRP_PROTO), on = 1;
+
+	inet_pton(AF_INET, "224.0.0.18", &mr.imr_multiaddr);
+	if (fd < 0 || !mr.imr_ifindex ||
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) ||
+	    setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)))
+		die("advert socket");
+	return fd;
+}
+
+/* Reads the adverts that arrived; notes when the last one from the master
+ * came.  Returns whether one did. */
+static bool read_adverts(struct probe *p)
+{
+	bool seen = false;
+
+	for (;;) {
+		uint8_t buf[2048];
+		char cbuf[256];
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		ssize_t r = recvmsg(p->advert_fd, &mh, MSG_DONTWAIT);
+		int64_t t = 0;
+
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return seen;
+			die("recvmsg (adverts)");
+		}
+		if (r < 20 || memcmp(buf + 12, &p->advert_src, 4))
+			continue;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+				struct timespec ts;
+
+				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+				t = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+			}
+		p->last_advert = t ? t : now_ns();
+		seen = true;
+	}
+}
+
 /* When the new node answered first: after the gap that follows the kill. */
 static int64_t takeover(const struct probe *p)
 {
@@ -256,7 +323,8 @@ static void serve(const char *name, int port)
 static void usage(void)
 {
 	fprintf(stderr, "usage: failover_probe ike|echo -a VIP [-p PORT] -k PID [-o OLD] "
-			"[-i US] [-w MS] [-d MS]\n       failover_probe serve -n NAME [-p PORT]\n");
+			"[-i US] [-w MS] [-d MS] [-A ADVERT_SRC -I IF -P US]\n"
+			"       failover_probe serve -n NAME [-p PORT]\n");
 	exit(2);
 }
 
@@ -264,15 +332,16 @@ int main(int argc, char **argv)
 {
 	struct probe p = { 0 };
 	const char *vip = NULL, *name = NULL;
-	long interval_us = 500, warm_ms = 1000, after_ms = 2000;
+	long interval_us = 500, warm_ms = 1000, after_ms = 2000, phase_us = -1;
+	const char *advert_src = NULL, *advert_if = NULL;
 	int opt, port = 500, one = 1;
 	pid_t victim = 0;
-	int64_t start, stop, next, first;
+	int64_t start, stop, next, first, kill_due = 0, warm_end, phase = -1;
 	uint64_t warm_lost = 0, lost_after = 0;
 
 	if (argc < 2)
 		usage();
-	while ((opt = getopt(argc - 1, argv + 1, "a:p:k:o:i:w:d:n:")) != -1) {
+	while ((opt = getopt(argc - 1, argv + 1, "a:p:k:o:i:w:d:n:A:I:P:")) != -1) {
 		switch (opt) {
 		case 'a': vip = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -282,6 +351,9 @@ int main(int argc, char **argv)
 		case 'w': warm_ms = atol(optarg); break;
 		case 'd': after_ms = atol(optarg); break;
 		case 'n': name = optarg; break;
+		case 'A': advert_src = optarg; break;
+		case 'I': advert_if = optarg; break;
+		case 'P': phase_us = atol(optarg); break;
 		default: usage();
 		}
 	}
@@ -294,8 +366,15 @@ int main(int argc, char **argv)
 		usage();
 	p.mode = strcmp(argv[1], "ike") ? M_ECHO : M_IKE;
 	if (!vip || victim <= 0 || interval_us < 10 || warm_ms < 1 || after_ms < 1 ||
-	    (p.mode == M_ECHO && !p.old))
+	    (p.mode == M_ECHO && !p.old) || !advert_src != !advert_if ||
+	    !advert_src != (phase_us < 0))
 		usage();
+	p.advert_fd = -1;
+	if (advert_src) {
+		if (inet_pton(AF_INET, advert_src, &p.advert_src) != 1)
+			usage();
+		p.advert_fd = advert_socket(advert_if);
+	}
 	{
 		struct sockaddr_in *a = (struct sockaddr_in *)&p.to;
 
@@ -313,17 +392,33 @@ int main(int argc, char **argv)
 		die("calloc");
 
 	start = now_ns();
-	stop = start + (warm_ms + after_ms) * 1000000ll;
+	warm_end = start + warm_ms * 1000000ll;
+	stop = warm_end + after_ms * 1000000ll;
+	if (advert_src)
+		stop += ADVERT_WAIT_NS; /* moved to the kill once it is known */
+	else
+		kill_due = warm_end;
 	next = start;
 	while (now_ns() < stop + ANSWER_WAIT_NS) {
 		int64_t t = now_ns(), wait;
 		struct pollfd pf = { .fd = p.fd, .events = POLLIN };
 		struct timespec ts;
 
-		if (!p.kill_at && t >= start + warm_ms * 1000000ll) {
+		if (advert_src && read_adverts(&p) && !kill_due && p.last_advert >= warm_end)
+			kill_due = p.last_advert + phase_us * 1000;
+		if (advert_src && !kill_due && t > warm_end + ADVERT_WAIT_NS) {
+			fprintf(stderr, "failover_probe: no advert from %s within %lld s\n", advert_src,
+				ADVERT_WAIT_NS / 1000000000);
+			return 1;
+		}
+		if (!p.kill_at && kill_due && t >= kill_due) {
 			p.kill_at = now_ns();
 			if (kill(victim, SIGKILL))
 				die("kill");
+			if (advert_src) {
+				phase = p.kill_at - p.last_advert;
+				stop = p.kill_at + after_ms * 1000000ll;
+			}
 		}
 		if (t >= next && t < stop && p.n < MAX_REQ) {
 			send_req(&p);
@@ -331,6 +426,8 @@ int main(int argc, char **argv)
 		}
 		receive(&p);
 		wait = next - now_ns();
+		if (kill_due && !p.kill_at && kill_due - now_ns() < wait)
+			wait = kill_due - now_ns();
 		if (wait > 0) {
 			ts.tv_sec = 0;
 			ts.tv_nsec = wait > 1000000 ? 1000000 : wait;
@@ -347,9 +444,12 @@ int main(int argc, char **argv)
 			lost_after += !answered(r);
 	}
 	printf("takeover_ms=%.1f warm_lost=%llu lost_after=%llu old_after=%llu invalid=%llu "
-	       "sent=%u\n",
+	       "sent=%u",
 	       first ? (double)(first - p.kill_at) / 1e6 : -1.0,
 	       (unsigned long long)warm_lost, (unsigned long long)lost_after,
 	       (unsigned long long)p.old_after, (unsigned long long)p.invalid, p.n);
+	if (phase >= 0)
+		printf(" phase_ms=%.2f", (double)phase / 1e6);
+	printf("\n");
 	return 0;
 }

@@ -1,4 +1,9 @@
 #!/bin/bash
+#title 6. The VIP under a forged-source flood (real clients, default limits)
+#real the lab's three ikelb-load nodes with the XDP program and strongSwan gateways, real strongSwan clients through the VIP, the kernel-side generator sending forged requests from an attacker's namespace on the same switch
+#goal 100 % of real clients established under the flood, cookies off and on
+#goal answers to one forged source within its limit (burst + rate x time), cookies off and on
+#
 # Benchmark 6: the VIP under a forged-source flood.  The namespace lab
 # (scripts/lab.sh: 3 nodes running ikelb-load with VRRP and load reports,
 # each next to a strongSwan gateway) with the default answer limits; an
@@ -35,7 +40,7 @@ LAB_MAX=1000000
 LAB_CONNECT_TIMEOUT=30
 LAB_EXTRA="cookies = off"
 lab_init
-bench_begin flood "6. The VIP under a forged-source flood (real clients, default limits)"
+bench_begin flood
 lab_up || bench_fail "the lab did not come up: $(tail -n 5 "$LAB_DIR"/gw*/ikelb.log)"
 M=$(lab_master) || bench_fail "no master"
 MMAC=$(ip -n "$(lab_node_ns "$M")" -br link show e0 | awk '{ print $3 }')
@@ -159,13 +164,13 @@ else
 fi
 bench_say ""
 if [ "$fails" = 0 ]; then
-	bench_say "Goal: 100 % of real clients established under the flood, cookies off and on: met ($CLIENTS of $CLIENTS in every row)."
+	bench_goal "100 % of real clients established under the flood, cookies off and on" "met ($CLIENTS of $CLIENTS in every row)"
 else
-	bench_say "Goal: 100 % of real clients established under the flood, cookies off and on: NOT met ($fails rows short, see the table)."
+	bench_goal "100 % of real clients established under the flood, cookies off and on" "NOT met ($fails rows short, see the table)"
 fi
 if [ "$over" = 0 ]; then
-	bench_say "Goal: answers to one forged source within its limit (burst + rate x time), cookies off and on: met (at most $worst against $worst_limit)."
+	bench_goal "answers to one forged source within its limit (burst + rate x time), cookies off and on" "met (at most $worst against $worst_limit)"
 else
-	bench_say "Goal: answers to one forged source within its limit (burst + rate x time), cookies off and on: NOT met ($over rows over, see the table)."
+	bench_goal "answers to one forged source within its limit (burst + rate x time), cookies off and on" "NOT met ($over rows over, see the table)"
 fi
 bench_end

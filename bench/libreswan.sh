@@ -33,7 +33,8 @@ libreswan_fetch() {
 libreswan_version() { dpkg-deb -f "$LS_CACHE"/debs/libreswan_*.deb Version 2>/dev/null; }
 
 # libreswan_start NS TARGET: pluto in NS answering every IKE_SA_INIT at NS's
-# addresses with a REDIRECT to TARGET; sets LS_PID
+# addresses with a REDIRECT to TARGET; with LS_CPU set, pluto and its
+# threads run on that CPU only; sets LS_PID
 libreswan_start() {
 	local ns=$1 target=$2 dir=$LAB_DIR/pluto
 	# a new database every time: certutil -N on an existing one asks for
@@ -44,7 +45,7 @@ libreswan_start() {
 	printf 'config setup\n\tnssdir=%s\n' "$dir/nss" >"$dir/ipsec.conf"
 	# --config first: its defaults would override options given before it
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	lab_spawn "$dir/pluto.out" ip netns exec "$ns" unshare -m sh -c '
+	lab_spawn "$dir/pluto.out" ${LS_CPU:+taskset -c "$LS_CPU"} ip netns exec "$ns" unshare -m sh -c '
 		mount -t tmpfs none /run && mkdir /run/pluto &&
 		mount -t tmpfs none /usr/libexec && mkdir /usr/libexec/ipsec &&
 		mount --bind "$1/usr/libexec/ipsec" /usr/libexec/ipsec &&

@@ -1,4 +1,5 @@
 #!/bin/bash
+#title Steering: per-packet cost and frames per second (BPF_PROG_RUN)
 # Per-packet cost of each steering path of the ikelb XDP program against the
 # bare reflector, by bench/xdp_cost's methods (BPF_PROG_RUN of single
 # frames; live frames out of a veth), and the frames per second one CPU
@@ -18,7 +19,7 @@ if [ "$BENCH_FULL" = 1 ]; then set -- -n 10000 -r 15 -L 500000 "$@"; fi
 ns=$(lab_ns steer) || bench_fail "cannot make a namespace"
 lab_veth "$ns" va "$ns" vb || bench_fail "cannot make a veth pair"
 
-bench_begin steer_cost "Steering: per-packet cost and frames per second (BPF_PROG_RUN)"
+bench_begin steer_cost
 out=$(ip netns exec "$ns" "$BENCH_BIN/steer_cost" -i va -p vb "$@") ||
 	bench_fail "steer_cost failed"
 echo "$out" | bench_cat

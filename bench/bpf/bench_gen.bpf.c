@@ -101,8 +101,13 @@ int bench_gen(struct xdp_md *ctx)
 	}
 	csum = data + csum_off;
 	if (*csum) { /* IPv4 may send none; then there is nothing to fix */
+		__u16 c;
+
 		d = bpf_csum_diff((__be32 *)oldv, 24, (__be32 *)newv, 24, (__u16)~*csum);
-		*csum = ~fold((__u64)d) ?: 0xffff;
+		/* a __u16, not the int ~ makes of it: a computed 0 goes out as
+		 * 0xffff (0 would say "no checksum"; over IPv6 it is dropped) */
+		c = ~fold((__u64)d);
+		*csum = c ? c : 0xffff;
 	}
 	return XDP_TX;
 }

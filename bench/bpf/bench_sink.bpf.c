@@ -8,7 +8,10 @@
  * With sink_restore set it also writes the request template back into the
  * first BENCH_GEN_RESTORE bytes before dropping: the page then goes back
  * to the sender's BPF_PROG_RUN page pool holding the request again, since
- * recycled pages are not rewritten by the kernel (bench/xdp_cost.c).
+ * recycled pages are not rewritten by the kernel (bench/xdp_cost.c).  With
+ * sink_restore 2 the request gets a new SPIi too (its UDP checksum fixed),
+ * so that every request the sender sees is a fresh one; its nonce is then
+ * the template's (sink_nonce0: its first 8 bytes, what the check expects).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -26,6 +29,17 @@ __u32 sink_nonce_len; /* BENCH_SINK_REDIRECT: the requests' nonce length */
 __u32 sink_restore; /* 1: write sink_tmpl back before the drop */
 __u32 sink_count_dst; /* 1: count answers per destination (sink_per_dst) */
 __u8 sink_tmpl[BENCH_GEN_RESTORE];
+__u32 sink_spi_off; /* sink_restore 2: frame offsets of SPIi and of the UDP checksum */
+__u32 sink_csum_off;
+__u64 sink_tmpl_spi; /* the template's SPIi, raw */
+__u64 sink_nonce0; /* not 0: every request's first nonce bytes (else bench_nonce_of(SPIi)) */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} sink_seq SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -116,6 +130,8 @@ static __always_inline int nonce_matches(void *data_end, const struct ike_hdr *i
 
 	if (nonce + 8 > data_end)
 		return 0;
+	if (sink_nonce0)
+		return *(__u64 *)nonce == sink_nonce0;
 	__builtin_memcpy(&spi, ike->spi_i, 8);
 	return *(__u64 *)nonce == bench_nonce_of(spi);
 }
@@ -136,6 +152,39 @@ static __always_inline int valid_redirect(void *data_end, struct ike_hdr *ike)
 	    n->pl.next_payload != IKE_PL_NONE)
 		return 0;
 	return nonce_matches(data_end, ike, (void *)(id + 2) + id_len);
+}
+
+static __always_inline __u16 fold(__u64 s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u16)s;
+}
+
+/* A new SPIi (never 0, distinct per CPU and frame) into the restored
+ * request, its UDP checksum fixed (as bench_gen does). */
+static __always_inline void new_spi(void *data, void *data_end)
+{
+	__u32 zero = 0, spi_off = sink_spi_off & 0xff, csum_off = sink_csum_off & 0xff;
+	__u64 *seq = bpf_map_lookup_elem(&sink_seq, &zero);
+	__u64 oldv[1], newv[1];
+	__u16 *csum;
+	__s64 d;
+
+	if (!seq || data + spi_off + 8 > data_end || data + csum_off + 2 > data_end)
+		return;
+	oldv[0] = sink_tmpl_spi;
+	newv[0] = ((__u64)(bpf_get_smp_processor_id() + 1) << 56) | ++*seq;
+	*(__u64 *)(data + spi_off) = newv[0];
+	csum = data + csum_off;
+	if (*csum) {
+		__u16 c;
+
+		d = bpf_csum_diff((__be32 *)oldv, 8, (__be32 *)newv, 8, (__u16)~*csum);
+		c = ~fold((__u64)d);
+		*csum = c ? c : 0xffff; /* 0 would say "no checksum" */
+	}
 }
 
 /*
@@ -161,6 +210,8 @@ static __always_inline void restore(struct xdp_md *ctx)
 #pragma unroll
 	for (int i = 0; i < BENCH_GEN_RESTORE / 8; i++)
 		((__u64 *)data)[i] = ((const __u64 *)sink_tmpl)[i];
+	if (sink_restore == 2)
+		new_spi(data, data_end);
 }
 
 SEC("xdp")

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * A discrete-event simulation of a burst of clients against a cluster, for
- * the unit tests and benchmark 3: gateways with given capacities report
- * their tunnels every report_ms; clients arrive at a fixed rate, each with
+ * the unit tests (benchmark 3, bench/balance.sh, measures both policies in
+ * the real lab): gateways with given capacities report their tunnels every
+ * report_ms; clients arrive at a fixed rate, each with
  * a random SPIi that picks a slot (ikelb_slot_of_spi) in the current table,
  * as the XDP program does; the redirected client becomes a tunnel on its
  * gateway connect_ms later, and the next report of that gateway counts it.  The

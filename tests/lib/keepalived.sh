@@ -8,7 +8,9 @@ declare -A KA_PID KA_LOG
 ka_conf() {
 	local name=$1 ifname=$2 prio=$3 interval=$4 vip
 	shift 4
-	printf 'global_defs {\n    vrrp_version 3\n    router_id %s\n}\n' "$name"
+	printf 'global_defs {\n    vrrp_version 3\n    router_id %s\n%s}\n' "$name" \
+		"${KA_GLOBAL_EXTRA:+    $KA_GLOBAL_EXTRA
+}"
 	for vip in "$@"; do
 		cat <<EOC
 vrrp_instance ${name}_v$([[ $vip == *:* ]] && echo 6 || echo 4) {

@@ -80,6 +80,10 @@ static void usage(FILE *out)
 		"      --count-delay-ms MS  an arrival counts MS after its redirect (default 0;\n"
 		"                           ike_gen waits for pending arrivals before it exits)\n"
 		"      --count-flush-ms MS  rewrite changed files at most every MS (default 20)\n"
+		"      --log FILE           one line per valid redirect: the ns since the first\n"
+		"                           request (monotonic) and the target's name (its\n"
+		"                           --count-name, else its identity): an exact record\n"
+		"                           of where every client was sent and when\n"
 		"      --seed N             seed of the SPIi/nonce generator (default: random)\n"
 		"      --reflect            the far end is a bare reflector (benchmarks): a\n"
 		"                           response counts when it is the request itself,\n"
@@ -112,7 +116,7 @@ struct count_name {
 };
 
 struct opts {
-	const char *address, *source, *count_dir;
+	const char *address, *source, *count_dir, *log;
 	uint16_t port, sport;
 	int marker; /* -1: by port */
 	uint64_t count;
@@ -188,7 +192,7 @@ static void add_count_name(struct opts *o, const char *arg)
 static void parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_MARKER = 256, O_NO_MARKER, O_SPORT, O_SIZE, O_NONCE, O_RETRIES, O_BATCH,
-	       O_CDIR, O_CNAME, O_CDELAY, O_CFLUSH, O_SEED, O_JSON, O_HELP, O_REFLECT };
+	       O_CDIR, O_CNAME, O_CDELAY, O_CFLUSH, O_SEED, O_JSON, O_HELP, O_REFLECT, O_LOG };
 	static const struct option lo[] = {
 		{ "port", 1, 0, 'p' },	       { "marker", 0, 0, O_MARKER },
 		{ "no-marker", 0, 0, O_NO_MARKER }, { "source", 1, 0, 's' },
@@ -200,6 +204,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "count-dir", 1, 0, O_CDIR }, { "count-name", 1, 0, O_CNAME },
 		{ "count-delay-ms", 1, 0, O_CDELAY }, { "count-flush-ms", 1, 0, O_CFLUSH },
 		{ "seed", 1, 0, O_SEED },      { "json", 0, 0, O_JSON },
+		{ "log", 1, 0, O_LOG },
 		{ "quiet", 0, 0, 'q' },	       { "verbose", 0, 0, 'v' },
 		{ "help", 0, 0, O_HELP },      { "reflect", 0, 0, O_REFLECT },
 		{ 0, 0, 0, 0 },
@@ -242,6 +247,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_CFLUSH:
 			o->count_flush_ns = num(optarg, "--count-flush-ms", 0, 60000) * 1000000ull;
 			break;
+		case O_LOG: o->log = optarg; break;
 		case O_SEED: o->seed = num(optarg, "--seed", 0, UINT64_MAX); o->have_seed = true; break;
 		case O_JSON: o->json = true; break;
 		case O_REFLECT: o->reflect = true; break;
@@ -690,6 +696,7 @@ static void arrivals_run(struct targets *ts, const struct opts *o, uint64_t now,
 struct gen {
 	struct opts o;
 	int fd;
+	FILE *log; /* --log */
 	struct tmpl tmpl;
 	struct pool pool;
 	struct latency lat;
@@ -920,6 +927,9 @@ static void valid_redirect(struct gen *g, const struct pkt_gw_ident *id, uint64_
 	t->redirects++;
 	if (t->file >= 0)
 		arrival_push(&g->ts, now + g->o.count_delay_ns, t->file);
+	if (g->log && fprintf(g->log, "%" PRIu64 " %s\n", now - g->start_ns,
+			      t->file >= 0 ? g->ts.f[t->file].name : t->text) < 0)
+		die("--log: %s", strerror(errno));
 }
 
 /* --reflect: the request came back as it was sent (SPIi already matched). */
@@ -1216,10 +1226,14 @@ int main(int argc, char **argv)
 		g.rx[k].msg_hdr = (struct msghdr){ .msg_iov = &g.rx_iov[k], .msg_iovlen = 1 };
 	}
 	g.verbose_left = 10;
+	if (g.o.log && !(g.log = fopen(g.o.log, "we")))
+		die("--log %s: %s", g.o.log, strerror(errno));
 	socket_open(&g);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	run(&g);
+	if (g.log && fclose(g.log))
+		die("--log %s: %s", g.o.log, strerror(errno));
 	report(&g);
 	return g.invalid || g.unmatched || g.lost ? 1 : 0;
 }

@@ -279,6 +279,48 @@ static void test_least_tunnels_picks_fewest(void **state)
 	balancer_free(lu);
 }
 
+/* The classic policy: every slot of both tables to the target with the
+ * fewest reported tunnels, whatever was sent to it since; ties to the
+ * lowest index; ineligible targets never. */
+static void test_fewest_reported_takes_the_last_report(void **state)
+{
+	const uint32_t max[] = { 1000, 4000, 2000 }, tun[] = { 300, 600, 300 };
+	struct balancer_input in[3];
+	struct balancer *b = make(BALANCER_FEWEST_REPORTED, 8);
+	const uint32_t *spill;
+
+	(void)state;
+	members(in, 3, max, tun);
+	balancer_refill(b, 0, in, 3, NULL);
+	/* 300 = 300 < 600: the lowest index of the tie, capacity aside */
+	assert_int_equal(slots_of(b, V4, 0), IKELB_SLOTS);
+	assert_int_equal(slots_of(b, V6, 0), IKELB_SLOTS);
+	spill = balancer_spill(b, V4);
+	for (unsigned k = 0; k < IKELB_SLOTS; k++)
+		assert_int_equal(spill[k], 0);
+	check_consistent(b, 3);
+	/* 5000 redirects to target 0 since that report change nothing: the
+	 * report is all this policy looks at */
+	in[0].redirects = 5000;
+	balancer_refill(b, 100, in, 3, NULL);
+	assert_int_equal(slots_of(b, V4, 0), IKELB_SLOTS);
+	/* a new report moves everything at once */
+	in[0].tunnels = 301;
+	in[0].report_ms = 200;
+	balancer_refill(b, 200, in, 3, NULL);
+	assert_int_equal(slots_of(b, V4, 2), IKELB_SLOTS);
+	/* never an ineligible one */
+	in[2].eligible = false;
+	balancer_refill(b, 300, in, 3, NULL);
+	assert_int_equal(slots_of(b, V4, 0), IKELB_SLOTS);
+	/* nobody eligible: nothing */
+	in[0].eligible = in[1].eligible = false;
+	balancer_refill(b, 400, in, 3, NULL);
+	assert_int_equal(slots_of(b, V4, IKELB_SLOT_NONE), IKELB_SLOTS);
+	check_consistent(b, 3);
+	balancer_free(b);
+}
+
 static void test_least_tunnels_ignores_capacity_at_equal_counts(void **state)
 {
 	const uint32_t max[] = { 1000, 4000 };
@@ -968,6 +1010,7 @@ int main(void)
 		cmocka_unit_test(test_spill_static_counts_with_max_least_tunnels),
 		cmocka_unit_test(test_spill_only_eligible),
 		cmocka_unit_test(test_budget_is_the_plan),
+		cmocka_unit_test(test_fewest_reported_takes_the_last_report),
 		cmocka_unit_test(test_budget_follows_the_rate),
 		cmocka_unit_test(test_spill_evens_a_fast_burst),
 	};

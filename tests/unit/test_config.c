@@ -355,6 +355,8 @@ static void test_other_values(void **state)
 		  offsetof(struct config, no_target), IKELB_ACT_PASS },
 		{ "[redirect]\npolicy", "least-utilization",
 		  offsetof(struct config, policy), CFG_POLICY_LEAST_UTILIZATION },
+		{ "[redirect]\npolicy", "fewest-reported-tunnels",
+		  offsetof(struct config, policy), CFG_POLICY_FEWEST_REPORTED },
 		{ "[redirect]\nmode", "init", offsetof(struct config, mode),
 		  CFG_MODE_INIT },
 		{ "[redirect]\nauth_fallback", "pass",
@@ -1020,7 +1022,7 @@ static void test_bad_redirect(void **state)
 		    "pass, drop" } },
 		{ BASE "[redirect]\npolicy = random\n",
 		  { "t.conf:9: [redirect] policy: \"random\" is not one of "
-		    "least-utilization, least-tunnels" } },
+		    "least-utilization, least-tunnels, fewest-reported-tunnels" } },
 		{ BASE "[redirect]\nmode = post\n",
 		  { "t.conf:9: [redirect] mode: \"post\" is not one of init, "
 		    "auth" } },

@@ -513,7 +513,7 @@ static double batch_for(const struct balancer *b, double capacity)
  * their max_tunnels): a burst of that size ends at equal levels, a smaller
  * one leaves the fuller targets alone, a larger one goes on in the same
  * proportions until the next refill plans for the rate it has seen.  (The
- * simulation, user/balance_sim.c, has 1000 clients in 20 ms onto 1800 free
+ * simulation, tests/lib/balance_sim.c, has 1000 clients in 20 ms onto 1800 free
  * places end 5 points from equal with half, 19 with all free capacity.)
  */
 static void fill_spill(struct balancer *b, unsigned family, const struct fill *plan)
@@ -532,6 +532,46 @@ static void fill_spill(struct balancer *b, unsigned family, const struct fill *p
 	assign_slots(b->spill[family], quota_of);
 }
 
+/*
+ * The classic policy (BALANCER_FEWEST_REPORTED): one winner, the eligible
+ * target with the fewest tunnels in its last report (a static target has
+ * none: its estimate stands in), the lowest index on ties.  It gets every
+ * slot of the plan and of the spill table, so budgets change nothing: the
+ * redirects sent since the report are not looked at.
+ */
+static void fill_fewest_reported(struct balancer *b, unsigned family,
+				 const struct balancer_input *in, unsigned n)
+{
+	uint32_t quota_of[IKELB_MAX_TARGETS] = { 0 };
+	double best_load = 0, capacity = 0;
+	int best = -1;
+	unsigned eligible = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		double load;
+
+		if (!candidate(&in[i], family))
+			continue;
+		eligible++;
+		capacity += in[i].max_tunnels;
+		load = in[i].kind == BALANCER_REPORTED ? (double)in[i].tunnels : b->est[i];
+		if (best < 0 || load < best_load) {
+			best = (int)i;
+			best_load = load;
+		}
+	}
+	b->sum.eligible[family] = eligible;
+	b->sum.batch[family] = eligible ? batch_for(b, capacity) : 0;
+	if (best >= 0) {
+		quota_of[best] = IKELB_SLOTS;
+		b->plan[best] += b->sum.batch[family];
+		b->fig[best].slots[family] = IKELB_SLOTS;
+		b->fig[best].share[family] = 1.0;
+	}
+	assign_slots(b->spill[family], quota_of);
+	b->sum.moved[family] = assign_slots(b->table[family], quota_of);
+}
+
 static void fill_family(struct balancer *b, unsigned family, const struct balancer_input *in,
 			unsigned n)
 {
@@ -539,6 +579,10 @@ static void fill_family(struct balancer *b, unsigned family, const struct balanc
 	struct fill f = { 0 };
 	double capacity = 0;
 
+	if (b->o.policy == BALANCER_FEWEST_REPORTED) {
+		fill_fewest_reported(b, family, in, n);
+		return;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		if (!candidate(&in[i], family))
 			continue;

@@ -28,6 +28,14 @@
 enum balancer_policy {
 	BALANCER_LEAST_UTILIZATION, /* toward equal tunnels / max_tunnels */
 	BALANCER_LEAST_TUNNELS, /* toward equal tunnel counts */
+	/*
+	 * The classic policy, for comparison (benchmark 3): every new client to
+	 * the eligible target with the fewest tunnels in its last report (a
+	 * static target: its estimate), the lowest index on ties; no accounting
+	 * of the redirects sent since, no shares: every slot of both tables
+	 * names that one target until the next refill.
+	 */
+	BALANCER_FEWEST_REPORTED,
 };
 
 enum balancer_kind {

@@ -47,7 +47,8 @@ struct cluster {
 };
 
 _Static_assert((int)CFG_POLICY_LEAST_TUNNELS == (int)BALANCER_LEAST_TUNNELS &&
-		       (int)CFG_POLICY_LEAST_UTILIZATION == (int)BALANCER_LEAST_UTILIZATION,
+		       (int)CFG_POLICY_LEAST_UTILIZATION == (int)BALANCER_LEAST_UTILIZATION &&
+		       (int)CFG_POLICY_FEWEST_REPORTED == (int)BALANCER_FEWEST_REPORTED,
 	       "config and balancer policies disagree");
 
 const char *pool_state_name(enum pool_state s)

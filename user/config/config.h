@@ -60,7 +60,11 @@
 enum cfg_vrrp { CFG_VRRP_OFF, CFG_VRRP_ON, CFG_VRRP_EXTERNAL };
 enum cfg_xdp_mode { CFG_XDP_AUTO, CFG_XDP_NATIVE, CFG_XDP_GENERIC };
 enum cfg_redirect_mode { CFG_MODE_INIT, CFG_MODE_AUTH };
-enum cfg_policy { CFG_POLICY_LEAST_UTILIZATION, CFG_POLICY_LEAST_TUNNELS };
+enum cfg_policy {
+	CFG_POLICY_LEAST_UTILIZATION,
+	CFG_POLICY_LEAST_TUNNELS,
+	CFG_POLICY_FEWEST_REPORTED, /* the classic policy, for comparison (balancer.h) */
+};
 enum cfg_auth_fallback { CFG_FALLBACK_PASS, CFG_FALLBACK_INIT };
 /* off and on as enum ikelb_cookie_mode; auto: on while the node sees more
  * requests per second than cookie_threshold (dataplane/cookies.h) */
@@ -154,7 +158,7 @@ struct config {
 	unsigned n_natt_ports;
 	enum ikelb_action unsupported; /* pass | drop | steer; default pass */
 	enum ikelb_action no_target; /* pass | drop; default pass */
-	enum cfg_policy policy; /* least-utilization | least-tunnels */
+	enum cfg_policy policy; /* least-utilization | least-tunnels | fewest-reported-tunnels */
 	enum cfg_redirect_mode mode; /* init | auth; default init */
 	char vici[PATH_MAX]; /* auth mode: strongSwan's vici socket path */
 	enum cfg_auth_fallback auth_fallback; /* pass | init; default pass */
@@ -258,6 +262,8 @@ int cfg_parse_gw_addr(const char *s, struct cfg_gw_addr *out);
  * when unset.  A host name is cut to fit len; an address needs
  * INET6_ADDRSTRLEN bytes, else the result is "". */
 const char *cfg_gw_addr_str(const struct cfg_gw_addr *a, char *buf, size_t len);
+/* The config file's name of a policy ("least-utilization", ...). */
+const char *cfg_policy_name(enum cfg_policy p);
 /* Just [cluster] name, without validating the rest; 0 or -1. */
 int config_cluster_name(const char *path, char *out, size_t len);
 /* True when load reports run (key_file set). */

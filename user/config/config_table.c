@@ -179,6 +179,14 @@ int cfg_parse_gw_addr(const char *s, struct cfg_gw_addr *out)
 	return -1;
 }
 
+const char *cfg_policy_name(enum cfg_policy p)
+{
+	static const char *const n[] = { "least-utilization", "least-tunnels",
+					 "fewest-reported-tunnels" };
+
+	return (unsigned)p < sizeof(n) / sizeof(n[0]) ? n[p] : "?";
+}
+
 const char *cfg_gw_addr_str(const struct cfg_gw_addr *a, char *buf, size_t len)
 {
 	if (len == 0)
@@ -803,14 +811,16 @@ static const char *const xdp_names[] = { "auto", "native", "generic", NULL };
 static const char *const action_names[] = { "pass", "drop", NULL };
 /* unsupported also steers (IKELB_ACT_STEER); no_target cannot */
 static const char *const unsupported_names[] = { "pass", "drop", "steer", NULL };
-static const char *const policy_names[] = { "least-utilization", "least-tunnels", NULL };
+static const char *const policy_names[] = { "least-utilization", "least-tunnels",
+					     "fewest-reported-tunnels", NULL };
 static const char *const mode_names[] = { "init", "auth", NULL };
 static const char *const fallback_names[] = { "pass", "init", NULL };
 static const char *const cookies_names[] = { "off", "on", "auto", NULL };
 
 _Static_assert(CFG_VRRP_EXTERNAL == 2 && CFG_XDP_GENERIC == 2 && IKELB_ACT_DROP == 1 &&
 		       IKELB_ACT_STEER == 2 &&
-		       CFG_POLICY_LEAST_TUNNELS == 1 && CFG_MODE_AUTH == 1 &&
+		       CFG_POLICY_LEAST_TUNNELS == 1 && CFG_POLICY_FEWEST_REPORTED == 2 &&
+		       CFG_MODE_AUTH == 1 &&
 		       CFG_FALLBACK_INIT == 1 && CFG_COOKIES_AUTO == 2,
 	       "the name tables follow the enum values");
 _Static_assert((int)CFG_COOKIES_OFF == (int)IKELB_COOKIES_OFF &&

@@ -269,8 +269,7 @@ void status_view_text(const struct status_sources *s, FILE *out)
 
 	fprintf(out, "cluster %s  interface %s  vrrp %s  mode %s  policy %s%s\n", c->name,
 		c->interface, vrrp_mode(c), c->mode == CFG_MODE_AUTH ? "auth" : "init",
-		c->policy == CFG_POLICY_LEAST_TUNNELS ? "least-tunnels" : "least-utilization",
-		s->drain->on ? "  DRAINING" : "");
+		cfg_policy_name(c->policy), s->drain->on ? "  DRAINING" : "");
 	if (s->drain->on || !s->drain->saved) {
 		char since[32];
 
@@ -505,8 +504,7 @@ struct json_object *status_view_snapshot(const struct status_sources *s)
 	jadd(o, "interface", jstr(c->interface));
 	jadd(o, "vrrp", jstr(vrrp_mode(c)));
 	jadd(o, "mode", jstr(c->mode == CFG_MODE_AUTH ? "auth" : "init"));
-	jadd(o, "policy", jstr(c->policy == CFG_POLICY_LEAST_TUNNELS ? "least-tunnels"
-								     : "least-utilization"));
+	jadd(o, "policy", jstr(cfg_policy_name(c->policy)));
 	jadd(o, "draining", json_object_new_boolean(s->drain->on));
 	jadd(o, "drain", json_drain(s->drain));
 	jadd(o, "steering", json_object_new_boolean(config_steering(c)));
