@@ -21,7 +21,7 @@ DEPFLAGS  = -MMD -MP
 CPPFLAGS := -Iinclude -Iuser -I$(B)/skel -D_GNU_SOURCE -DIKELB_VERSION=\"$(VERSION)\"
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN)
-LDLIBS   := -lbpf -lelf -lz -lcrypto -lmnl -ljson-c -lsystemd -lmicrohttpd -lm -lpthread
+LDLIBS   := -lbpf -lelf -lz -lcrypto -lmnl -ljson-c -lsystemd -lm -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 CMOCKA   := -lcmocka
 

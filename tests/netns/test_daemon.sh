@@ -157,6 +157,9 @@ else
 	tap_done
 	exit 1
 fi
+# libmicrohttpd (and the GnuTLS it links) is loaded only for [metrics]
+check "without [metrics] neither libmicrohttpd nor GnuTLS is loaded" \
+	bash -c "[ -r /proc/$D1/maps ] && ! grep -qE 'libmicrohttpd|libgnutls' /proc/$D1/maps"
 check "VIP $VIP4/32 on e0" has_vip $VIP4
 check "VIP $VIP6/128 on e0" has_vip $VIP6
 XDP_ID=$(xdp_id)

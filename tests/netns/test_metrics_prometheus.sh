@@ -41,6 +41,7 @@ for ((i = 1; i <= LAB_N; i++)); do
 	check "gw$i's $url passes promtool check metrics ($(grep -vc '^#' "$LAB_DIR/metrics$i.txt") samples${lint:+: $lint})" \
 		eval '[ "$rc" = 0 ] && [ -z "$lint" ] && grep -q "^ikelb_build_info" "$LAB_DIR/metrics$i.txt"'
 done
+check "with [metrics] the daemon loaded libmicrohttpd" grep -q libmicrohttpd "/proc/${LAB_IKELB_PID[1]}/maps"
 check "served as the text format, version 0.0.4" \
 	grep -qi '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$LAB_DIR/head$M.txt"
 code() { pcurl -o /dev/null -w '%{http_code}' "$@"; }

@@ -7,10 +7,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <microhttpd.h>
-
 #include "base/log.h"
 #include "base/loop.h"
+#include "metrics/mhd_lib.h"
 #include "metrics/prom_text.h"
 
 #define METRICS_FULL_POLL_MS 100
@@ -47,17 +46,17 @@ static void on_mhd_log(void *arg, const char *fmt, va_list ap)
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text,
 				  bool allow)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	struct MHD_Response *r = mhd_lib.create_response_from_buffer(strlen(text), (void *)text,
 								 MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ok;
 
 	if (!r)
 		return MHD_NO; /* MHD closes the connection */
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	mhd_lib.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	if (allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ok = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+		mhd_lib.add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ok = mhd_lib.queue_response(c, status, r);
+	mhd_lib.destroy_response(r);
 	return ok;
 }
 
@@ -83,14 +82,14 @@ static struct MHD_Response *current_body(struct metrics_server *s)
 		free(body);
 		return NULL;
 	}
-	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	r = mhd_lib.create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(body);
 		return NULL;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_CONTENT_TYPE);
+	mhd_lib.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_CONTENT_TYPE);
 	if (s->body)
-		MHD_destroy_response(s->body);
+		mhd_lib.destroy_response(s->body);
 	s->body = r;
 	s->body_ms = now;
 	return r;
@@ -128,13 +127,13 @@ static enum MHD_Result on_request(void *arg, struct MHD_Connection *c, const cha
 	if (!r)
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot make the metrics\n",
 				  false);
-	return MHD_queue_response(c, MHD_HTTP_OK, r);
+	return mhd_lib.queue_response(c, MHD_HTTP_OK, r);
 }
 
 static unsigned connections(struct metrics_server *s)
 {
 	const union MHD_DaemonInfo *i =
-		MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		mhd_lib.get_daemon_info(s->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 
 	return i ? i->num_connections : 0;
 }
@@ -153,12 +152,12 @@ static void run(struct metrics_server *s)
 	MHD_UNSIGNED_LONG_LONG ms;
 	bool full, deadline;
 
-	MHD_run(s->mhd);
+	mhd_lib.run(s->mhd);
 	full = connections(s) >= METRICS_MAX_CONNECTIONS;
 	if (s->full && !full)
-		MHD_run(s->mhd); /* puts the listening socket back */
+		mhd_lib.run(s->mhd); /* puts the listening socket back */
 	s->full = full;
-	deadline = MHD_get_timeout(s->mhd, &ms) == MHD_YES;
+	deadline = mhd_lib.get_timeout(s->mhd, &ms) == MHD_YES;
 	if (full && (!deadline || ms > METRICS_FULL_POLL_MS)) {
 		ms = METRICS_FULL_POLL_MS;
 		deadline = true;
@@ -194,6 +193,12 @@ struct metrics_server *metrics_server_new(struct loop *l, const struct cfg_liste
 		log_err("metrics: out of memory");
 		return NULL;
 	}
+	/* at the start only (`listen` needs a restart): a read of the
+	 * library from disk, once, like reading the config */
+	if (mhd_lib_load()) {
+		free(s);
+		return NULL;
+	}
 	s->loop = l;
 	s->render = render;
 	s->ctx = ctx;
@@ -214,7 +219,7 @@ struct metrics_server *metrics_server_new(struct loop *l, const struct cfg_liste
 		a->sin_port = htons(where->port);
 	}
 	/* no MHD_USE_INTERNAL_POLLING_THREAD: the loop drives it */
-	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
+	s->mhd = mhd_lib.start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
 				  where->port, NULL, NULL, on_request, s,
 				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, /* first: for all */
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -223,7 +228,7 @@ struct metrics_server *metrics_server_new(struct loop *l, const struct cfg_liste
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_IDLE_TIMEOUT_S,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				  (size_t)METRICS_CONNECTION_MEMORY, MHD_OPTION_END);
-	info = s->mhd ? MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	info = s->mhd ? mhd_lib.get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (!info) {
 		log_err("metrics: cannot serve http://%s%s", s->where, METRICS_PATH);
 		metrics_server_free(s);
@@ -249,8 +254,8 @@ void metrics_server_free(struct metrics_server *s)
 	if (s->deadline.loop)
 		loop_timer_stop(&s->deadline);
 	if (s->mhd)
-		MHD_stop_daemon(s->mhd);
+		mhd_lib.stop_daemon(s->mhd);
 	if (s->body)
-		MHD_destroy_response(s->body);
+		mhd_lib.destroy_response(s->body);
 	free(s);
 }
