@@ -66,13 +66,14 @@ got="${LANDED[1]}/${LANDED[2]}/${LANDED[3]}"
 # Water-filling gw1 and gw2 (gw3 stays above them) gives gw1
 # (before2 + 20 - before1) / 2 of them (about 15); proportional to capacity
 # would be 5/5/10.  The balancer plans a batch of arrivals ahead (balancer.c,
-# "Choosing the batch"), which may give gw3 a share late in the burst: 2
-# allowed.
+# "Choosing the batch"), and a table holds until the next refill, so gw3
+# may get a few late in the burst: 3 allowed (a split by capacity gives it
+# 10; seen: 0 to 3, 3 on a loaded machine whose loops woke 5-9 ms late).
 e1=$(((before[2] + 20 - before[1]) / 2))
 [ "$e1" -gt 20 ] && e1=20
 [ "$e1" -lt 0 ] && e1=0
-check "they fill the emptiest gateway first: $got from ${before[1]}/${before[2]}/${before[3]}; gw1 $e1 +-5, gw3 at most 2" \
-	eval 'within "${LANDED[1]}" "$e1" 5 && [ "${LANDED[3]}" -le 2 ]'
+check "they fill the emptiest gateway first: $got from ${before[1]}/${before[2]}/${before[3]}; gw1 $e1 +-5, gw3 at most 3" \
+	eval 'within "${LANDED[1]}" "$e1" 5 && [ "${LANDED[3]}" -le 3 ]'
 a1=$((before[1] + LANDED[1])) a2=$((before[2] + LANDED[2]))
 check "toward equal utilisation: gw1 and gw2 (both max 40) end within 6 of each other ($a1, $a2)" \
 	within "$a1" "$a2" 6
