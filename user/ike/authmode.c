@@ -7,7 +7,7 @@
  * choice of the XDP path -- and reports it through on_redirect, so that it
  * is counted per target as XDP counts its redirects.
  *
- * Two asynchronous VICI connections on the event loop (ike/vici_loop.h):
+ * Two asynchronous VICI connections on the event loop (ike/vici_pair.h):
  * one subscribed to events (ike-updown, ike-rekey, log), one for commands
  * (redirect, terminate, list-sas), each queued with a deadline and
  * completed by a callback; nothing waits for charon.  A charon that does
@@ -53,29 +53,19 @@
 #include "ike/authmode.h"
 #include "ike/authmode_events.h"
 #include "ike/vici_conn.h"
-#include "ike/vici_loop.h"
+#include "ike/vici_pair.h"
 #include "ike/vici_query.h"
 
 #define AUTH_CMD_TIMEOUT_MS 1000
 #define AUTH_LIST_TIMEOUT_MS 3000
 /* a queued command waits for those before it: this much more each */
 #define AUTH_CMD_QUEUE_MS 20
-#define AUTH_BACKOFF_MIN_MS 500
-#define AUTH_BACKOFF_MAX_MS 10000
-/* a connection that lasted this long was not refused: back off from the start */
-#define AUTH_STABLE_MS 5000
 
 static const char *const auth_events[] = { "log", "ike-rekey", "ike-updown" };
 #define AUTH_N_EVENTS (sizeof(auth_events) / sizeof(auth_events[0]))
 
 struct auth_counts {
 	uint64_t redirected, unsupported, no_target, closed, errors;
-};
-
-enum auth_state {
-	AUTH_DOWN, /* no connection; next try at next_try_ms */
-	AUTH_CONNECTING, /* connected, the subscriptions not yet confirmed */
-	AUTH_UP,
 };
 
 struct authmode {
@@ -85,26 +75,23 @@ struct authmode {
 	bool held[IKELB_FAMILIES]; /* this node holds the VIP */
 	bool role_known[IKELB_FAMILIES]; /* a role was set for it */
 	bool xdp_answers; /* last told through the hook */
-	struct vic_conn *ev, *cmd;
-	struct vici_loop ev_loop, cmd_loop;
-	struct loop_timer retry, sweep_timer;
-	enum auth_state state;
-	unsigned confirmed; /* subscriptions confirmed while connecting */
+	struct vici_pair *vici;
+	struct loop_timer sweep_timer;
 	bool reconcile_due; /* forget what the next listing does not list */
 	bool sweeping, sweep_again; /* a list-sas in flight, another wanted */
-	char reason[256]; /* why not connected */
-	time_t since; /* wall clock of the last connect or loss */
-	uint64_t next_try_ms;
-	unsigned backoff_ms;
-	uint64_t up_ms; /* when the connection came up */
-	uint64_t connects, losses;
 	struct authev_table tab;
 	struct auth_counts n;
 };
 
 static bool up(const struct authmode *a)
 {
-	return a->state == AUTH_UP;
+	return vici_pair_up(a->vici);
+}
+
+/* Where commands go (redirect, terminate, list-sas). */
+static struct vic_conn *cmd_conn(const struct authmode *a)
+{
+	return vici_pair_cmd(a->vici);
 }
 
 static const char *fallback_name(const struct authmode *a)
@@ -119,7 +106,7 @@ bool authmode_xdp_answers(const struct authmode *a)
 
 bool authmode_busy(const struct authmode *a)
 {
-	return up(a) && vic_conn_pending(a->cmd) > 0;
+	return up(a) && vic_conn_pending(cmd_conn(a)) > 0;
 }
 
 /* Tells the role when the XDP answers at the VIPs go on or off. */
@@ -149,86 +136,51 @@ static const struct ip_addr *vips_of(const struct authmode *a,
 /* A deadline for a command queued now behind the pending ones. */
 static uint64_t cmd_deadline(const struct authmode *a, unsigned timeout_ms)
 {
-	return loop_now(a->loop) + timeout_ms + AUTH_CMD_QUEUE_MS * vic_conn_pending(a->cmd);
+	return loop_now(a->loop) + timeout_ms + AUTH_CMD_QUEUE_MS * vic_conn_pending(cmd_conn(a));
 }
 
 /* ---- losing and finding charon ------------------------------------------ */
 
-static void close_both(struct authmode *a)
+/* The connection is closed (its pending requests completed with
+ * ECANCELED): what it was doing is over. */
+static void forget_connection(struct authmode *a)
 {
-	/* pending requests complete with ECANCELED: their callbacks see
-	 * that the state is no longer AUTH_UP */
-	vic_conn_close(a->ev);
-	vic_conn_close(a->cmd);
 	loop_timer_stop(&a->sweep_timer);
 	a->sweeping = a->sweep_again = false;
+	/* what was learnt about unfinished handshakes may be stale by the
+	 * next connect: events are missed meanwhile */
+	for (unsigned i = 0; i < AUTHEV_TABLE_SIZE; i++)
+		if (a->tab.e[i].fate == AUTH_FATE_NONE)
+			a->tab.e[i] = (struct authev_entry){ 0 };
 }
 
-static void retry_later(struct authmode *a, const char *why)
+/* Connecting failed (refused, or a subscription not confirmed). */
+static void on_vici_failed(void *ctx, const char *why, unsigned retry_ms, bool news)
 {
-	bool news = strcmp(a->reason, why) != 0;
+	struct authmode *a = ctx;
 
-	a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : AUTH_BACKOFF_MIN_MS;
-	if (a->backoff_ms > AUTH_BACKOFF_MAX_MS)
-		a->backoff_ms = AUTH_BACKOFF_MAX_MS;
-	a->next_try_ms = loop_now(a->loop) + a->backoff_ms;
-	snprintf(a->reason, sizeof(a->reason), "%s", why);
-	loop_timer_at(&a->retry, a->next_try_ms);
+	forget_connection(a);
 	/* one line per new reason, not one per attempt */
 	log_msg(news ? LOG_LVL_WARN : LOG_LVL_DEBUG,
 		"auth mode: no vici connection to charon: %s; retrying in %.1f s "
 		"(auth_fallback = %s)",
-		why, a->backoff_ms / 1000.0, fallback_name(a));
+		why, retry_ms / 1000.0, fallback_name(a));
 }
 
-/* Connecting failed (refused, or a subscription not confirmed). */
-static void connect_failed(struct authmode *a, const char *why)
+static void on_vici_lost(void *ctx, const char *why, unsigned retry_ms)
 {
-	a->state = AUTH_DOWN;
-	close_both(a);
-	retry_later(a, why && *why ? why : "connection failed");
-}
+	struct authmode *a = ctx;
 
-static void go_down(struct authmode *a, const char *why)
-{
-	uint64_t now = loop_now(a->loop);
-
-	if (!up(a))
-		return;
-	snprintf(a->reason, sizeof(a->reason), "%s", why && *why ? why : "connection lost");
-	a->state = AUTH_DOWN;
-	close_both(a);
-	a->losses++;
-	a->since = time(NULL);
-	/* a connection that drops soon after it came up (charon refusing
-	 * something of ours) backs off further; one that lasted starts over */
-	if (now - a->up_ms >= AUTH_STABLE_MS || !a->backoff_ms)
-		a->backoff_ms = AUTH_BACKOFF_MIN_MS;
-	else if ((a->backoff_ms *= 2) > AUTH_BACKOFF_MAX_MS)
-		a->backoff_ms = AUTH_BACKOFF_MAX_MS;
-	a->next_try_ms = now + a->backoff_ms;
-	loop_timer_at(&a->retry, a->next_try_ms);
+	forget_connection(a);
 	log_warn("auth mode: lost charon's vici (%s); reconnecting in %.1f s; meanwhile %s",
-		 a->reason, a->backoff_ms / 1000.0,
+		 why, retry_ms / 1000.0,
 		 authmode_xdp_answers(a) ? "XDP answers at the VIP (auth_fallback = init)"
 					 : "IKE at the VIP is passed (auth_fallback = pass)");
 	tell_xdp_answers(a);
 }
 
-/* Either connection closed on its own (error, charon gone, a deadline). */
-static void on_closed(void *ctx, int err, const char *why)
-{
-	struct authmode *a = ctx;
-
-	(void)err;
-	if (a->state == AUTH_CONNECTING)
-		connect_failed(a, why);
-	else
-		go_down(a, why);
-}
-
 /* A command failed: counted and logged (a broken connection closes
- * itself and is handled by on_closed). */
+ * itself and is handled by on_vici_lost). */
 static void command_failed(struct authmode *a, const char *what, const char *why)
 {
 	a->n.errors++;
@@ -328,10 +280,10 @@ static void close_sa(struct authmode *a, uint32_t ike_id, struct authev_entry *e
 	snprintf(x->why, sizeof(x->why), "%s", why);
 	if (e)
 		e->fate = AUTH_FATE_CLOSING;
-	if (vic_query_terminate(a->cmd, ike_id, force, cmd_deadline(a, AUTH_CMD_TIMEOUT_MS),
+	if (vic_query_terminate(cmd_conn(a), ike_id, force, cmd_deadline(a, AUTH_CMD_TIMEOUT_MS),
 				on_terminated, x)) {
 		snprintf(what, sizeof(what), "terminate IKE_SA #%u", ike_id);
-		command_failed(a, what, vic_conn_error(a->cmd));
+		command_failed(a, what, vic_conn_error(cmd_conn(a)));
 		give_back(x, AUTH_FATE_CLOSING);
 		free(x);
 	}
@@ -371,10 +323,10 @@ static void redirect_sa(struct authmode *a, const struct auth_sa *sa, struct aut
 	snprintf(x->gw, sizeof(x->gw), "%s", gw);
 	snprintf(x->who, sizeof(x->who), "'%s' (%s)", sa->remote_id, sa->remote);
 	e->fate = AUTH_FATE_REDIRECTED;
-	if (vic_query_redirect(a->cmd, sa->id, gw, cmd_deadline(a, AUTH_CMD_TIMEOUT_MS),
+	if (vic_query_redirect(cmd_conn(a), sa->id, gw, cmd_deadline(a, AUTH_CMD_TIMEOUT_MS),
 			       on_redirected, x)) {
 		snprintf(what, sizeof(what), "redirect IKE_SA #%u", sa->id);
-		command_failed(a, what, vic_conn_error(a->cmd));
+		command_failed(a, what, vic_conn_error(cmd_conn(a)));
 		give_back(x, AUTH_FATE_REDIRECTED);
 		free(x);
 	}
@@ -658,9 +610,10 @@ static void sweep(struct authmode *a, bool forget_unlisted)
 	l->forget_unlisted = forget_unlisted;
 	vips_of(a, l->vips);
 	/* only the VIP's connection: the gateway's own tunnels may be many */
-	if (vic_query_list_sas(a->cmd, a->cfg->auth_connection[0] ? a->cfg->auth_connection : NULL,
+	if (vic_query_list_sas(cmd_conn(a),
+			       a->cfg->auth_connection[0] ? a->cfg->auth_connection : NULL,
 			       cmd_deadline(a, AUTH_LIST_TIMEOUT_MS), on_list_sa, l, on_listed, l)) {
-		command_failed(a, "list-sas", vic_conn_error(a->cmd));
+		command_failed(a, "list-sas", vic_conn_error(cmd_conn(a)));
 		free(l);
 		return;
 	}
@@ -669,75 +622,15 @@ static void sweep(struct authmode *a, bool forget_unlisted)
 
 /* ---- connection ----------------------------------------------------------- */
 
-/* What was learnt about unfinished handshakes may be stale now. */
-static void forget_support(struct authmode *a)
+static void on_vici_up(void *ctx)
 {
-	for (unsigned i = 0; i < AUTHEV_TABLE_SIZE; i++)
-		if (a->tab.e[i].fate == AUTH_FATE_NONE)
-			a->tab.e[i] = (struct authev_entry){ 0 };
-}
+	struct authmode *a = ctx;
 
-static void came_up(struct authmode *a)
-{
-	a->state = AUTH_UP;
-	a->connects++;
-	a->since = time(NULL);
-	a->up_ms = loop_now(a->loop);
-	a->reason[0] = 0;
-	log_info("auth mode: %sconnected to charon (vici %s)", a->connects > 1 ? "re" : "",
-		 a->cfg->vici);
+	log_info("auth mode: %sconnected to charon (vici %s)",
+		 vici_pair_connects(a->vici) > 1 ? "re" : "", a->cfg->vici);
 	tell_xdp_answers(a);
 	a->reconcile_due = true;
 	loop_timer_after(&a->sweep_timer, 0);
-}
-
-static void on_subscribed(void *ctx, int err, const char *why, const struct vic_node *reply)
-{
-	struct authmode *a = ctx;
-	char what[320];
-
-	(void)reply;
-	if (a->state != AUTH_CONNECTING)
-		return; /* cancelled: closed meanwhile */
-	if (err) {
-		snprintf(what, sizeof(what), "register for events: %s", why);
-		connect_failed(a, what);
-		return;
-	}
-	if (++a->confirmed == AUTH_N_EVENTS)
-		came_up(a);
-}
-
-static void try_connect(struct authmode *a)
-{
-	uint64_t dl = loop_now(a->loop) + AUTH_CMD_TIMEOUT_MS;
-	char why[320];
-
-	forget_support(a);
-	if (vic_conn_connect(a->cmd, a->cfg->vici) || vic_conn_connect(a->ev, a->cfg->vici)) {
-		snprintf(why, sizeof(why), "%s",
-			 vic_conn_is_open(a->cmd) ? vic_conn_error(a->ev) : vic_conn_error(a->cmd));
-		connect_failed(a, why);
-		return;
-	}
-	a->state = AUTH_CONNECTING;
-	a->confirmed = 0;
-	for (unsigned i = 0; i < AUTH_N_EVENTS; i++) {
-		if (vic_conn_subscribe(a->ev, auth_events[i], on_event, a, dl, on_subscribed, a)) {
-			snprintf(why, sizeof(why), "register for %s: %s", auth_events[i],
-				 vic_conn_error(a->ev));
-			connect_failed(a, why);
-			return;
-		}
-	}
-}
-
-static void on_retry(void *arg)
-{
-	struct authmode *a = arg;
-
-	if (a->state == AUTH_DOWN)
-		try_connect(a);
 }
 
 /* List the SAs at the VIPs (after a connect or a takeover). */
@@ -758,6 +651,11 @@ struct authmode *authmode_new(struct loop *l, const struct config *c,
 			      const struct authmode_hooks *h)
 {
 	struct authmode *a = calloc(1, sizeof(*a));
+	struct vici_pair_hooks vici_hooks = { .ctx = a,
+					      .on_event = on_event,
+					      .on_up = on_vici_up,
+					      .on_failed = on_vici_failed,
+					      .on_lost = on_vici_lost };
 
 	if (!a) {
 		log_err("out of memory");
@@ -768,25 +666,15 @@ struct authmode *authmode_new(struct loop *l, const struct config *c,
 	if (h)
 		a->hooks = *h;
 	a->xdp_answers = true; /* what the role starts with */
-	a->ev = vic_conn_new();
-	a->cmd = vic_conn_new();
-	if (!a->ev || !a->cmd) {
+	a->vici = vici_pair_new(l, "auth", auth_events, AUTH_N_EVENTS, &vici_hooks);
+	if (!a->vici) {
 		log_err("out of memory");
-		vic_conn_free(a->ev);
-		vic_conn_free(a->cmd);
 		free(a);
 		return NULL;
 	}
-	vici_loop_init(&a->ev_loop, l, a->ev, "auth.vici.events");
-	vici_loop_init(&a->cmd_loop, l, a->cmd, "auth.vici.cmd");
-	vic_conn_set_closed(a->ev, on_closed, a);
-	vic_conn_set_closed(a->cmd, on_closed, a);
-	loop_timer_init(&a->retry, l, "auth.retry", on_retry, a);
 	loop_timer_init(&a->sweep_timer, l, "auth.sweep", on_sweep, a);
-	a->since = time(NULL);
-	snprintf(a->reason, sizeof(a->reason), "not connected yet");
 	tell_xdp_answers(a);
-	loop_timer_after(&a->retry, 0);
+	vici_pair_start(a->vici, c->vici);
 	return a;
 }
 
@@ -794,19 +682,16 @@ void authmode_free(struct authmode *a)
 {
 	if (!a)
 		return;
-	a->state = AUTH_DOWN; /* callbacks of cancelled requests do nothing */
-	loop_timer_stop(&a->retry);
 	loop_timer_stop(&a->sweep_timer);
-	vici_loop_stop(&a->ev_loop);
-	vici_loop_stop(&a->cmd_loop);
-	vic_conn_free(a->ev);
-	vic_conn_free(a->cmd);
+	/* the pair is down first: callbacks of cancelled requests do nothing */
+	vici_pair_free(a->vici);
 	free(a);
 }
 
 void authmode_reload(struct authmode *a, const struct config *c)
 {
 	a->cfg = c;
+	vici_pair_set_path(a->vici, c->vici);
 	tell_xdp_answers(a);
 }
 
@@ -836,28 +721,23 @@ static void fmt_time(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-static int64_t retry_in_ms(const struct authmode *a)
-{
-	uint64_t now = loop_now(a->loop);
-
-	return a->next_try_ms > now ? (int64_t)(a->next_try_ms - now) : 0;
-}
-
 void authmode_text(const struct authmode *a, FILE *out)
 {
+	enum vici_pair_state state = vici_pair_state(a->vici);
 	char since[32];
 
-	fmt_time(a->since, since, sizeof(since));
+	fmt_time(vici_pair_since(a->vici), since, sizeof(since));
 	fprintf(out, "\nauth mode: vici %s\n", a->cfg->vici);
 	if (up(a))
 		fprintf(out, "  connected since %s", since);
-	else if (a->state == AUTH_CONNECTING)
+	else if (state == VICI_PAIR_CONNECTING)
 		fprintf(out, "  CONNECTING (waiting for charon to confirm the event registrations)");
 	else
-		fprintf(out, "  NOT CONNECTED since %s: %s; next try in %.1f s", since, a->reason,
-			retry_in_ms(a) / 1000.0);
-	fprintf(out, " (%llu connects, %llu losses)\n", (unsigned long long)a->connects,
-		(unsigned long long)a->losses);
+		fprintf(out, "  NOT CONNECTED since %s: %s; next try in %.1f s", since,
+			vici_pair_reason(a->vici), vici_pair_retry_in_ms(a->vici) / 1000.0);
+	fprintf(out, " (%llu connects, %llu losses)\n",
+		(unsigned long long)vici_pair_connects(a->vici),
+		(unsigned long long)vici_pair_losses(a->vici));
 	fprintf(out, "  XDP answers at held VIPs: %s (auth_fallback = %s)\n",
 		authmode_xdp_answers(a) ? "yes" : "no", fallback_name(a));
 	if (a->cfg->auth_connection[0])
@@ -874,17 +754,19 @@ void authmode_text(const struct authmode *a, FILE *out)
 struct json_object *authmode_json(const struct authmode *a)
 {
 	struct json_object *o = json_object_new_object();
+	enum vici_pair_state state = vici_pair_state(a->vici);
 
 	json_add_str(o, "vici", a->cfg->vici);
 	json_add_bool(o, "connected", up(a));
-	json_object_object_add(o, "since", json_object_new_int64(a->since));
+	json_object_object_add(o, "since", json_object_new_int64(vici_pair_since(a->vici)));
 	json_object_object_add(o, "reason", up(a) ? NULL : json_object_new_string(
-		a->state == AUTH_CONNECTING ? "waiting for charon to confirm the event registrations"
-					    : a->reason));
-	json_object_object_add(o, "next_retry_ms",
-			       a->state == AUTH_DOWN ? json_object_new_int64(retry_in_ms(a)) : NULL);
-	json_add_u64(o, "connects", a->connects);
-	json_add_u64(o, "losses", a->losses);
+		state == VICI_PAIR_CONNECTING ? "waiting for charon to confirm the event registrations"
+					      : vici_pair_reason(a->vici)));
+	json_object_object_add(o, "next_retry_ms", state == VICI_PAIR_DOWN
+				? json_object_new_int64((int64_t)vici_pair_retry_in_ms(a->vici))
+				: NULL);
+	json_add_u64(o, "connects", vici_pair_connects(a->vici));
+	json_add_u64(o, "losses", vici_pair_losses(a->vici));
 	json_add_str(o, "auth_fallback", fallback_name(a));
 	json_add_bool(o, "xdp_answers", authmode_xdp_answers(a));
 	json_object_object_add(o, "connection", a->cfg->auth_connection[0]

@@ -30,21 +30,17 @@
 #include "ike/migrate.h"
 #include "ike/migrate_sas.h"
 #include "ike/vici_conn.h"
-#include "ike/vici_loop.h"
+#include "ike/vici_pair.h"
 #include "ike/vici_query.h"
 
 #define CMD_TIMEOUT_MS 1000
 #define LIST_TIMEOUT_MS 10000
 #define CMD_QUEUE_MS 20
-#define BACKOFF_MIN_MS 500
-#define BACKOFF_MAX_MS 10000
-#define STABLE_MS 5000
 #define QUEUE_MAX (2 * MIGRATION_WANT_MAX)
+#define NO_VICI "no [gateway] tunnels = vici:PATH" /* why not connected */
 
 static const char *const events[] = { "log", "ike-rekey", "ike-updown" };
 #define N_EVENTS (sizeof(events) / sizeof(events[0]))
-
-enum vstate { V_DOWN, V_CONNECTING, V_UP };
 
 /* A client to move, from the last listing. */
 struct cand {
@@ -75,18 +71,9 @@ struct migrate {
 	const struct config *cfg;
 	struct migrate_hooks hooks;
 	bool available;
-	char vici[PATH_MAX];
 
-	struct vic_conn *ev, *cmd;
-	struct vici_loop ev_loop, cmd_loop;
-	struct loop_timer retry, step_timer;
-	enum vstate state;
-	unsigned confirmed;
-	char reason[256];
-	time_t since;
-	uint64_t up_ms, next_try_ms;
-	unsigned backoff_ms;
-	uint64_t connects, losses;
+	struct vici_pair *vici;
+	struct loop_timer step_timer;
 
 	struct migsa_table *tab;
 	enum migrate_mode mode;
@@ -115,12 +102,18 @@ struct migrate {
 
 static bool up(const struct migrate *m)
 {
-	return m->state == V_UP;
+	return vici_pair_up(m->vici);
+}
+
+/* Where commands go (redirect, list-sas). */
+static struct vic_conn *cmd_conn(const struct migrate *m)
+{
+	return vici_pair_cmd(m->vici);
 }
 
 static uint64_t cmd_deadline(const struct migrate *m, unsigned ms)
 {
-	return loop_now(m->loop) + ms + CMD_QUEUE_MS * vic_conn_pending(m->cmd);
+	return loop_now(m->loop) + ms + CMD_QUEUE_MS * vic_conn_pending(cmd_conn(m));
 }
 
 static void step(struct migrate *m);
@@ -148,59 +141,23 @@ static void forget_all(struct migrate *m)
 	m->n.moving = 0;
 }
 
-static void close_both(struct migrate *m)
-{
-	vic_conn_close(m->ev);
-	vic_conn_close(m->cmd);
-	forget_all(m);
-}
-
-static void retry_in(struct migrate *m, unsigned ms)
-{
-	m->next_try_ms = loop_now(m->loop) + ms;
-	loop_timer_at(&m->retry, m->next_try_ms);
-}
-
-static void connect_failed(struct migrate *m, const char *why)
-{
-	bool news = strcmp(m->reason, why) != 0;
-
-	m->state = V_DOWN;
-	close_both(m);
-	m->backoff_ms = m->backoff_ms ? m->backoff_ms * 2 : BACKOFF_MIN_MS;
-	if (m->backoff_ms > BACKOFF_MAX_MS)
-		m->backoff_ms = BACKOFF_MAX_MS;
-	snprintf(m->reason, sizeof(m->reason), "%s", why && *why ? why : "connection failed");
-	retry_in(m, m->backoff_ms);
-	log_msg(news ? LOG_LVL_WARN : LOG_LVL_DEBUG,
-		"migrate: no vici connection to this gateway's charon: %s; retrying in %.1f s",
-		m->reason, m->backoff_ms / 1000.0);
-}
-
-static void on_closed(void *ctx, int err, const char *why)
+static void on_vici_failed(void *ctx, const char *why, unsigned retry_ms, bool news)
 {
 	struct migrate *m = ctx;
-	uint64_t now = loop_now(m->loop);
 
-	(void)err;
-	if (m->state == V_CONNECTING) {
-		connect_failed(m, why);
-		return;
-	}
-	if (!up(m))
-		return;
-	m->state = V_DOWN;
-	close_both(m);
-	m->losses++;
-	m->since = time(NULL);
-	snprintf(m->reason, sizeof(m->reason), "%s", why && *why ? why : "connection lost");
-	if (now - m->up_ms >= STABLE_MS || !m->backoff_ms)
-		m->backoff_ms = BACKOFF_MIN_MS;
-	else if ((m->backoff_ms *= 2) > BACKOFF_MAX_MS)
-		m->backoff_ms = BACKOFF_MAX_MS;
-	retry_in(m, m->backoff_ms);
-	log_warn("migrate: lost charon's vici (%s); reconnecting in %.1f s", m->reason,
-		 m->backoff_ms / 1000.0);
+	forget_all(m);
+	log_msg(news ? LOG_LVL_WARN : LOG_LVL_DEBUG,
+		"migrate: no vici connection to this gateway's charon: %s; retrying in %.1f s",
+		why, retry_ms / 1000.0);
+}
+
+static void on_vici_lost(void *ctx, const char *why, unsigned retry_ms)
+{
+	struct migrate *m = ctx;
+
+	forget_all(m);
+	log_warn("migrate: lost charon's vici (%s); reconnecting in %.1f s", why,
+		 retry_ms / 1000.0);
 }
 
 /* ---- events ----------------------------------------------------------------- */
@@ -406,9 +363,9 @@ static void start_list(struct migrate *m)
 		return;
 	}
 	l->m = m;
-	if (vic_query_list_sas(m->cmd, NULL, cmd_deadline(m, LIST_TIMEOUT_MS), on_list_sa, l,
+	if (vic_query_list_sas(cmd_conn(m), NULL, cmd_deadline(m, LIST_TIMEOUT_MS), on_list_sa, l,
 			       on_listed, l)) {
-		log_warn("migrate: list-sas: %s", vic_conn_error(m->cmd));
+		log_warn("migrate: list-sas: %s", vic_conn_error(cmd_conn(m)));
 		free(l);
 		m->list_due_ms = loop_now(m->loop) + MIGRATE_ASK_RETRY_MS;
 		kick_at(m, m->list_due_ms);
@@ -623,9 +580,9 @@ static void redirect_next(struct migrate *m, int fam, uint64_t now)
 		m->n.remaining--;
 	migsa_redirecting(m->tab, r->id, r->ti);
 	migsa_pace_took(&m->pace, now);
-	if (vic_query_redirect(m->cmd, r->id, r->gw, cmd_deadline(m, CMD_TIMEOUT_MS),
+	if (vic_query_redirect(cmd_conn(m), r->id, r->gw, cmd_deadline(m, CMD_TIMEOUT_MS),
 			       on_redirected, r)) {
-		log_warn("migrate: redirect IKE_SA #%u: %s", r->id, vic_conn_error(m->cmd));
+		log_warn("migrate: redirect IKE_SA #%u: %s", r->id, vic_conn_error(cmd_conn(m)));
 		migsa_give_back(m->tab, r->id);
 		m->n.failed++;
 		free(r);
@@ -690,65 +647,13 @@ static void step(struct migrate *m)
 
 /* ---- connecting ------------------------------------------------------------------ */
 
-static void came_up(struct migrate *m)
-{
-	m->state = V_UP;
-	m->connects++;
-	m->since = time(NULL);
-	m->up_ms = loop_now(m->loop);
-	m->reason[0] = 0;
-	log_info("migrate: %sconnected to this gateway's charon (vici %s)",
-		 m->connects > 1 ? "re" : "", m->vici);
-	kick_at(m, m->up_ms);
-}
-
-static void on_subscribed(void *ctx, int err, const char *why, const struct vic_node *reply)
+static void on_vici_up(void *ctx)
 {
 	struct migrate *m = ctx;
-	char what[320];
 
-	(void)reply;
-	if (m->state != V_CONNECTING)
-		return;
-	if (err) {
-		snprintf(what, sizeof(what), "register for events: %s", why);
-		connect_failed(m, what);
-		return;
-	}
-	if (++m->confirmed == N_EVENTS)
-		came_up(m);
-}
-
-static void try_connect(struct migrate *m)
-{
-	uint64_t dl = loop_now(m->loop) + CMD_TIMEOUT_MS;
-	char why[320];
-
-	forget_all(m);
-	if (vic_conn_connect(m->cmd, m->vici) || vic_conn_connect(m->ev, m->vici)) {
-		snprintf(why, sizeof(why), "%s",
-			 vic_conn_is_open(m->cmd) ? vic_conn_error(m->ev) : vic_conn_error(m->cmd));
-		connect_failed(m, why);
-		return;
-	}
-	m->state = V_CONNECTING;
-	m->confirmed = 0;
-	for (unsigned i = 0; i < N_EVENTS; i++) {
-		if (vic_conn_subscribe(m->ev, events[i], on_event, m, dl, on_subscribed, m)) {
-			snprintf(why, sizeof(why), "register for %s: %s", events[i],
-				 vic_conn_error(m->ev));
-			connect_failed(m, why);
-			return;
-		}
-	}
-}
-
-static void on_retry(void *arg)
-{
-	struct migrate *m = arg;
-
-	if (m->state == V_DOWN && m->available)
-		try_connect(m);
+	log_info("migrate: %sconnected to this gateway's charon (vici %s)",
+		 vici_pair_connects(m->vici) > 1 ? "re" : "", vici_pair_path(m->vici));
+	kick_at(m, loop_now(m->loop));
 }
 
 /* ---- the module's life ------------------------------------------------------------- */
@@ -766,6 +671,11 @@ struct migrate *migrate_new(struct loop *l, const struct config *c,
 			    const struct migrate_hooks *h)
 {
 	struct migrate *m = calloc(1, sizeof(*m));
+	struct vici_pair_hooks vici_hooks = { .ctx = m,
+					      .on_event = on_event,
+					      .on_up = on_vici_up,
+					      .on_failed = on_vici_failed,
+					      .on_lost = on_vici_lost };
 
 	if (!m || !(m->tab = calloc(1, sizeof(*m->tab)))) {
 		log_err("out of memory");
@@ -776,28 +686,18 @@ struct migrate *migrate_new(struct loop *l, const struct config *c,
 	if (h)
 		m->hooks = *h;
 	configure(m, c);
-	snprintf(m->vici, sizeof(m->vici), "%s", m->available ? c->tunnels_path : "");
-	m->ev = vic_conn_new();
-	m->cmd = vic_conn_new();
-	if (!m->ev || !m->cmd) {
+	m->vici = vici_pair_new(l, "migrate", events, N_EVENTS, &vici_hooks);
+	if (!m->vici) {
 		log_err("out of memory");
-		vic_conn_free(m->ev);
-		vic_conn_free(m->cmd);
 		free(m->tab);
 		free(m);
 		return NULL;
 	}
-	vici_loop_init(&m->ev_loop, l, m->ev, "migrate.vici.events");
-	vici_loop_init(&m->cmd_loop, l, m->cmd, "migrate.vici.cmd");
-	vic_conn_set_closed(m->ev, on_closed, m);
-	vic_conn_set_closed(m->cmd, on_closed, m);
-	loop_timer_init(&m->retry, l, "migrate.retry", on_retry, m);
 	loop_timer_init(&m->step_timer, l, "migrate.step", on_step, m);
-	m->since = time(NULL);
-	snprintf(m->reason, sizeof(m->reason), "%s",
-		 m->available ? "not connected yet" : "no [gateway] tunnels = vici:PATH");
 	if (m->available)
-		loop_timer_after(&m->retry, 0);
+		vici_pair_start(m->vici, c->tunnels_path);
+	else
+		vici_pair_stop(m->vici, NO_VICI);
 	return m;
 }
 
@@ -805,13 +705,9 @@ void migrate_free(struct migrate *m)
 {
 	if (!m)
 		return;
-	m->state = V_DOWN;
-	loop_timer_stop(&m->retry);
 	loop_timer_stop(&m->step_timer);
-	vici_loop_stop(&m->ev_loop);
-	vici_loop_stop(&m->cmd_loop);
-	vic_conn_free(m->ev);
-	vic_conn_free(m->cmd);
+	/* the pair is down first: callbacks of cancelled requests do nothing */
+	vici_pair_free(m->vici);
 	for (int f = 0; f < IKELB_FAMILIES; f++)
 		free(m->cand[f].v);
 	free(m->tab);
@@ -823,19 +719,15 @@ void migrate_reload(struct migrate *m, const struct config *c)
 	bool was = m->available;
 
 	configure(m, c);
-	if (m->available && was && !strcmp(m->vici, c->tunnels_path))
+	if (m->available && was && !strcmp(vici_pair_path(m->vici), c->tunnels_path))
 		return;
 	/* another charon, or none: start over */
-	m->state = V_DOWN;
-	close_both(m);
-	loop_timer_stop(&m->retry);
-	snprintf(m->vici, sizeof(m->vici), "%s", m->available ? c->tunnels_path : "");
-	snprintf(m->reason, sizeof(m->reason), "%s",
-		 m->available ? "not connected yet" : "no [gateway] tunnels = vici:PATH");
-	m->backoff_ms = 0;
 	if (m->available)
-		loop_timer_after(&m->retry, 0);
+		vici_pair_start(m->vici, c->tunnels_path);
 	else
+		vici_pair_stop(m->vici, NO_VICI);
+	forget_all(m);
+	if (!m->available)
 		migrate_stop(m);
 }
 
@@ -937,8 +829,8 @@ void migrate_text(const struct migrate *m, FILE *out)
 	fprintf(out, "\nmigration: %s", mode_name(m->mode));
 	if (m->mode != MIGRATE_OFF)
 		fprintf(out, " at %u/s", m->rate);
-	fprintf(out, " (hold %u ms), vici %s %s\n", m->cfg->rebalance_hold_ms, m->vici,
-		up(m) ? "connected" : m->reason);
+	fprintf(out, " (hold %u ms), vici %s %s\n", m->cfg->rebalance_hold_ms,
+		vici_pair_path(m->vici), up(m) ? "connected" : vici_pair_reason(m->vici));
 	fprintf(out, "  moved %llu  moving %u  remaining %u (held %u)  left %u\n",
 		(unsigned long long)n->moved, n->moving, n->remaining, n->held, n->left);
 	fprintf(out, "  sent %llu  refused %llu  failed %llu  no_target %llu  expired %llu\n",
@@ -959,9 +851,12 @@ struct json_object *migrate_json(const struct migrate *m)
 	json_object *o = json_object_new_object(), *to = json_object_new_array();
 
 	json_add_bool(o, "available", m->available);
-	json_object_object_add(o, "vici", m->available ? json_object_new_string(m->vici) : NULL);
+	json_object_object_add(o, "vici", m->available
+						  ? json_object_new_string(vici_pair_path(m->vici))
+						  : NULL);
 	json_add_bool(o, "connected", up(m));
-	json_object_object_add(o, "reason", up(m) ? NULL : json_object_new_string(m->reason));
+	json_object_object_add(o, "reason",
+			       up(m) ? NULL : json_object_new_string(vici_pair_reason(m->vici)));
 	json_add_str(o, "mode", mode_name(m->mode));
 	json_add_u64(o, "rate", m->rate);
 	json_add_u64(o, "hold_ms", m->cfg->rebalance_hold_ms);
