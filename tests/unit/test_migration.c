@@ -311,6 +311,54 @@ static void test_bad_messages(void **state)
 	assert_string_equal(migration_verdict_str(MIGV_NOT_MEMBER), "not_member");
 }
 
+/* In a key rotation the master accepts key_file_previous, as for load
+ * reports; without it a message under the old key is forged. */
+static void test_previous_key(void **state)
+{
+	const uint8_t want[2] = { 1, 0 };
+	struct cluster_key old = key, neither;
+	struct migration *asker;
+	struct node gw3;
+	struct migration_params p = { .cluster = "lab", .node_id = "gw1", .epoch = 0x100,
+				      .key = &old };
+	struct migration_hooks h = { .ctx = &gw1, .send = on_send };
+	struct migration_hooks mh = { .ctx = &gw3,
+				      .send = on_send,
+				      .is_master = is_master,
+				      .member_epoch = member_epoch,
+				      .grant = grant,
+				      .on_answer = on_answer };
+	struct migration_params mp = { .cluster = "lab", .node_id = "gw3", .epoch = 0x300,
+				       .key = &key, .key_previous = &old };
+
+	(void)state;
+	old.bytes[0] ^= 7;
+	asker = migration_new(l, &p, &h);
+	assert_int_equal(migration_ask(asker, MIGRATION_DRAIN, want), 0);
+	deliver(&gw1, &gw2); /* gw2 knows no previous key */
+	assert_int_equal(verdict(&gw2, MIGV_BAD_MAC), 1);
+	memset(&gw3, 0, sizeof(gw3));
+	gw3.master = true;
+	gw3.member_epoch = 0x100;
+	gw3.m = migration_new(l, &mp, &mh);
+	assert_non_null(gw3.m);
+	deliver(&gw1, &gw3);
+	assert_int_equal(verdict(&gw3, MIGV_BAD_MAC), 0);
+	assert_int_equal(verdict(&gw3, MIGV_ANSWERED), 1);
+	assert_int_equal(gw3.grants, 1);
+	/* a key that is neither: still forged */
+	neither = old;
+	neither.bytes[1] ^= 1;
+	p.key = &neither;
+	migration_free(asker);
+	asker = migration_new(l, &p, &h);
+	assert_int_equal(migration_ask(asker, MIGRATION_DRAIN, want), 0);
+	deliver(&gw1, &gw3);
+	assert_int_equal(verdict(&gw3, MIGV_BAD_MAC), 1);
+	migration_free(asker);
+	migration_free(gw3.m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +367,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_master_asks_itself, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_previous_key, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

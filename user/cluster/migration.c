@@ -25,6 +25,7 @@ struct migration {
 	char node_id[REPORT_NODE_ID_MAX + 1];
 	uint64_t epoch;
 	const struct cluster_key *key;
+	const struct cluster_key *key_previous; /* receive only */
 
 	/* this node's open request */
 	bool open;
@@ -273,7 +274,12 @@ void migration_handle_datagram(struct migration *m, const uint8_t *buf, size_t l
 {
 	static struct migration_msg msg; /* ~22 KiB: not on the stack; one thread */
 	enum migration_err e = migration_decode(buf, len, m->cluster, m->key, &msg);
-	enum migration_verdict v = verdict_of(e);
+	enum migration_verdict v;
+
+	/* in a key rotation, a peer that still sends with the old key */
+	if (e == MIGRATION_ERR_BAD_MAC && m->key_previous && m->key_previous->len)
+		e = migration_decode(buf, len, m->cluster, m->key_previous, &msg);
+	v = verdict_of(e);
 
 	if (e == MIGRATION_OK && !strcmp(msg.node_id, m->node_id))
 		v = MIGV_STALE; /* our own, looped back by a peer list naming us */
@@ -303,6 +309,7 @@ struct migration *migration_new(struct loop *l, const struct migration_params *p
 	snprintf(m->node_id, sizeof(m->node_id), "%s", p->node_id ? p->node_id : "");
 	m->epoch = p->epoch;
 	m->key = p->key;
+	m->key_previous = p->key_previous;
 	loop_timer_init(&m->deadline, l, "migration.deadline", on_deadline, m);
 	loop_timer_init(&m->local, l, "migration.local", on_local, m);
 	return m;

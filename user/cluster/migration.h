@@ -62,6 +62,9 @@ struct migration_params {
 	const char *node_id; /* this node; copied */
 	uint64_t epoch; /* this node's load report epoch; 0: no load reports */
 	const struct cluster_key *key; /* valid while this module lives; NULL: none */
+	/* key_file_previous, accepted on receive as load reports accept it (a
+	 * key rotation must not stop migrations); NULL or len 0: none */
+	const struct cluster_key *key_previous;
 };
 
 /* What happened to the migration messages this node received. */

@@ -116,6 +116,11 @@ const struct cluster_key *reports_key(const struct reports *r)
 	return r->enabled ? &r->key : NULL;
 }
 
+const struct cluster_key *reports_key_previous(const struct reports *r)
+{
+	return r->enabled ? &r->key_previous : NULL;
+}
+
 void reports_send(struct reports *r, const uint8_t *msg, size_t len)
 {
 	if (r->enabled)

@@ -80,6 +80,9 @@ void reports_master_silent(struct reports *r, const struct ip_addr *addr);
  * then), and sending a signed message to the group or the peers. */
 uint64_t reports_epoch(const struct reports *r);
 const struct cluster_key *reports_key(const struct reports *r);
+/* key_file_previous (accepted on receive, never sent with), updated in
+ * place by a reload; NULL when reports are off, len 0 when none is set. */
+const struct cluster_key *reports_key_previous(const struct reports *r);
 void reports_send(struct reports *r, const uint8_t *msg, size_t len);
 
 void reports_text(const struct reports *r, FILE *out);

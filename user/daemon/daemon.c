@@ -313,7 +313,8 @@ static int new_migration(struct daemon *d)
 	struct migration_params mp = { .cluster = d->cfg->name,
 				       .node_id = reports_node_id(d->reports),
 				       .epoch = reports_epoch(d->reports),
-				       .key = reports_key(d->reports) };
+				       .key = reports_key(d->reports),
+				       .key_previous = reports_key_previous(d->reports) };
 	struct migration_hooks mh = { .ctx = d,
 				      .send = send_migration,
 				      .is_master = answers_migrations,
