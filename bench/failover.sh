@@ -35,12 +35,12 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$BENCH_TOP/tests/lib/ikelb.sh"
 . "$BENCH_TOP/tests/lib/keepalived.sh"
-# Both daemons at the same real-time priority: ikelb as its systemd units
-# run it (SCHED_FIFO 20), keepalived with vrrp_rt_priority 20 (its own
-# setting for the same purpose), so that the load on the CPUs delays
-# neither's adverts more than the other's.
+# Each daemon as its package runs it: ikelb at SCHED_FIFO 20, as its
+# systemd units do; keepalived with its defaults.  (keepalived at
+# vrrp_rt_priority 20 also gets RLIMIT_RTTIME, 10 ms of CPU without a
+# blocking call by default, and its VRRP child was killed by it at the start
+# now and then on this machine: a benchmark of that is no baseline.)
 IKELB_RUN_PREFIX="chrt -f 20"
-KA_GLOBAL_EXTRA="vrrp_rt_priority 20"
 bench_need_root
 PROBE=$BENCH_BIN/failover_probe
 GEN=$BENCH_TOP/build/tests/tools/ike_gen
@@ -264,7 +264,7 @@ bench_say "Takeover: from the SIGKILL to the first valid answer from the new mas
 bench_say "client; $TRIALS trials per interval, the kill spread over the advert interval (timed from the"
 bench_say "master's last advert, as the client received it); MDI = Master_Down_Interval of the backup"
 bench_say "(priority ${PRIO[2]}). Lost: requests after that first answer left unanswered. Under load: bench"
-bench_say "2a's generator (window 16) at the VIP throughout every trial. Both daemons run at SCHED_FIFO 20 (ikelb as its systemd units run it, keepalived with vrrp_rt_priority 20)."
+bench_say "2a's generator (window 16) at the VIP throughout every trial. Each daemon runs as its package runs it: ikelb at SCHED_FIFO 20 (its systemd units), keepalived with its defaults."
 bench_say ""
 bench_say "| advert interval | MDI | ikelb worst (median) | ikelb worst - MDI | goal <= MDI + 20 ms | ikelb lost after | keepalived worst (median) | keepalived lost after |"
 bench_say "|---:|---:|---:|---:|---|---:|---:|---:|"
