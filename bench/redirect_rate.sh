@@ -260,6 +260,6 @@ if [ -z "${P99[ikelb]:-}" ] || [ -z "${P99[reflector]:-}" ]; then
 else
 	d99=$(awk -v a="${P99[ikelb]}" -v b="${P99[reflector]}" 'BEGIN { printf "%.1f", a - b }')
 	v=$(awk -v d="$d99" 'BEGIN { print (d <= 5) ? "met" : "NOT met" }')
-	bench_goal "$g2" "$v ($d99 us more)" "ikelb ${P99[ikelb]} us, reflector ${P99[reflector]} us."
+	bench_goal "$g2" "$v ($(awk -v d="$d99" 'BEGIN { printf "%s us %s", (d < 0) ? -d : d, (d < 0) ? "less" : "more" }'))" "ikelb ${P99[ikelb]} us, reflector ${P99[reflector]} us."
 fi
 bench_end
