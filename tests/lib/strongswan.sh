@@ -98,3 +98,51 @@ sw_load() {
 sw_ike_count() {
 	sw_ctl "$1" "$2" --list-sas --raw 2>/dev/null | grep -o 'state=ESTABLISHED' | wc -l
 }
+
+# sw_psk_conn NAME REMOTE [PORT]: a client connection (client.ikelb.test to
+# gw.ikelb.test, PSK), for sw_psk_pair; PORT: IKE from and to that port
+sw_psk_conn() {
+	local port=${3:-}
+	echo "	$1 {
+		version = 2
+		remote_addrs = $2${port:+
+		local_port = $port
+		remote_port = $port}
+		local { auth = psk
+			id = client.ikelb.test }
+		remote { auth = psk
+			id = gw.ikelb.test }
+	}"
+}
+
+# sw_psk_pair CLI GW PSK CONNS: a charon in namespace CLI with the client
+# connections CONNS (sw_psk_conn's output), and one in GW (gw.ikelb.test)
+# that accepts client.ikelb.test, both with the pre-shared key PSK; their
+# directories $LAB_DIR/cli and $LAB_DIR/gw; both started and loaded
+sw_psk_pair() {
+	local cli=$1 gw=$2 secrets
+	secrets="secrets {
+	ike-1 {
+		id-1 = client.ikelb.test
+		id-2 = gw.ikelb.test
+		secret = $3
+	}
+}"
+	sw_conf "$LAB_DIR/cli"
+	printf 'connections {\n%s\n}\n%s\n' "$4" "$secrets" >"$LAB_DIR/cli/swanctl.conf"
+	sw_conf "$LAB_DIR/gw"
+	cat >"$LAB_DIR/gw/swanctl.conf" <<EOC
+connections {
+	any {
+		version = 2
+		local { auth = psk
+			id = gw.ikelb.test }
+		remote { auth = psk
+			id = client.ikelb.test }
+	}
+}
+$secrets
+EOC
+	sw_start "$cli" "$LAB_DIR/cli" && sw_load "$cli" "$LAB_DIR/cli" 2>/dev/null &&
+		sw_start "$gw" "$LAB_DIR/gw" && sw_load "$gw" "$LAB_DIR/gw" 2>/dev/null
+}

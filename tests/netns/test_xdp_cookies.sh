@@ -36,46 +36,7 @@ ip -n "$BAL" addr add $VIP4/24 dev b0
 ip -n "$BAL" addr add $VIP6/64 dev b0 nodad
 
 # The client's connections to the VIP; every gateway is gw.ikelb.test.
-conn() { # NAME REMOTE
-	echo "	$1 {
-		version = 2
-		remote_addrs = $2
-		local { auth = psk
-			id = client.ikelb.test }
-		remote { auth = psk
-			id = gw.ikelb.test }
-	}"
-}
-SECRETS='secrets {
-	ike-1 {
-		id-1 = client.ikelb.test
-		id-2 = gw.ikelb.test
-		secret = ikelb-xdp-cookie-psk
-	}
-}'
-sw_conf "$LAB_DIR/cli"
-{
-	echo "connections {"
-	conn v4 $VIP4
-	conn v6 $VIP6
-	echo "}"
-	echo "$SECRETS"
-} >"$LAB_DIR/cli/swanctl.conf"
-sw_conf "$LAB_DIR/gw"
-cat >"$LAB_DIR/gw/swanctl.conf" <<EOF
-connections {
-	any {
-		version = 2
-		local { auth = psk
-			id = gw.ikelb.test }
-		remote { auth = psk
-			id = client.ikelb.test }
-	}
-}
-$SECRETS
-EOF
-sw_start "$CLI" "$LAB_DIR/cli" && sw_load "$CLI" "$LAB_DIR/cli" 2>/dev/null &&
-	sw_start "$GW" "$LAB_DIR/gw" && sw_load "$GW" "$LAB_DIR/gw" 2>/dev/null ||
+sw_psk_pair "$CLI" "$GW" ikelb-xdp-cookie-psk "$(sw_psk_conn v4 $VIP4; sw_psk_conn v6 $VIP6)" ||
 	{ not_ok "strongSwan started"; tap_done; exit; }
 
 lab_spawn "$LAB_DIR/loader.log" ip netns exec "$BAL" "$LOADER" -i b0 -4 $VIP4 -6 $VIP6 \

@@ -44,48 +44,7 @@ ip -n "$BAL" addr add $VIP6/64 dev b0 nodad
 BMAC=$(ip -n "$BAL" -br link show b0 | awk '{ print $3 }')
 
 # the client's connections to the VIPs, two per flood; every gateway is gw.ikelb.test
-conn() { # NAME REMOTE
-	echo "	$1 {
-		version = 2
-		remote_addrs = $2
-		local { auth = psk
-			id = client.ikelb.test }
-		remote { auth = psk
-			id = gw.ikelb.test }
-	}"
-}
-SECRETS='secrets {
-	ike-1 {
-		id-1 = client.ikelb.test
-		id-2 = gw.ikelb.test
-		secret = ikelb-xdp-flood-psk
-	}
-}'
-sw_conf "$LAB_DIR/cli"
-{
-	echo "connections {"
-	for f in many one; do
-		conn "${f}4" $VIP4
-		conn "${f}6" $VIP6
-	done
-	echo "}"
-	echo "$SECRETS"
-} >"$LAB_DIR/cli/swanctl.conf"
-sw_conf "$LAB_DIR/gw"
-cat >"$LAB_DIR/gw/swanctl.conf" <<EOF
-connections {
-	any {
-		version = 2
-		local { auth = psk
-			id = gw.ikelb.test }
-		remote { auth = psk
-			id = client.ikelb.test }
-	}
-}
-$SECRETS
-EOF
-sw_start "$CLI" "$LAB_DIR/cli" && sw_load "$CLI" "$LAB_DIR/cli" 2>/dev/null &&
-	sw_start "$GW" "$LAB_DIR/gw" && sw_load "$GW" "$LAB_DIR/gw" 2>/dev/null ||
+sw_psk_pair "$CLI" "$GW" ikelb-xdp-flood-psk "$(for f in many one; do sw_psk_conn "${f}4" $VIP4; sw_psk_conn "${f}6" $VIP6; done)" ||
 	{ not_ok "strongSwan started"; tap_done; exit; }
 
 remote_host() { # CONN: the remote address of the client's established IKE SA
