@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "cluster/keyfile.h"
 
@@ -157,4 +159,20 @@ out:
 void cluster_key_clear(struct cluster_key *key)
 {
 	OPENSSL_cleanse(key, sizeof(*key));
+}
+
+bool cluster_key_usable(const struct cluster_key *key)
+{
+	return key && key->len >= CLUSTER_KEY_MIN && key->len <= CLUSTER_KEY_MAX;
+}
+
+int cluster_key_mac(const struct cluster_key *key, const uint8_t *data, size_t len,
+		    uint8_t out[CLUSTER_MAC_LEN])
+{
+	unsigned int n = 0;
+
+	if (!HMAC(EVP_sha256(), key->bytes, (int)key->len, data, len, out, &n) ||
+	    n != CLUSTER_MAC_LEN)
+		return -1;
+	return 0;
 }

@@ -13,6 +13,7 @@
 #ifndef IKELB_KEYFILE_H
 #define IKELB_KEYFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,5 +48,14 @@ int keyfile_load(const char *path, struct cluster_key *key, char *err, size_t er
 
 /* Wipes the key from memory. */
 void cluster_key_clear(struct cluster_key *key);
+
+#define CLUSTER_MAC_LEN 32 /* HMAC-SHA256 */
+
+/* A key of a usable length (a loaded one; NULL is not). */
+bool cluster_key_usable(const struct cluster_key *key);
+/* HMAC-SHA256 of data[0..len) under key into out: what signs load reports
+ * and migration messages.  0, or -1 (OpenSSL failed). */
+int cluster_key_mac(const struct cluster_key *key, const uint8_t *data, size_t len,
+		    uint8_t out[CLUSTER_MAC_LEN]);
 
 #endif

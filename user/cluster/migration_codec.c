@@ -2,12 +2,11 @@
 /* Migration messages; the wire format is documented in migration_codec.h. */
 #include <string.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "cluster/migration_codec.h"
+#include "cluster/wire.h"
 
-#define MAC_LEN 32
+#define MAC_LEN CLUSTER_MAC_LEN
 #define OFF_VERSION 4
 #define OFF_KIND 5
 #define OFF_LENGTH 6
@@ -70,21 +69,6 @@ bool migration_is_ours(const uint8_t *buf, size_t len)
 	return len >= 4 && !memcmp(buf, MIGRATION_MAGIC, 4);
 }
 
-static bool key_usable(const struct cluster_key *key)
-{
-	return key && key->len >= CLUSTER_KEY_MIN && key->len <= CLUSTER_KEY_MAX;
-}
-
-static int mac(const struct cluster_key *key, const uint8_t *data, size_t len,
-	       uint8_t out[MAC_LEN])
-{
-	unsigned int n = 0;
-
-	if (!HMAC(EVP_sha256(), key->bytes, (int)key->len, data, len, out, &n) || n != MAC_LEN)
-		return -1;
-	return 0;
-}
-
 /* ---- encoder -------------------------------------------------------------- */
 
 /* A bounded writer: once out of room it stays failed. */
@@ -132,7 +116,7 @@ int migration_encode(const struct migration_msg *m, const struct cluster_key *ke
 	uint8_t buf[MIGRATION_MAX];
 	struct writer w = { buf, 0, sizeof(buf) - MAC_LEN, false };
 
-	if (!key_usable(key) || migration_check(m) < 0)
+	if (!cluster_key_usable(key) || migration_check(m) < 0)
 		return -1;
 	put(&w, MIGRATION_MAGIC, 4);
 	put_u8(&w, MIGRATION_VERSION);
@@ -164,7 +148,7 @@ int migration_encode(const struct migration_msg *m, const struct cluster_key *ke
 		return -1;
 	buf[OFF_LENGTH] = (uint8_t)((w.n + MAC_LEN) >> 8);
 	buf[OFF_LENGTH + 1] = (uint8_t)(w.n + MAC_LEN);
-	if (mac(key, buf, w.n, buf + w.n) < 0)
+	if (cluster_key_mac(key, buf, w.n, buf + w.n) < 0)
 		return -1;
 	memcpy(out, buf, w.n + MAC_LEN);
 	return (int)(w.n + MAC_LEN);
@@ -172,58 +156,23 @@ int migration_encode(const struct migration_msg *m, const struct cluster_key *ke
 
 /* ---- decoder -------------------------------------------------------------- */
 
-struct reader {
-	const uint8_t *p;
-	size_t left;
-	bool bad;
-};
-
-static const uint8_t *take(struct reader *rd, size_t n)
+static uint64_t take_be64(struct wire_reader *rd)
 {
-	const uint8_t *p = rd->p;
+	const uint8_t *p = wire_take(rd, 8);
 
-	if (rd->bad || n > rd->left) {
-		rd->bad = true;
-		return NULL;
-	}
-	rd->p += n;
-	rd->left -= n;
-	return p;
-}
-
-static uint8_t take_u8(struct reader *rd)
-{
-	const uint8_t *p = take(rd, 1);
-
-	return p ? *p : 0;
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint64_t take_be64(struct reader *rd)
-{
-	const uint8_t *p = take(rd, 8);
-
-	return p ? get_be64(p) : 0;
+	return p ? wire_get_be64(p) : 0;
 }
 
 /* A length-prefixed string of at most max bytes into dst[max + 1]; the
  * rules are checked afterwards (migration_check). */
-static void take_str(struct reader *rd, char *dst, size_t max)
+static void take_str(struct wire_reader *rd, char *dst, size_t max)
 {
-	size_t n = take_u8(rd);
+	size_t n = wire_take_u8(rd);
 	const uint8_t *s;
 
 	if (n > max)
 		rd->bad = true;
-	s = take(rd, n);
+	s = wire_take(rd, n);
 	dst[0] = 0;
 	if (!s)
 		return;
@@ -233,24 +182,24 @@ static void take_str(struct reader *rd, char *dst, size_t max)
 	dst[n] = 0;
 }
 
-static void take_entry(struct reader *rd, struct migration_entry *e)
+static void take_entry(struct wire_reader *rd, struct migration_entry *e)
 {
 	const uint8_t *d;
 
-	e->fam = take_u8(rd);
-	e->count = take_u8(rd);
+	e->fam = wire_take_u8(rd);
+	e->count = wire_take_u8(rd);
 	take_str(rd, e->name, REPORT_NODE_ID_MAX);
 	memset(&e->id, 0, sizeof(e->id));
-	e->id.type = take_u8(rd);
-	e->id.len = take_u8(rd);
-	d = take(rd, e->id.len);
+	e->id.type = wire_take_u8(rd);
+	e->id.len = wire_take_u8(rd);
+	d = wire_take(rd, e->id.len);
 	if (d)
 		memcpy(e->id.data, d, e->id.len);
 }
 
 static enum migration_err parse(const uint8_t *buf, size_t len, struct migration_msg *m)
 {
-	struct reader rd;
+	struct wire_reader rd;
 
 	if (len > MIGRATION_MAX)
 		return MIGRATION_ERR_OVERSIZED;
@@ -265,20 +214,20 @@ static enum migration_err parse(const uint8_t *buf, size_t len, struct migration
 		return MIGRATION_ERR_MALFORMED;
 	memset(m, 0, sizeof(*m));
 	m->kind = (enum migration_kind)buf[OFF_KIND];
-	m->epoch = get_be64(buf + OFF_EPOCH);
-	m->seq = get_be64(buf + OFF_SEQ);
-	rd = (struct reader){ buf + OFF_CLUSTER, len - OFF_CLUSTER - MAC_LEN, false };
+	m->epoch = wire_get_be64(buf + OFF_EPOCH);
+	m->seq = wire_get_be64(buf + OFF_SEQ);
+	rd = (struct wire_reader){ buf + OFF_CLUSTER, len - OFF_CLUSTER - MAC_LEN, false };
 	take_str(&rd, m->cluster, REPORT_CLUSTER_MAX);
 	take_str(&rd, m->node_id, REPORT_NODE_ID_MAX);
 	if (m->kind == MIGRATION_REQUEST) {
-		m->purpose = (enum migration_purpose)take_u8(&rd);
-		m->wanted[0] = take_u8(&rd);
-		m->wanted[1] = take_u8(&rd);
+		m->purpose = (enum migration_purpose)wire_take_u8(&rd);
+		m->wanted[0] = wire_take_u8(&rd);
+		m->wanted[1] = wire_take_u8(&rd);
 	} else if (m->kind == MIGRATION_GRANT) {
 		take_str(&rd, m->requester, REPORT_NODE_ID_MAX);
 		m->requester_epoch = take_be64(&rd);
-		m->answer = (enum migration_answer)take_u8(&rd);
-		m->n = take_u8(&rd);
+		m->answer = (enum migration_answer)wire_take_u8(&rd);
+		m->n = wire_take_u8(&rd);
 		if (m->n > MIGRATION_ENTRIES_MAX)
 			return MIGRATION_ERR_MALFORMED;
 		for (unsigned i = 0; i < m->n && !rd.bad; i++)
@@ -302,7 +251,7 @@ enum migration_err migration_decode(const uint8_t *buf, size_t len, const char *
 		return e;
 	if (!cluster || strcmp(out->cluster, cluster))
 		return MIGRATION_ERR_OTHER_CLUSTER;
-	if (!key_usable(key) || mac(key, buf, len - MAC_LEN, want) < 0)
+	if (!cluster_key_usable(key) || cluster_key_mac(key, buf, len - MAC_LEN, want) < 0)
 		return MIGRATION_ERR_KEY;
 	match = CRYPTO_memcmp(want, buf + len - MAC_LEN, MAC_LEN) == 0;
 	OPENSSL_cleanse(want, sizeof(want));

@@ -4,12 +4,13 @@
 #include <string.h>
 #include <time.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "config/config.h"
 #include "cluster/report_codec.h"
+#include "cluster/wire.h"
+
+_Static_assert(REPORT_MAC_LEN == CLUSTER_MAC_LEN, "reports are signed with the cluster key's MAC");
 
 #define OFF_VERSION 4
 #define OFF_STATE 5
@@ -139,21 +140,6 @@ int report_check(const struct load_report *r)
 
 /* ---- MAC ---------------------------------------------------------------- */
 
-static bool key_usable(const struct cluster_key *key)
-{
-	return key && key->len >= CLUSTER_KEY_MIN && key->len <= CLUSTER_KEY_MAX;
-}
-
-static int mac(const struct cluster_key *key, const uint8_t *data, size_t len,
-	       uint8_t out[REPORT_MAC_LEN])
-{
-	unsigned int n = 0;
-
-	if (!HMAC(EVP_sha256(), key->bytes, (int)key->len, data, len, out, &n) ||
-	    n != REPORT_MAC_LEN)
-		return -1;
-	return 0;
-}
 
 /* ---- encoder ------------------------------------------------------------ */
 
@@ -198,7 +184,7 @@ int report_encode(const struct load_report *r, const struct cluster_key *key,
 	uint8_t buf[REPORT_LONGEST];
 	size_t n;
 
-	if (!key_usable(key) || report_check(r) < 0)
+	if (!cluster_key_usable(key) || report_check(r) < 0)
 		return -1;
 	memcpy(buf, REPORT_MAGIC, 4);
 	buf[OFF_VERSION] = r->steer_label ? REPORT_VERSION_STEER : REPORT_VERSION;
@@ -219,7 +205,7 @@ int report_encode(const struct load_report *r, const struct cluster_key *key,
 		n += REPORT_STEER_LEN;
 	}
 	put_be16(buf + OFF_LENGTH, (uint16_t)(n + REPORT_MAC_LEN));
-	if (mac(key, buf, n, buf + n) < 0 || n + REPORT_MAC_LEN > outsize)
+	if (cluster_key_mac(key, buf, n, buf + n) < 0 || n + REPORT_MAC_LEN > outsize)
 		return -1;
 	n += REPORT_MAC_LEN;
 	memcpy(out, buf, n);
@@ -228,57 +214,15 @@ int report_encode(const struct load_report *r, const struct cluster_key *key,
 
 /* ---- decoder ------------------------------------------------------------ */
 
-/* A bounds-checked reader: once past the end it stays failed. */
-struct reader {
-	const uint8_t *p;
-	size_t left;
-	bool bad;
-};
-
-static const uint8_t *take(struct reader *rd, size_t n)
-{
-	const uint8_t *p = rd->p;
-
-	if (rd->bad || n > rd->left) {
-		rd->bad = true;
-		return NULL;
-	}
-	rd->p += n;
-	rd->left -= n;
-	return p;
-}
-
-static uint8_t take_u8(struct reader *rd)
-{
-	const uint8_t *p = take(rd, 1);
-
-	return p ? *p : 0;
-}
-
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)get_be16(p) << 16 | get_be16(p + 2);
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
-
 /* Copies a length-prefixed string of at most max bytes into dst[max + 1]. */
-static const uint8_t *take_str(struct reader *rd, char *dst, size_t max, size_t *len)
+static const uint8_t *take_str(struct wire_reader *rd, char *dst, size_t max, size_t *len)
 {
-	size_t n = take_u8(rd);
+	size_t n = wire_take_u8(rd);
 	const uint8_t *s;
 
 	if (n > max)
 		rd->bad = true;
-	s = take(rd, n);
+	s = wire_take(rd, n);
 	if (!s)
 		return NULL;
 	memcpy(dst, s, n);
@@ -287,14 +231,14 @@ static const uint8_t *take_str(struct reader *rd, char *dst, size_t max, size_t 
 	return s;
 }
 
-static bool take_gw(struct reader *rd, struct cfg_gw_addr *a, bool optional)
+static bool take_gw(struct wire_reader *rd, struct cfg_gw_addr *a, bool optional)
 {
 	const uint8_t *d;
 
 	memset(a, 0, sizeof(*a));
-	a->type = take_u8(rd);
-	a->len = take_u8(rd);
-	d = take(rd, a->len);
+	a->type = wire_take_u8(rd);
+	a->len = wire_take_u8(rd);
+	d = wire_take(rd, a->len);
 	if (!d)
 		return false;
 	memcpy(a->data, d, a->len);
@@ -302,7 +246,7 @@ static bool take_gw(struct reader *rd, struct cfg_gw_addr *a, bool optional)
 }
 
 /* Everything between the fixed header and the MAC. */
-static bool parse_body(struct reader *rd, uint8_t version, struct load_report *out)
+static bool parse_body(struct wire_reader *rd, uint8_t version, struct load_report *out)
 {
 	const uint8_t *s;
 	size_t n = 0;
@@ -319,7 +263,7 @@ static bool parse_body(struct reader *rd, uint8_t version, struct load_report *o
 	if (!s || !valid_reason(s, n))
 		return false;
 	if (version == REPORT_VERSION_STEER) {
-		s = take(rd, REPORT_STEER_LEN);
+		s = wire_take(rd, REPORT_STEER_LEN);
 		if (!s || !s[0] || !valid_steer(s[0], s + 1))
 			return false;
 		out->steer_label = s[0];
@@ -330,7 +274,7 @@ static bool parse_body(struct reader *rd, uint8_t version, struct load_report *o
 
 static enum report_err parse(const uint8_t *buf, size_t len, struct load_report *out)
 {
-	struct reader rd;
+	struct wire_reader rd;
 
 	if (len > REPORT_MAX)
 		return REPORT_ERR_OVERSIZED;
@@ -340,17 +284,17 @@ static enum report_err parse(const uint8_t *buf, size_t len, struct load_report 
 		return REPORT_ERR_BAD_MAGIC;
 	if (buf[OFF_VERSION] != REPORT_VERSION && buf[OFF_VERSION] != REPORT_VERSION_STEER)
 		return REPORT_ERR_BAD_VERSION;
-	if (len < REPORT_FIXED_LEN + REPORT_MAC_LEN || get_be16(buf + OFF_LENGTH) != len)
+	if (len < REPORT_FIXED_LEN + REPORT_MAC_LEN || wire_get_be16(buf + OFF_LENGTH) != len)
 		return REPORT_ERR_MALFORMED;
 	memset(out, 0, sizeof(*out));
 	out->state = (enum report_state)buf[OFF_STATE];
-	out->epoch = get_be64(buf + OFF_EPOCH);
-	out->seq = get_be64(buf + OFF_SEQ);
-	out->tunnels = get_be32(buf + OFF_TUNNELS);
-	out->max_tunnels = get_be32(buf + OFF_MAX);
+	out->epoch = wire_get_be64(buf + OFF_EPOCH);
+	out->seq = wire_get_be64(buf + OFF_SEQ);
+	out->tunnels = wire_get_be32(buf + OFF_TUNNELS);
+	out->max_tunnels = wire_get_be32(buf + OFF_MAX);
 	if (!valid_numbers(out))
 		return REPORT_ERR_MALFORMED;
-	rd = (struct reader){ buf + OFF_CLUSTER, len - OFF_CLUSTER - REPORT_MAC_LEN, false };
+	rd = (struct wire_reader){ buf + OFF_CLUSTER, len - OFF_CLUSTER - REPORT_MAC_LEN, false };
 	return parse_body(&rd, buf[OFF_VERSION], out) ? REPORT_OK : REPORT_ERR_MALFORMED;
 }
 
@@ -360,7 +304,7 @@ static int mac_matches(const uint8_t *buf, size_t len, const struct cluster_key 
 	uint8_t want[REPORT_MAC_LEN];
 	int match;
 
-	if (mac(key, buf, len - REPORT_MAC_LEN, want) < 0)
+	if (cluster_key_mac(key, buf, len - REPORT_MAC_LEN, want) < 0)
 		return -1;
 	match = CRYPTO_memcmp(want, buf + len - REPORT_MAC_LEN, REPORT_MAC_LEN) == 0;
 	OPENSSL_cleanse(want, sizeof(want));
@@ -381,10 +325,10 @@ enum report_err report_decode2(const uint8_t *buf, size_t len, const char *clust
 		return e;
 	if (!cluster || strcmp(out->cluster, cluster) != 0)
 		return REPORT_ERR_OTHER_CLUSTER;
-	if (!key_usable(key))
+	if (!cluster_key_usable(key))
 		return REPORT_ERR_KEY;
 	match = mac_matches(buf, len, key);
-	if (match == 0 && previous && previous->len && key_usable(previous)) {
+	if (match == 0 && previous && previous->len && cluster_key_usable(previous)) {
 		match = mac_matches(buf, len, previous);
 		*used_previous = match == 1;
 	}
