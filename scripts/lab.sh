@@ -160,8 +160,8 @@ _lab_node_up() {
 	if [ -n "$LAB_STEER" ]; then
 		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
 			net.ipv4.conf.all.arp_announce=2 || return 1
-		steer=$("$IKELB_LOAD" strongswan-conf -c "$(lab_node_conf "$i")" | sed 's/^/\t/') ||
-			return 1
+		steer=$("$IKELB_LOAD" strongswan-conf -c "$(lab_node_conf "$i")") || return 1
+		steer=$(sed 's/^/\t/' <<<"$steer")
 	fi
 	if [ "$(lab_node_source "$i")" = file ]; then
 		mkdir -p "$LAB_DIR/tunnels"

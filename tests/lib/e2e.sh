@@ -147,3 +147,11 @@ e2e_check_held() {
 
 # within VALUE EXPECTED TOLERANCE
 within() { [ "$1" -ge $(($2 - $3)) ] && [ "$1" -le $(($2 + $3)) ]; }
+
+# e2e_cookie_then_redirect K: client cK's log shows a COOKIE, then (later) a REDIRECT
+e2e_cookie_then_redirect() {
+	lab_client_log "$1" | awk '
+		/parsed IKE_SA_INIT response 0 \[ N\(COOKIE\) \]/ && !c { c = NR }
+		/redirected to / && !r { r = NR }
+		END { exit !(c && r && c < r) }'
+}

@@ -106,6 +106,12 @@ ikelb_loop_judge() {
 	local pid=$1 conf=$2 before=$3 gaps=$4 limit=$5 after b_ran b_wait b_nr b_wake
 	local ran wait nr wake
 	after=$(ikelb_loop_figures "$pid" "$conf")
+	# four counts each, or nothing can be judged (status failed, the
+	# daemon is gone): a failure, never zeros
+	if ! [[ $before =~ ^[0-9]+( [0-9]+){3}$ && $after =~ ^[0-9]+( [0-9]+){3}$ ]]; then
+		not_ok "the loop's own account, before and after the capture ('$before', '$after')"
+		return
+	fi
 	read -r b_ran b_wait b_nr b_wake <<<"$before"
 	read -r ran wait nr wake <<<"$after"
 	ran=$((ran - b_ran)) wait=$((wait - b_wait)) nr=$((nr - b_nr)) wake=$((wake - b_wake))

@@ -146,3 +146,10 @@ EOC
 	sw_start "$cli" "$LAB_DIR/cli" && sw_load "$cli" "$LAB_DIR/cli" 2>/dev/null &&
 		sw_start "$gw" "$LAB_DIR/gw" && sw_load "$gw" "$LAB_DIR/gw" 2>/dev/null
 }
+
+# sw_remote_host NS DIR CONN: the remote address of the established IKE SA
+# of connection CONN of the charon in NS (DIR: its directory)
+sw_remote_host() {
+	sw_ctl "$1" "$2" --list-sas --ike "$3" --raw 2>/dev/null |
+		grep 'state=ESTABLISHED' | grep -o 'remote-host=[^ ]*' | cut -d= -f2
+}

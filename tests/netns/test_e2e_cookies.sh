@@ -25,13 +25,6 @@ check "the program's config map asks for cookies (cookie_mode 1)" eval \
 		grep -q "\"cookie_mode\":1"'
 v0=$(mj "$M" cookies/secret_version)
 
-# cookie_then_redirect K: cK's log shows a COOKIE, then (later) a REDIRECT
-cookie_then_redirect() {
-	lab_client_log "$1" | awk '
-		/parsed IKE_SA_INIT response 0 \[ N\(COOKIE\) \]/ && !c { c = NR }
-		/redirected to / && !r { r = NR }
-		END { exit !(c && r && c < r) }'
-}
 # round FIRST LAST WHAT: connect, then check every client of the round
 round() {
 	local first=$1 last=$2 what=$3 k bad=0
@@ -41,7 +34,7 @@ round() {
 	check "$what: each has its IKE SA with the gateway the VIP redirected it to" \
 		test "$LANDING_BAD" = 0
 	for ((k = first; k <= last; k++)); do
-		cookie_then_redirect "$k" || { bad=$((bad + 1)); diag "c$k: no COOKIE before its REDIRECT"; }
+		e2e_cookie_then_redirect "$k" || { bad=$((bad + 1)); diag "c$k: no COOKIE before its REDIRECT"; }
 	done
 	check "$what: each got a COOKIE first, then the REDIRECT" test "$bad" = 0
 }

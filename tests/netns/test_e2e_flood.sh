@@ -77,7 +77,7 @@ e2e_landing 1 "$CLIENTS"
 check "each has its IKE SA with the gateway the VIP redirected it to" test "$LANDING_BAD" = 0
 bad=0
 for ((k = 1; k <= CLIENTS; k++)); do
-	lab_client_log "$k" | grep -q 'parsed IKE_SA_INIT response 0 \[ N(COOKIE) \]' || bad=$((bad + 1))
+	e2e_cookie_then_redirect "$k" || bad=$((bad + 1))
 done
 check "each got a COOKIE before its REDIRECT ($bad did not)" test "$bad" = 0
 check "gw$M kept the VIP through the flood" test "$(lab_master)" = "$M"

@@ -106,10 +106,11 @@ check "each client's IKE SA is held by exactly one gateway's charon ($bad not)" 
 got="${HELD[1]}/${HELD[2]}/${HELD[3]}"
 check "spread in proportion to free capacity: $got, expected 6/6/12 +-4 each" \
 	eval 'within ${HELD[1]} 6 4 && within ${HELD[2]} 6 4 && within ${HELD[3]} 12 4'
-at_vip() { # every established SA of gateway N is local at a VIP
-	sw_ctl "$(lab_node_ns "$1")" "$(lab_node_sw "$1")" --list-sas --raw 2>/dev/null |
-		grep 'state=ESTABLISHED' | grep -v -q "local-host=\($LAB_VIP4\|$LAB_VIP6\) " && return 1
-	return 0
+at_vip() { # gateway N has established SAs, and every one is local at a VIP
+	local sas
+	sas=$(sw_ctl "$(lab_node_ns "$1")" "$(lab_node_sw "$1")" --list-sas --raw 2>/dev/null |
+		grep 'state=ESTABLISHED') || return 1
+	! grep -v -q "local-host=\($LAB_VIP4\|$LAB_VIP6\) " <<<"$sas"
 }
 check "every gateway's charon answered from the VIP (local address of all its SAs)" \
 	eval 'at_vip 1 && at_vip 2 && at_vip 3'

@@ -60,9 +60,12 @@ readme_block prometheus.yml >"$LAB_DIR/readme/prometheus.yml"
 readme_block ikelb-alerts.yml >"$LAB_DIR/readme/ikelb-alerts.yml"
 n_rules=$(grep -c '^ *- alert:' "$LAB_DIR/readme/ikelb-alerts.yml")
 out=$(promtool check config "$LAB_DIR/readme/prometheus.yml" 2>&1)
-check "README's prometheus.yml and its $n_rules alert rules pass promtool check config" \
-	eval '[ "$n_rules" -ge 5 ] && grep -q "SUCCESS: $n_rules rules found" <<<"$out"' ||
+if [ "$n_rules" -ge 5 ] && grep -q "SUCCESS: $n_rules rules found" <<<"$out"; then
+	ok "README's prometheus.yml and its $n_rules alert rules pass promtool check config"
+else
+	not_ok "README's prometheus.yml and its $n_rules alert rules pass promtool check config"
 	diag "$out"
+fi
 
 # ---- Prometheus -------------------------------------------------------------------------
 {

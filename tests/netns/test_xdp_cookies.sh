@@ -51,10 +51,7 @@ else
 	exit
 fi
 
-remote_host() { # CONN: the remote address of the client's established IKE SA
-	sw_ctl "$CLI" "$LAB_DIR/cli" --list-sas --ike "$1" --raw 2>/dev/null |
-		grep 'state=ESTABLISHED' | grep -o 'remote-host=[^ ]*' | cut -d= -f2
-}
+remote_host() { sw_remote_host "$CLI" "$LAB_DIR/cli" "$1"; } # CONN
 more_lines() { test "$(grep -c -- "$2" "$1")" -gt "$3"; } # FILE PATTERN N
 counter() { sed -n "s/^$1 //p" "$LAB_DIR/loader.log"; }
 COOKIE_LINE='IKE_SA_INIT response 0 \[ N(COOKIE) \]'

@@ -47,10 +47,7 @@ BMAC=$(ip -n "$BAL" -br link show b0 | awk '{ print $3 }')
 sw_psk_pair "$CLI" "$GW" ikelb-xdp-flood-psk "$(for f in many one; do sw_psk_conn "${f}4" $VIP4; sw_psk_conn "${f}6" $VIP6; done)" ||
 	{ not_ok "strongSwan started"; tap_done; exit; }
 
-remote_host() { # CONN: the remote address of the client's established IKE SA
-	sw_ctl "$CLI" "$LAB_DIR/cli" --list-sas --ike "$1" --raw 2>/dev/null |
-		grep 'state=ESTABLISHED' | grep -o 'remote-host=[^ ]*' | cut -d= -f2
-}
+remote_host() { sw_remote_host "$CLI" "$LAB_DIR/cli" "$1"; } # CONN
 counter() { sed -n "s/^$2 //p" "$1"; } # LOG NAME: a counter the loader printed
 # drops of the path the flood takes, towards the balancer: what the
 # generator's veth could not hand to its peer, what the bridge could not

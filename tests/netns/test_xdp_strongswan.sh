@@ -49,11 +49,7 @@ else
 	exit
 fi
 
-# remote_host CONN: the remote address of the client's established IKE SA
-remote_host() {
-	sw_ctl "$CLI" "$LAB_DIR/cli" --list-sas --ike "$1" --raw 2>/dev/null |
-		grep 'state=ESTABLISHED' | grep -o 'remote-host=[^ ]*' | cut -d= -f2
-}
+remote_host() { sw_remote_host "$CLI" "$LAB_DIR/cli" "$1"; } # CONN
 
 # more_lines FILE PATTERN N: FILE has more than N lines matching PATTERN
 more_lines() { test "$(grep -c -- "$2" "$1")" -gt "$3"; }
