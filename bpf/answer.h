@@ -159,14 +159,13 @@ static __always_inline int put_body(void *data, void *data_end, __u32 off, const
  * nonce may then be half moved, so the request must not be answered).
  */
 static __always_inline int move_body(void *data, void *data_end, const struct ikelb_request *r,
-				     const struct ikelb_gw_id *gw)
+				     const struct ikelb_gw_id *gw, __u16 id_hdr)
 {
-	__u32 n = r->nonce_len, id_len = gw->len;
+	__u32 n = r->nonce_len, id_len = id_hdr >> 8;
 	__u32 src_off = msg_off(r->nonce_off);
 	__u32 dst_off = hdr_off(r->ike_off) + IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + id_len;
 	__u8 *id = data + hdr_off(r->ike_off) + IKE_HDR_LEN + IKE_NOTIFY_HDR_LEN;
 	__u64 sum = 0, w;
-	__u16 id_hdr;
 	__u8 *src, *dst;
 
 	if ((id_len != 4 && id_len != 16) || dst_off + 8 > src_off || n < 8 ||
@@ -195,7 +194,6 @@ static __always_inline int move_body(void *data, void *data_end, const struct ik
 		sum += csum_word(w >> ((8 - (n - i * 8)) * 8));
 		break;
 	}
-	id_hdr = *(const __u16 *)gw; /* type and length, as they go on the wire */
 	*(__u16 *)id = id_hdr;
 	sum += id_hdr;
 	if (id_len == 4) {
@@ -321,11 +319,17 @@ static __always_inline int build_redirect(struct xdp_md *ctx, struct scratch *s,
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ikelb_request *r = &s->req;
 	const struct ikelb_gw_id *gw = &t->id[r->ipv6 ? 1 : 0];
-	__u32 len = redirect_len(r, gw);
+	/* the identity's type and length (as they go on the wire), read once:
+	 * user space may rewrite the target meanwhile, and the answer's
+	 * length, header and body must agree, and never exceed the request */
+	__u16 id_hdr = *(volatile const __u16 *)gw;
+	__u32 len = IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + (id_hdr >> 8) + r->nonce_len;
 	int body, body_sum;
 	__u64 sum;
 
-	body_sum = move_body(data, data_end, r, gw);
+	if (len > r->ike_len)
+		return -1;
+	body_sum = move_body(data, data_end, r, gw, id_hdr);
 	if (body_sum == -2)
 		return -1;
 	if (body_sum >= 0) {
@@ -335,7 +339,8 @@ static __always_inline int build_redirect(struct xdp_md *ctx, struct scratch *s,
 	} else {
 		/* anything else goes through scratch */
 		body = ikelb_gather(ctx);
-		if (body < 8 || body > BODY_MAX)
+		/* gathered from the target as it was then: the same length */
+		if (body < 8 || body > BODY_MAX || (__u32)body != (id_hdr >> 8) + r->nonce_len)
 			return -1;
 		len = IKE_HDR_LEN + IKE_REDIRECT_FIXED_LEN + body;
 		if (resize(ctx, r, len))
@@ -349,8 +354,6 @@ static __always_inline int build_redirect(struct xdp_md *ctx, struct scratch *s,
 			/* GW identity type and length, then the body at an even
 			 * offset of the datagram */
 			__u8 *id = data + hdr_off(r->ike_off) + IKE_HDR_LEN + IKE_NOTIFY_HDR_LEN;
-			__u16 id_hdr = *(const __u16 *)gw;
-
 			if ((void *)(id + 2) > data_end)
 				return -1;
 			*(__u16 *)id = id_hdr;

@@ -19,6 +19,7 @@ static enum log_level level = LOG_LVL_INFO;
 /* log_never_block: how stderr is written, and what was dropped */
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 static enum { OUT_PLAIN, OUT_PIPE, OUT_SOCKET } out_kind = OUT_PLAIN;
+static int out_fd = 2; /* a pipe: our own non-blocking open of it */
 static unsigned long long dropped, dropped_told;
 static bool torn; /* a line went out in part: the next one starts anew */
 
@@ -33,7 +34,7 @@ static const char *const plain[] = { "error: ", "warning: ", "", "debug: " };
 static bool put_now(const char *line, size_t len)
 {
 	ssize_t w = out_kind == OUT_SOCKET ? send(2, line, len, MSG_DONTWAIT | MSG_NOSIGNAL)
-					   : write(2, line, len);
+					   : write(out_fd, line, len);
 
 	if (w == (ssize_t)len)
 		return true;
@@ -71,15 +72,20 @@ static void emit(const char *prefix, const char *msg, const char *warn)
 void log_never_block(void)
 {
 	struct stat st;
-	int fl;
+	int fd;
 
 	if (fstat(2, &st))
 		return;
 	fflush(stderr);
 	if (S_ISSOCK(st.st_mode)) {
 		out_kind = OUT_SOCKET; /* MSG_DONTWAIT: the socket's flags stay */
-	} else if (S_ISFIFO(st.st_mode) && (fl = fcntl(2, F_GETFL)) >= 0 &&
-		   fcntl(2, F_SETFL, fl | O_NONBLOCK) == 0) {
+	} else if (S_ISFIFO(st.st_mode) &&
+		   (fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC)) >= 0) {
+		/* O_NONBLOCK on fd 2 itself would be the pipe's shared file
+		 * description: the notify script and whoever else writes to
+		 * the pipe would get EAGAIN.  Opening it anew gives us a
+		 * description of our own on the same pipe. */
+		out_fd = fd;
 		out_kind = OUT_PIPE;
 	}
 }
@@ -128,8 +134,7 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 static int libbpf_print(enum libbpf_print_level l, const char *fmt, va_list ap)
 {
 	/* libbpf's debug output (verifier logs among it) only with -v */
-	enum log_level lvl = l == LIBBPF_WARN ? LOG_LVL_WARN :
-			     l == LIBBPF_INFO ? LOG_LVL_DEBUG : LOG_LVL_DEBUG;
+	enum log_level lvl = l == LIBBPF_WARN ? LOG_LVL_WARN : LOG_LVL_DEBUG;
 	char buf[1024];
 
 	if (lvl > level)

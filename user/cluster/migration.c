@@ -145,6 +145,7 @@ int migration_ask(struct migration *m, enum migration_purpose purpose,
 		m->cnt.asked++;
 		m->cnt.answered_locally++;
 		m->open = true;
+		m->seq++; /* a late grant for an earlier remote request is stale */
 		m->local_n = answer_here(m, purpose, m->node_id, wanted, m->local_e,
 					 &m->local_answer);
 		loop_timer_after(&m->local, 0);

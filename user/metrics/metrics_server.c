@@ -119,10 +119,9 @@ static enum MHD_Result on_request(void *arg, struct MHD_Connection *c, const cha
 		*req = s; /* the header is in: on to the (empty) body */
 		return MHD_YES;
 	}
-	if (*upload_size) {
-		*upload_size = 0;
-		return MHD_YES;
-	}
+	if (*upload_size)
+		return MHD_NO; /* a GET with a body (one that could trickle in
+				* forever, holding a slot): closed */
 	r = current_body(s);
 	if (!r)
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot make the metrics\n",
