@@ -82,11 +82,12 @@ static __always_inline int check_cookie(struct xdp_md *ctx, const struct ikelb_c
 	}
 	if (COOKIE_ANSWER_LEN > r->ike_len)
 		return IKELB_CNT_DROP_TOO_BIG;
-	if (!hash && !cookie_hash(data, data_end, r, cur, &hash))
-		return IKELB_CNT_ERROR;
+	/* the limits first: a flood that they hold back costs no hash */
 	out = check_limits(data, data_end, cfg, s);
 	if (out != GO_ON)
 		return out;
+	if (!hash && !cookie_hash(data, data_end, r, cur, &hash))
+		return IKELB_CNT_ERROR;
 	return build_cookie(ctx, r, cur->version, hash) ? IKELB_CNT_ERROR : IKELB_CNT_COOKIE_SENT;
 }
 
