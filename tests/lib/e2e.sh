@@ -148,6 +148,22 @@ e2e_check_held() {
 # within VALUE EXPECTED TOLERANCE
 within() { [ "$1" -ge $(($2 - $3)) ] && [ "$1" -le $(($2 + $3)) ]; }
 
+# e2e_chi2 "O1 O2 O3" "E1 E2 E3": Pearson's chi-square of observed counts
+# against expected ones.  Clients arriving faster than the refills land by
+# the hash of their SPIi (a multinomial draw by the tables' shares); with
+# three gateways (2 degrees of freedom) the right split stays below
+# E2E_CHI2_MAX in 999 runs of 1000.
+E2E_CHI2_MAX=13.8
+e2e_chi2() {
+	awk -v o="$1" -v e="$2" 'BEGIN {
+		n = split(o, ov, " "); split(e, ev, " ")
+		for (i = 1; i <= n; i++) x += (ov[i] - ev[i]) ^ 2 / ev[i]
+		printf "%.1f", x
+	}'
+}
+# e2e_chi2_ok X: X is below E2E_CHI2_MAX
+e2e_chi2_ok() { awk -v x="$1" -v m="$E2E_CHI2_MAX" 'BEGIN { exit !(x < m) }'; }
+
 # e2e_cookie_then_redirect K: client cK's log shows a COOKIE, then (later) a REDIRECT
 e2e_cookie_then_redirect() {
 	lab_client_log "$1" | awk '

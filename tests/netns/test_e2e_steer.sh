@@ -123,15 +123,13 @@ check "the master counted each client for the gateway that holds it ($sent, held
 	test "$sent" = "$held"
 # The 24 arrive within a refill or two, faster than the plan: the spill
 # table spreads them by the hash of their SPIi, 1:1:2 by free capacity, so
-# the counts are random (multinomial).  Pearson's chi-square against 6/6/12
-# stays below 13.8 (2 degrees of freedom) in 999 runs of 1000 when the
-# split is right; all to one gateway gives 24 or more.  (How close the
-# balancer brings loads: tests/unit/test_balancer.c, bench/balance.)
+# the counts are random (e2e_chi2); all to one gateway gives 24 or more.
+# (How close the balancer brings loads: tests/unit/test_balancer.c,
+# bench/balance.sh.)
 got="${HELD[1]}/${HELD[2]}/${HELD[3]}"
-chi2=$(awk -v a="${HELD[1]}" -v b="${HELD[2]}" -v c="${HELD[3]}" \
-	'BEGIN { printf "%.1f", (a - 6) ^ 2 / 6 + (b - 6) ^ 2 / 6 + (c - 12) ^ 2 / 12 }')
-check "spread 1:1:2 by free capacity: $got, chi-square $chi2 against 6/6/12 (below 13.8)" \
-	awk -v x="$chi2" 'BEGIN { exit !(x < 13.8) }'
+chi2=$(e2e_chi2 "${HELD[1]} ${HELD[2]} ${HELD[3]}" "6 6 12")
+check "spread 1:1:2 by free capacity: $got, chi-square $chi2 against 6/6/12 (below $E2E_CHI2_MAX)" \
+	e2e_chi2_ok "$chi2"
 at_vip() { # gateway N has established SAs, and every one is local at a VIP
 	local sas
 	sas=$(sw_ctl "$(lab_node_ns "$1")" "$(lab_node_sw "$1")" --list-sas --raw 2>/dev/null |
