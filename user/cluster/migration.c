@@ -278,7 +278,7 @@ void migration_handle_datagram(struct migration *m, const uint8_t *buf, size_t l
 	enum migration_verdict v;
 
 	/* in a key rotation, a peer that still sends with the old key */
-	if (e == MIGRATION_ERR_BAD_MAC && m->key_previous && m->key_previous->len)
+	if (e == MIGRATION_ERR_BAD_MAC && cluster_key_usable(m->key_previous))
 		e = migration_decode(buf, len, m->cluster, m->key_previous, &msg);
 	v = verdict_of(e);
 

@@ -97,8 +97,7 @@ static void put_be64(struct writer *w, uint64_t v)
 {
 	uint8_t b[8];
 
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(v >> (56 - 8 * i));
+	wire_put_be64(b, v);
 	put(w, b, 8);
 }
 

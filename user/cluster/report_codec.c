@@ -138,28 +138,7 @@ int report_check(const struct load_report *r)
 	return 0;
 }
 
-/* ---- MAC ---------------------------------------------------------------- */
-
-
 /* ---- encoder ------------------------------------------------------------ */
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	put_be16(p, (uint16_t)(v >> 16));
-	put_be16(p + 2, (uint16_t)v);
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
 
 static size_t put_str(uint8_t *p, const char *s)
 {
@@ -189,10 +168,10 @@ int report_encode(const struct load_report *r, const struct cluster_key *key,
 	memcpy(buf, REPORT_MAGIC, 4);
 	buf[OFF_VERSION] = r->steer_label ? REPORT_VERSION_STEER : REPORT_VERSION;
 	buf[OFF_STATE] = (uint8_t)r->state;
-	put_be64(buf + OFF_EPOCH, r->epoch);
-	put_be64(buf + OFF_SEQ, r->seq);
-	put_be32(buf + OFF_TUNNELS, r->tunnels);
-	put_be32(buf + OFF_MAX, r->max_tunnels);
+	wire_put_be64(buf + OFF_EPOCH, r->epoch);
+	wire_put_be64(buf + OFF_SEQ, r->seq);
+	wire_put_be32(buf + OFF_TUNNELS, r->tunnels);
+	wire_put_be32(buf + OFF_MAX, r->max_tunnels);
 	n = OFF_CLUSTER;
 	n += put_str(buf + n, r->cluster);
 	n += put_str(buf + n, r->node_id);
@@ -204,7 +183,7 @@ int report_encode(const struct load_report *r, const struct cluster_key *key,
 		memcpy(buf + n + 1, r->mac, 6);
 		n += REPORT_STEER_LEN;
 	}
-	put_be16(buf + OFF_LENGTH, (uint16_t)(n + REPORT_MAC_LEN));
+	wire_put_be16(buf + OFF_LENGTH, (uint16_t)(n + REPORT_MAC_LEN));
 	if (cluster_key_mac(key, buf, n, buf + n) < 0 || n + REPORT_MAC_LEN > outsize)
 		return -1;
 	n += REPORT_MAC_LEN;
@@ -328,7 +307,7 @@ enum report_err report_decode2(const uint8_t *buf, size_t len, const char *clust
 	if (!cluster_key_usable(key))
 		return REPORT_ERR_KEY;
 	match = mac_matches(buf, len, key);
-	if (match == 0 && previous && previous->len && cluster_key_usable(previous)) {
+	if (match == 0 && cluster_key_usable(previous)) {
 		match = mac_matches(buf, len, previous);
 		*used_previous = match == 1;
 	}

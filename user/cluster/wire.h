@@ -3,7 +3,7 @@
  * Reading the cluster's messages (load reports, migration messages) off
  * the wire: a bounds-checked reader that, once asked for more than is
  * left, stays failed, so a decoder checks once at the end; and big-endian
- * numbers.  Every byte is an attacker's until the MAC has verified, and the
+ * numbers, both ways.  Every byte is an attacker's until the MAC has verified, and the
  * decoders parse only after that, but still never read past the buffer.
  */
 #ifndef IKELB_CLUSTER_WIRE_H
@@ -53,6 +53,24 @@ static inline uint32_t wire_get_be32(const uint8_t *p)
 static inline uint64_t wire_get_be64(const uint8_t *p)
 {
 	return (uint64_t)wire_get_be32(p) << 32 | wire_get_be32(p + 4);
+}
+
+static inline void wire_put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void wire_put_be32(uint8_t *p, uint32_t v)
+{
+	wire_put_be16(p, (uint16_t)(v >> 16));
+	wire_put_be16(p + 2, (uint16_t)v);
+}
+
+static inline void wire_put_be64(uint8_t *p, uint64_t v)
+{
+	wire_put_be32(p, (uint32_t)(v >> 32));
+	wire_put_be32(p + 4, (uint32_t)v);
 }
 
 #endif
