@@ -115,6 +115,25 @@ sw_psk_conn() {
 	}"
 }
 
+# sw_psk_gateway DIR SECRETS [REMOTE_ID]: DIR's strongswan.conf, and its
+# swanctl.conf with one PSK connection as gw.ikelb.test that accepts
+# REMOTE_ID (default: any client), and the secrets section SECRETS
+sw_psk_gateway() {
+	sw_conf "$1"
+	cat >"$1/swanctl.conf" <<EOC
+connections {
+	any {
+		version = 2
+		local { auth = psk
+			id = gw.ikelb.test }
+		remote { auth = psk${3:+
+			id = $3} }
+	}
+}
+$2
+EOC
+}
+
 # sw_psk_pair CLI GW PSK CONNS: a charon in namespace CLI with the client
 # connections CONNS (sw_psk_conn's output), and one in GW (gw.ikelb.test)
 # that accepts client.ikelb.test, both with the pre-shared key PSK; their
@@ -130,19 +149,7 @@ sw_psk_pair() {
 }"
 	sw_conf "$LAB_DIR/cli"
 	printf 'connections {\n%s\n}\n%s\n' "$4" "$secrets" >"$LAB_DIR/cli/swanctl.conf"
-	sw_conf "$LAB_DIR/gw"
-	cat >"$LAB_DIR/gw/swanctl.conf" <<EOC
-connections {
-	any {
-		version = 2
-		local { auth = psk
-			id = gw.ikelb.test }
-		remote { auth = psk
-			id = client.ikelb.test }
-	}
-}
-$secrets
-EOC
+	sw_psk_gateway "$LAB_DIR/gw" "$secrets" client.ikelb.test
 	sw_start "$cli" "$LAB_DIR/cli" && sw_load "$cli" "$LAB_DIR/cli" 2>/dev/null &&
 		sw_start "$gw" "$LAB_DIR/gw" && sw_load "$gw" "$LAB_DIR/gw" 2>/dev/null
 }

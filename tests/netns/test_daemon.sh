@@ -77,20 +77,7 @@ sw_conf "$LAB_DIR/cli"
 	echo "}"
 	echo "$PSK"
 } >"$LAB_DIR/cli/swanctl.conf"
-for g in gw1 gw2; do
-	sw_conf "$LAB_DIR/$g"
-	cat >"$LAB_DIR/$g/swanctl.conf" <<EOF
-connections {
-	any {
-		version = 2
-		local { auth = psk
-			id = gw.ikelb.test }
-		remote { auth = psk }
-	}
-}
-$PSK
-EOF
-done
+for g in gw1 gw2; do sw_psk_gateway "$LAB_DIR/$g" "$PSK"; done
 sw_start "$CLI" "$LAB_DIR/cli" && sw_load "$CLI" "$LAB_DIR/cli" 2>/dev/null &&
 	sw_start "$G1" "$LAB_DIR/gw1" && sw_load "$G1" "$LAB_DIR/gw1" 2>/dev/null &&
 	sw_start "$G2" "$LAB_DIR/gw2" && sw_load "$G2" "$LAB_DIR/gw2" 2>/dev/null ||
